@@ -1,0 +1,8 @@
+// The public library surface of hyperbytedb: open an engine, write line protocol, run queries.
+// Nothing here starts an HTTP server; src/http and src/cli wrap this.
+
+export { openEngine, type Engine, type EngineDeps, type WriteRequest, type QueryRequest } from './engine.js';
+export { defaultEngineOptions, validateEngineOptions, type EngineOptions } from './options.js';
+export * from './errors.js';
+export type { Point, FieldType, FieldValue } from './model/point.js';
+export type { StatementResult } from './query/index.js';

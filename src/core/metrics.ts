@@ -1,0 +1,70 @@
+// The engine's Prometheus instruments, registered on a Registry passed in (never the global one).
+// Names are the public contract of /metrics: hyperbytedb_* as listed in the issues.
+
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface EngineMetrics {
+  readonly writeRequests: Counter;
+  readonly writeErrors: Counter;
+  readonly writePayloadBytes: Histogram;
+  readonly writeDuration: Histogram;
+  readonly queryRequests: Counter;
+  readonly queryErrors: Counter;
+  readonly queryDuration: Histogram;
+  readonly ingestionPoints: Counter;
+  readonly flushRuns: Counter;
+  readonly flushErrors: Counter;
+  readonly flushPoints: Counter;
+  readonly flushDuration: Histogram;
+  readonly walLastSequence: Gauge;
+  readonly walFlushedSequence: Gauge;
+  readonly uptime: Gauge;
+}
+
+export function createEngineMetrics(registry: Registry, startedAtMs: number, nowMs: () => number): EngineMetrics {
+  const registers = [registry];
+  return {
+    writeRequests: new Counter({ name: 'hyperbytedb_write_requests_total', help: 'Write requests received.', registers }),
+    writeErrors: new Counter({ name: 'hyperbytedb_write_errors_total', help: 'Write requests that failed (any 4xx/5xx).', registers }),
+    writePayloadBytes: new Histogram({
+      name: 'hyperbytedb_write_payload_bytes',
+      help: 'Size of write request bodies after decompression.',
+      buckets: [1024, 16384, 131072, 524288, 1048576, 4194304, 16777216, 67108864],
+      registers,
+    }),
+    writeDuration: new Histogram({
+      name: 'hyperbytedb_write_duration_seconds',
+      help: 'Time from write request to acknowledgement.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    queryRequests: new Counter({ name: 'hyperbytedb_query_requests_total', help: 'Query requests received.', registers }),
+    queryErrors: new Counter({ name: 'hyperbytedb_query_errors_total', help: 'Query requests or statements that failed.', registers }),
+    queryDuration: new Histogram({
+      name: 'hyperbytedb_query_duration_seconds',
+      help: 'Time to answer a query request.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    ingestionPoints: new Counter({ name: 'hyperbytedb_ingestion_points_total', help: 'Points acknowledged by writes.', registers }),
+    flushRuns: new Counter({ name: 'hyperbytedb_flush_runs_total', help: 'WAL to chDB flush rounds completed.', registers }),
+    flushErrors: new Counter({ name: 'hyperbytedb_flush_errors_total', help: 'WAL to chDB flush rounds that failed.', registers }),
+    flushPoints: new Counter({ name: 'hyperbytedb_flush_points_total', help: 'Points moved from the WAL into chDB.', registers }),
+    flushDuration: new Histogram({
+      name: 'hyperbytedb_flush_duration_seconds',
+      help: 'Duration of one flush round.',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    walLastSequence: new Gauge({ name: 'hyperbytedb_wal_last_sequence', help: 'Highest WAL sequence number assigned.', registers }),
+    walFlushedSequence: new Gauge({ name: 'hyperbytedb_wal_flushed_sequence', help: 'Highest WAL sequence number flushed into chDB.', registers }),
+    uptime: new Gauge({
+      name: 'hyperbytedb_uptime_seconds',
+      help: 'Seconds since the engine started.',
+      registers,
+      collect() {
+        this.set((nowMs() - startedAtMs) / 1000);
+      },
+    }),
+  };
+}

@@ -1,0 +1,48 @@
+// Engine options: what a library user passes to openEngine(). Defaults are finite; validate()
+// asserts relations between limits. The CLI builds these from the convict config.
+
+import { join } from 'node:path';
+import { defaultFlushOptions, validateFlushOptions, type FlushOptions } from './flush/flush-service.js';
+
+export interface EngineWalOptions {
+  readonly syncOnAppend: boolean;
+  readonly groupCommitMaxBatch: number;
+  readonly groupCommitMaxDelayMs: number;
+  readonly maxPendingBytes: number;
+}
+
+export interface EngineOptions {
+  readonly nodeId: string;
+  readonly dataDir: string;
+  readonly walDir: string;
+  readonly metaDir: string;
+  readonly chdbDir: string;
+  readonly wal: EngineWalOptions;
+  readonly flush: FlushOptions;
+  readonly queryTimeoutMs: number;
+  readonly maxConcurrentQueries: number;
+  readonly maxQueuedQueries: number;
+}
+
+export function defaultEngineOptions(dataDir: string): EngineOptions {
+  return {
+    nodeId: 'node-1',
+    dataDir,
+    walDir: join(dataDir, 'wal'),
+    metaDir: join(dataDir, 'meta'),
+    chdbDir: join(dataDir, 'chdb'),
+    wal: { syncOnAppend: true, groupCommitMaxBatch: 256, groupCommitMaxDelayMs: 2, maxPendingBytes: 256 * 1024 * 1024 },
+    flush: defaultFlushOptions,
+    queryTimeoutMs: 60_000,
+    maxConcurrentQueries: 16,
+    maxQueuedQueries: 64,
+  };
+}
+
+export function validateEngineOptions(options: EngineOptions): void {
+  validateFlushOptions(options.flush);
+  if (!(options.queryTimeoutMs > 0)) throw new Error('query timeout must be > 0');
+  if (!(options.maxConcurrentQueries >= 1)) throw new Error('max concurrent queries must be >= 1');
+  if (!(options.maxQueuedQueries >= 0)) throw new Error('max queued queries must be >= 0');
+  if (!(options.wal.groupCommitMaxBatch >= 1)) throw new Error('wal group commit batch must be >= 1');
+}

@@ -1,0 +1,48 @@
+// What the query layer needs from the engine (implemented by src/core/engine.ts).
+// The query layer never imports chdb, LevelDB or HTTP; it plans and shapes through this port.
+
+import type { Point } from '../model/point.js';
+import type { SchemaView } from '../meta/schema-view.js';
+
+/** Result of one SQL statement run in chDB (JSONCompact with 64-bit integers quoted as strings). */
+export interface SqlResult {
+  readonly columns: readonly string[];
+  /** ClickHouse type names, e.g. 'Nullable(Float64)', 'DateTime64(9, \'UTC\')'. */
+  readonly types: readonly string[];
+  readonly rows: ReadonlyArray<readonly unknown[]>;
+}
+
+export interface RetentionPolicySpec {
+  readonly name: string;
+  readonly durationNs: bigint;
+  readonly shardGroupDurationNs: bigint;
+  readonly replicaN: number;
+  readonly makeDefault: boolean;
+}
+
+/** Catalog and data mutations a statement can request. */
+export type MetaCommand =
+  | { readonly kind: 'create-database'; readonly name: string; readonly rp?: RetentionPolicySpec }
+  | { readonly kind: 'drop-database'; readonly name: string }
+  | { readonly kind: 'create-retention-policy'; readonly db: string; readonly rp: RetentionPolicySpec }
+  | { readonly kind: 'alter-retention-policy'; readonly db: string; readonly name: string; readonly durationNs?: bigint; readonly shardGroupDurationNs?: bigint; readonly replicaN?: number; readonly makeDefault?: boolean }
+  | { readonly kind: 'drop-retention-policy'; readonly db: string; readonly name: string }
+  | { readonly kind: 'drop-measurement'; readonly db: string; readonly name: string }
+  /**
+   * DELETE / DROP SERIES: rows of `measurements` (all measurements when empty) in every retention
+   * policy of `db` matching `whereSql` (a ClickHouse boolean expression over the table's own
+   * columns built by the planner; 'true' for all) are removed. dropSeries also forgets the series.
+   */
+  | { readonly kind: 'delete-data'; readonly db: string; readonly measurements: readonly string[]; readonly whereSql: string; readonly dropSeries: boolean };
+
+export interface QueryPort {
+  readonly schema: SchemaView;
+  /** Runs read-only SQL in chDB (async, off the event loop). */
+  runSql(sql: string, options: { readonly signal?: AbortSignal }): Promise<SqlResult>;
+  /** Read-your-writes: makes every acknowledged write to these tables visible to runSql. */
+  ensureFlushed(targets: ReadonlyArray<{ readonly db: string; readonly rp: string; readonly measurement: string }>): Promise<void>;
+  applyMetaCommand(command: MetaCommand): Promise<void>;
+  /** SELECT INTO: writes points like a client write (WAL first). Returns points written. */
+  writePoints(db: string, rp: string, points: readonly Point[]): Promise<number>;
+  nowNs(): bigint;
+}

@@ -1,0 +1,65 @@
+// Physical names in chDB for (database, retention policy, measurement) and tag/field columns,
+// plus the quoting of identifiers and literals. No user text may reach SQL except through here.
+
+/** Encodes a name into [A-Za-z0-9] plus `_XX` hex escapes (UTF-8 bytes); injective, so `__` never occurs inside. */
+export function encodeName(name: string): string {
+  let out = '';
+  for (const byte of Buffer.from(name, 'utf8')) {
+    const isAlnum = (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122);
+    out += isAlnum ? String.fromCharCode(byte) : '_' + byte.toString(16).padStart(2, '0');
+  }
+  return out;
+}
+
+export function decodeName(encoded: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < encoded.length; i++) {
+    if (encoded[i] === '_') {
+      bytes.push(parseInt(encoded.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      bytes.push(encoded.charCodeAt(i));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** The ClickHouse database holding one (database, retention policy). */
+export function chDatabaseName(db: string, rp: string): string {
+  return `hb_${encodeName(db)}__${encodeName(rp)}`;
+}
+
+/** Prefix of every ClickHouse database belonging to one InfluxDB database. */
+export function chDatabasePrefix(db: string): string {
+  return `hb_${encodeName(db)}__`;
+}
+
+export function chTableName(measurement: string): string {
+  return `m_${encodeName(measurement)}`;
+}
+
+/** Fully qualified, quoted `db`.`table` for one measurement. */
+export function qualifiedTable(db: string, rp: string, measurement: string): string {
+  return `${quoteIdent(chDatabaseName(db, rp))}.${quoteIdent(chTableName(measurement))}`;
+}
+
+export const TIME_COLUMN = 'time';
+
+/** Tags and fields live in separate namespaces (InfluxDB allows a tag and a field of one name). */
+export function tagColumn(tagKey: string): string {
+  return `t_${tagKey}`;
+}
+
+export function fieldColumn(fieldKey: string): string {
+  return `f_${fieldKey}`;
+}
+
+/** Backtick-quotes an identifier, escaping backslashes and backticks. */
+export function quoteIdent(name: string): string {
+  return '`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`';
+}
+
+/** Single-quotes a string literal, escaping backslashes and quotes. */
+export function quoteString(value: string): string {
+  return "'" + value.replace(/\\/g, '\\\\').replace(/'/g, "\\'") + "'";
+}

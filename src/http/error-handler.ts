@@ -1,0 +1,40 @@
+// The one place that maps errors to HTTP responses in InfluxDB 1.x's format: {"error":"..."}.
+// Routes throw typed errors; nothing else in src/http writes an error status.
+
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { isHyperbyteError } from '../core/errors.js';
+
+export interface ErrorBody {
+  readonly status: number;
+  readonly message: string;
+}
+
+/** Translates any thrown value into the status and message InfluxDB 1.x would send. */
+export function describeError(error: unknown): ErrorBody {
+  if (isHyperbyteError(error)) return { status: error.status, message: error.message };
+  const fastifyError = error as Partial<FastifyError>;
+  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, message: 'Request Entity Too Large' };
+  if (fastifyError.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return { status: 400, message: 'invalid content length' };
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
+    return { status: fastifyError.statusCode, message: fastifyError.message ?? 'bad request' };
+  }
+  return { status: 500, message: error instanceof Error ? error.message : String(error) };
+}
+
+export function sendError(reply: FastifyReply, error: unknown, log: Logger): FastifyReply {
+  const { status, message } = describeError(error);
+  if (status >= 500) log.error({ err: error }, 'request failed');
+  return reply
+    .code(status)
+    .header('Content-Type', 'application/json')
+    .header('X-Influxdb-Error', message.slice(0, 1024).replace(/[\r\n]/g, ' '))
+    .send(JSON.stringify({ error: message }) + '\n');
+}
+
+export function registerErrorHandler(app: FastifyInstance, log: Logger): void {
+  app.setErrorHandler((error: unknown, _request: FastifyRequest, reply: FastifyReply) => sendError(reply, error, log));
+  app.setNotFoundHandler((_request, reply) => {
+    reply.code(404).header('Content-Type', 'text/plain; charset=utf-8').send('404 page not found\n');
+  });
+}

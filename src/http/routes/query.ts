@@ -1,0 +1,85 @@
+// GET/POST /query: TimeseriesQL over HTTP with InfluxDB 1.x parameters and response shapes
+// (JSON, pretty, epoch, chunked, CSV). Parsing and execution live in core/query.
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Engine } from '../../core/index.js';
+import { BadRequestError } from '../../core/errors.js';
+import { formatResultsCsv, formatResultsJson, formatResultsChunked, type Epoch } from '../../core/query/index.js';
+
+export interface QueryRouteOptions {
+  readonly engine: Engine;
+  readonly maxBodyBytes: number;
+  readonly defaultChunkSize: number;
+}
+
+const EPOCHS = new Set(['ns', 'n', 'u', 'µ', 'ms', 's', 'm', 'h']);
+
+function queryParams(request: FastifyRequest): Record<string, string | undefined> {
+  const fromUrl = request.query as Record<string, string | undefined>;
+  const body = request.body;
+  if (body && typeof body === 'object' && !Buffer.isBuffer(body)) {
+    return { ...fromUrl, ...(body as Record<string, string | undefined>) };
+  }
+  return fromUrl;
+}
+
+export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptions): Promise<void> {
+  const { engine } = options;
+  const metrics = engine.metrics;
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/query',
+    bodyLimit: options.maxBodyBytes,
+    handler: async (request, reply) => {
+      const started = performance.now();
+      metrics.queryRequests.inc();
+      try {
+        const params = queryParams(request);
+        const q = params.q ?? '';
+        if (q === '') throw new BadRequestError('missing required parameter "q"');
+        let bindParams: Record<string, unknown> | undefined;
+        if (params.params) {
+          try {
+            bindParams = JSON.parse(params.params) as Record<string, unknown>;
+          } catch {
+            throw new BadRequestError('error parsing query parameters: invalid character in params');
+          }
+        }
+        const epochParam = params.epoch;
+        const epoch = epochParam && EPOCHS.has(epochParam) ? (epochParam === 'n' ? 'ns' : (epochParam as Epoch)) : undefined;
+        const abort = new AbortController();
+        request.raw.once('close', () => {
+          if (!reply.raw.writableEnded) abort.abort();
+        });
+        const results = await engine.query(q, {
+          db: params.db ?? '',
+          ...(params.rp ? { rp: params.rp } : {}),
+          ...(bindParams ? { params: bindParams } : {}),
+          signal: abort.signal,
+        });
+        if (results.some((r) => r.error !== undefined)) metrics.queryErrors.inc();
+        metrics.queryDuration.observe((performance.now() - started) / 1000);
+        const accept = request.headers.accept ?? '';
+        if (accept.includes('application/csv') || accept.includes('text/csv')) {
+          return reply.code(200).header('Content-Type', 'application/csv').send(formatResultsCsv(results, epoch ? { epoch } : {}));
+        }
+        if (params.chunked === 'true') {
+          const size = Number.parseInt(params.chunk_size ?? '', 10);
+          const chunkSize = Number.isFinite(size) && size > 0 ? size : options.defaultChunkSize;
+          return reply
+            .code(200)
+            .header('Content-Type', 'application/json')
+            .send(formatResultsChunked(results, { chunkSize, ...(epoch ? { epoch } : {}) }));
+        }
+        const pretty = params.pretty === 'true';
+        return reply
+          .code(200)
+          .header('Content-Type', 'application/json')
+          .send(formatResultsJson(results, { pretty, ...(epoch ? { epoch } : {}) }) + '\n');
+      } catch (error) {
+        metrics.queryErrors.inc();
+        throw error;
+      }
+    },
+  });
+}

@@ -1,0 +1,96 @@
+// Differential test: the whole InfluxQL corpus against InfluxDB 1.6.7 (live, else its stored goldens) and HyperbyteDB.
+// Passes when every id in required.json matches (DIFF_ALL=1: every id not in known-differences.json); never edits goldens.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { influxdAvailable, startInfluxd } from '../support/influxd.js';
+import { hyperbytedbAvailable, startHyperbytedb } from '../support/hyperbytedb-server.js';
+import type { QueryResponse } from '../support/compare.js';
+import {
+  loadCorpus,
+  readCorpusJson,
+  readGoldens,
+  runCorpus,
+  setupCorpusData,
+  type CorpusEntry,
+} from '../query-corpus/corpus.js';
+import { classifyOutcomes, renderVerdict } from '../query-corpus/differential-report.js';
+
+const corpus = loadCorpus();
+const goldens = readGoldens();
+const known = Object.fromEntries(
+  Object.entries(readCorpusJson<Record<string, string>>('known-differences.json')).filter(([k]) => !k.startsWith('$')),
+);
+const required = new Set(readCorpusJson<{ ids: string[] }>('required.json').ids);
+const requireAll = process.env['DIFF_ALL'] === '1';
+const verbose = process.env['DIFF_VERBOSE'] === '1';
+const goldenAnswers = new Map<string, QueryResponse>([...goldens].map(([id, g]) => [id, g.response]));
+const perQueryTimeoutMs = 20_000;
+
+function print(lines: readonly string[]): void {
+  // node's runner turns a test file's stdout lines into `# ` diagnostics in its report.
+  for (const line of lines) process.stdout.write(`${line}\n`);
+}
+
+test('corpus files are consistent with goldens and the data files', () => {
+  const ids = new Set(corpus.map((e) => e.id));
+  assert.ok(corpus.length >= 300, `corpus has only ${corpus.length} queries`);
+  const missingGoldens = corpus.filter((e) => !goldens.has(e.id)).map((e) => e.id);
+  assert.deepEqual(missingGoldens, [], 'queries without a golden answer: run `node --import tsx test/query-corpus/record.ts`');
+  const changed = corpus.filter((e) => goldens.get(e.id)?.query !== e.query).map((e) => e.id);
+  assert.deepEqual(changed, [], 'queries edited since their golden was recorded: re-run record.ts');
+  assert.deepEqual([...required].filter((id) => !ids.has(id)), [], 'required.json names unknown ids');
+  assert.deepEqual(Object.keys(known).filter((id) => !ids.has(id)), [], 'known-differences.json names unknown ids');
+  assert.deepEqual([...required].filter((id) => id in known), [], 'an id cannot be both required and a known difference');
+});
+
+test('InfluxDB 1.6.7 still answers as its stored goldens', { skip: influxdAvailable().available ? false : influxdAvailable().reason, timeout: 300_000 }, async () => {
+  const influxd = await startInfluxd();
+  try {
+    await setupCorpusData(influxd.url);
+    const live = await runCorpus(influxd.url, corpus, { timeoutMs: perQueryTimeoutMs });
+    const outcomes = classifyOutcomes({ corpus, expected: goldenAnswers, actual: live, known: {} });
+    const verdict = renderVerdict(outcomes, { title: 'influxd vs goldens', required: new Set(), requireAll: true, verbose });
+    print(verdict.lines);
+    assert.equal(verdict.mustMatchFailing.length, 0, 'the oracle drifted from its goldens; re-record or fix a nondeterministic query');
+  } finally {
+    await influxd.stop();
+  }
+});
+
+test('HyperbyteDB answers the corpus like InfluxDB 1.6.7', { skip: hyperbytedbAvailable().available ? false : hyperbytedbAvailable().reason, timeout: 900_000 }, async () => {
+  // Both servers run in this test: live oracle answers when influxd exists, stored goldens otherwise.
+  let expected: ReadonlyMap<string, QueryResponse> = goldenAnswers;
+  let source = 'stored goldens';
+  if (influxdAvailable().available) {
+    const influxd = await startInfluxd();
+    try {
+      await setupCorpusData(influxd.url);
+      expected = await runCorpus(influxd.url, corpus, { timeoutMs: perQueryTimeoutMs });
+      source = 'live influxd 1.6.7';
+    } finally {
+      await influxd.stop();
+    }
+  }
+  const ours = await startHyperbytedb();
+  let actual: Map<string, QueryResponse>;
+  try {
+    await setupCorpusData(ours.url).catch((err: unknown) => {
+      throw new Error(`loading the corpus dataset into HyperbyteDB failed: ${String(err)}\n${ours.output()}`);
+    });
+    actual = await runCorpus(ours.url, corpus as readonly CorpusEntry[], {
+      timeoutMs: perQueryTimeoutMs,
+      abortReason: () => (ours.exited() ? 'hyperbytedb exited' : undefined),
+    });
+    if (ours.exited()) print([`hyperbytedb exited during the run; output tail:`, ...ours.output().split('\n').slice(-30)]);
+  } finally {
+    await ours.stop();
+  }
+  const outcomes = classifyOutcomes({ corpus, expected, actual, known });
+  const verdict = renderVerdict(outcomes, { title: `hyperbytedb vs ${source}`, required, requireAll, verbose });
+  print(verdict.lines);
+  assert.equal(
+    verdict.mustMatchFailing.length,
+    0,
+    `${verdict.mustMatchFailing.length} required queries differ: ${verdict.mustMatchFailing.map((o) => o.entry.id).join(', ')}`,
+  );
+});

@@ -1,0 +1,75 @@
+// The engine as a library: real LevelDB WAL and catalog, real chDB, no HTTP.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { openEngine, defaultEngineOptions, type Engine } from '../../../src/core/index.js';
+import { DatabaseNotFoundError, PartialWriteError, FieldTypeConflictError, BadRequestError } from '../../../src/core/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hb-engine-'));
+let engine: Engine;
+const log = pino({ level: 'silent' });
+
+before(async () => {
+  engine = await openEngine({ ...defaultEngineOptions(dir), flush: { intervalMs: 60_000, maxPointsPerInsert: 1000, maxBytesPerRound: 1 << 20 } }, { log, registry: new Registry() });
+  await engine.query('CREATE DATABASE db', { db: '' });
+});
+
+after(async () => {
+  await engine.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function values(results: Awaited<ReturnType<Engine['query']>>): unknown[][] {
+  return (results[0]?.series?.[0]?.values ?? []) as unknown[][];
+}
+
+test('an acknowledged write is visible to the next query without waiting for the flush interval', async () => {
+  await engine.write({ db: 'db', body: Buffer.from('ryw,host=a v=1 1000\nryw,host=b v=2 2000') });
+  const rows = values(await engine.query('SELECT v FROM ryw', { db: 'db' }));
+  assert.deepEqual(rows.map((r) => r[1]), [1, 2]);
+});
+
+test('duplicate points resolve as InfluxDB does: last write wins per field', async () => {
+  await engine.write({ db: 'db', body: Buffer.from('dup,host=a v=1,w=10 5000') });
+  await engine.flush();
+  await engine.write({ db: 'db', body: Buffer.from('dup,host=a v=2 5000\ndup,host=a v=3 5000') });
+  const results = await engine.query('SELECT v, w FROM dup', { db: 'db' });
+  assert.deepEqual(values(results), [[5000n, 3, 10]]);
+});
+
+test('writes to a missing database are refused with 404 wording', async () => {
+  await assert.rejects(engine.write({ db: 'nope', body: Buffer.from('m v=1') }), (e: unknown) => e instanceof DatabaseNotFoundError && e.message === 'database not found: "nope"');
+});
+
+test('a field type conflict drops only the conflicting points', async () => {
+  await engine.write({ db: 'db', body: Buffer.from('conf v=1 1') });
+  await assert.rejects(
+    engine.write({ db: 'db', body: Buffer.from('conf v=2i 2\nconf v=3 3') }),
+    (e: unknown) =>
+      e instanceof PartialWriteError &&
+      e.message === 'partial write: field type conflict: input field "v" on measurement "conf" is type integer, already exists as type float dropped=1',
+  );
+  assert.deepEqual(values(await engine.query('SELECT v FROM conf', { db: 'db' })).map((r) => r[1]), [1, 3]);
+  await assert.rejects(engine.write({ db: 'db', body: Buffer.from('conf2 a=1 1\nconf2 a=1i 2') }), FieldTypeConflictError);
+});
+
+test('bad lines are reported while the good lines are stored', async () => {
+  await assert.rejects(
+    engine.write({ db: 'db', body: Buffer.from('part v=1 1\nbad line\npart v=2 2') }),
+    (e: unknown) => e instanceof PartialWriteError && e.message === "partial write: unable to parse 'bad line': invalid field format dropped=0",
+  );
+  assert.equal(values(await engine.query('SELECT v FROM part', { db: 'db' })).length, 2);
+  await assert.rejects(engine.write({ db: 'db', body: Buffer.from('only bad') }), (e: unknown) => e instanceof BadRequestError && !(e instanceof PartialWriteError));
+});
+
+test('flush splits a large backlog into bounded inserts and keeps every point', async () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 5000; i++) lines.push(`bulk,host=h${i % 7} v=${i} ${i}`);
+  for (let i = 0; i < 5; i++) await engine.write({ db: 'db', body: Buffer.from(lines.slice(i * 1000, (i + 1) * 1000).join('\n')) });
+  const rows = values(await engine.query('SELECT count(v) FROM bulk', { db: 'db' }));
+  assert.equal(rows[0]?.[1], 5000);
+});

@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Catalog } from '../../../src/core/meta/catalog.js';
+import { validateWrite } from '../../../src/core/write-validator.js';
+import type { FieldType, FieldValue, Point } from '../../../src/core/model/point.js';
+
+function point(measurement: string, fields: Array<[string, FieldType, FieldValue]>, tags: string[] = []): Point {
+  return {
+    measurement,
+    tags,
+    fieldKeys: fields.map((f) => f[0]),
+    fieldTypes: fields.map((f) => f[1]),
+    fieldValues: fields.map((f) => f[2]),
+    timeNs: 1n,
+  };
+}
+
+const base = Catalog.empty()
+  .apply({ kind: 'create-database', name: 'db' })
+  .apply({ kind: 'extend-measurement', db: 'db', rp: 'autogen', measurement: 'cpu', tagKeys: ['host'], fields: [['v', 'float']] });
+
+test('a point conflicting with an existing field type is dropped with InfluxDB 1.6 wording', () => {
+  const result = validateWrite(base, 'db', 'autogen', [point('cpu', [['v', 'integer', '1']]), point('cpu', [['v', 'float', 2]])]);
+  assert.equal(result.accepted.length, 1);
+  assert.equal(result.dropped, 1);
+  assert.equal(result.firstReason, 'field type conflict: input field "v" on measurement "cpu" is type integer, already exists as type float');
+  assert.equal(result.inBatchConflict, false);
+});
+
+test('a conflict between two points of one batch on a new field is an in-batch conflict', () => {
+  const result = validateWrite(base, 'db', 'autogen', [point('mem', [['a', 'float', 1]]), point('mem', [['a', 'integer', '1']])]);
+  assert.equal(result.accepted.length, 1);
+  assert.equal(result.inBatchConflict, true);
+});
+
+test('new tag keys and fields become one extend-measurement command per measurement', () => {
+  const result = validateWrite(base, 'db', 'autogen', [
+    point('cpu', [['v', 'float', 1], ['w', 'string', 'x']], ['host', 'a', 'region', 'eu']),
+    point('cpu', [['v', 'float', 1]], ['zone', 'z']),
+  ]);
+  assert.deepEqual(result.commands, [
+    { kind: 'extend-measurement', db: 'db', rp: 'autogen', measurement: 'cpu', tagKeys: ['region', 'zone'], fields: [['w', 'string']] },
+  ]);
+});
+
+test('known schema yields no catalog command', () => {
+  const result = validateWrite(base, 'db', 'autogen', [point('cpu', [['v', 'float', 1]], ['host', 'a'])]);
+  assert.deepEqual(result.commands, []);
+});
+
+test('a field named time is dropped from a point, a point with only time is rejected', () => {
+  const result = validateWrite(base, 'db', 'autogen', [point('cpu', [['v', 'float', 1], ['time', 'float', 2]]), point('cpu', [['time', 'float', 2]])]);
+  assert.equal(result.accepted.length, 1);
+  assert.deepEqual(result.accepted[0]!.fieldKeys, ['v']);
+  assert.equal(result.firstReason, 'invalid field name: input field "time" on measurement "cpu" is invalid');
+});
+
+test('a tag key named time rejects the point', () => {
+  const result = validateWrite(base, 'db', 'autogen', [point('cpu', [['v', 'float', 1]], ['time', '1'])]);
+  assert.equal(result.dropped, 1);
+  assert.equal(result.firstReason, 'invalid tag key: input tag "time" on measurement "cpu" is invalid');
+});
