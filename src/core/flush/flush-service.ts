@@ -8,7 +8,7 @@ import type { Catalog } from '../meta/catalog.js';
 import type { ChdbSession } from '../store/chdb-session.js';
 import type { SchemaManager } from '../store/ddl.js';
 import { encodeInsert } from '../store/insert-encoder.js';
-import { qualifiedTable } from '../store/naming.js';
+import { insertTarget } from '../store/naming.js';
 import type { EngineMetrics } from '../metrics.js';
 import type { Service } from '../service.js';
 
@@ -168,6 +168,6 @@ export class FlushService implements Service {
     }
     const encoded = encodeInsert(batch.points, measurement.fieldTypes);
     await this.deps.schema.ensureTable(batch.db, batch.rp, batch.measurement, encoded);
-    await this.deps.session.insertTsv(qualifiedTable(batch.db, batch.rp, batch.measurement), encoded.columns, encoded.payload);
+    await this.deps.session.insertTsv(insertTarget(batch.db, batch.rp, batch.measurement), encoded.columns, encoded.payload);
   }
 }

@@ -45,13 +45,21 @@ export function qualifiedTable(db: string, rp: string, measurement: string): str
 
 export const TIME_COLUMN = 'time';
 
-/** Tags and fields live in separate namespaces (InfluxDB allows a tag and a field of one name). */
+/**
+ * Tags and fields live in separate namespaces (InfluxDB allows a tag and a field of one name).
+ * Column names are encoded to [A-Za-z0-9_] like table names: chdb's insert API accepts nothing else.
+ */
 export function tagColumn(tagKey: string): string {
-  return `t_${tagKey}`;
+  return `t_${encodeName(tagKey)}`;
 }
 
 export function fieldColumn(fieldKey: string): string {
-  return `f_${fieldKey}`;
+  return `f_${encodeName(fieldKey)}`;
+}
+
+/** `db.table` without quotes, for chdb's insert API (both parts are already [A-Za-z0-9_]). */
+export function insertTarget(db: string, rp: string, measurement: string): string {
+  return `${chDatabaseName(db, rp)}.${chTableName(measurement)}`;
 }
 
 /** Backtick-quotes an identifier, escaping backslashes and backticks. */

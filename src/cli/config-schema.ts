@@ -1,0 +1,463 @@
+// The one convict schema (snake_case TOML keys, HYPERBYTEDB__SECTION__KEY env names), our value formats,
+// and the mapping between convict's raw values and the typed Config. It never reads files or process.env.
+
+import { join } from 'node:path';
+import convict from 'convict';
+import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
+import {
+  CONSISTENCY_LEVELS,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type Config,
+  type ConsistencyLevel,
+  type LogFormat,
+  type LogLevel,
+} from './config-types.js';
+
+export const ENV_PREFIX = 'HYPERBYTEDB__';
+/** What `hyperbytedb config` prints instead of a sensitive value that is set. */
+export const REDACTED = '<redacted>';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const SECOND_MS = 1000;
+const MINUTE_MS = 60 * SECOND_MS;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+// ---------------------------------------------------------------------------------------------
+// Value parsing (pure; exported for tests)
+
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: SECOND_MS, m: MINUTE_MS, h: HOUR_MS, d: DAY_MS };
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
+
+/** "250ms", "10s", "1m30s", "2h", "1d" or a bare integer of milliseconds; undefined if malformed. */
+export function parseDurationMs(text: string): number | undefined {
+  const input = text.trim();
+  if (/^\d+$/.test(input)) return Number(input);
+  if (input === '') return undefined;
+  let totalMs = 0;
+  DURATION_PART.lastIndex = 0;
+  while (DURATION_PART.lastIndex < input.length) {
+    const match = DURATION_PART.exec(input);
+    if (match === null) return undefined;
+    totalMs += Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? ''] ?? Number.NaN);
+  }
+  return Number.isFinite(totalMs) ? totalMs : undefined;
+}
+
+const SIZE_UNITS_BYTES: Readonly<Record<string, number>> = {
+  '': 1, b: 1,
+  kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12,
+  kib: KiB, mib: MiB, gib: 1024 * MiB, tib: 1024 * 1024 * MiB,
+  // InfluxDB 1.x configs write "512m" meaning MiB.
+  k: KiB, m: MiB, g: 1024 * MiB, t: 1024 * 1024 * MiB,
+};
+
+/** "25MiB", "1GB", "512m", "4096" (bytes); undefined if malformed. */
+export function parseSizeBytes(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  if (match === null) return undefined;
+  const unitBytes = SIZE_UNITS_BYTES[(match[2] ?? '').toLowerCase()];
+  return unitBytes === undefined ? undefined : Number(match[1]) * unitBytes;
+}
+
+/** The largest unit that divides exactly, so the printed config reads back to the same value. */
+export function formatDurationMs(ms: number): string {
+  for (const [unit, unitMs] of [['d', DAY_MS], ['h', HOUR_MS], ['m', MINUTE_MS], ['s', SECOND_MS]] as const) {
+    if (ms > 0 && ms % unitMs === 0) return `${ms / unitMs}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+export function formatSizeBytes(bytes: number): string {
+  for (const [unit, unitBytes] of [['GiB', 1024 * MiB], ['MiB', MiB], ['KiB', KiB]] as const) {
+    if (bytes > 0 && bytes % unitBytes === 0) return `${bytes / unitBytes}${unit}`;
+  }
+  return `${bytes}B`;
+}
+
+/** A peer is "id=host:port"; host may be a bracketed IPv6 address. */
+export function parsePeer(text: string): { id: string; host: string; port: number } | undefined {
+  const match = /^([^=\s]+)=(\[[0-9a-fA-F:.]+\]|[^\s:=[\]]+):(\d{1,5})$/.exec(text);
+  if (match === null) return undefined;
+  const port = Number(match[3]);
+  if (port < 1 || port > 65535) return undefined;
+  return { id: match[1] ?? '', host: match[2] ?? '', port };
+}
+
+// ---------------------------------------------------------------------------------------------
+// convict formats
+
+/**
+ * Thrown by our formats with a message that already says what we got. convict appends
+ * ": value was …" to any error whose `value` it can set; the accessor pair swallows that.
+ */
+class InvalidValueError extends Error {
+  get value(): undefined {
+    return undefined;
+  }
+  set value(_ignored: unknown) {}
+}
+
+/** Extra properties our formats read from a schema item. */
+interface SettingBounds {
+  readonly min?: number;
+  readonly max?: number;
+  readonly values?: readonly string[];
+  readonly nonEmpty?: boolean;
+}
+
+function shown(value: unknown, item: convict.SchemaObj): string {
+  if (item.sensitive === true) return REDACTED;
+  return JSON.stringify(value) ?? String(value);
+}
+
+function invalid(expected: string, value: unknown, item: convict.SchemaObj): never {
+  throw new InvalidValueError(`must be ${expected}; got ${shown(value, item)}`);
+}
+
+function bounds(item: convict.SchemaObj): { min: number; max: number } {
+  const { min, max } = item as SettingBounds;
+  return { min: min ?? 0, max: max ?? Number.MAX_SAFE_INTEGER };
+}
+
+function rangeText(item: convict.SchemaObj, show: (n: number) => string): string {
+  const { min, max } = bounds(item);
+  if (max === Number.MAX_SAFE_INTEGER) return min === 0 ? '' : ` >= ${show(min)}`;
+  return ` between ${show(min)} and ${show(max)}`;
+}
+
+function inRange(value: number, item: convict.SchemaObj): boolean {
+  const { min, max } = bounds(item);
+  return value >= min && value <= max;
+}
+
+const asNumberIfInteger = (text: string): unknown => (/^-?\d+$/.test(text.trim()) ? Number(text) : text);
+
+const FORMATS: readonly convict.Format[] = [
+  {
+    name: 'count',
+    coerce: asNumberIfInteger,
+    validate(value: unknown, item: convict.SchemaObj) {
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || !inRange(value, item)) {
+        invalid(`an integer${rangeText(item, String)}`, value, item);
+      }
+    },
+  },
+  {
+    name: 'duration',
+    coerce: (text: string): unknown => parseDurationMs(text) ?? text,
+    validate(value: unknown, item: convict.SchemaObj) {
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || !inRange(value, item)) {
+        const range = rangeText(item, formatDurationMs);
+        invalid(`a duration${range} such as "250ms", "10s", "1m", "2h" or a whole number of milliseconds`, value, item);
+      }
+    },
+  },
+  {
+    // Stored in seconds so that a bare TOML number (which convict does not coerce) means seconds too.
+    name: 'seconds',
+    coerce: (text: string): unknown => {
+      const trimmed = text.trim();
+      if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+      const ms = parseDurationMs(trimmed);
+      return ms === undefined ? text : ms / SECOND_MS;
+    },
+    validate(value: unknown, item: convict.SchemaObj) {
+      if (typeof value !== 'number' || !Number.isFinite(value) || !inRange(value, item)) {
+        invalid(`a number of seconds${rangeText(item, String)} or a duration such as "10s"`, value, item);
+      }
+    },
+  },
+  {
+    name: 'size',
+    coerce: (text: string): unknown => parseSizeBytes(text) ?? text,
+    validate(value: unknown, item: convict.SchemaObj) {
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || !inRange(value, item)) {
+        const range = rangeText(item, formatSizeBytes);
+        invalid(`a size${range} such as "25MiB", "1GB" or a whole number of bytes`, value, item);
+      }
+    },
+  },
+  {
+    name: 'bool',
+    coerce(text: string): unknown {
+      const word = text.trim().toLowerCase();
+      if (word === 'true' || word === '1') return true;
+      if (word === 'false' || word === '0') return false;
+      return text;
+    },
+    validate(value: unknown, item: convict.SchemaObj) {
+      if (typeof value !== 'boolean') invalid('true or false', value, item);
+    },
+  },
+  {
+    name: 'text',
+    validate(value: unknown, item: convict.SchemaObj) {
+      if (typeof value !== 'string') invalid('a string', value, item);
+      if ((item as SettingBounds).nonEmpty === true && value.trim() === '') invalid('a non-empty string', value, item);
+    },
+  },
+  {
+    name: 'one-of',
+    validate(value: unknown, item: convict.SchemaObj) {
+      const values = (item as SettingBounds).values ?? [];
+      if (typeof value !== 'string' || !values.includes(value)) invalid(`one of ${values.join(', ')}`, value, item);
+    },
+  },
+  {
+    name: 'optional-url',
+    validate(value: unknown, item: convict.SchemaObj) {
+      if (value === '') return;
+      const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
+      if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+        invalid('empty (off) or an http(s) URL such as "http://localhost:4318/v1/traces"', value, item);
+      }
+    },
+  },
+  {
+    name: 'peer-list',
+    coerce: (text: string): unknown => text.split(',').map((peer) => peer.trim()).filter((peer) => peer !== ''),
+    validate(value: unknown, item: convict.SchemaObj) {
+      if (!Array.isArray(value)) invalid('an array of "id=host:port" strings', value, item);
+      const seenIds = new Set<string>();
+      for (const [index, entry] of (value as unknown[]).entries()) {
+        const peer = typeof entry === 'string' ? parsePeer(entry) : undefined;
+        if (peer === undefined) invalid(`"id=host:port" with a port in 1..65535 (entry ${index})`, entry, item);
+        if (seenIds.has(peer.id)) invalid(`a list of distinct peer ids (entry ${index} repeats "${peer.id}")`, entry, item);
+        seenIds.add(peer.id);
+      }
+    },
+  },
+];
+
+let formatsRegistered = false;
+
+/** convict keeps formats and parsers in module-global registries; fill them once per process. */
+function registerFormatsAndParsers(): void {
+  if (formatsRegistered) return;
+  for (const format of FORMATS) convict.addFormat(format);
+  // InfluxDB 1.x names its TOML file *.conf, so accept that extension too.
+  convict.addParser({ extension: ['toml', 'conf'], parse: (text: string) => parseToml(text, { unsafeKeyBehaviour: 'throw' }) });
+  formatsRegistered = true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The schema
+
+/** convict's view of the configuration: TOML key names, durations in ms (interval_secs in s), sizes in bytes. */
+export interface RawConfig {
+  server: {
+    bind_address: string; port: number; max_body_size: number; query_timeout: number;
+    max_concurrent_queries: number; max_queued_queries: number; auth_enabled: boolean;
+  };
+  storage: { data_dir: string; wal_dir: string; meta_dir: string; chdb_dir: string };
+  wal: { sync_on_append: boolean; group_commit_max_batch: number; group_commit_max_delay: number; max_pending_size: number };
+  flush: { interval_secs: number; max_points_per_insert: number };
+  logging: { level: LogLevel; format: LogFormat };
+  metrics: { enabled: boolean };
+  cluster: {
+    node_id: string; peers: string[]; raft_bind_address: string; raft_port: number;
+    secret: string; consistency: ConsistencyLevel;
+  };
+  tracing: { otlp_endpoint: string; service_name: string };
+  query: { max_select_points: number; max_select_series: number; chunk_size_default: number };
+}
+
+type FormatName = 'count' | 'duration' | 'seconds' | 'size' | 'bool' | 'text' | 'one-of' | 'optional-url' | 'peer-list';
+
+function setting<T>(format: FormatName, value: T, doc: string, extra: SettingBounds & { sensitive?: boolean } = {}): convict.SchemaObj<T> {
+  return { format, default: value, doc, ...extra };
+}
+
+function buildSchema(): convict.Schema<RawConfig> {
+  const schema: convict.Schema<RawConfig> = {
+    server: {
+      bind_address: setting('text', '127.0.0.1', 'Address the HTTP API listens on.', { nonEmpty: true }),
+      port: setting('count', 8086, 'HTTP API port; 0 picks a free port.', { max: 65535 }),
+      max_body_size: setting('size', 25 * MiB, 'Largest accepted request body.', { min: 1 }),
+      query_timeout: setting('duration', 60 * SECOND_MS, 'A query running longer is cancelled.', { min: 1 }),
+      max_concurrent_queries: setting('count', 16, 'Queries executing at once.', { min: 1 }),
+      max_queued_queries: setting('count', 64, 'Queries waiting for a slot; beyond this they are rejected.'),
+      auth_enabled: setting('bool', false, 'Require credentials on every request.'),
+    },
+    storage: {
+      data_dir: setting('text', './data', 'Root of all on-disk state.', { nonEmpty: true }),
+      wal_dir: setting('text', '', 'Write-ahead log; empty means <data_dir>/wal.'),
+      meta_dir: setting('text', '', 'Catalog (databases, retention policies, users); empty means <data_dir>/meta.'),
+      chdb_dir: setting('text', '', 'chDB tables; empty means <data_dir>/chdb.'),
+    },
+    wal: {
+      sync_on_append: setting('bool', true, 'fsync each group commit before acknowledging writes.'),
+      group_commit_max_batch: setting('count', 256, 'Most WAL entries in one group commit.', { min: 1 }),
+      group_commit_max_delay: setting('duration', 2, 'Longest a write waits for its group commit to fill.', { max: MINUTE_MS }),
+      max_pending_size: setting('size', 256 * MiB, 'Unflushed WAL bytes before writes wait for the flusher.', { min: 1 }),
+    },
+    flush: {
+      interval_secs: setting('seconds', 10, 'Seconds between WAL-to-chDB flushes.', { min: 0.001 }),
+      max_points_per_insert: setting('count', 500_000, 'Most points in one chDB INSERT.', { min: 1 }),
+    },
+    logging: {
+      level: setting<LogLevel>('one-of', 'info', 'Least severe level logged.', { values: LOG_LEVELS }),
+      format: setting<LogFormat>('one-of', 'text', 'text for people, json for log shippers.', { values: LOG_FORMATS }),
+    },
+    metrics: {
+      enabled: setting('bool', true, 'Serve Prometheus metrics on /metrics.'),
+    },
+    cluster: {
+      node_id: setting('text', '', 'This node\'s id; empty means single-node mode.'),
+      peers: setting<string[]>('peer-list', [], 'Cluster members as "id=host:port" (env: comma-separated).'),
+      raft_bind_address: setting('text', '', 'Address Raft listens on; empty means server.bind_address.'),
+      raft_port: setting('count', 8089, 'Raft and peer-to-peer port.', { min: 1, max: 65535 }),
+      secret: setting('text', '', 'Shared secret authenticating peers.', { sensitive: true }),
+      consistency: setting<ConsistencyLevel>('one-of', 'one', 'Default write consistency.', { values: CONSISTENCY_LEVELS }),
+    },
+    tracing: {
+      otlp_endpoint: setting('optional-url', '', 'OTLP/HTTP traces endpoint; empty turns tracing off.'),
+      service_name: setting('text', 'hyperbytedb', 'service.name reported with traces.', { nonEmpty: true }),
+    },
+    query: {
+      max_select_points: setting('count', 10_000_000, 'Most points one SELECT may read.', { min: 1 }),
+      max_select_series: setting('count', 1_000_000, 'Most series one SELECT may read.', { min: 1 }),
+      chunk_size_default: setting('count', 10_000, 'Rows per chunk when a chunked query gives no size.', { min: 1 }),
+    },
+  };
+  for (const [section, keys] of Object.entries(schema as Record<string, Record<string, convict.SchemaObj>>)) {
+    for (const [key, item] of Object.entries(keys)) item.env = envNameOf(section, key);
+  }
+  return schema;
+}
+
+export function envNameOf(section: string, key: string): string {
+  return `${ENV_PREFIX}${section.toUpperCase()}__${key.toUpperCase()}`;
+}
+
+/** Section name → its TOML keys, in schema order. */
+export function schemaKeys(): ReadonlyMap<string, readonly string[]> {
+  return new Map(Object.entries(buildSchema()).map(([section, keys]) => [section, Object.keys(keys as object)]));
+}
+
+/** A fresh convict instance holding defaults overlaid by `env`; never reads process.env or argv. */
+export function createConvictConfig(env: NodeJS.ProcessEnv): convict.Config<RawConfig> {
+  registerFormatsAndParsers();
+  return convict<RawConfig>(buildSchema(), { env, args: [] });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw ⇄ typed
+
+/** Limits that depend on each other; each message names the key to change. */
+export function checkRelations(raw: RawConfig): string[] {
+  const problems: string[] = [];
+  if (raw.wal.max_pending_size < raw.server.max_body_size) {
+    problems.push(
+      `wal.max_pending_size: must be at least server.max_body_size (${formatSizeBytes(raw.server.max_body_size)}) ` +
+        `so one write always fits; got ${formatSizeBytes(raw.wal.max_pending_size)}`,
+    );
+  }
+  if (raw.cluster.peers.length > 0 && raw.cluster.node_id.trim() === '') {
+    problems.push('cluster.node_id: must be set when cluster.peers is not empty; got ""');
+  }
+  const raftAddress = raw.cluster.raft_bind_address || raw.server.bind_address;
+  if (raw.cluster.peers.length > 0 && raftAddress === raw.server.bind_address && raw.cluster.raft_port === raw.server.port) {
+    problems.push(`cluster.raft_port: must differ from server.port on the same address; got ${raw.cluster.raft_port}`);
+  }
+  return problems;
+}
+
+export function toConfig(raw: RawConfig): Config {
+  const { server, storage, wal, flush, logging, metrics, cluster, tracing, query } = raw;
+  return deepFreeze<Config>({
+    server: {
+      bindAddress: server.bind_address,
+      port: server.port,
+      maxBodyBytes: server.max_body_size,
+      queryTimeoutMs: server.query_timeout,
+      maxConcurrentQueries: server.max_concurrent_queries,
+      maxQueuedQueries: server.max_queued_queries,
+      authEnabled: server.auth_enabled,
+    },
+    storage: {
+      dataDir: storage.data_dir,
+      walDir: storage.wal_dir || join(storage.data_dir, 'wal'),
+      metaDir: storage.meta_dir || join(storage.data_dir, 'meta'),
+      chdbDir: storage.chdb_dir || join(storage.data_dir, 'chdb'),
+    },
+    wal: {
+      syncOnAppend: wal.sync_on_append,
+      groupCommitMaxBatch: wal.group_commit_max_batch,
+      groupCommitMaxDelayMs: wal.group_commit_max_delay,
+      maxPendingBytes: wal.max_pending_size,
+    },
+    flush: {
+      intervalMs: Math.round(flush.interval_secs * SECOND_MS),
+      maxPointsPerInsert: flush.max_points_per_insert,
+    },
+    logging: { level: logging.level, format: logging.format },
+    metrics: { enabled: metrics.enabled },
+    cluster: {
+      nodeId: cluster.node_id,
+      peers: [...cluster.peers],
+      raftBindAddress: cluster.raft_bind_address || server.bind_address,
+      raftPort: cluster.raft_port,
+      secret: cluster.secret,
+      consistency: cluster.consistency,
+    },
+    tracing: { otlpEndpoint: tracing.otlp_endpoint, serviceName: tracing.service_name },
+    query: {
+      maxSelectPoints: query.max_select_points,
+      maxSelectSeries: query.max_select_series,
+      chunkSizeDefault: query.chunk_size_default,
+    },
+  });
+}
+
+/** The effective config as TOML that loads back to the same Config, with the cluster secret redacted. */
+export function configToToml(config: Config): string {
+  const { server, storage, wal, flush, logging, metrics, cluster, tracing, query } = config;
+  const document: Record<keyof RawConfig, Record<string, unknown>> = {
+    server: {
+      bind_address: server.bindAddress,
+      port: server.port,
+      max_body_size: formatSizeBytes(server.maxBodyBytes),
+      query_timeout: formatDurationMs(server.queryTimeoutMs),
+      max_concurrent_queries: server.maxConcurrentQueries,
+      max_queued_queries: server.maxQueuedQueries,
+      auth_enabled: server.authEnabled,
+    },
+    storage: { data_dir: storage.dataDir, wal_dir: storage.walDir, meta_dir: storage.metaDir, chdb_dir: storage.chdbDir },
+    wal: {
+      sync_on_append: wal.syncOnAppend,
+      group_commit_max_batch: wal.groupCommitMaxBatch,
+      group_commit_max_delay: formatDurationMs(wal.groupCommitMaxDelayMs),
+      max_pending_size: formatSizeBytes(wal.maxPendingBytes),
+    },
+    flush: { interval_secs: flush.intervalMs / SECOND_MS, max_points_per_insert: flush.maxPointsPerInsert },
+    logging: { level: logging.level, format: logging.format },
+    metrics: { enabled: metrics.enabled },
+    cluster: {
+      node_id: cluster.nodeId,
+      peers: [...cluster.peers],
+      raft_bind_address: cluster.raftBindAddress,
+      raft_port: cluster.raftPort,
+      secret: cluster.secret === '' ? '' : REDACTED,
+      consistency: cluster.consistency,
+    },
+    tracing: { otlp_endpoint: tracing.otlpEndpoint, service_name: tracing.serviceName },
+    query: {
+      max_select_points: query.maxSelectPoints,
+      max_select_series: query.maxSelectSeries,
+      chunk_size_default: query.chunkSizeDefault,
+    },
+  };
+  return `${stringifyToml(document).trim()}\n`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

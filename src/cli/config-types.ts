@@ -1,0 +1,91 @@
+// The typed, validated configuration that the composition root cuts into per-module options.
+// Plain data only: no defaults, parsing or I/O live here (see config-schema.ts and load-config.ts).
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export const CONSISTENCY_LEVELS = ['any', 'one', 'quorum', 'all'] as const;
+export type ConsistencyLevel = (typeof CONSISTENCY_LEVELS)[number];
+
+export interface ServerConfig {
+  readonly bindAddress: string;
+  /** 0 asks the OS for a free port (tests). */
+  readonly port: number;
+  readonly maxBodyBytes: number;
+  readonly queryTimeoutMs: number;
+  readonly maxConcurrentQueries: number;
+  /** Queries waiting for a slot beyond this are rejected; 0 means "never queue". */
+  readonly maxQueuedQueries: number;
+  readonly authEnabled: boolean;
+}
+
+/** All directories are resolved: an empty walDir/metaDir/chdbDir in the file becomes a subdirectory of dataDir. */
+export interface StorageConfig {
+  readonly dataDir: string;
+  readonly walDir: string;
+  readonly metaDir: string;
+  readonly chdbDir: string;
+}
+
+export interface WalConfig {
+  readonly syncOnAppend: boolean;
+  /** Entries per group commit. */
+  readonly groupCommitMaxBatch: number;
+  readonly groupCommitMaxDelayMs: number;
+  /** Appends wait (backpressure) once this many bytes are written but not yet flushed. */
+  readonly maxPendingBytes: number;
+}
+
+export interface FlushConfig {
+  readonly intervalMs: number;
+  readonly maxPointsPerInsert: number;
+}
+
+export interface LoggingConfig {
+  readonly level: LogLevel;
+  readonly format: LogFormat;
+}
+
+export interface MetricsConfig {
+  readonly enabled: boolean;
+}
+
+export interface ClusterConfig {
+  /** Empty means single-node mode. */
+  readonly nodeId: string;
+  /** Each entry is "id=host:port" (validated). */
+  readonly peers: readonly string[];
+  /** Resolved: empty in the file means server.bindAddress. */
+  readonly raftBindAddress: string;
+  readonly raftPort: number;
+  /** Sensitive: never log it; `hyperbytedb config` prints it redacted. */
+  readonly secret: string;
+  readonly consistency: ConsistencyLevel;
+}
+
+export interface TracingConfig {
+  /** Empty means tracing is off (OpenTelemetry is then never imported). */
+  readonly otlpEndpoint: string;
+  readonly serviceName: string;
+}
+
+export interface QueryConfig {
+  readonly maxSelectPoints: number;
+  readonly maxSelectSeries: number;
+  readonly chunkSizeDefault: number;
+}
+
+export interface Config {
+  readonly server: ServerConfig;
+  readonly storage: StorageConfig;
+  readonly wal: WalConfig;
+  readonly flush: FlushConfig;
+  readonly logging: LoggingConfig;
+  readonly metrics: MetricsConfig;
+  readonly cluster: ClusterConfig;
+  readonly tracing: TracingConfig;
+  readonly query: QueryConfig;
+}

@@ -1,0 +1,98 @@
+// The hyperbytedb command line: parses arguments, loads the Config and hands it to one subcommand.
+// It holds no service logic and reads no setting itself; serve.ts composes the server.
+
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command } from '@commander-js/extra-typings';
+import { configToToml } from './config-schema.js';
+import { LOG_LEVELS, type Config } from './config-types.js';
+import { ConfigError, loadConfig, type ConfigFlags } from './load-config.js';
+
+interface ConfigOptionValues {
+  readonly config?: string | undefined;
+  readonly port?: string | undefined;
+  readonly bind?: string | undefined;
+  readonly dataDir?: string | undefined;
+  readonly logLevel?: string | undefined;
+}
+
+/** The options every config-consuming subcommand accepts, so `config` shows exactly what `serve` would run with. */
+function withConfigOptions(command: Command) {
+  return command
+    .option('-c, --config <file>', 'TOML config file; precedence: defaults < file < HYPERBYTEDB__SECTION__KEY env < flags')
+    .option('--port <port>', 'HTTP API port (server.port)')
+    .option('--bind <address>', 'HTTP API bind address (server.bind_address)')
+    .option('--data-dir <dir>', 'data directory (storage.data_dir)')
+    .option('--log-level <level>', `${LOG_LEVELS.join('|')} (logging.level)`);
+}
+
+/** The Config, or undefined after printing why it is invalid and setting exit code 1. */
+function loadConfigOrReport(values: ConfigOptionValues, env: NodeJS.ProcessEnv): Config | undefined {
+  const flags: ConfigFlags = { port: values.port, bindAddress: values.bind, dataDir: values.dataDir, logLevel: values.logLevel };
+  try {
+    return loadConfig({ configFile: values.config, env, flags });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`hyperbytedb: ${error.message}\n`);
+    process.exitCode = 1;
+    return undefined;
+  }
+}
+
+function addServeCommand(program: Command, env: NodeJS.ProcessEnv): void {
+  withConfigOptions(program.command('serve').description('run the database server'))
+    .action(async (values) => {
+      const config = loadConfigOrReport(values, env);
+      if (config === undefined) return;
+      // Imported lazily so `config` and `--help` never load the storage engine.
+      await import('./serve.js').then((m) => m.serve(config));
+    });
+}
+
+function addConfigCommand(program: Command, env: NodeJS.ProcessEnv): void {
+  withConfigOptions(program.command('config').description('print the effective configuration as TOML (secrets redacted)'))
+    .action((values) => {
+      const config = loadConfigOrReport(values, env);
+      if (config !== undefined) process.stdout.write(configToToml(config));
+    });
+}
+
+export function buildProgram(env: NodeJS.ProcessEnv): Command {
+  const program = new Command('hyperbytedb')
+    .description('InfluxDB v1-compatible time-series database')
+    .version(readPackageVersion())
+    .showHelpAfterError();
+  addServeCommand(program, env);
+  addConfigCommand(program, env);
+  // Further subcommands register here the same way, one add*Command per file's entry point:
+  // `backup` (backup.ts), `restore` (restore.ts) and a `cluster` group whose first member is `drain` (drain.ts).
+  return program;
+}
+
+/** `argv` as in process.argv (node binary, script, then arguments). */
+export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  try {
+    await buildProgram(env).parseAsync([...argv]);
+  } catch (error) {
+    process.stderr.write(`hyperbytedb: fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+function readPackageVersion(): string {
+  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof packageJson.version === 'string' ? packageJson.version : '0.0.0';
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+// `node --import tsx src/cli/main.ts …` (npm start) runs here; bin/hyperbytedb.mjs imports runCli instead.
+if (isEntryPoint()) await runCli(process.argv, process.env);
