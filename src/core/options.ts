@@ -3,6 +3,7 @@
 
 import { join } from 'node:path';
 import { defaultFlushOptions, validateFlushOptions, type FlushOptions } from './flush/flush-service.js';
+import { defaultWalOptions } from './wal/wal-port.js';
 
 export interface EngineWalOptions {
   readonly syncOnAppend: boolean;
@@ -31,7 +32,7 @@ export function defaultEngineOptions(dataDir: string): EngineOptions {
     walDir: join(dataDir, 'wal'),
     metaDir: join(dataDir, 'meta'),
     chdbDir: join(dataDir, 'chdb'),
-    wal: { syncOnAppend: true, groupCommitMaxBatch: 256, groupCommitMaxDelayMs: 2, maxPendingBytes: 256 * 1024 * 1024 },
+    wal: { ...defaultWalOptions },
     flush: defaultFlushOptions,
     queryTimeoutMs: 60_000,
     maxConcurrentQueries: 16,
@@ -44,5 +45,4 @@ export function validateEngineOptions(options: EngineOptions): void {
   if (!(options.queryTimeoutMs > 0)) throw new Error('query timeout must be > 0');
   if (!(options.maxConcurrentQueries >= 1)) throw new Error('max concurrent queries must be >= 1');
   if (!(options.maxQueuedQueries >= 0)) throw new Error('max queued queries must be >= 0');
-  if (!(options.wal.groupCommitMaxBatch >= 1)) throw new Error('wal group commit batch must be >= 1');
 }

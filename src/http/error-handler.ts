@@ -22,6 +22,11 @@ export function describeError(error: unknown): ErrorBody {
   return { status: 500, message: error instanceof Error ? error.message : String(error) };
 }
 
+/** JSON string encoding as Go's encoding/json writes it (HTML-safe escapes), for byte-exact bodies. */
+export function goJsonString(text: string): string {
+  return JSON.stringify(text).replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
 export function sendError(reply: FastifyReply, error: unknown, log: Logger): FastifyReply {
   const { status, message } = describeError(error);
   if (status >= 500) log.error({ err: error }, 'request failed');
@@ -29,7 +34,7 @@ export function sendError(reply: FastifyReply, error: unknown, log: Logger): Fas
     .code(status)
     .header('Content-Type', 'application/json')
     .header('X-Influxdb-Error', message.slice(0, 1024).replace(/[\r\n]/g, ' '))
-    .send(JSON.stringify({ error: message }) + '\n');
+    .send(`{"error":${goJsonString(message)}}\n`);
 }
 
 export function registerErrorHandler(app: FastifyInstance, log: Logger): void {
