@@ -36,6 +36,10 @@ export interface RunningServer {
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client names these gauges *_total, which promtool rejects; the per-type gauges stay.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    registry.removeSingleMetric(name);
+  }
   let engine: Engine | null = await openEngine(engineOptionsFromConfig(config), { log: log.child({ component: 'engine' }), registry });
   const app = buildServer(
     {

@@ -171,7 +171,9 @@ class EngineImpl implements Engine {
     const validated = validateWrite(this.catalogStore.catalog, db, rp, points);
     if (validated.commands.length > 0) await this.catalogStore.apply(validated.commands);
     if (validated.accepted.length > 0) {
-      await this.wal.append({ db, rp, points: validated.accepted, origin: this.options.nodeId, originSeq: 0 });
+      const entry = { db, rp, points: validated.accepted, origin: this.options.nodeId, originSeq: 0 };
+      const seq = await this.wal.append(entry);
+      this.flushService.remember(seq, entry);
       this.metrics.walLastSequence.set(this.wal.lastSeq());
       this.metrics.ingestionPoints.inc(validated.accepted.length);
       this.flushService.nudge(this.options.wal.maxPendingBytes);

@@ -11,8 +11,8 @@ export interface ValidatedWrite {
   /** The first rejection reason, InfluxDB wording, or null. */
   readonly firstReason: string | null;
   /**
-   * InfluxDB 1.6 answers a conflict between two points of one batch on a field the measurement
-   * did not have yet with a bare "field type conflict" (its shard creates the field mid-batch).
+   * InfluxDB 1.6 answers a conflict between two points of one batch that creates the measurement
+   * with a bare "field type conflict" (its shard creates the measurement's fields mid-batch).
    */
   readonly inBatchConflict: boolean;
   /** Catalog additions (new tag keys / fields) the accepted points need. */
@@ -24,6 +24,8 @@ interface MeasurementScratch {
   readonly types: Map<string, FieldType>;
   readonly newTags: Set<string>;
   readonly newFields: Map<string, FieldType>;
+  /** The measurement did not exist before this batch. */
+  readonly isNew: boolean;
 }
 
 export function validateWrite(catalog: Catalog, db: string, rp: string, points: readonly Point[]): ValidatedWrite {
@@ -48,13 +50,14 @@ export function validateWrite(catalog: Catalog, db: string, rp: string, points: 
         types: new Map(state?.fieldTypes ?? []),
         newTags: new Set(),
         newFields: new Map(),
+        isNew: state === undefined,
       };
       scratch.set(point.measurement, m);
     }
     const conflict = conflictOf(point, m.types);
     if (conflict !== null) {
       dropped++;
-      if (m.newFields.has(conflict.key)) inBatchConflict = true;
+      if (m.isNew && m.newFields.has(conflict.key)) inBatchConflict = true;
       firstReason ??= conflict.reason;
       continue;
     }

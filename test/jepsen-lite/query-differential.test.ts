@@ -1,6 +1,7 @@
 // Differential test: the whole InfluxQL corpus against InfluxDB 1.6.7 (live, else its stored goldens) and HyperbyteDB.
 // Passes when every id in required.json matches (DIFF_ALL=1: every id not in known-differences.json); never edits goldens.
 import { test } from 'node:test';
+import { writeFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { influxdAvailable, startInfluxd } from '../support/influxd.js';
 import { hyperbytedbAvailable, startHyperbytedb } from '../support/hyperbytedb-server.js';
@@ -88,6 +89,12 @@ test('HyperbyteDB answers the corpus like InfluxDB 1.6.7', { skip: hyperbytedbAv
   const outcomes = classifyOutcomes({ corpus, expected, actual, known });
   const verdict = renderVerdict(outcomes, { title: `hyperbytedb vs ${source}`, required, requireAll, verbose });
   print(verdict.lines);
+  const reportPath = process.env['DIFF_REPORT'];
+  if (reportPath !== undefined && reportPath !== '') {
+    // Machine-readable per-query outcome, for CI artifacts and score tracking over time.
+    const report = outcomes.map((o) => ({ id: o.entry.id, group: o.entry.group, kind: o.kind, diffs: o.diffs }));
+    writeFileSync(reportPath, JSON.stringify({ source, counts: verdict.counts, outcomes: report }, null, 2) + '\n');
+  }
   assert.equal(
     verdict.mustMatchFailing.length,
     0,

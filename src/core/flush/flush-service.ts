@@ -53,6 +53,12 @@ export class FlushService implements Service {
   /** The flush in progress, if any: flushes never overlap. */
   private running: Promise<void> | null = null;
   private stopped = true;
+  /**
+   * Entries appended by this process and not yet flushed, by seq: the flush takes them from here
+   * instead of decoding them back from LevelDB. Bounded by the WAL's pending-bytes backpressure;
+   * after a restart the WAL itself is read.
+   */
+  private readonly recent = new Map<number, WalRecord>();
 
   constructor(
     private readonly options: FlushOptions,
@@ -95,33 +101,53 @@ export class FlushService implements Service {
     this.flush().catch((error: unknown) => this.deps.log.error({ err: error }, 'background flush failed; will retry'));
   }
 
-  /** Flushes everything appended to the WAL up to now (read-your-writes and shutdown use this). */
+  /** Hands the flush an entry the WAL just made durable, so it need not be read back. */
+  remember(seq: number, entry: WalRecord['entry']): void {
+    if (seq > this.deps.wal.flushedSeq()) this.recent.set(seq, { seq, entry });
+  }
+
+  /**
+   * Flushes every entry acknowledged up to now (read-your-writes and shutdown use this).
+   * Entries whose append is still in flight are not acknowledged yet and may stay behind.
+   */
   async flush(): Promise<void> {
     const target = this.deps.wal.lastSeq();
-    while (this.deps.wal.flushedSeq() < target) {
-      if (this.running) {
-        await this.running.catch(() => undefined);
-        continue;
-      }
-      const run = this.flushRounds(target);
-      this.running = run;
-      try {
-        await run;
-      } finally {
-        this.running = null;
-      }
+    // Concurrent callers queue behind the running flush, then each makes one pass of its own.
+    while (this.running) await this.running.catch(() => undefined);
+    if (this.deps.wal.flushedSeq() >= target) return;
+    const run = this.flushRounds(target);
+    this.running = run;
+    try {
+      await run;
+    } finally {
+      this.running = null;
     }
+  }
+
+  /** Reads the next records from memory when they are there, from the WAL otherwise. */
+  private async nextRecords(): Promise<WalRecord[]> {
+    const from = this.deps.wal.flushedSeq() + 1;
+    const records: WalRecord[] = [];
+    let points = 0;
+    for (let seq = from; ; seq++) {
+      const record = this.recent.get(seq);
+      if (!record || (records.length > 0 && points + record.entry.points.length > this.options.maxPointsPerInsert)) break;
+      records.push(record);
+      points += record.entry.points.length;
+    }
+    if (records.length > 0) return records;
+    return this.deps.wal.read(from, {
+      maxEntries: Math.max(1, Math.floor(this.options.maxPointsPerInsert / 16)),
+      maxBytes: this.options.maxBytesPerRound,
+    });
   }
 
   private async flushRounds(target: number): Promise<void> {
     const { wal, metrics } = this.deps;
-    // Bounded loop: each round consumes at least one entry or throws.
+    // Bounded loop: each round consumes at least one entry, or stops.
     while (wal.flushedSeq() < target) {
       const started = performance.now();
-      const records = await wal.read(wal.flushedSeq() + 1, {
-        maxEntries: Math.max(1, Math.floor(this.options.maxPointsPerInsert / 16)),
-        maxBytes: this.options.maxBytesPerRound,
-      });
+      const records = await this.nextRecords();
       if (records.length === 0) break;
       const { batches, lastSeq, points } = this.collect(records, target);
       try {
@@ -131,6 +157,7 @@ export class FlushService implements Service {
         throw error;
       }
       await wal.setFlushedSeq(lastSeq);
+      for (const record of records) if (record.seq <= lastSeq) this.recent.delete(record.seq);
       await wal.truncateThrough(lastSeq);
       metrics.flushRuns.inc();
       metrics.flushPoints.inc(points);
