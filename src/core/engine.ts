@@ -2,6 +2,7 @@
 // It owns no HTTP or cluster logic; those wrap it. Every part it starts, it stops.
 
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { CatalogStore } from './meta/catalog-store.js';
@@ -95,7 +96,7 @@ class EngineImpl implements Engine {
     this.metrics = createEngineMetrics(deps.registry, this.nowMs(), this.nowMs);
     this.catalogStore = new CatalogStore(options.metaDir);
     this.wal = new LevelWal({ dir: options.walDir, ...options.wal });
-    this.session = new ChdbSession({ dir: options.chdbDir });
+    this.session = new ChdbSession({ dir: options.chdbDir, stagingDir: join(options.dataDir, 'staging') });
     this.schemaManager = new SchemaManager(this.session);
     this.flushService = new FlushService(options.flush, {
       wal: this.wal,

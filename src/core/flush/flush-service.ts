@@ -195,6 +195,6 @@ export class FlushService implements Service {
     }
     const encoded = encodeInsert(batch.points, measurement.fieldTypes);
     await this.deps.schema.ensureTable(batch.db, batch.rp, batch.measurement, encoded);
-    await this.deps.session.insertTsv(insertTarget(batch.db, batch.rp, batch.measurement), encoded.columns, encoded.payload);
+    await this.deps.session.insertRowBinary(insertTarget(batch.db, batch.rp, batch.measurement), encoded.columns, encoded.structure, encoded.payload);
   }
 }

@@ -2,11 +2,17 @@
 // Everything runs through the async API so a slow query never blocks writes or /ping.
 
 import { Session } from 'chdb';
+import { mkdirSync, rmSync } from 'node:fs';
+import { unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { quoteString } from './naming.js';
 import type { SqlResult } from '../query/query-port.js';
 import { InternalError } from '../errors.js';
 
 export interface ChdbSessionOptions {
   readonly dir: string;
+  /** Where insert payloads are staged as files for chDB to read (emptied on open). */
+  readonly stagingDir: string;
 }
 
 interface JsonCompact {
@@ -22,8 +28,12 @@ export class ChdbSession {
 
   constructor(private readonly options: ChdbSessionOptions) {}
 
+  private staged = 0;
+
   open(): void {
     if (this.session) return;
+    rmSync(this.options.stagingDir, { recursive: true, force: true });
+    mkdirSync(this.options.stagingDir, { recursive: true });
     this.session = new Session(this.options.dir, { installSignalHandlers: false });
   }
 
@@ -55,15 +65,22 @@ export class ChdbSession {
     await this.live.queryAsync(sql, { format: 'TSV' });
   }
 
-  /** Bulk insert of a TSV payload; one call becomes one MergeTree part. */
-  async insertTsv(table: string, columns: readonly string[], payload: Buffer): Promise<number> {
-    const summary = await this.live.insert({
-      table,
-      format: 'TSV',
-      columns,
-      values: payload,
-      settings: { max_partitions_per_insert_block: 100_000, throw_on_max_partitions_per_insert_block: 0 },
-    });
-    return summary.rowsWritten;
+  /**
+   * Bulk insert of a RowBinary payload; one call becomes one MergeTree part. chdb's insert API
+   * takes text formats only, so the payload is staged as a file and read with file(): binary
+   * rows spare JS the per-value text formatting that dominated flush time.
+   */
+  async insertRowBinary(target: string, columns: readonly string[], structure: string, payload: Buffer): Promise<void> {
+    const path = join(this.options.stagingDir, `insert-${process.pid}-${++this.staged}.rowbinary`);
+    await writeFile(path, payload);
+    try {
+      await this.live.queryAsync(
+        `INSERT INTO ${target} (${columns.join(', ')}) SELECT * FROM file(${quoteString(path)}, 'RowBinary', ${quoteString(structure)})` +
+          ' SETTINGS max_partitions_per_insert_block = 100000, throw_on_max_partitions_per_insert_block = 0',
+        { format: 'TSV' },
+      );
+    } finally {
+      await unlink(path).catch(() => undefined);
+    }
   }
 }

@@ -1,16 +1,27 @@
-// Turns the points of one table into one TSV payload for a single bulk insert.
+// Turns the points of one table into one RowBinary payload for a single bulk insert.
 // Duplicate points (same series and time) are merged here, last write wins per field.
 
-import type { FieldType, FieldValue, Point } from '../model/point.js';
+import type { FieldType, Point } from '../model/point.js';
 import { fieldColumn, tagColumn } from './naming.js';
 
 export interface EncodedInsert {
+  /** Target columns, in payload order. */
   readonly columns: readonly string[];
+  /** ClickHouse structure of the payload (`name Type, …`), for the `file()`/`format()` reader. */
+  readonly structure: string;
   readonly payload: Buffer;
   readonly rows: number;
   readonly tagKeys: readonly string[];
   readonly fields: ReadonlyArray<readonly [string, FieldType]>;
 }
+
+const ROW_BINARY_TYPES: Readonly<Record<FieldType, string>> = {
+  float: 'Nullable(Float64)',
+  integer: 'Nullable(Int64)',
+  unsigned: 'Nullable(UInt64)',
+  string: 'Nullable(String)',
+  boolean: 'Nullable(Bool)',
+};
 
 /** The canonical series key: measurement plus sorted tags, escaped as in line protocol. */
 export function seriesKey(point: Point): string {
@@ -23,27 +34,92 @@ export function seriesKey(point: Point): string {
 }
 
 function escapeKey(text: string, escapeEquals: boolean): string {
-  if (!/[,= \\]/.test(text)) return text;
-  return text.replace(escapeEquals ? /[,= ]/g : /[, ]/g, (c) => '\\' + c);
-}
-
-export function escapeTsv(text: string): string {
-  if (!/[\\\t\n\r\0]/.test(text)) return text;
-  return text.replace(/[\\\t\n\r\0]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\0'));
-}
-
-function formatValue(value: FieldValue, type: FieldType): string {
-  switch (type) {
-    case 'float':
-      return String(value);
-    case 'integer':
-    case 'unsigned':
-      return value as string;
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'string':
-      return escapeTsv(value as string);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 44 || c === 32 || c === 92 || (escapeEquals && c === 61)) {
+      return text.replace(escapeEquals ? /[,= ]/g : /[, ]/g, (m) => '\\' + m);
+    }
   }
+  return text;
+}
+
+/** A growable RowBinary writer; strings are length-prefixed with an unsigned LEB128 varint. */
+class RowBinaryWriter {
+  buffer: Buffer;
+  offset = 0;
+
+  constructor(initialBytes: number) {
+    this.buffer = Buffer.allocUnsafe(Math.max(1024, initialBytes));
+  }
+
+  private ensure(bytes: number): void {
+    if (this.offset + bytes <= this.buffer.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.offset + bytes));
+    this.buffer.copy(next, 0, 0, this.offset);
+    this.buffer = next;
+  }
+
+  byte(value: number): void {
+    this.ensure(1);
+    this.buffer[this.offset++] = value;
+  }
+
+  int64(value: bigint): void {
+    this.ensure(8);
+    this.offset = this.buffer.writeBigInt64LE(value, this.offset);
+  }
+
+  uint64(value: bigint): void {
+    this.ensure(8);
+    this.offset = this.buffer.writeBigUInt64LE(value, this.offset);
+  }
+
+  float64(value: number): void {
+    this.ensure(8);
+    this.offset = this.buffer.writeDoubleLE(value, this.offset);
+  }
+
+  string(value: string): void {
+    const maxBytes = value.length * 3;
+    this.ensure(maxBytes + 5);
+    if (maxBytes < 128) {
+      // One-byte length prefix: write the text after it, then fill the prefix in.
+      const written = this.buffer.write(value, this.offset + 1, 'utf8');
+      this.buffer[this.offset] = written;
+      this.offset += 1 + written;
+      return;
+    }
+    let length = Buffer.byteLength(value, 'utf8');
+    while (length >= 0x80) {
+      this.buffer[this.offset++] = (length & 0x7f) | 0x80;
+      length >>>= 7;
+    }
+    this.buffer[this.offset++] = length;
+    this.offset += this.buffer.write(value, this.offset, 'utf8');
+  }
+
+  finish(): Buffer {
+    return this.buffer.subarray(0, this.offset);
+  }
+}
+
+/** Rows of one series seen so far. Points mostly arrive in time order, so no lookup is needed. */
+interface SeriesRows {
+  readonly series: string;
+  readonly measurement: string;
+  lastTimeNs: bigint | null;
+  readonly rows: number[];
+  /** Built on the first out-of-order point: time (decimal text; V8 hashes bigint keys poorly) → row. */
+  byTime: Map<string, number> | null;
+}
+
+function findRow(state: SeriesRows, timeNs: bigint, rowPoint: readonly number[], points: readonly Point[]): number | undefined {
+  if (state.lastTimeNs === null || timeNs > state.lastTimeNs) return undefined;
+  if (!state.byTime) {
+    state.byTime = new Map();
+    for (const row of state.rows) state.byTime.set(String(points[rowPoint[row]!]!.timeNs ?? 0n), row);
+  }
+  return state.byTime.get(timeNs.toString());
 }
 
 /**
@@ -52,67 +128,121 @@ function formatValue(value: FieldValue, type: FieldType): string {
  */
 export function encodeInsert(points: readonly Point[], fieldTypes: ReadonlyMap<string, FieldType>): EncodedInsert {
   // Pass 1: columns, and for every point the row it lands in (duplicates share one row).
-  const tagIndex = new Map<string, number>();
-  const fieldIndex = new Map<string, number>();
+  const tagIndex = new Set<string>();
+  const fieldIndex = new Set<string>();
   const rowOf = new Int32Array(points.length);
   const rowPoint: number[] = [];
   const rowSeries: string[] = [];
-  const rowsBySeries = new Map<string, Map<bigint, number>>();
-  let duplicates = false;
+  const seriesStates = new Map<string, SeriesRows>();
+  const byTagsRef = new Map<readonly string[], SeriesRows>();
+  let lastTags: readonly string[] | null = null;
+  let lastFieldKeys: readonly string[] | null = null;
+  let lastSeries: SeriesRows | null = null;
   for (let p = 0; p < points.length; p++) {
     const point = points[p]!;
-    for (let i = 0; i < point.tags.length; i += 2) if (!tagIndex.has(point.tags[i]!)) tagIndex.set(point.tags[i]!, tagIndex.size);
-    for (const key of point.fieldKeys) if (!fieldIndex.has(key)) fieldIndex.set(key, fieldIndex.size);
-    const series = seriesKey(point);
+    // The parser shares tag and field-key arrays between points of one series: skip repeats.
+    if (point.fieldKeys !== lastFieldKeys) {
+      for (const key of point.fieldKeys) fieldIndex.add(key);
+      lastFieldKeys = point.fieldKeys;
+    }
+    // The parser shares one tags array between the points of a series: key on it first.
+    let state: SeriesRows | undefined = point.tags === lastTags && lastSeries !== null && lastSeries.measurement === point.measurement ? lastSeries : undefined;
+    if (!state) {
+      const cached = byTagsRef.get(point.tags);
+      if (cached && cached.measurement === point.measurement) {
+        state = cached;
+      } else {
+        for (let i = 0; i < point.tags.length; i += 2) tagIndex.add(point.tags[i]!);
+        const series = seriesKey(point);
+        state = seriesStates.get(series);
+        if (!state) seriesStates.set(series, (state = { series, measurement: point.measurement, lastTimeNs: null, rows: [], byTime: null }));
+        byTagsRef.set(point.tags, state);
+      }
+      lastTags = point.tags;
+      lastSeries = state;
+    }
     const timeNs = point.timeNs ?? 0n;
-    let byTime = rowsBySeries.get(series);
-    if (!byTime) rowsBySeries.set(series, (byTime = new Map()));
-    const existing = byTime.get(timeNs);
+    const existing = findRow(state, timeNs, rowPoint, points);
     if (existing === undefined) {
-      byTime.set(timeNs, rowPoint.length);
       rowOf[p] = rowPoint.length;
+      state.rows.push(rowPoint.length);
+      state.byTime?.set(timeNs.toString(), rowPoint.length);
+      if (state.lastTimeNs === null || timeNs > state.lastTimeNs) state.lastTimeNs = timeNs;
       rowPoint.push(p);
-      rowSeries.push(series);
+      rowSeries.push(state.series);
     } else {
       rowOf[p] = existing;
-      duplicates = true;
     }
   }
-  const tagKeys = [...tagIndex.keys()].sort();
-  const fieldKeys = [...fieldIndex.keys()].sort();
-  const tagSlot = new Map(tagKeys.map((key, i) => [key, i]));
-  const fieldSlot = new Map(fieldKeys.map((key, i) => [key, i]));
+  const tagKeys = [...tagIndex].sort();
+  const fieldKeys = [...fieldIndex].sort();
   const fields: Array<[string, FieldType]> = fieldKeys.map((key) => {
     const type = fieldTypes.get(key);
     if (!type) throw new Error(`insert encoder: field ${key} has no catalog type`);
     return [key, type];
   });
-  const fieldTypeBySlot = fields.map((f) => f[1]);
-  const tagCount = tagKeys.length;
-  const fieldCount = fieldKeys.length;
-  // Pass 2: one cell per (row, column); later duplicates overwrite earlier fields.
+  const fieldSlot = new Map(fieldKeys.map((key, i) => [key, i]));
   const rows = rowPoint.length;
-  const cells: string[] = new Array<string>(rows * (tagCount + fieldCount));
-  const width = tagCount + fieldCount;
+  const fieldCount = fieldKeys.length;
+  // Pass 2: which point (and which of its fields) supplies each (row, field); later points win.
+  const sourcePoint = new Int32Array(rows * fieldCount).fill(-1);
+  const sourceField = new Int32Array(rows * fieldCount);
+  const slotsCache = new Map<readonly string[], Int32Array>();
   for (let p = 0; p < points.length; p++) {
-    const point = points[p]!;
-    const base = rowOf[p]! * width;
-    if (!duplicates || rowPoint[rowOf[p]!] === p) {
-      for (let i = 0; i < point.tags.length; i += 2) cells[base + tagSlot.get(point.tags[i]!)!] = escapeTsv(point.tags[i + 1]!);
+    const keys = points[p]!.fieldKeys;
+    let slots = slotsCache.get(keys);
+    if (!slots) {
+      slots = Int32Array.from(keys, (key) => fieldSlot.get(key)!);
+      slotsCache.set(keys, slots);
     }
-    for (let i = 0; i < point.fieldKeys.length; i++) {
-      const slot = fieldSlot.get(point.fieldKeys[i]!)!;
-      cells[base + tagCount + slot] = formatValue(point.fieldValues[i]!, fieldTypeBySlot[slot]!);
+    const base = rowOf[p]! * fieldCount;
+    for (let i = 0; i < slots.length; i++) {
+      sourcePoint[base + slots[i]!] = p;
+      sourceField[base + slots[i]!] = i;
     }
   }
-  const parts: string[] = [];
+  // Pass 3: RowBinary rows.
+  const firstSeries = rowSeries[0]?.length ?? 0;
+  const writer = new RowBinaryWriter(rows * (16 + firstSeries * 2 + fieldCount * 9));
+  const tagValues: string[] = new Array<string>(tagKeys.length).fill('');
+  const tagSlot = new Map(tagKeys.map((key, i) => [key, i]));
   for (let r = 0; r < rows; r++) {
-    parts.push(String(points[rowPoint[r]!]!.timeNs ?? 0n), '\t', escapeTsv(rowSeries[r]!));
-    const base = r * width;
-    for (let c = 0; c < tagCount; c++) parts.push('\t', cells[base + c] ?? '');
-    for (let c = tagCount; c < width; c++) parts.push('\t', cells[base + c] ?? '\\N');
-    parts.push('\n');
+    const first = points[rowPoint[r]!]!;
+    writer.int64(first.timeNs ?? 0n);
+    writer.string(rowSeries[r]!);
+    tagValues.fill('');
+    for (let i = 0; i < first.tags.length; i += 2) tagValues[tagSlot.get(first.tags[i]!)!] = first.tags[i + 1]!;
+    for (const value of tagValues) writer.string(value);
+    const base = r * fieldCount;
+    for (let f = 0; f < fieldCount; f++) {
+      const p = sourcePoint[base + f]!;
+      if (p < 0) {
+        writer.byte(1);
+        continue;
+      }
+      writer.byte(0);
+      const value = points[p]!.fieldValues[sourceField[base + f]!]!;
+      switch (fields[f]![1]) {
+        case 'float':
+          writer.float64(value as number);
+          break;
+        case 'integer':
+          writer.int64(BigInt(value as string));
+          break;
+        case 'unsigned':
+          writer.uint64(BigInt(value as string));
+          break;
+        case 'string':
+          writer.string(value as string);
+          break;
+        case 'boolean':
+          writer.byte(value ? 1 : 0);
+          break;
+      }
+    }
   }
   const columns = ['_ns', '_series', ...tagKeys.map(tagColumn), ...fieldKeys.map(fieldColumn)];
-  return { columns, payload: Buffer.from(parts.join(''), 'utf8'), rows, tagKeys, fields };
+  const types = ['Int64', 'String', ...tagKeys.map(() => 'String'), ...fields.map(([, type]) => ROW_BINARY_TYPES[type])];
+  const structure = columns.map((column, i) => `${column} ${types[i]}`).join(', ');
+  return { columns, structure, payload: writer.finish(), rows, tagKeys, fields };
 }

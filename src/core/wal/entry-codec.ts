@@ -4,6 +4,89 @@ import { Packr, Unpackr } from 'msgpackr';
 import { assert } from '../errors.js';
 import { crc32 } from './crc32.js';
 import type { WalEntry } from './wal-port.js';
+import type { FieldType, FieldValue, Point } from '../model/point.js';
+
+/**
+ * The stored shape: points flattened into one array, with measurement names, tag sets, field-key
+ * lists and field-type lists stored once per entry and referenced by index. The parser shares
+ * those arrays between points of one series, so this costs a table lookup per point instead of
+ * re-encoding ~20 strings; decoding restores the sharing.
+ */
+interface StoredEntry {
+  readonly db: string;
+  readonly rp: string;
+  readonly origin: string;
+  readonly originSeq: number;
+  readonly measurements: string[];
+  readonly tagSets: Array<readonly string[]>;
+  readonly keySets: Array<readonly string[]>;
+  readonly typeSets: Array<readonly FieldType[]>;
+  /** Per point: measurement, tag set, key set, type set, timeNs, then one value per key. */
+  readonly flat: Array<number | bigint | string | boolean | null>;
+}
+
+class RefTable<T> {
+  readonly items: T[] = [];
+  private readonly index = new Map<T, number>();
+  private lastItem: T | undefined;
+  private lastIndex = -1;
+
+  ref(item: T): number {
+    if (item === this.lastItem) return this.lastIndex;
+    let found = this.index.get(item);
+    if (found === undefined) {
+      found = this.items.length;
+      this.items.push(item);
+      this.index.set(item, found);
+    }
+    this.lastItem = item;
+    this.lastIndex = found;
+    return found;
+  }
+}
+
+export function toStoredEntry(entry: WalEntry): StoredEntry {
+  const measurements = new RefTable<string>();
+  const tagSets = new RefTable<readonly string[]>();
+  const keySets = new RefTable<readonly string[]>();
+  const typeSets = new RefTable<readonly FieldType[]>();
+  const flat: StoredEntry['flat'] = [];
+  for (const point of entry.points) {
+    flat.push(measurements.ref(point.measurement), tagSets.ref(point.tags), keySets.ref(point.fieldKeys), typeSets.ref(point.fieldTypes), point.timeNs);
+    for (const value of point.fieldValues) flat.push(value);
+  }
+  return {
+    db: entry.db,
+    rp: entry.rp,
+    origin: entry.origin,
+    originSeq: entry.originSeq,
+    measurements: measurements.items,
+    tagSets: tagSets.items,
+    keySets: keySets.items,
+    typeSets: typeSets.items,
+    flat,
+  };
+}
+
+export function fromStoredEntry(stored: StoredEntry): WalEntry {
+  const points: Point[] = [];
+  const { flat } = stored;
+  let i = 0;
+  while (i < flat.length) {
+    const measurement = stored.measurements[flat[i] as number];
+    const tags = stored.tagSets[flat[i + 1] as number];
+    const fieldKeys = stored.keySets[flat[i + 2] as number];
+    const fieldTypes = stored.typeSets[flat[i + 3] as number];
+    const time = flat[i + 4];
+    assert(measurement !== undefined && tags && fieldKeys && fieldTypes, 'wal: entry references a missing table row');
+    const timeNs = typeof time === 'bigint' ? time : time === null ? null : BigInt(time as number);
+    i += 5;
+    const fieldValues = flat.slice(i, i + fieldKeys.length) as FieldValue[];
+    i += fieldKeys.length;
+    points.push({ measurement, tags, fieldKeys, fieldTypes, fieldValues, timeNs });
+  }
+  return { db: stored.db, rp: stored.rp, points, origin: stored.origin, originSeq: stored.originSeq };
+}
 
 export const VALUE_HEADER_BYTES = 4;
 
@@ -17,7 +100,7 @@ export class WalEntryCodec {
 
   /** Encodes with a zeroed checksum; `seal` fills it once the key is known. */
   encode(entry: WalEntry): Buffer {
-    const payload = this.packr.pack(entry);
+    const payload = this.packr.pack(toStoredEntry(entry));
     const value = Buffer.allocUnsafe(VALUE_HEADER_BYTES + payload.length);
     value.writeUInt32BE(0, 0);
     value.set(payload, VALUE_HEADER_BYTES);
@@ -34,7 +117,7 @@ export class WalEntryCodec {
     const stored = value.readUInt32BE(0);
     const computed = checksum(key, value);
     assert(stored === computed, `wal: CRC mismatch in entry ${seq}: stored ${hex(stored)}, computed ${hex(computed)}`);
-    const entry = this.unpackr.unpack(value.subarray(VALUE_HEADER_BYTES)) as WalEntry;
+    const entry = fromStoredEntry(this.unpackr.unpack(value.subarray(VALUE_HEADER_BYTES)) as StoredEntry);
     assert(
       typeof entry === 'object' && entry !== null && typeof entry.db === 'string' && typeof entry.rp === 'string' &&
         Array.isArray(entry.points) && typeof entry.origin === 'string' && Number.isSafeInteger(entry.originSeq),

@@ -1,0 +1,224 @@
+// Compiles InfluxQL WHERE conditions into ClickHouse boolean SQL over one measurement's table,
+// and extracts the time range InfluxQL semantics need (bucketing, fill, aggregate timestamps).
+
+import type { MeasurementView } from '../meta/schema-view.js';
+import { fieldColumn, quoteIdent, quoteString, tagColumn } from '../store/naming.js';
+import type { Expr } from './ast.js';
+import { StatementError } from './result.js';
+import { parseTimeString, MAX_TIME_NS, MIN_TIME_NS } from './time-literal.js';
+
+export interface ConditionContext {
+  /** Schema of the measurement; undefined compiles every tag as '' and every field as NULL. */
+  readonly measurement: MeasurementView | undefined;
+  readonly nowNs: bigint;
+}
+
+export interface TimeRange {
+  /** Inclusive bounds in ns; MIN/MAX_TIME_NS when unbounded. */
+  readonly minNs: bigint;
+  readonly maxNs: bigint;
+}
+
+export const TIME_NS_SQL = 'toUnixTimestamp64Nano(`time`)';
+
+const COMPARISON = new Set(['=', '!=', '<', '<=', '>', '>=']);
+
+function stripParens(expr: Expr): Expr {
+  let e = expr;
+  while (e.kind === 'paren') e = e.expr;
+  return e;
+}
+
+export function isTimeRef(expr: Expr): boolean {
+  const e = stripParens(expr);
+  return e.kind === 'var-ref' && e.name.toLowerCase() === 'time';
+}
+
+/** Evaluates a time-valued operand (integer ns, RFC3339 string, duration, now(), +/-). */
+export function evalTimeValue(expr: Expr, nowNs: bigint): bigint {
+  const e = stripParens(expr);
+  switch (e.kind) {
+    case 'integer':
+    case 'unsigned':
+      return e.value;
+    case 'number':
+      return BigInt(Math.trunc(e.value));
+    case 'duration':
+      return e.ns;
+    case 'string': {
+      const ns = parseTimeString(e.value);
+      if (ns === undefined) throw new StatementError(`invalid operation: time and *influxql.StringLiteral are not compatible`);
+      return ns;
+    }
+    case 'call':
+      if (e.name === 'now' && e.args.length === 0) return nowNs;
+      break;
+    case 'binary':
+      if (e.op === '+') return evalTimeValue(e.lhs, nowNs) + evalTimeValue(e.rhs, nowNs);
+      if (e.op === '-') return evalTimeValue(e.lhs, nowNs) - evalTimeValue(e.rhs, nowNs);
+      break;
+    default:
+      break;
+  }
+  throw new StatementError(`invalid operation: time and ${describe(e)} are not compatible`);
+}
+
+function describe(e: Expr): string {
+  switch (e.kind) {
+    case 'var-ref':
+      return '*influxql.VarRef';
+    case 'boolean':
+      return '*influxql.BooleanLiteral';
+    case 'regex':
+      return '*influxql.RegexLiteral';
+    default:
+      return '*influxql.BinaryExpr';
+  }
+}
+
+const flip: Readonly<Record<string, string>> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=', '!=': '!=' };
+
+/** Time range implied by the top-level AND-ed time comparisons of a condition. */
+export function extractTimeRange(condition: Expr | undefined, nowNs: bigint): TimeRange {
+  let minNs = MIN_TIME_NS;
+  let maxNs = MAX_TIME_NS;
+  const visit = (expr: Expr): void => {
+    const e = stripParens(expr);
+    if (e.kind !== 'binary') return;
+    if (e.op === 'AND') {
+      visit(e.lhs);
+      visit(e.rhs);
+      return;
+    }
+    if (!COMPARISON.has(e.op)) return;
+    let op = e.op as string;
+    let value: bigint;
+    if (isTimeRef(e.lhs)) value = evalTimeValue(e.rhs, nowNs);
+    else if (isTimeRef(e.rhs)) {
+      value = evalTimeValue(e.lhs, nowNs);
+      op = flip[op] ?? op;
+    } else return;
+    if (op === '>' && value + 1n > minNs) minNs = value + 1n;
+    if (op === '>=' && value > minNs) minNs = value;
+    if (op === '<' && value - 1n < maxNs) maxNs = value - 1n;
+    if (op === '<=' && value < maxNs) maxNs = value;
+    if (op === '=') {
+      if (value > minNs) minNs = value;
+      if (value < maxNs) maxNs = value;
+    }
+  };
+  if (condition !== undefined) visit(condition);
+  return { minNs, maxNs };
+}
+
+type Operand = { readonly sql: string; readonly kind: 'tag' | 'field' | 'time' | 'literal' | 'string' | 'null' | 'regex' };
+
+/** Compiles a condition into SQL; tags compare as strings ('' when absent), unknown fields are NULL. */
+export function compileCondition(expr: Expr, ctx: ConditionContext): string {
+  const e = stripParens(expr);
+  if (e.kind === 'binary') {
+    if (e.op === 'AND' || e.op === 'OR') return `(${compileCondition(e.lhs, ctx)} ${e.op} ${compileCondition(e.rhs, ctx)})`;
+    if (COMPARISON.has(e.op) || e.op === '=~' || e.op === '!~') return compileComparison(e.op, e.lhs, e.rhs, ctx);
+  }
+  if (e.kind === 'boolean') return e.value ? '1' : '0';
+  const operand = compileOperand(e, ctx);
+  return `ifNull(toBool(${operand.sql}), 0)`;
+}
+
+function compileComparison(op: string, lhsExpr: Expr, rhsExpr: Expr, ctx: ConditionContext): string {
+  if (isTimeRef(lhsExpr) || isTimeRef(rhsExpr)) {
+    const timeOnLeft = isTimeRef(lhsExpr);
+    const value = evalTimeValue(timeOnLeft ? rhsExpr : lhsExpr, ctx.nowNs);
+    const sqlOp = op === '!=' ? '!=' : timeOnLeft ? op : (flip[op] ?? op);
+    return `(${TIME_NS_SQL} ${sqlOp} ${value.toString()})`;
+  }
+  const hint = literalKind(rhsExpr) ?? literalKind(lhsExpr);
+  const lhs = compileOperand(lhsExpr, ctx, hint);
+  const rhs = compileOperand(rhsExpr, ctx, hint);
+  if (op === '=~' || op === '!~') {
+    const [subject, re] = rhs.kind === 'regex' ? [lhs, rhs] : [rhs, lhs];
+    if (re.kind !== 'regex') return '0';
+    if (subject.kind === 'null') return op === '=~' ? '0' : '0';
+    const subjectSql = subject.kind === 'field' ? `toString(${subject.sql})` : subject.sql;
+    const m = `match(${subjectSql}, ${re.sql})`;
+    return op === '=~' ? `ifNull(${m}, 0)` : `ifNull(NOT ${m}, 0)`;
+  }
+  // A tag compared with a non-string (or a string field with a number) never matches in InfluxDB.
+  const isStringy = (o: Operand): boolean => o.kind === 'tag' || o.kind === 'string';
+  const isNumeric = (o: Operand): boolean => o.kind === 'literal';
+  if ((isStringy(lhs) && isNumeric(rhs)) || (isNumeric(lhs) && isStringy(rhs))) return '0';
+  if (lhs.kind === 'null' || rhs.kind === 'null') return '0';
+  const sqlOp = op === '!=' ? '!=' : op;
+  return `ifNull(${lhs.sql} ${sqlOp} ${rhs.sql}, 0)`;
+}
+
+function literalKind(expr: Expr): 'string' | 'number' | undefined {
+  const e = stripParens(expr);
+  if (e.kind === 'string' || e.kind === 'regex') return 'string';
+  if (e.kind === 'number' || e.kind === 'integer' || e.kind === 'unsigned' || e.kind === 'boolean') return 'number';
+  return undefined;
+}
+
+/** Resolves an identifier to a tag or field column (a cast forces the namespace). */
+export function resolveRef(
+  name: string,
+  type: string | undefined,
+  measurement: MeasurementView | undefined,
+  hint?: 'string' | 'number',
+): { kind: 'tag' | 'field' | 'none'; sql: string } {
+  const isTag = measurement?.tagKeys.includes(name) ?? false;
+  const fieldType = measurement?.fieldTypes.get(name);
+  const tagSql = quoteIdent(tagColumn(name));
+  const fieldSql = quoteIdent(fieldColumn(name));
+  if (type === 'tag') return isTag ? { kind: 'tag', sql: tagSql } : { kind: 'none', sql: "''" };
+  if (type !== undefined && type !== 'tag') return fieldType !== undefined ? { kind: 'field', sql: fieldSql } : { kind: 'none', sql: 'NULL' };
+  if (isTag && fieldType !== undefined) {
+    return hint === 'number' ? { kind: 'field', sql: fieldSql } : { kind: 'tag', sql: tagSql };
+  }
+  if (fieldType !== undefined) return { kind: 'field', sql: fieldSql };
+  if (isTag) return { kind: 'tag', sql: tagSql };
+  return { kind: 'none', sql: 'NULL' };
+}
+
+function compileOperand(expr: Expr, ctx: ConditionContext, hint?: 'string' | 'number'): Operand {
+  const e = stripParens(expr);
+  switch (e.kind) {
+    case 'var-ref': {
+      const ref = resolveRef(e.name, e.type, ctx.measurement, hint);
+      if (ref.kind === 'none') {
+        // A missing tag compares as ''; a missing field is NULL.
+        return hint === 'string' ? { sql: "''", kind: 'tag' } : { sql: 'NULL', kind: 'null' };
+      }
+      return { sql: ref.sql, kind: ref.kind };
+    }
+    case 'string':
+      return { sql: quoteString(e.value), kind: 'string' };
+    case 'regex':
+      return { sql: quoteString(e.source), kind: 'regex' };
+    case 'integer':
+    case 'unsigned':
+      return { sql: e.value.toString(), kind: 'literal' };
+    case 'number':
+      return { sql: Number.isFinite(e.value) ? numberSql(e.value) : 'NULL', kind: 'literal' };
+    case 'boolean':
+      return { sql: e.value ? 'true' : 'false', kind: 'literal' };
+    case 'duration':
+      return { sql: e.ns.toString(), kind: 'literal' };
+    case 'binary': {
+      if (['+', '-', '*', '/', '%'].includes(e.op)) {
+        const l = compileOperand(e.lhs, ctx, hint);
+        const r = compileOperand(e.rhs, ctx, hint);
+        if (l.kind === 'null' || r.kind === 'null') return { sql: 'NULL', kind: 'null' };
+        return { sql: `(${l.sql} ${e.op} ${r.sql})`, kind: 'field' };
+      }
+      return { sql: compileCondition(e, ctx), kind: 'literal' };
+    }
+    default:
+      throw new StatementError(`invalid condition expression`);
+  }
+}
+
+export function numberSql(value: number): string {
+  const text = String(value);
+  return /^-?\d+$/.test(text) ? `${text}.0` : `toFloat64(${text})`;
+}

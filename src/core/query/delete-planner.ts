@@ -1,0 +1,43 @@
+// Turns DELETE and DROP SERIES into delete-data MetaCommands, one per measurement, with the
+// WHERE clause compiled against that measurement's own columns (quoted through naming.ts).
+
+import type { DatabaseView, MeasurementView } from '../meta/schema-view.js';
+import type { MetaCommand } from './query-port.js';
+import type { StatementOf } from './ast.js';
+import { compileCondition } from './condition-sql.js';
+import { StatementError } from './result.js';
+import { compileRegex } from './select-plan.js';
+
+/** Every measurement name of a database across its retention policies, per name the first view. */
+function allMeasurements(db: DatabaseView): Map<string, MeasurementView> {
+  const out = new Map<string, MeasurementView>();
+  for (const rp of db.retentionPolicies) for (const m of db.measurements(rp.name)) if (!out.has(m.name)) out.set(m.name, m);
+  return out;
+}
+
+export function deleteCommands(statement: StatementOf<'delete'> | StatementOf<'drop-series'>, db: DatabaseView, nowNs: bigint): MetaCommand[] {
+  const all = allMeasurements(db);
+  let selected: MeasurementView[];
+  if (statement.sources.length === 0) selected = [...all.values()];
+  else {
+    selected = [];
+    for (const source of statement.sources) {
+      if (source.kind !== 'measurement') throw new StatementError('subqueries are not allowed here');
+      if (source.regex !== undefined) {
+        const re = compileRegex(source.regex);
+        selected.push(...[...all.values()].filter((m) => re.test(m.name)));
+      } else if (source.name !== undefined) {
+        const m = all.get(source.name);
+        if (m !== undefined) selected.push(m);
+      }
+    }
+  }
+  const dropSeries = statement.kind === 'drop-series';
+  return [...new Set(selected)].map((measurement) => ({
+    kind: 'delete-data',
+    db: db.name,
+    measurements: [measurement.name],
+    whereSql: statement.condition === undefined ? 'true' : compileCondition(statement.condition, { measurement, nowNs }),
+    dropSeries,
+  }));
+}

@@ -1,0 +1,174 @@
+// Executes parsed InfluxQL statements against a QueryPort and returns InfluxDB 1.x results.
+// Plans only: data access goes through port.runSql, catalog changes through applyMetaCommand.
+
+import { isHyperbyteError } from '../errors.js';
+import type { MetaCommand, QueryPort, RetentionPolicySpec } from './query-port.js';
+import type { Statement, StatementOf } from './ast.js';
+import { parseQuery } from './parser.js';
+import { StatementError, type Series, type StatementResult } from './result.js';
+import { executeSelect, type SelectContext } from './select-executor.js';
+import { executeShow, isShowStatement } from './show-executor.js';
+import { deleteCommands } from './delete-planner.js';
+import { formatGoDuration, NS_PER } from './duration.js';
+
+export interface ExecuteOptions {
+  /** Default database (`db=` of the request); '' when absent. */
+  readonly db: string;
+  /** Default retention policy (`rp=`); the database's default when absent. */
+  readonly rp?: string;
+  readonly params?: Readonly<Record<string, unknown>>;
+  readonly signal?: AbortSignal;
+  /** Bound on filled GROUP BY time buckets per series (default 1,000,000). */
+  readonly maxBucketsPerSeries?: number;
+}
+
+export const NOT_EXECUTED = 'not executed';
+
+/**
+ * Parses and runs `text`. A parse error of the whole query throws QueryParseError (HTTP 400).
+ * Statements run in order; the first failing one stops execution. As InfluxDB 1.6 merges its
+ * results, the failing statement reports its own error only when it is the last statement;
+ * otherwise it reports "not executed" and nothing follows.
+ */
+export async function executeQuery(text: string, options: ExecuteOptions, port: QueryPort): Promise<StatementResult[]> {
+  const statements = parseQuery(text, options.params ?? {});
+  const results: StatementResult[] = [];
+  for (let i = 0; i < statements.length; i++) {
+    const statement = statements[i] as Statement;
+    try {
+      const series = await executeStatement(statement, options, port);
+      results.push(series.length > 0 ? { statement_id: i, series } : { statement_id: i });
+    } catch (err) {
+      if (options.signal?.aborted === true) throw err;
+      const message = statementErrorMessage(err);
+      results.push({ statement_id: i, error: i < statements.length - 1 ? NOT_EXECUTED : message });
+      break;
+    }
+  }
+  return results;
+}
+
+function statementErrorMessage(err: unknown): string {
+  if (err instanceof StatementError) return err.message;
+  if (isHyperbyteError(err)) return err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** Runs one statement; throws StatementError (or port errors) on failure. */
+export async function executeStatement(statement: Statement, options: ExecuteOptions, port: QueryPort): Promise<Series[]> {
+  const ctx: SelectContext = {
+    port,
+    db: options.db,
+    ...(options.rp !== undefined ? { rp: options.rp } : {}),
+    nowNs: port.nowNs(),
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    maxBucketsPerSeries: options.maxBucketsPerSeries ?? 1_000_000,
+  };
+  if (statement.kind === 'select') return executeSelect(statement, ctx);
+  if (isShowStatement(statement)) return executeShow(statement, ctx);
+  switch (statement.kind) {
+    case 'create-database':
+      await port.applyMetaCommand(createDatabaseCommand(statement));
+      return [];
+    case 'drop-database':
+      if (port.schema.database(statement.name) !== undefined) await port.applyMetaCommand({ kind: 'drop-database', name: statement.name });
+      return [];
+    case 'create-retention-policy': {
+      requireDatabase(port, statement.database);
+      validateRpDuration(statement.durationNs);
+      const rp: RetentionPolicySpec = {
+        name: statement.name,
+        durationNs: statement.durationNs,
+        shardGroupDurationNs: normaliseShardDuration(statement.shardGroupDurationNs ?? 0n, statement.durationNs),
+        replicaN: statement.replicaN,
+        makeDefault: statement.makeDefault,
+      };
+      await port.applyMetaCommand({ kind: 'create-retention-policy', db: statement.database, rp });
+      return [];
+    }
+    case 'alter-retention-policy': {
+      const db = requireDatabase(port, statement.database);
+      const existing = db.retentionPolicies.find((rp) => rp.name === statement.name);
+      if (existing === undefined) throw new StatementError('retention policy not found');
+      if (statement.durationNs !== undefined) validateRpDuration(statement.durationNs);
+      await port.applyMetaCommand({
+        kind: 'alter-retention-policy',
+        db: statement.database,
+        name: statement.name,
+        ...(statement.durationNs !== undefined ? { durationNs: statement.durationNs } : {}),
+        ...(statement.shardGroupDurationNs !== undefined
+          ? { shardGroupDurationNs: normaliseShardDuration(statement.shardGroupDurationNs, statement.durationNs ?? existing.durationNs) }
+          : {}),
+        ...(statement.replicaN !== undefined ? { replicaN: statement.replicaN } : {}),
+        ...(statement.makeDefault ? { makeDefault: true } : {}),
+      });
+      return [];
+    }
+    case 'drop-retention-policy': {
+      const db = port.schema.database(statement.database);
+      if (db === undefined) throw new StatementError(`database not found: ${statement.database}`);
+      if (db.retentionPolicies.some((rp) => rp.name === statement.name)) {
+        await port.applyMetaCommand({ kind: 'drop-retention-policy', db: statement.database, name: statement.name });
+      }
+      return [];
+    }
+    case 'drop-measurement': {
+      const db = defaultDatabase(port, options.db);
+      await port.applyMetaCommand({ kind: 'drop-measurement', db: db.name, name: statement.name });
+      return [];
+    }
+    case 'delete':
+    case 'drop-series': {
+      const db = defaultDatabase(port, options.db);
+      for (const command of deleteCommands(statement, db, ctx.nowNs)) await port.applyMetaCommand(command);
+      return [];
+    }
+    default:
+      throw new StatementError(unsupportedMessage(statement));
+  }
+}
+
+function unsupportedMessage(statement: Statement): string {
+  return `statement not supported: ${statement.kind.replace(/-/g, ' ').toUpperCase()}`;
+}
+
+function requireDatabase(port: QueryPort, name: string): NonNullable<ReturnType<QueryPort['schema']['database']>> {
+  const db = port.schema.database(name);
+  if (db === undefined) throw new StatementError(`database not found: ${name}`);
+  return db;
+}
+
+function defaultDatabase(port: QueryPort, name: string): NonNullable<ReturnType<QueryPort['schema']['database']>> {
+  if (name === '') throw new StatementError('database name required');
+  return requireDatabase(port, name);
+}
+
+function validateRpDuration(durationNs: bigint): void {
+  if (durationNs !== 0n && durationNs < NS_PER.h) throw new StatementError(`retention policy duration must be at least ${formatGoDuration(NS_PER.h)}`);
+}
+
+/** InfluxDB's shard group duration default/normalisation for a retention policy duration. */
+export function normaliseShardDuration(shardNs: bigint, durationNs: bigint): bigint {
+  if (shardNs > 0n) return shardNs;
+  if (durationNs === 0n || durationNs > 180n * NS_PER.d) return 7n * NS_PER.d;
+  if (durationNs >= 2n * NS_PER.d) return NS_PER.d;
+  return NS_PER.h;
+}
+
+function createDatabaseCommand(statement: StatementOf<'create-database'>): MetaCommand {
+  if (statement.rpOptions === undefined && statement.rpName === undefined) return { kind: 'create-database', name: statement.name };
+  const durationNs = statement.rpOptions?.durationNs ?? 0n;
+  validateRpDuration(durationNs);
+  return {
+    kind: 'create-database',
+    name: statement.name,
+    rp: {
+      name: statement.rpName ?? 'autogen',
+      durationNs,
+      shardGroupDurationNs: normaliseShardDuration(statement.rpOptions?.shardGroupDurationNs ?? 0n, durationNs),
+      replicaN: statement.rpOptions?.replicaN ?? 1,
+      makeDefault: true,
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// InfluxDB 1.x CSV encoding (Accept: application/csv): name,tags,<columns> with one header per
+// column set, times as integers per epoch (ns by default), Go csv quoting rules.
+
+import type { StatementResult } from './result.js';
+import { goJsonFloat, type Epoch } from './format-json.js';
+
+const DIVISOR: Readonly<Record<Epoch, bigint>> = { ns: 1n, u: 1_000n, µ: 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+
+function csvField(text: string): string {
+  if (text === '') return text;
+  const needs = text.includes(',') || text.includes('"') || text.includes('\r') || text.includes('\n') || text[0] === ' ' || text[0] === '\t';
+  return needs ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return goJsonFloat(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  return String(value);
+}
+
+/** CSV body for results; a statement error becomes an `error` row as InfluxDB writes it. */
+export function formatResultsCsv(results: readonly StatementResult[], options: { readonly epoch?: Epoch } = {}): string {
+  const lines: string[] = [];
+  let lastHeader: string | undefined;
+  for (const result of results) {
+    if (result.error !== undefined) {
+      lines.push('error', csvField(result.error));
+      lastHeader = undefined;
+      continue;
+    }
+    for (const series of result.series ?? []) {
+      const header = ['name', 'tags', ...series.columns].map(csvField).join(',');
+      if (header !== lastHeader) {
+        if (lastHeader !== undefined) lines.push('');
+        lines.push(header);
+        lastHeader = header;
+      }
+      const tags = Object.keys(series.tags ?? {})
+        .sort()
+        .map((k) => `${k}=${series.tags?.[k] ?? ''}`)
+        .join(',');
+      const hasTime = series.columns[0] === 'time';
+      for (const row of series.values) {
+        const cells = row.map((v, i) => (i === 0 && hasTime && typeof v === 'bigint' ? (v / DIVISOR[options.epoch ?? 'ns']).toString() : cellText(v)));
+        lines.push([csvField(series.name ?? ''), csvField(tags), ...cells.map(csvField)].join(','));
+      }
+    }
+  }
+  return lines.length === 0 ? '' : lines.join('\n') + '\n';
+}

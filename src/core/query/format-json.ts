@@ -1,0 +1,176 @@
+// Byte-exact InfluxDB 1.x JSON encoding of statement results (Go encoding/json conventions).
+// Pure string building; never touches I/O. Times arrive as bigint ns and leave per `epoch`.
+
+import type { Series, StatementResult } from './result.js';
+import { formatRfc3339Nano } from './time-literal.js';
+
+export type Epoch = 'ns' | 'u' | 'µ' | 'ms' | 's' | 'm' | 'h';
+
+export interface FormatOptions {
+  readonly epoch?: Epoch;
+  readonly pretty?: boolean;
+}
+
+const EPOCH_DIVISOR: Readonly<Record<Epoch, bigint>> = {
+  ns: 1n,
+  u: 1_000n,
+  µ: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+};
+
+/** Go's json string encoding (HTML-safe: <, >, & escaped; \b and \f as \u00XX). */
+export function goJsonString(text: string): string {
+  return JSON.stringify(text).replace(/[<>&\u2028\u2029\b\f]/g, (ch) => {
+    switch (ch) {
+      case '\b':
+        return '\\u0008';
+      case '\f':
+        return '\\u000c';
+      default:
+        return '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0');
+    }
+  });
+}
+
+/** Go's encoding of a float64 ('f' for 1e-6 <= |x| < 1e21, shortest 'e' otherwise). */
+export function goJsonFloat(value: number): string {
+  if (!Number.isFinite(value)) return 'null';
+  if (Object.is(value, -0)) return '-0';
+  return String(value);
+}
+
+/** Converts a bigint nanosecond time per `epoch` (Go truncates toward zero), or RFC3339Nano. */
+export function formatTime(ns: bigint, epoch: Epoch | undefined): bigint | string {
+  if (epoch === undefined) return formatRfc3339Nano(ns);
+  return ns / EPOCH_DIVISOR[epoch];
+}
+
+function encodeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  switch (typeof value) {
+    case 'number':
+      return goJsonFloat(value);
+    case 'bigint':
+      return value.toString();
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'string':
+      return goJsonString(value);
+    default:
+      return goJsonString(String(value));
+  }
+}
+
+type Json = string | { readonly raw: string } | readonly Json[] | { readonly [key: string]: Json };
+
+function isRaw(value: Json): value is { readonly raw: string } {
+  return typeof value === 'object' && !Array.isArray(value) && 'raw' in value && typeof (value as { raw: unknown }).raw === 'string' && Object.keys(value).length === 1;
+}
+
+function seriesToJson(series: Series, epoch: Epoch | undefined): Json {
+  const out: Record<string, Json> = {};
+  if (series.name !== undefined && series.name !== '') out['name'] = { raw: goJsonString(series.name) };
+  if (series.tags !== undefined && Object.keys(series.tags).length > 0) {
+    const tags: Record<string, Json> = {};
+    for (const key of Object.keys(series.tags).sort()) tags[key] = { raw: goJsonString(series.tags[key] ?? '') };
+    out['tags'] = tags;
+  }
+  if (series.columns.length > 0) out['columns'] = series.columns.map((c) => ({ raw: goJsonString(c) }));
+  const hasTime = series.columns[0] === 'time';
+  if (series.values.length > 0) {
+    out['values'] = series.values.map((row) =>
+      row.map((cell, i) => {
+        if (i === 0 && hasTime && typeof cell === 'bigint') return { raw: encodeValue(formatTime(cell, epoch)) };
+        return { raw: encodeValue(cell) };
+      }),
+    );
+  }
+  if (series.partial === true) out['partial'] = { raw: 'true' };
+  return out;
+}
+
+/** One statement result as Go marshals it (statement_id, series, messages, partial, error). */
+function resultToJson(result: StatementResult, epoch: Epoch | undefined): Json {
+  const out: Record<string, Json> = { statement_id: { raw: String(result.statement_id) } };
+  if (result.series !== undefined && result.series.length > 0) out['series'] = result.series.map((s) => seriesToJson(s, epoch));
+  if (result.messages !== undefined && result.messages.length > 0) {
+    out['messages'] = result.messages.map((m) => ({ level: { raw: goJsonString(m.level) }, text: { raw: goJsonString(m.text) } }));
+  }
+  if (result.partial === true) out['partial'] = { raw: 'true' };
+  if (result.error !== undefined && result.error !== '') out['error'] = { raw: goJsonString(result.error) };
+  return out;
+}
+
+function render(value: Json, indent: string | undefined, depth: number): string {
+  if (typeof value === 'string') return value;
+  if (isRaw(value)) return value.raw;
+  const nl = indent === undefined ? '' : '\n' + indent.repeat(depth + 1);
+  const close = indent === undefined ? '' : '\n' + indent.repeat(depth);
+  const sep = indent === undefined ? ':' : ': ';
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return '[' + value.map((v) => nl + render(v, indent, depth + 1)).join(',') + close + ']';
+  }
+  const entries = Object.entries(value as Record<string, Json>);
+  if (entries.length === 0) return '{}';
+  return '{' + entries.map(([k, v]) => nl + goJsonString(k) + sep + render(v, indent, depth + 1)).join(',') + close + '}';
+}
+
+/** `{"results":[...]}` exactly as InfluxDB 1.x writes it (no trailing newline). */
+export function formatResultsJson(results: readonly StatementResult[], options: FormatOptions = {}): string {
+  const body: Record<string, Json> = {};
+  if (results.length > 0) body['results'] = results.map((r) => resultToJson(r, options.epoch));
+  return render(body, options.pretty === true ? '    ' : undefined, 0);
+}
+
+/** `{"error":"..."}` for request-level failures (parse errors, auth). */
+export function formatErrorJson(message: string, options: FormatOptions = {}): string {
+  return render({ error: { raw: goJsonString(message) } }, options.pretty === true ? '    ' : undefined, 0);
+}
+
+/**
+ * Splits results into InfluxDB's chunked response: each series is cut into pieces of at most
+ * `chunkSize` rows; every piece but the last of a series carries `partial: true` on the series,
+ * and every chunk but the last of a statement carries `partial: true` on the result. Returns the
+ * newline-terminated JSON lines to write one after another.
+ */
+export function formatResultsChunked(results: readonly StatementResult[], options: FormatOptions & { readonly chunkSize: number }): string[] {
+  const chunkSize = Math.max(1, options.chunkSize);
+  const lines: string[] = [];
+  for (const result of results) {
+    const pieces: StatementResult[] = [];
+    const series = result.series ?? [];
+    if (series.length === 0) {
+      pieces.push(result);
+    } else {
+      series.forEach((s) => {
+        if (s.values.length <= chunkSize) {
+          pieces.push({ statement_id: result.statement_id, series: [s] });
+          return;
+        }
+        for (let start = 0; start < s.values.length; start += chunkSize) {
+          const last = start + chunkSize >= s.values.length;
+          const piece: Series = { ...s, values: s.values.slice(start, start + chunkSize), ...(last ? {} : { partial: true }) };
+          if (last) delete (piece as { partial?: boolean }).partial;
+          pieces.push({ statement_id: result.statement_id, series: [piece] });
+        }
+      });
+      const tail = pieces[pieces.length - 1];
+      if (tail !== undefined && (result.messages !== undefined || result.error !== undefined)) {
+        pieces[pieces.length - 1] = {
+          ...tail,
+          ...(result.messages !== undefined ? { messages: result.messages } : {}),
+          ...(result.error !== undefined ? { error: result.error } : {}),
+        };
+      }
+    }
+    pieces.forEach((piece, i) => {
+      const marked = i < pieces.length - 1 ? { ...piece, partial: true } : piece;
+      lines.push(formatResultsJson([marked], options) + '\n');
+    });
+  }
+  return lines;
+}

@@ -1,0 +1,32 @@
+// Result shapes of executed statements, as InfluxDB 1.x returns them (before JSON/CSV encoding).
+// Values stay typed: times and 64-bit integers are bigint so the encoders can print them exactly.
+
+export interface Message {
+  readonly level: string;
+  readonly text: string;
+}
+
+/**
+ * One series of a result. When `columns[0] === 'time'`, `values[i][0]` is the point (or bucket)
+ * time as **bigint nanoseconds since the Unix epoch**; the HTTP layer formats it per `epoch=`
+ * (integer in that unit) or as RFC3339Nano. Other cells are: number (float), bigint (integer,
+ * unsigned), string, boolean or null.
+ */
+export interface Series {
+  readonly name?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly columns: readonly string[];
+  readonly values: ReadonlyArray<readonly unknown[]>;
+  readonly partial?: boolean;
+}
+
+export interface StatementResult {
+  readonly statement_id: number;
+  readonly series?: readonly Series[];
+  readonly messages?: readonly Message[];
+  readonly partial?: boolean;
+  readonly error?: string;
+}
+
+/** A per-statement failure: its message becomes the statement's `error` (HTTP 200). */
+export class StatementError extends Error {}

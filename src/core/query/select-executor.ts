@@ -1,0 +1,283 @@
+// Executes SELECT statements: resolves sources, runs one planned ClickHouse query per
+// measurement, then applies what InfluxQL defines itself (series split, fill, transforms, SLIMIT).
+
+import type { DatabaseView, MeasurementView } from '../meta/schema-view.js';
+import type { QueryPort, SqlResult } from './query-port.js';
+import type { MeasurementSource, SelectStatement } from './ast.js';
+import { extractTimeRange, type TimeRange } from './condition-sql.js';
+import { compileRegex, groupInterval, planMeasurement, type MeasurementPlan } from './select-plan.js';
+import { StatementError, type Series } from './result.js';
+import { MAX_TIME_NS, MIN_TIME_NS } from './time-literal.js';
+import { applyTransform } from './transforms.js';
+
+export interface SelectContext {
+  readonly port: QueryPort;
+  readonly db: string;
+  readonly rp?: string;
+  readonly nowNs: bigint;
+  readonly signal?: AbortSignal;
+  /** Upper bound on filled buckets per series (fill would otherwise be unbounded). */
+  readonly maxBucketsPerSeries: number;
+}
+
+interface ResolvedSource {
+  readonly db: string;
+  readonly rp: string;
+  readonly measurement: MeasurementView;
+}
+
+function databaseOrThrow(ctx: SelectContext, name: string): DatabaseView {
+  const db = ctx.port.schema.database(name);
+  if (db === undefined) throw new StatementError(`database not found: ${name}`);
+  return db;
+}
+
+export function resolveSources(sources: readonly MeasurementSource[], ctx: SelectContext): ResolvedSource[] {
+  const out: ResolvedSource[] = [];
+  const seen = new Set<string>();
+  for (const source of sources) {
+    const dbName = source.database !== undefined && source.database !== '' ? source.database : ctx.db;
+    if (dbName === '') throw new StatementError('database name required');
+    const db = databaseOrThrow(ctx, dbName);
+    const rpName = source.retentionPolicy !== undefined && source.retentionPolicy !== '' ? source.retentionPolicy : (ctx.rp !== undefined && ctx.rp !== '' && source.database === undefined ? ctx.rp : db.defaultRetentionPolicy);
+    if (!db.retentionPolicies.some((rp) => rp.name === rpName)) throw new StatementError(`retention policy not found: ${rpName}`);
+    const candidates: MeasurementView[] = [];
+    if (source.regex !== undefined) {
+      const re = compileRegex(source.regex);
+      candidates.push(...db.measurements(rpName).filter((m) => re.test(m.name)));
+    } else if (source.name !== undefined) {
+      const m = db.measurement(rpName, source.name);
+      if (m !== undefined) candidates.push(m);
+    }
+    for (const m of candidates) {
+      const key = `${dbName}\u0000${rpName}\u0000${m.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ db: dbName, rp: rpName, measurement: m });
+    }
+  }
+  return out;
+}
+
+function isMissingTable(err: unknown): boolean {
+  const text = err instanceof Error ? err.message : String(err);
+  return /UNKNOWN_TABLE|UNKNOWN_DATABASE|Code: 60\b|Code: 81\b/.test(text);
+}
+
+async function runPlan(plan: MeasurementPlan, ctx: SelectContext): Promise<SqlResult> {
+  try {
+    return await ctx.port.runSql(plan.sql, ctx.signal !== undefined ? { signal: ctx.signal } : {});
+  } catch (err) {
+    if (isMissingTable(err)) return { columns: [], types: [], rows: [] };
+    throw err;
+  }
+}
+
+/** Converts one JSONCompact cell by its ClickHouse type (64-bit ints arrive as strings). */
+export function convertCell(value: unknown, type: string): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') {
+    if (/Int(64|128|256)|UInt(64|128|256)/.test(type) && /^-?\d+$/.test(value)) return BigInt(value);
+    if (/Float/.test(type)) {
+      if (value === 'nan' || value === 'inf' || value === '-inf' || value === '+inf') return null;
+      return Number(value);
+    }
+    return value;
+  }
+  if (typeof value === 'number') {
+    if (/^(Nullable\()?(U?Int)/.test(type)) return BigInt(value);
+    return Number.isFinite(value) ? value : null;
+  }
+  if (Array.isArray(value)) {
+    const inner = /^Array\((.*)\)$/.exec(type)?.[1] ?? '';
+    return value.map((v) => convertCell(v, inner));
+  }
+  return value;
+}
+
+interface RawSeries {
+  readonly tags: Record<string, string>;
+  readonly rows: unknown[][];
+}
+
+function splitSeries(plan: MeasurementPlan, result: SqlResult): RawSeries[] {
+  const out: RawSeries[] = [];
+  const tagCount = plan.groupTags.length;
+  let current: RawSeries | undefined;
+  let currentKey: string | undefined;
+  const types = result.types;
+  for (const row of result.rows) {
+    const tagValues = row.slice(1, 1 + tagCount).map((v) => String(v ?? ''));
+    const key = tagValues.join('\u0000');
+    if (current === undefined || key !== currentKey) {
+      const tags: Record<string, string> = {};
+      plan.groupTags.forEach((k, i) => (tags[k] = tagValues[i] ?? ''));
+      current = { tags, rows: [] };
+      currentKey = key;
+      out.push(current);
+    }
+    const t = convertCell(row[0], types[0] ?? 'Int64');
+    const values = row.slice(1 + tagCount).map((v, i) => convertCell(v, types[1 + tagCount + i] ?? ''));
+    current.rows.push([typeof t === 'bigint' ? t : BigInt(String(t ?? 0)), ...values]);
+  }
+  return out;
+}
+
+function fillRows(rows: unknown[][], plan: MeasurementPlan, statement: SelectStatement, range: TimeRange, ctx: SelectContext, dataMin: bigint | undefined): unknown[][] {
+  const interval = plan.interval;
+  if (interval === undefined || statement.fill.kind === 'none') return rows;
+  const every = interval.everyNs;
+  const floor = (ns: bigint): bigint => ns - ((((ns - interval.offsetNs) % every) + every) % every);
+  const lo = range.minNs !== MIN_TIME_NS ? range.minNs : dataMin;
+  if (lo === undefined) return rows;
+  const hi = range.maxNs !== MAX_TIME_NS ? range.maxNs : ctx.nowNs;
+  const start = floor(lo);
+  const end = floor(hi);
+  const count = (end - start) / every + 1n;
+  if (count > BigInt(ctx.maxBucketsPerSeries)) throw new StatementError(`max-select-buckets limit exceeded: (${count}/${ctx.maxBucketsPerSeries})`);
+  const byTime = new Map<bigint, unknown[]>();
+  for (const row of rows) byTime.set(row[0] as bigint, row);
+  const width = plan.columns.length;
+  const filled: unknown[][] = [];
+  const previous: unknown[] = new Array<unknown>(width).fill(null);
+  for (let t = start; t <= end; t += every) {
+    const row = byTime.get(t);
+    if (row !== undefined) {
+      row.slice(1).forEach((v, i) => {
+        if (v !== null) previous[i] = v;
+      });
+      filled.push(row);
+      continue;
+    }
+    const fill = statement.fill;
+    const values = new Array<unknown>(width).fill(null).map((_, i) => {
+      if (fill.kind === 'null' && plan.columns[i]?.fillZero === true) return 0n;
+      if (fill.kind === 'number') return typeof fill.value === 'bigint' ? fill.value : fill.value;
+      if (fill.kind === 'previous') return previous[i] ?? null;
+      return null;
+    });
+    filled.push([t, ...values]);
+  }
+  if (statement.fill.kind === 'linear') linearFill(filled);
+  return filled;
+}
+
+function linearFill(rows: unknown[][]): void {
+  const width = (rows[0]?.length ?? 1) - 1;
+  for (let c = 1; c <= width; c++) {
+    let prev = -1;
+    for (let i = 0; i < rows.length; i++) {
+      const v = rows[i]?.[c];
+      if (v === null || v === undefined) continue;
+      if (prev >= 0 && i - prev > 1) {
+        const a = rows[prev]?.[c];
+        const an = typeof a === 'bigint' ? Number(a) : (a as number);
+        const bn = typeof v === 'bigint' ? Number(v) : (v as number);
+        for (let j = prev + 1; j < i; j++) {
+          const row = rows[j];
+          if (row === undefined) continue;
+          const x = an + ((bn - an) * (j - prev)) / (i - prev);
+          row[c] = typeof v === 'bigint' ? BigInt(Math.trunc(x)) : x;
+        }
+      }
+      prev = i;
+    }
+  }
+}
+
+function shapeSeries(plan: MeasurementPlan, statement: SelectStatement, range: TimeRange, ctx: SelectContext, name: string, result: SqlResult): Series[] {
+  const out: Series[] = [];
+  const columns = ['time', ...plan.columns.map((c) => c.name)];
+  for (const raw of splitSeries(plan, result)) {
+    let rows = raw.rows;
+    if (plan.aggregate && plan.interval === undefined && !plan.selectorTime) {
+      const t = range.minNs !== MIN_TIME_NS ? range.minNs : 0n;
+      rows.forEach((r) => (r[0] = t));
+    }
+    if (plan.expandDistinct) rows = rows.flatMap((r) => ((r[1] as unknown[] | null) ?? []).map((v) => [r[0], v]));
+    if (plan.expandPoints) {
+      const bucketed = plan.interval !== undefined;
+      rows = rows.flatMap((r) => ((r[1] as unknown[][] | null) ?? []).map((p) => [bucketed ? r[0] : (p[1] as bigint), p[0]]));
+    }
+    if (plan.aggregate && plan.interval !== undefined) {
+      const asc = statement.ascending ? rows : rows.slice().reverse();
+      const dataMin = asc.length > 0 ? (asc[0]?.[0] as bigint) : undefined;
+      rows = fillRows(asc, plan, statement, range, ctx, dataMin);
+      if (!statement.ascending) rows.reverse();
+    }
+    if (plan.aggregate && plan.interval === undefined && rows.every((r) => r.slice(1).every((v) => v === null))) continue;
+    if (plan.columns.some((c) => c.transform !== undefined)) rows = applyTransforms(rows, plan, statement);
+    if (!plan.limitInSql && (statement.offset > 0 || statement.limit > 0)) {
+      rows = rows.slice(statement.offset, statement.limit > 0 ? statement.offset + statement.limit : undefined);
+    }
+    if (rows.length === 0) continue;
+    out.push({ name, ...(plan.groupTags.length > 0 ? { tags: raw.tags } : {}), columns, values: rows });
+  }
+  return out;
+}
+
+function applyTransforms(rows: unknown[][], plan: MeasurementPlan, statement: SelectStatement): unknown[][] {
+  const columnsOut: Array<Array<{ t: bigint; v: unknown } | undefined>> = [];
+  plan.columns.forEach((c, i) => {
+    const points = rows.map((r) => ({ t: r[0] as bigint, v: r[i + 1] ?? null }));
+    columnsOut.push(c.transform === undefined ? points : applyTransform(c.transform, points, statement.ascending, plan.interval !== undefined));
+  });
+  // Rows survive where at least one transformed column produced a value (InfluxDB drops the rest).
+  const out: unknown[][] = [];
+  rows.forEach((r, i) => {
+    const values = plan.columns.map((_, c) => columnsOut[c]?.[i]?.v ?? null);
+    const transformed = plan.columns.some((c, ci) => c.transform !== undefined && columnsOut[ci]?.[i] !== undefined);
+    if (!transformed) return;
+    out.push([r[0], ...values]);
+  });
+  return out;
+}
+
+/** Runs a SELECT and returns its series (sorted by name, then tags, as InfluxDB merges them). */
+export async function executeSelect(statement: SelectStatement, ctx: SelectContext): Promise<Series[]> {
+  if (statement.target !== undefined) throw new StatementError('SELECT INTO is not supported yet');
+  const measurementSources: MeasurementSource[] = [];
+  for (const s of statement.sources) {
+    if (s.kind === 'subquery') throw new StatementError('subqueries are not supported yet');
+    measurementSources.push(s);
+  }
+  groupInterval(statement);
+  const sources = resolveSources(measurementSources, ctx);
+  const range = extractTimeRange(statement.condition, ctx.nowNs);
+  await ctx.port.ensureFlushed(sources.map((s) => ({ db: s.db, rp: s.rp, measurement: s.measurement.name })));
+  const universe = unionView(sources.map((s) => s.measurement));
+  const all: Series[] = [];
+  for (const source of sources) {
+    const plan = planMeasurement({ statement, db: source.db, rp: source.rp, measurement: source.measurement, universe, range, nowNs: ctx.nowNs });
+    const result = await runPlan(plan, ctx);
+    all.push(...shapeSeries(plan, statement, range, ctx, source.measurement.name, result));
+  }
+  all.sort((a, b) => {
+    const an = a.name ?? '';
+    const bn = b.name ?? '';
+    if (an !== bn) return an < bn ? -1 : 1;
+    const ak = seriesTagKey(a);
+    const bk = seriesTagKey(b);
+    return ak < bk ? -1 : ak > bk ? 1 : 0;
+  });
+  const soffset = statement.soffset;
+  return statement.slimit > 0 || soffset > 0 ? all.slice(soffset, statement.slimit > 0 ? soffset + statement.slimit : undefined) : all;
+}
+
+function unionView(list: readonly MeasurementView[]): MeasurementView {
+  const tagKeys = new Set<string>();
+  const fieldTypes = new Map<string, MeasurementView['fieldTypes'] extends ReadonlyMap<string, infer T> ? T : never>();
+  for (const m of list) {
+    m.tagKeys.forEach((k) => tagKeys.add(k));
+    for (const [k, t] of m.fieldTypes) if (!fieldTypes.has(k)) fieldTypes.set(k, t);
+  }
+  return { name: '', tagKeys: [...tagKeys].sort(), fieldTypes };
+}
+
+function seriesTagKey(s: Series): string {
+  const tags = s.tags ?? {};
+  return Object.keys(tags)
+    .sort()
+    .map((k) => `${k}\u0000${tags[k] ?? ''}`)
+    .join('\u0001');
+}

@@ -1,0 +1,209 @@
+// SHOW statements: answered from the SchemaView, and from chDB (DISTINCT tag values, series
+// keys) only where InfluxDB consults the index; WHERE filters compile through condition-sql.
+
+import type { DatabaseView, MeasurementView } from '../meta/schema-view.js';
+import { qualifiedTable, quoteIdent, tagColumn } from '../store/naming.js';
+import type { Statement, StatementOf, WithKey } from './ast.js';
+import { compileCondition } from './condition-sql.js';
+import { formatGoDuration } from './duration.js';
+import { StatementError, type Series } from './result.js';
+import { compileRegex } from './select-plan.js';
+import { resolveSources, type SelectContext } from './select-executor.js';
+
+type ShowStatement = Extract<Statement, { kind: `show-${string}` }>;
+
+export function isShowStatement(statement: Statement): statement is ShowStatement {
+  return statement.kind.startsWith('show-');
+}
+
+function database(ctx: SelectContext, name: string | undefined): DatabaseView {
+  const dbName = name ?? ctx.db;
+  if (dbName === '') throw new StatementError('database name required');
+  const db = ctx.port.schema.database(dbName);
+  if (db === undefined) throw new StatementError(`database not found: ${dbName}`);
+  return db;
+}
+
+function page<T>(items: readonly T[], limit: number, offset: number): T[] {
+  return items.slice(offset, limit > 0 ? offset + limit : undefined);
+}
+
+async function rows(ctx: SelectContext, sql: string): Promise<ReadonlyArray<readonly unknown[]>> {
+  try {
+    return (await ctx.port.runSql(sql, ctx.signal !== undefined ? { signal: ctx.signal } : {})).rows;
+  } catch (err) {
+    const text = err instanceof Error ? err.message : String(err);
+    if (/UNKNOWN_TABLE|UNKNOWN_DATABASE|Code: 60\b|Code: 81\b/.test(text)) return [];
+    throw err;
+  }
+}
+
+interface Target {
+  readonly db: DatabaseView;
+  readonly rp: string;
+  readonly measurement: MeasurementView;
+}
+
+/** Measurements a SHOW statement covers: FROM sources, or every measurement of the default RP. */
+function targets(ctx: SelectContext, statement: { readonly database?: string; readonly sources: StatementOf<'show-series'>['sources'] }): Target[] {
+  const db = database(ctx, statement.database);
+  const rp = ctx.rp !== undefined && ctx.rp !== '' ? ctx.rp : db.defaultRetentionPolicy;
+  if (statement.sources.length === 0) return db.measurements(rp).map((measurement) => ({ db, rp, measurement }));
+  const sources = statement.sources.map((s) => {
+    if (s.kind !== 'measurement') throw new StatementError('subqueries are not allowed in SHOW statements');
+    return { ...s, database: s.database ?? db.name };
+  });
+  return resolveSources(sources, { ...ctx, db: db.name }).map((r) => ({ db: ctx.port.schema.database(r.db) ?? db, rp: r.rp, measurement: r.measurement }));
+}
+
+function whereSql(target: Target, condition: StatementOf<'show-series'>['condition'], ctx: SelectContext): string {
+  return condition === undefined ? '' : ` WHERE ${compileCondition(condition, { measurement: target.measurement, nowNs: ctx.nowNs })}`;
+}
+
+function keyMatches(withKey: WithKey, key: string): boolean {
+  switch (withKey.op) {
+    case '=':
+      return key === withKey.key;
+    case '!=':
+      return key !== withKey.key;
+    case '=~':
+      return compileRegex(withKey.regex).test(key);
+    case '!~':
+      return !compileRegex(withKey.regex).test(key);
+    case 'IN':
+      return withKey.keys.includes(key);
+  }
+}
+
+async function ensureFlushed(ctx: SelectContext, list: readonly Target[]): Promise<void> {
+  await ctx.port.ensureFlushed(list.map((t) => ({ db: t.db.name, rp: t.rp, measurement: t.measurement.name })));
+}
+
+async function tagValues(ctx: SelectContext, target: Target, keys: readonly string[], condition: StatementOf<'show-series'>['condition']): Promise<Array<[string, string]>> {
+  if (keys.length === 0) return [];
+  const table = qualifiedTable(target.db.name, target.rp, target.measurement.name);
+  const arms = keys.map((k, i) => `(${i}, ${quoteIdent(tagColumn(k))})`).join(', ');
+  const sql = `SELECT DISTINCT p.1 AS k, p.2 AS v FROM (SELECT arrayJoin([${arms}]) AS p FROM ${table} FINAL${whereSql(target, condition, ctx)}) WHERE v != '' ORDER BY k, v`;
+  return (await rows(ctx, sql)).map((r) => [keys[Number(r[0])] ?? '', String(r[1])]);
+}
+
+async function seriesKeys(ctx: SelectContext, target: Target, condition: StatementOf<'show-series'>['condition']): Promise<string[]> {
+  const table = qualifiedTable(target.db.name, target.rp, target.measurement.name);
+  const sql = `SELECT DISTINCT \`_series\` FROM ${table} FINAL${whereSql(target, condition, ctx)} ORDER BY \`_series\``;
+  return (await rows(ctx, sql)).map((r) => String(r[0]));
+}
+
+async function hasMatchingRows(ctx: SelectContext, target: Target, condition: StatementOf<'show-series'>['condition']): Promise<boolean> {
+  const table = qualifiedTable(target.db.name, target.rp, target.measurement.name);
+  return (await rows(ctx, `SELECT 1 FROM ${table} FINAL${whereSql(target, condition, ctx)} LIMIT 1`)).length > 0;
+}
+
+const count = (name: string | undefined, n: number): Series => ({ ...(name !== undefined ? { name } : {}), columns: ['count'], values: [[BigInt(n)]] });
+
+export async function executeShow(statement: ShowStatement, ctx: SelectContext): Promise<Series[]> {
+  switch (statement.kind) {
+    case 'show-databases':
+      return [{ name: 'databases', columns: ['name'], values: ctx.port.schema.databaseNames().map((n) => [n]) }];
+    case 'show-retention-policies': {
+      const db = database(ctx, statement.database);
+      const values = db.retentionPolicies.map((rp) => [rp.name, formatGoDuration(rp.durationNs), formatGoDuration(rp.shardGroupDurationNs), BigInt(rp.replicaN), rp.name === db.defaultRetentionPolicy]);
+      return [{ columns: ['name', 'duration', 'shardGroupDuration', 'replicaN', 'default'], values }];
+    }
+    case 'show-measurements': {
+      const db = database(ctx, statement.database);
+      const rp = ctx.rp !== undefined && ctx.rp !== '' ? ctx.rp : db.defaultRetentionPolicy;
+      let list = db.measurements(rp);
+      const source = statement.source;
+      if (source !== undefined) {
+        if ('name' in source) {
+          const { name, op } = source;
+          list = list.filter((m) => (m.name === name) === (op === '='));
+        } else if ('regex' in source) {
+          const re = compileRegex(source.regex);
+          const op = source.op;
+          list = list.filter((m) => re.test(m.name) === (op === '=~'));
+        }
+      }
+      if (statement.condition !== undefined) {
+        const kept: MeasurementView[] = [];
+        const list2 = list.map((measurement) => ({ db, rp, measurement }));
+        await ensureFlushed(ctx, list2);
+        for (const t of list2) if (await hasMatchingRows(ctx, t, statement.condition)) kept.push(t.measurement);
+        list = kept;
+      }
+      const values = page(list.map((m) => [m.name]), statement.limit, statement.offset);
+      return values.length > 0 ? [{ name: 'measurements', columns: ['name'], values }] : [];
+    }
+    case 'show-tag-keys': {
+      const out = targets(ctx, statement)
+        .filter((t) => t.measurement.tagKeys.length > 0)
+        .map((t) => ({ name: t.measurement.name, columns: ['tagKey'], values: page(t.measurement.tagKeys.map((k) => [k]), statement.limit, statement.offset) }))
+        .filter((s) => s.values.length > 0);
+      return page(out, statement.slimit, statement.soffset);
+    }
+    case 'show-field-keys':
+      return targets(ctx, statement)
+        .map((t) => ({
+          name: t.measurement.name,
+          columns: ['fieldKey', 'fieldType'],
+          values: page([...t.measurement.fieldTypes.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, type]) => [k, type]), statement.limit, statement.offset),
+        }))
+        .filter((s) => s.values.length > 0);
+    case 'show-tag-values': {
+      const list = targets(ctx, statement);
+      await ensureFlushed(ctx, list);
+      const out: Series[] = [];
+      for (const t of list) {
+        const keys = t.measurement.tagKeys.filter((k) => keyMatches(statement.withKey, k));
+        const values = page(await tagValues(ctx, t, keys, statement.condition), statement.limit, statement.offset);
+        if (values.length > 0) out.push({ name: t.measurement.name, columns: ['key', 'value'], values });
+      }
+      return out;
+    }
+    case 'show-series': {
+      const list = targets(ctx, statement);
+      await ensureFlushed(ctx, list);
+      const keys: string[] = [];
+      for (const t of list) keys.push(...(await seriesKeys(ctx, t, statement.condition)));
+      const values = page(keys.map((k) => [k]), statement.limit, statement.offset);
+      return values.length > 0 ? [{ columns: ['key'], values }] : [];
+    }
+    case 'show-measurement-cardinality': {
+      const n = targets(ctx, statement).length;
+      return statement.exact ? (n > 0 ? [count(undefined, n)] : []) : [{ columns: ['cardinality estimation'], values: [[BigInt(n)]] }];
+    }
+    case 'show-series-cardinality': {
+      const list = targets(ctx, statement);
+      await ensureFlushed(ctx, list);
+      const perMeasurement: Array<[string, number]> = [];
+      for (const t of list) perMeasurement.push([t.measurement.name, (await seriesKeys(ctx, t, statement.condition)).length]);
+      if (!statement.exact) return [{ columns: ['cardinality estimation'], values: [[BigInt(perMeasurement.reduce((a, [, n]) => a + n, 0))]] }];
+      return perMeasurement.filter(([, n]) => n > 0).map(([name, n]) => count(name, n));
+    }
+    case 'show-tag-key-cardinality':
+      return targets(ctx, statement)
+        .filter((t) => t.measurement.tagKeys.length > 0)
+        .map((t) => count(t.measurement.name, t.measurement.tagKeys.length));
+    case 'show-field-key-cardinality':
+      return targets(ctx, statement)
+        .filter((t) => t.measurement.fieldTypes.size > 0)
+        .map((t) => count(t.measurement.name, t.measurement.fieldTypes.size));
+    case 'show-tag-values-cardinality': {
+      const list = targets(ctx, statement);
+      await ensureFlushed(ctx, list);
+      const out: Series[] = [];
+      for (const t of list) {
+        const keys = t.measurement.tagKeys.filter((k) => keyMatches(statement.withKey, k));
+        const n = (await tagValues(ctx, t, keys, statement.condition)).length;
+        if (n > 0) out.push(count(t.measurement.name, n));
+      }
+      return out;
+    }
+    case 'show-users':
+      return [{ columns: ['user', 'admin'], values: [] }];
+    case 'show-continuous-queries':
+      return [];
+    default:
+      throw new StatementError(`statement not supported: ${statement.kind.replace(/-/g, ' ').toUpperCase()}`);
+  }
+}
