@@ -21,7 +21,8 @@ import {
 } from './wal-keys.js';
 import { validateWalOptions, type Wal, type WalEntry, type WalOptions, type WalReadLimits, type WalRecord } from './wal-port.js';
 
-const FORMAT_VERSION = 1;
+// 2: entries store shared measurement/tag/key/type tables and points as one flat array.
+const FORMAT_VERSION = 2;
 /** Most values fetched from LevelDB per iterator call while reading. */
 const READ_CHUNK_MAX = 1024;
 
