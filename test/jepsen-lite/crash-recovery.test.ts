@@ -49,3 +49,25 @@ test('100k acknowledged points survive SIGKILL before any flush', { timeout: 240
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+test('SIGTERM runs a final flush: the next start has nothing to replay and every point is there', { timeout: 120_000 }, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hb-term-'));
+  const env = { HYPERBYTEDB__FLUSH__INTERVAL_SECS: '3600' };
+  let server = await startHyperbytedb({ dataDir, env });
+  try {
+    await request(`${server.url}/query?q=${encodeURIComponent('CREATE DATABASE crash')}`, { method: 'POST' }).then((r) => r.body.dump());
+    const lines = Array.from({ length: 1000 }, (_, i) => `t,host=h${i % 5} v=${i} ${i}`);
+    const res = await request(`${server.url}/write?db=crash`, { method: 'POST', body: lines.join('\n') });
+    assert.equal(res.statusCode, 204);
+    await res.body.dump();
+    await server.kill('SIGTERM');
+    assert.match(server.output(), /stopped/);
+    server = await startHyperbytedb({ dataDir, env });
+    assert.doesNotMatch(server.output(), /replaying WAL entries/);
+    const row = (await query(server.url, 'SELECT count(v) FROM t')).results[0]?.series?.[0]?.values[0];
+    assert.equal(row?.[1], 1000);
+  } finally {
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});

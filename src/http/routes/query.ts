@@ -69,7 +69,7 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
           return reply
             .code(200)
             .header('Content-Type', 'application/json')
-            .send(formatResultsChunked(results, { chunkSize, ...(epoch ? { epoch } : {}) }));
+            .send(formatResultsChunked(results, { chunkSize, ...(epoch ? { epoch } : {}) }).join(''));
         }
         const pretty = params.pretty === 'true';
         return reply
