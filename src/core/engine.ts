@@ -14,6 +14,7 @@ import { ChdbSession } from './store/chdb-session.js';
 import { SchemaManager } from './store/ddl.js';
 import { chDatabaseName, chDatabasePrefix, qualifiedTable, quoteIdent, quoteString } from './store/naming.js';
 import { FlushService } from './flush/flush-service.js';
+import { FlushEncoder } from './flush/flush-encoder.js';
 import { LevelWal } from './wal/level-wal.js';
 import type { Wal } from './wal/wal-port.js';
 import { parseLineProtocol, formatPartialWriteMessage, type Precision } from './lineprotocol/index.js';
@@ -95,7 +96,7 @@ class EngineImpl implements Engine {
     this.nowMs = deps.nowMs ?? Date.now;
     this.metrics = createEngineMetrics(deps.registry, this.nowMs(), this.nowMs);
     this.catalogStore = new CatalogStore(options.metaDir);
-    this.wal = new LevelWal({ dir: options.walDir, ...options.wal });
+    this.wal = new LevelWal({ dir: options.walDir, ...options.wal }, { onDurable: (seq, value) => this.flushService.remember(seq, value) });
     this.session = new ChdbSession({ dir: options.chdbDir, stagingDir: join(options.dataDir, 'staging') });
     this.schemaManager = new SchemaManager(this.session);
     this.flushService = new FlushService(options.flush, {
@@ -105,6 +106,7 @@ class EngineImpl implements Engine {
       catalog: () => this.catalogStore.catalog,
       log: deps.log.child({ component: 'flush' }),
       metrics: this.metrics,
+      encoder: new FlushEncoder(join(options.dataDir, 'staging')),
     });
     this.queryLimiter = new ConcurrencyLimiter(options.maxConcurrentQueries, options.maxQueuedQueries);
   }
@@ -172,9 +174,7 @@ class EngineImpl implements Engine {
     const validated = validateWrite(this.catalogStore.catalog, db, rp, points);
     if (validated.commands.length > 0) await this.catalogStore.apply(validated.commands);
     if (validated.accepted.length > 0) {
-      const entry = { db, rp, points: validated.accepted, origin: this.options.nodeId, originSeq: 0 };
-      const seq = await this.wal.append(entry);
-      this.flushService.remember(seq, entry);
+      await this.wal.append({ db, rp, points: validated.accepted, origin: this.options.nodeId, originSeq: 0 });
       this.metrics.walLastSequence.set(this.wal.lastSeq());
       this.metrics.ingestionPoints.inc(validated.accepted.length);
       this.flushService.nudge(this.options.wal.maxPendingBytes);
@@ -329,11 +329,6 @@ class EngineImpl implements Engine {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.flushService.stop();
-      try {
-        await this.flushService.flush();
-      } catch (error) {
-        this.log.error({ err: error }, 'final flush failed; the WAL keeps the points for the next start');
-      }
       await this.wal.close();
       this.session.close();
       await this.catalogStore.close();

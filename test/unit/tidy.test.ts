@@ -11,6 +11,16 @@ const files = readdirSync(SRC, { recursive: true })
   .filter((f) => f.endsWith('.ts'))
   .map((f) => join(SRC, f));
 
+/** Source without comments, so rules judge code, not prose about it. */
+function code(file: string): string {
+  return readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
+}
+
+/** Command-line entry points may read the environment and print. */
+const CLI_ENTRIES = ['src/raft/testing/sim-cli.ts'];
+
 function importsOf(text: string): string[] {
   return [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
 }
@@ -37,7 +47,7 @@ test('core and raft never import cluster, http or cli; raft imports nothing from
 test('raft/core uses no timers, Date or Math.random', () => {
   const offenders = files
     .filter((f) => f.startsWith('src/raft/core/'))
-    .filter((f) => /\b(setTimeout|setInterval|Date\.now|new Date|Math\.random)\b/.test(readFileSync(f, 'utf8')));
+    .filter((f) => /\b(setTimeout|setInterval|Date\.now|new Date|Math\.random)\b/.test(code(f)));
   assert.deepEqual(offenders, []);
 });
 
@@ -47,9 +57,9 @@ test('files stay under 700 lines', () => {
 });
 
 test('process.env is read only by the config module; no console.* in src', () => {
-  const env = files.filter((f) => !f.startsWith('src/cli/') && /process\.env/.test(readFileSync(f, 'utf8')));
+  const env = files.filter((f) => !f.startsWith('src/cli/') && !CLI_ENTRIES.includes(f) && /process\.env/.test(code(f)));
   assert.deepEqual(env, []);
-  const consoles = files.filter((f) => !f.startsWith('src/cli/main') && !f.includes('/testing/sim-cli') && /\bconsole\.(log|error|warn|info|debug)\(/.test(readFileSync(f, 'utf8')));
+  const consoles = files.filter((f) => !f.startsWith('src/cli/main') && !CLI_ENTRIES.includes(f) && /\bconsole\.(log|error|warn|info|debug)\(/.test(code(f)));
   assert.deepEqual(consoles, []);
 });
 

@@ -1,16 +1,17 @@
-// Moves WAL entries into chDB: reads WAL ranges, groups points per table, one bulk insert per
-// table per run, then advances the flushed watermark and truncates the WAL. Never drops a point.
+// Moves WAL entries into chDB: groups points per table, one bulk insert per table per round,
+// then advances the flushed watermark and truncates the WAL. Never drops an acknowledged point.
 
+import { unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Wal, WalRecord } from '../wal/wal-port.js';
-import type { Point } from '../model/point.js';
 import type { Catalog } from '../meta/catalog.js';
 import type { ChdbSession } from '../store/chdb-session.js';
 import type { SchemaManager } from '../store/ddl.js';
-import { encodeInsert } from '../store/insert-encoder.js';
 import { insertTarget } from '../store/naming.js';
 import type { EngineMetrics } from '../metrics.js';
 import type { Service } from '../service.js';
+import { encodeTable, groupByTable, type TableBatch } from './table-batches.js';
+import type { FlushEncoder, StagedTable } from './flush-encoder.js';
 
 export interface FlushOptions {
   readonly intervalMs: number;
@@ -38,13 +39,8 @@ export interface FlushDeps {
   readonly catalog: () => Catalog;
   readonly log: Logger;
   readonly metrics: EngineMetrics;
-}
-
-interface TableBatch {
-  readonly db: string;
-  readonly rp: string;
-  readonly measurement: string;
-  readonly points: Point[];
+  /** Decodes and encodes entries of this process off the main thread. */
+  readonly encoder: FlushEncoder;
 }
 
 export class FlushService implements Service {
@@ -54,11 +50,11 @@ export class FlushService implements Service {
   private running: Promise<void> | null = null;
   private stopped = true;
   /**
-   * Entries appended by this process and not yet flushed, by seq: the flush takes them from here
-   * instead of decoding them back from LevelDB. Bounded by the WAL's pending-bytes backpressure;
-   * after a restart the WAL itself is read.
+   * Sealed values of entries appended by this process and not yet flushed, by seq: the encoder
+   * thread takes them from here instead of the main thread reading LevelDB. Bounded by the WAL's
+   * pending-bytes backpressure; after a restart the WAL itself is read.
    */
-  private readonly recent = new Map<number, WalRecord>();
+  private readonly recent = new Map<number, Buffer>();
 
   constructor(
     private readonly options: FlushOptions,
@@ -69,16 +65,24 @@ export class FlushService implements Service {
 
   async start(): Promise<void> {
     if (!this.stopped) return;
+    await this.deps.encoder.start();
     this.stopped = false;
     this.schedule();
   }
 
+  /** Stops the timer, runs a final flush of everything acknowledged, then stops the encoder. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running?.catch(() => undefined);
+    try {
+      await this.flush();
+    } catch (error) {
+      this.deps.log.error({ err: error }, 'final flush failed; the WAL keeps the points for the next start');
+    }
+    await this.deps.encoder.stop();
   }
 
   private schedule(): void {
@@ -101,9 +105,9 @@ export class FlushService implements Service {
     this.flush().catch((error: unknown) => this.deps.log.error({ err: error }, 'background flush failed; will retry'));
   }
 
-  /** Hands the flush an entry the WAL just made durable, so it need not be read back. */
-  remember(seq: number, entry: WalRecord['entry']): void {
-    if (seq > this.deps.wal.flushedSeq()) this.recent.set(seq, { seq, entry });
+  /** Hands the flush an entry the WAL just made durable (its sealed value), so it need not be read back. */
+  remember(seq: number, value: Buffer): void {
+    if (seq > this.deps.wal.flushedSeq()) this.recent.set(seq, value);
   }
 
   /**
@@ -124,76 +128,83 @@ export class FlushService implements Service {
     }
   }
 
-  /** Reads the next records from memory when they are there, from the WAL otherwise. */
-  private async nextRecords(): Promise<WalRecord[]> {
-    const from = this.deps.wal.flushedSeq() + 1;
-    const records: WalRecord[] = [];
-    let points = 0;
-    for (let seq = from; ; seq++) {
-      const record = this.recent.get(seq);
-      if (!record || (records.length > 0 && points + record.entry.points.length > this.options.maxPointsPerInsert)) break;
-      records.push(record);
-      points += record.entry.points.length;
-    }
-    if (records.length > 0) return records;
-    return this.deps.wal.read(from, {
-      maxEntries: Math.max(1, Math.floor(this.options.maxPointsPerInsert / 16)),
-      maxBytes: this.options.maxBytesPerRound,
-    });
-  }
-
   private async flushRounds(target: number): Promise<void> {
     const { wal, metrics } = this.deps;
     // Bounded loop: each round consumes at least one entry, or stops.
     while (wal.flushedSeq() < target) {
       const started = performance.now();
-      const records = await this.nextRecords();
-      if (records.length === 0) break;
-      const { batches, lastSeq, points } = this.collect(records, target);
+      const from = wal.flushedSeq() + 1;
+      let round: { lastSeq: number; points: number } | null;
       try {
-        for (const batch of batches.values()) await this.insertBatch(batch);
+        round = this.recent.has(from) ? await this.flushRecent(from, target) : await this.flushFromWal(from, target);
       } catch (error) {
         metrics.flushErrors.inc();
         throw error;
       }
-      await wal.setFlushedSeq(lastSeq);
-      for (const record of records) if (record.seq <= lastSeq) this.recent.delete(record.seq);
-      await wal.truncateThrough(lastSeq);
+      if (round === null) break;
+      await wal.setFlushedSeq(round.lastSeq);
+      for (let seq = from; seq <= round.lastSeq; seq++) this.recent.delete(seq);
+      await wal.truncateThrough(round.lastSeq);
       metrics.flushRuns.inc();
-      metrics.flushPoints.inc(points);
+      metrics.flushPoints.inc(round.points);
       metrics.flushDuration.observe((performance.now() - started) / 1000);
     }
   }
 
-  /** Groups records into per-table batches, stopping at the point budget (always taking one record). */
-  private collect(records: readonly WalRecord[], target: number): { batches: Map<string, TableBatch>; lastSeq: number; points: number } {
-    const batches = new Map<string, TableBatch>();
-    let lastSeq = 0;
+  /** Entries of this process: encoded on the worker thread, inserted from staged files. */
+  private async flushRecent(from: number, target: number): Promise<{ lastSeq: number; points: number }> {
+    const values: Array<{ seq: number; value: Buffer }> = [];
+    let bytes = 0;
+    for (let seq = from; seq <= target; seq++) {
+      const value = this.recent.get(seq);
+      if (!value || (values.length > 0 && bytes + value.length > this.options.maxBytesPerRound)) break;
+      values.push({ seq, value });
+      bytes += value.length;
+    }
+    const { tables, points } = await this.deps.encoder.encode(values);
+    try {
+      for (const table of tables) await this.insertStaged(table);
+    } finally {
+      await Promise.all(tables.map((table) => unlink(table.path).catch(() => undefined)));
+    }
+    return { lastSeq: values[values.length - 1]!.seq, points };
+  }
+
+  private async insertStaged(table: StagedTable): Promise<void> {
+    if (!this.deps.catalog().measurementState(table.db, table.rp, table.measurement)) {
+      // The database, retention policy or measurement was dropped after the write: nothing to keep.
+      this.deps.log.debug({ db: table.db, rp: table.rp, measurement: table.measurement }, 'skipping points of a dropped measurement');
+      return;
+    }
+    await this.deps.schema.ensureTable(table.db, table.rp, table.measurement, table);
+    await this.deps.session.insertStagedFile(insertTarget(table.db, table.rp, table.measurement), table.columns, table.structure, table.path);
+  }
+
+  /** Entries written before this process started: read back from LevelDB and encoded here. */
+  private async flushFromWal(from: number, target: number): Promise<{ lastSeq: number; points: number } | null> {
+    const records = await this.deps.wal.read(from, {
+      maxEntries: Math.max(1, Math.floor(this.options.maxPointsPerInsert / 16)),
+      maxBytes: this.options.maxBytesPerRound,
+    });
+    const taken: WalRecord[] = [];
     let points = 0;
     for (const record of records) {
-      if (record.seq > target && lastSeq !== 0) break;
+      if (record.seq > target && taken.length > 0) break;
       if (points > 0 && points + record.entry.points.length > this.options.maxPointsPerInsert) break;
-      const { db, rp } = record.entry;
-      for (const point of record.entry.points) {
-        const key = `${db}\u0000${rp}\u0000${point.measurement}`;
-        let batch = batches.get(key);
-        if (!batch) batches.set(key, (batch = { db, rp, measurement: point.measurement, points: [] }));
-        batch.points.push(point);
-      }
+      taken.push(record);
       points += record.entry.points.length;
-      lastSeq = record.seq;
     }
-    return { batches, lastSeq, points };
+    if (taken.length === 0) return null;
+    for (const batch of groupByTable(taken).values()) await this.insertBatch(batch);
+    return { lastSeq: taken[taken.length - 1]!.seq, points };
   }
 
   private async insertBatch(batch: TableBatch): Promise<void> {
-    const measurement = this.deps.catalog().measurementState(batch.db, batch.rp, batch.measurement);
-    if (!measurement) {
-      // The database, retention policy or measurement was dropped after the write: nothing to keep.
+    if (!this.deps.catalog().measurementState(batch.db, batch.rp, batch.measurement)) {
       this.deps.log.debug({ db: batch.db, rp: batch.rp, measurement: batch.measurement }, 'skipping points of a dropped measurement');
       return;
     }
-    const encoded = encodeInsert(batch.points, measurement.fieldTypes);
+    const encoded = encodeTable(batch);
     await this.deps.schema.ensureTable(batch.db, batch.rp, batch.measurement, encoded);
     await this.deps.session.insertRowBinary(insertTarget(batch.db, batch.rp, batch.measurement), encoded.columns, encoded.structure, encoded.payload);
   }

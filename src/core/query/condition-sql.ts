@@ -47,7 +47,7 @@ export function evalTimeValue(expr: Expr, nowNs: bigint): bigint {
       return e.ns;
     case 'string': {
       const ns = parseTimeString(e.value);
-      if (ns === undefined) throw new StatementError(`invalid operation: time and *influxql.StringLiteral are not compatible`);
+      if (ns === undefined) throw new StatementError('invalid timestamp string');
       return ns;
     }
     case 'call':

@@ -8,6 +8,7 @@ import { parseQuery } from './parser.js';
 import { StatementError, type Series, type StatementResult } from './result.js';
 import { executeSelect, type SelectContext } from './select-executor.js';
 import { executeShow, isShowStatement } from './show-executor.js';
+import { executeSelectInto } from './select-into.js';
 import { deleteCommands } from './delete-planner.js';
 import { formatGoDuration, NS_PER } from './duration.js';
 
@@ -65,7 +66,7 @@ export async function executeStatement(statement: Statement, options: ExecuteOpt
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
     maxBucketsPerSeries: options.maxBucketsPerSeries ?? 1_000_000,
   };
-  if (statement.kind === 'select') return executeSelect(statement, ctx);
+  if (statement.kind === 'select') return statement.target !== undefined ? executeSelectInto(statement, ctx) : executeSelect(statement, ctx);
   if (isShowStatement(statement)) return executeShow(statement, ctx);
   switch (statement.kind) {
     case 'create-database':
@@ -139,8 +140,8 @@ function requireDatabase(port: QueryPort, name: string): NonNullable<ReturnType<
   return db;
 }
 
+/** InfluxDB reports a missing request database for DROP/DELETE as `database not found: ` (even when empty). */
 function defaultDatabase(port: QueryPort, name: string): NonNullable<ReturnType<QueryPort['schema']['database']>> {
-  if (name === '') throw new StatementError('database name required');
   return requireDatabase(port, name);
 }
 

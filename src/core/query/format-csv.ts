@@ -20,16 +20,13 @@ function cellText(value: unknown): string {
   return String(value);
 }
 
-/** CSV body for results; a statement error becomes an `error` row as InfluxDB writes it. */
+/** CSV body for results (a new header, after a blank line, whenever the column set changes). */
 export function formatResultsCsv(results: readonly StatementResult[], options: { readonly epoch?: Epoch } = {}): string {
   const lines: string[] = [];
   let lastHeader: string | undefined;
   for (const result of results) {
-    if (result.error !== undefined) {
-      lines.push('error', csvField(result.error));
-      lastHeader = undefined;
-      continue;
-    }
+    // InfluxDB 1.x's CSV encoder drops statement errors silently.
+    if (result.error !== undefined) continue;
     for (const series of result.series ?? []) {
       const header = ['name', 'tags', ...series.columns].map(csvField).join(',');
       if (header !== lastHeader) {

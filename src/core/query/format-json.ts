@@ -3,6 +3,7 @@
 
 import type { Series, StatementResult } from './result.js';
 import { formatRfc3339Nano } from './time-literal.js';
+import { zoneOffsetSeconds } from './time-zone.js';
 
 export type Epoch = 'ns' | 'u' | 'µ' | 'ms' | 's' | 'm' | 'h';
 
@@ -21,18 +22,35 @@ const EPOCH_DIVISOR: Readonly<Record<Epoch, bigint>> = {
   h: 3_600_000_000_000n,
 };
 
-/** Go's json string encoding (HTML-safe: <, >, & escaped; \b and \f as \u00XX). */
+/** Go's json string encoding (HTML-safe: <, >, & escaped; control characters as \u00XX). */
 export function goJsonString(text: string): string {
-  return JSON.stringify(text).replace(/[<>&\u2028\u2029\b\f]/g, (ch) => {
-    switch (ch) {
-      case '\b':
-        return '\\u0008';
-      case '\f':
-        return '\\u000c';
-      default:
-        return '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0');
+  let out = '"';
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    let esc: string | undefined;
+    if (code === 0x22) esc = '\\"';
+    else if (code === 0x5c) esc = '\\\\';
+    else if (code === 0x0a) esc = '\\n';
+    else if (code === 0x0d) esc = '\\r';
+    else if (code === 0x09) esc = '\\t';
+    else if (code < 0x20 || code === 0x3c || code === 0x3e || code === 0x26 || code === 0x2028 || code === 0x2029) {
+      esc = '\\u' + code.toString(16).padStart(4, '0');
+    } else if (code >= 0xd800 && code <= 0xdfff) {
+      const next = text.charCodeAt(i + 1);
+      const paired = code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff;
+      if (paired) {
+        i++;
+        continue;
+      }
+      esc = '\ufffd';
     }
-  });
+    if (esc !== undefined) {
+      out += text.slice(run, i) + esc;
+      run = i + 1;
+    }
+  }
+  return out + text.slice(run) + '"';
 }
 
 /** Go's encoding of a float64 ('f' for 1e-6 <= |x| < 1e21, shortest 'e' otherwise). */
@@ -43,8 +61,8 @@ export function goJsonFloat(value: number): string {
 }
 
 /** Converts a bigint nanosecond time per `epoch` (Go truncates toward zero), or RFC3339Nano. */
-export function formatTime(ns: bigint, epoch: Epoch | undefined): bigint | string {
-  if (epoch === undefined) return formatRfc3339Nano(ns);
+export function formatTime(ns: bigint, epoch: Epoch | undefined, timeZone?: string): bigint | string {
+  if (epoch === undefined) return formatRfc3339Nano(ns, timeZone === undefined ? 0 : zoneOffsetSeconds(timeZone, ns));
   return ns / EPOCH_DIVISOR[epoch];
 }
 
@@ -83,7 +101,7 @@ function seriesToJson(series: Series, epoch: Epoch | undefined): Json {
   if (series.values.length > 0) {
     out['values'] = series.values.map((row) =>
       row.map((cell, i) => {
-        if (i === 0 && hasTime && typeof cell === 'bigint') return { raw: encodeValue(formatTime(cell, epoch)) };
+        if (i === 0 && hasTime && typeof cell === 'bigint') return { raw: encodeValue(formatTime(cell, epoch, series.timeZone)) };
         return { raw: encodeValue(cell) };
       }),
     );

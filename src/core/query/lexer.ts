@@ -97,7 +97,7 @@ export class Lexer {
     const src = this.source;
     const ch = src[start];
     if (ch === undefined) {
-      // influxql's buffered scanner reports EOF one further when the text ends in a keyword.
+      // influxql's buffered scanner reports EOF one further when the text ends in a word.
       const endsInKeyword = start > 0 && isLetter(src[start - 1]) && this.endsWithKeyword();
       return { kind: 'EOF', lit: '', offset: endsInKeyword ? start + 1 : start };
     }
@@ -178,7 +178,9 @@ export class Lexer {
   private endsWithKeyword(): boolean {
     let i = this.source.length;
     while (i > 0 && isIdentChar(this.source[i - 1])) i--;
-    return keywordSet.has(this.source.slice(i).toUpperCase());
+    // Words (identifiers, keywords) end one further than numbers and durations.
+    const first = this.source[i];
+    return isLetter(first) || first === '_';
   }
 
   /** Scans a regex literal `/.../` starting at the current offset (which must be at '/'). */

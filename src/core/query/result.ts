@@ -18,6 +18,8 @@ export interface Series {
   readonly columns: readonly string[];
   readonly values: ReadonlyArray<readonly unknown[]>;
   readonly partial?: boolean;
+  /** tz() of the query: RFC3339 times are printed with this zone's offset. Never encoded itself. */
+  readonly timeZone?: string;
 }
 
 export interface StatementResult {

@@ -5,10 +5,11 @@ import type { DatabaseView, MeasurementView } from '../meta/schema-view.js';
 import type { QueryPort, SqlResult } from './query-port.js';
 import type { MeasurementSource, SelectStatement } from './ast.js';
 import { extractTimeRange, type TimeRange } from './condition-sql.js';
-import { compileRegex, groupInterval, planMeasurement, type MeasurementPlan } from './select-plan.js';
+import { compileRegex, groupInterval, planMeasurement, subqueryTable, type MeasurementPlan } from './select-plan.js';
 import { StatementError, type Series } from './result.js';
 import { MAX_TIME_NS, MIN_TIME_NS } from './time-literal.js';
 import { applyTransform } from './transforms.js';
+import { zoneOffsetSeconds } from './time-zone.js';
 
 export interface SelectContext {
   readonly port: QueryPort;
@@ -89,10 +90,35 @@ export function convertCell(value: unknown, type: string): unknown {
     return Number.isFinite(value) ? value : null;
   }
   if (Array.isArray(value)) {
-    const inner = /^Array\((.*)\)$/.exec(type)?.[1] ?? '';
-    return value.map((v) => convertCell(v, inner));
+    const bare = type.replace(/^Nullable\((.*)\)$/, '$1');
+    const arrayInner = /^Array\((.*)\)$/.exec(bare)?.[1];
+    if (arrayInner !== undefined) return value.map((v) => convertCell(v, arrayInner));
+    const tupleInner = /^Tuple\((.*)\)$/.exec(bare)?.[1];
+    if (tupleInner !== undefined) {
+      const types = splitTypeList(tupleInner);
+      return value.map((v, i) => convertCell(v, types[i] ?? ''));
+    }
+    return value;
   }
   return value;
+}
+
+/** Splits "Float64, Int64" (top-level commas only) into type names. */
+function splitTypeList(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === ',' && depth === 0) {
+      out.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  out.push(text.slice(start).trim());
+  return out;
 }
 
 interface RawSeries {
@@ -127,7 +153,9 @@ function fillRows(rows: unknown[][], plan: MeasurementPlan, statement: SelectSta
   const interval = plan.interval;
   if (interval === undefined || statement.fill.kind === 'none') return rows;
   const every = interval.everyNs;
-  const floor = (ns: bigint): bigint => ns - ((((ns - interval.offsetNs) % every) + every) % every);
+  const zone = statement.timezone;
+  const shift = (ns: bigint): bigint => (zone === undefined ? 0n : BigInt(zoneOffsetSeconds(zone, ns)) * 1_000_000_000n);
+  const floor = (ns: bigint): bigint => ns - ((((ns + shift(ns) - interval.offsetNs) % every) + every) % every);
   const lo = range.minNs !== MIN_TIME_NS ? range.minNs : dataMin;
   if (lo === undefined) return rows;
   const hi = range.maxNs !== MAX_TIME_NS ? range.maxNs : ctx.nowNs;
@@ -140,7 +168,9 @@ function fillRows(rows: unknown[][], plan: MeasurementPlan, statement: SelectSta
   const width = plan.columns.length;
   const filled: unknown[][] = [];
   const previous: unknown[] = new Array<unknown>(width).fill(null);
-  for (let t = start; t <= end; t += every) {
+  for (let step = start; step <= end; step += every) {
+    // Across a DST change the local bucket start moves with the zone's offset.
+    const t = zone === undefined ? step : floor(step + every / 2n);
     const row = byTime.get(t);
     if (row !== undefined) {
       row.slice(1).forEach((v, i) => {
@@ -211,7 +241,13 @@ function shapeSeries(plan: MeasurementPlan, statement: SelectStatement, range: T
       rows = rows.slice(statement.offset, statement.limit > 0 ? statement.offset + statement.limit : undefined);
     }
     if (rows.length === 0) continue;
-    out.push({ name, ...(plan.groupTags.length > 0 ? { tags: raw.tags } : {}), columns, values: rows });
+    out.push({
+      name,
+      ...(plan.groupTags.length > 0 ? { tags: raw.tags } : {}),
+      columns,
+      values: rows,
+      ...(statement.timezone !== undefined ? { timeZone: statement.timezone } : {}),
+    });
   }
   return out;
 }
@@ -234,21 +270,44 @@ function applyTransforms(rows: unknown[][], plan: MeasurementPlan, statement: Se
 }
 
 /** Runs a SELECT and returns its series (sorted by name, then tags, as InfluxDB merges them). */
-export async function executeSelect(statement: SelectStatement, ctx: SelectContext): Promise<Series[]> {
-  if (statement.target !== undefined) throw new StatementError('SELECT INTO is not supported yet');
+interface PlannedSource extends ResolvedSource {
+  /** Set for subquery sources: the inner query as a table. */
+  readonly fromSql?: string;
+}
+
+/** Resolves FROM into measurements and subquery tables (nested subqueries recurse). */
+async function planSources(statement: SelectStatement, ctx: SelectContext, depth: number): Promise<PlannedSource[]> {
+  if (depth > 8) throw new StatementError('subqueries nested too deeply');
+  const out: PlannedSource[] = [];
   const measurementSources: MeasurementSource[] = [];
+  for (const s of statement.sources) if (s.kind === 'measurement') measurementSources.push(s);
+  const direct = resolveSources(measurementSources, ctx);
+  await ctx.port.ensureFlushed(direct.map((s) => ({ db: s.db, rp: s.rp, measurement: s.measurement.name })));
+  out.push(...direct);
   for (const s of statement.sources) {
-    if (s.kind === 'subquery') throw new StatementError('subqueries are not supported yet');
-    measurementSources.push(s);
+    if (s.kind !== 'subquery') continue;
+    const inner = s.statement;
+    const innerRange = extractTimeRange(inner.condition, ctx.nowNs);
+    const innerSources = await planSources(inner, ctx, depth + 1);
+    const universe = unionView(innerSources.map((x) => x.measurement));
+    for (const source of innerSources) {
+      const plan = planMeasurement({ statement: inner, db: source.db, rp: source.rp, measurement: source.measurement, universe, range: innerRange, nowNs: ctx.nowNs, ...(source.fromSql !== undefined ? { fromSql: source.fromSql } : {}) });
+      const offset = plan.aggregate && plan.interval === undefined && !plan.selectorTime && innerRange.minNs !== MIN_TIME_NS ? innerRange.minNs : 0n;
+      const table = subqueryTable(plan, source.measurement.name, offset);
+      out.push({ db: source.db, rp: source.rp, measurement: table.view, fromSql: table.sql });
+    }
   }
+  return out;
+}
+
+export async function executeSelect(statement: SelectStatement, ctx: SelectContext): Promise<Series[]> {
   groupInterval(statement);
-  const sources = resolveSources(measurementSources, ctx);
+  const sources = await planSources(statement, ctx, 0);
   const range = extractTimeRange(statement.condition, ctx.nowNs);
-  await ctx.port.ensureFlushed(sources.map((s) => ({ db: s.db, rp: s.rp, measurement: s.measurement.name })));
   const universe = unionView(sources.map((s) => s.measurement));
   const all: Series[] = [];
   for (const source of sources) {
-    const plan = planMeasurement({ statement, db: source.db, rp: source.rp, measurement: source.measurement, universe, range, nowNs: ctx.nowNs });
+    const plan = planMeasurement({ statement, db: source.db, rp: source.rp, measurement: source.measurement, universe, range, nowNs: ctx.nowNs, ...(source.fromSql !== undefined ? { fromSql: source.fromSql } : {}) });
     const result = await runPlan(plan, ctx);
     all.push(...shapeSeries(plan, statement, range, ctx, source.measurement.name, result));
   }

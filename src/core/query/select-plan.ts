@@ -65,6 +65,8 @@ export interface PlanInput {
   readonly universe: MeasurementView;
   readonly range: TimeRange;
   readonly nowNs: bigint;
+  /** A subquery's SQL (columns in the physical layout) to read instead of the measurement's table. */
+  readonly fromSql?: string;
 }
 
 function stripParens(expr: Expr): Expr {
@@ -301,11 +303,18 @@ function aggregateSql(call: Extract<Expr, { kind: 'call' }>, scope: CompileScope
       const a = `arraySort(groupArrayIf(tuple(${TIME_NS_SQL}, toFloat64(assumeNotNull(${x}))), ${x} IS NOT NULL))`;
       return `if(count(${x}) = 0, NULL, arraySum(arrayMap((p, q) -> (p.2 + q.2) / 2 * (q.1 - p.1), arrayPopBack(${a}), arrayPopFront(${a}))) / ${unit})`;
     }
+    case 'sample': {
+      const nArg = call.args[1] === undefined ? undefined : stripParens(call.args[1]);
+      if (nArg?.kind !== 'integer' || nArg.value < 1n) throw new StatementError('sample window must be greater than 1, got 0');
+      const picked = `groupArraySample(${nArg.value})(if(${x} IS NULL, NULL, tuple(assumeNotNull(${x}), ${TIME_NS_SQL})))`;
+      return `arraySort(p -> p.2, ${picked})`;
+    }
     case 'top':
     case 'bottom': {
       const nArg = call.args[call.args.length - 1];
       const n = nArg !== undefined && stripParens(nArg).kind === 'integer' ? Number((stripParens(nArg) as { value: bigint }).value) : 0;
       if (call.args.length < 2 || n < 1) throw new StatementError(`${call.name} requires 2 or more arguments, got ${call.args.length}`);
+      if (call.args.length > 2) throw new StatementError(`${call.name}() with tag arguments is not supported`);
       const order = call.name === 'top' ? 'p -> (-p.1, p.2)' : 'p -> (p.1, p.2)';
       const all = `groupArrayIf(tuple(assumeNotNull(${x}), ${TIME_NS_SQL}), ${x} IS NOT NULL)`;
       return `arraySort(p -> p.2, arraySlice(arraySort(${order}, ${all}), 1, ${n}))`;
@@ -398,6 +407,21 @@ function transformSpec(call: Extract<Expr, { kind: 'call' }>): { spec: Transform
 }
 
 /** Builds the ClickHouse query and column plan for one measurement. */
+/**
+ * Wraps a planned query as a table in the physical layout (time, t_<tag>, f_<column>), so an
+ * outer SELECT plans against a subquery exactly as against a measurement.
+ */
+export function subqueryTable(plan: MeasurementPlan, name: string, timeOffsetNs: bigint): { sql: string; view: MeasurementView } {
+  const cols = [`fromUnixTimestamp64Nano(toInt64(__t + ${timeOffsetNs}), 'UTC') AS \`time\``, "'' AS `_series`"];
+  plan.groupTags.forEach((k, i) => cols.push(`__g${i} AS ${quoteIdent(tagColumn(k))}`));
+  const fieldTypes = new Map<string, 'float'>();
+  plan.columns.forEach((c, i) => {
+    cols.push(`__v${i} AS ${quoteIdent(fieldColumn(c.name))}`);
+    fieldTypes.set(c.name, 'float');
+  });
+  return { sql: `SELECT ${cols.join(', ')} FROM (${plan.sql})`, view: { name, tagKeys: plan.groupTags, fieldTypes } };
+}
+
 export function planMeasurement(input: PlanInput): MeasurementPlan {
   const { statement, measurement } = input;
   const groupTags = groupTagKeys(statement, measurement);
@@ -421,7 +445,7 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
   const calls = fields.map((f) => stripParens(f.expr)).filter((e) => e.kind === 'call' && AGGREGATES.has(e.name));
   const firstCall = calls[0];
   const selectorTime = aggregate && interval === undefined && fields.length === 1 && firstCall?.kind === 'call' && SELECTORS.has(firstCall.name);
-  const expandPoints = aggregate && fields.length === 1 && firstCall?.kind === 'call' && (firstCall.name === 'top' || firstCall.name === 'bottom');
+  const expandPoints = aggregate && fields.length === 1 && firstCall?.kind === 'call' && (firstCall.name === 'top' || firstCall.name === 'bottom' || firstCall.name === 'sample');
   const expandDistinct = aggregate && fields.length === 1 && (firstCall?.kind === 'call' ? firstCall.name === 'distinct' : stripParens(fields[0]?.expr ?? { kind: 'nil' }).kind === 'distinct');
 
   const table = qualifiedTable(input.db, input.rp, measurement.name);
@@ -433,7 +457,10 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
   let orderBy: string[] = [];
   if (aggregate) {
     if (interval !== undefined) {
-      const bucket = `(${TIME_NS_SQL} - positiveModulo(${TIME_NS_SQL} - ${interval.offsetNs}, ${interval.everyNs}))`;
+      const every = `toInt64(${interval.everyNs})`;
+      // With tz(), buckets align to local time: shift by the zone's offset at the point.
+      const zoneShift = statement.timezone !== undefined ? ` + toInt64(timeZoneOffset(toTimeZone(\`time\`, ${quoteString(statement.timezone)}))) * 1000000000` : '';
+      const bucket = `(${TIME_NS_SQL} - (((${TIME_NS_SQL}${zoneShift} - toInt64(${interval.offsetNs})) % ${every}) + ${every}) % ${every})`;
       select.push(`${bucket} AS __t`);
       groupBy.push('__t');
     } else if (selectorTime && firstCall?.kind === 'call') {
@@ -452,7 +479,7 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
   });
   columns.forEach((c, i) => select.push(`${c.sql} AS __v${i}`));
   orderBy = [...tagSql.map((_, i) => `__g${i}`), `__t${statement.ascending ? '' : ' DESC'}`];
-  let sql = `SELECT ${select.join(', ')} FROM ${table} FINAL`;
+  let sql = `SELECT ${select.join(', ')} FROM ${input.fromSql !== undefined ? `(${input.fromSql})` : `${table} FINAL`}`;
   if (where.length > 0) sql += ` WHERE ${where.join(' AND ')}`;
   if (groupBy.length > 0) sql += ` GROUP BY ${groupBy.join(', ')}`;
   sql += ` ORDER BY ${orderBy.join(', ')}`;

@@ -71,8 +71,22 @@ export class ChdbSession {
    * rows spare JS the per-value text formatting that dominated flush time.
    */
   async insertRowBinary(target: string, columns: readonly string[], structure: string, payload: Buffer): Promise<void> {
-    const path = join(this.options.stagingDir, `insert-${process.pid}-${++this.staged}.rowbinary`);
+    const path = this.stagingPath();
     await writeFile(path, payload);
+    await this.insertStagedFile(target, columns, structure, path);
+  }
+
+  /** A fresh file name in the staging directory. */
+  stagingPath(): string {
+    return join(this.options.stagingDir, `insert-${process.pid}-${++this.staged}.rowbinary`);
+  }
+
+  get stagingDir(): string {
+    return this.options.stagingDir;
+  }
+
+  /** Inserts a staged RowBinary file (written by this process or its flush encoder) and removes it. */
+  async insertStagedFile(target: string, columns: readonly string[], structure: string, path: string): Promise<void> {
     try {
       await this.live.queryAsync(
         `INSERT INTO ${target} (${columns.join(', ')}) SELECT * FROM file(${quoteString(path)}, 'RowBinary', ${quoteString(structure)})` +

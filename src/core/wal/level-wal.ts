@@ -28,6 +28,11 @@ const READ_CHUNK_MAX = 1024;
 
 export interface LevelWalDeps {
   readonly timer?: GroupCommitTimer;
+  /**
+   * Called once per entry right after its batch is durable, before its append resolves, with the
+   * sealed value as stored (the flush hands it to its encoder thread instead of re-reading it).
+   */
+  readonly onDurable?: (seq: number, value: Buffer) => void;
 }
 
 export interface LevelWalStats extends GroupCommitStats {
@@ -271,6 +276,7 @@ export class LevelWal implements Wal {
     }
     for (const [origin, originSeq] of batchOrigins) this.durableOrigins.set(origin, originSeq);
     for (let i = 0; i < batch.length; i++) this.trackUnflushed(firstSeq + i, batch[i]!.value.length);
+    if (this.deps.onDurable) for (let i = 0; i < batch.length; i++) this.deps.onDurable(firstSeq + i, batch[i]!.value);
     this.bytesWritten += bytes;
     return firstSeq;
   }

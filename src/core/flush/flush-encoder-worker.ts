@@ -1,0 +1,44 @@
+// Worker-thread body of the flush encoder: decodes sealed WAL values, groups points per table,
+// encodes RowBinary and stages each table's payload as a file. It never touches chDB or LevelDB.
+
+import { parentPort } from 'node:worker_threads';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WalEntryCodec } from '../wal/entry-codec.js';
+import { entryKey } from '../wal/wal-keys.js';
+import type { WalRecord } from '../wal/wal-port.js';
+import { encodeTable, groupByTable } from './table-batches.js';
+import type { EncodeRequest, EncodeResponse, StagedTable } from './flush-encoder.js';
+
+const codec = new WalEntryCodec();
+let staged = 0;
+
+async function handle(request: EncodeRequest): Promise<EncodeResponse> {
+  const records: WalRecord[] = request.values.map(({ seq, value }) => ({ seq, entry: codec.decode(entryKey(seq), Buffer.from(value.buffer, value.byteOffset, value.byteLength), seq) }));
+  const tables: StagedTable[] = [];
+  let points = 0;
+  for (const batch of groupByTable(records).values()) {
+    const encoded = encodeTable(batch);
+    const path = join(request.stagingDir, `insert-${process.pid}-w${request.id}-${++staged}.rowbinary`);
+    await writeFile(path, encoded.payload);
+    points += batch.points.length;
+    tables.push({
+      db: batch.db,
+      rp: batch.rp,
+      measurement: batch.measurement,
+      path,
+      columns: encoded.columns,
+      structure: encoded.structure,
+      tagKeys: encoded.tagKeys,
+      fields: encoded.fields,
+    });
+  }
+  return { id: request.id, tables, points };
+}
+
+parentPort?.on('message', (request: EncodeRequest) => {
+  handle(request).then(
+    (response) => parentPort?.postMessage(response),
+    (error: unknown) => parentPort?.postMessage({ id: request.id, error: error instanceof Error ? error.stack ?? error.message : String(error) }),
+  );
+});
