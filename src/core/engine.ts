@@ -51,6 +51,10 @@ export interface WriteRequest {
 export interface QueryRequest {
   readonly db: string;
   readonly rp?: string;
+  /** A GET request: statements that change data get InfluxDB's deprecation warning. */
+  readonly readOnly?: boolean;
+  /** The caller streams results in chunks (errors are reported as InfluxDB streams them). */
+  readonly chunked?: boolean;
   readonly params?: Record<string, unknown>;
   readonly signal?: AbortSignal;
 }
@@ -189,7 +193,14 @@ class EngineImpl implements Engine {
       try {
         return await executeQuery(
           text,
-          { db: request.db, ...(request.rp ? { rp: request.rp } : {}), ...(request.params ? { params: request.params } : {}), signal },
+          {
+            db: request.db,
+            ...(request.rp ? { rp: request.rp } : {}),
+            ...(request.params ? { params: request.params } : {}),
+            ...(request.readOnly ? { readOnly: true } : {}),
+            ...(request.chunked ? { chunked: true } : {}),
+            signal,
+          },
           this.queryPort(),
         );
       } catch (error) {

@@ -37,10 +37,9 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  // Bodies stay raw bytes: /write takes line protocol under any content type (curl sends it as
+  // form-urlencoded), and /query decodes form fields itself.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Influxdb-Build', 'OSS');

@@ -11,6 +11,11 @@ export interface ConditionContext {
   /** Schema of the measurement; undefined compiles every tag as '' and every field as NULL. */
   readonly measurement: MeasurementView | undefined;
   readonly nowNs: bigint;
+  /**
+   * SELECT semantics of InfluxDB 1.x: time comparisons only shape the global time range (see
+   * extractTimeRange) and count as true inside the condition, even under OR.
+   */
+  readonly timeAsRange?: boolean;
 }
 
 export interface TimeRange {
@@ -78,37 +83,55 @@ function describe(e: Expr): string {
 
 const flip: Readonly<Record<string, string>> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=', '!=': '!=' };
 
-/** Time range implied by the top-level AND-ed time comparisons of a condition. */
+/**
+ * Time range of a condition as InfluxDB 1.6 computes it: every comparison on `time` narrows the
+ * range (under AND and OR alike); everything else leaves it unbounded.
+ */
 export function extractTimeRange(condition: Expr | undefined, nowNs: bigint): TimeRange {
-  let minNs = MIN_TIME_NS;
-  let maxNs = MAX_TIME_NS;
-  const visit = (expr: Expr): void => {
+  const all: TimeRange = { minNs: MIN_TIME_NS, maxNs: MAX_TIME_NS };
+  const visit = (expr: Expr): TimeRange | undefined => {
     const e = stripParens(expr);
-    if (e.kind !== 'binary') return;
-    if (e.op === 'AND') {
-      visit(e.lhs);
-      visit(e.rhs);
-      return;
+    if (e.kind !== 'binary') return undefined;
+    if (e.op === 'AND' || e.op === 'OR') {
+      const l = visit(e.lhs);
+      const r = visit(e.rhs);
+      if (l === undefined) return r;
+      if (r === undefined) return l;
+      // influxd 1.6 intersects time comparisons under OR as well (verified against the oracle).
+      return { minNs: l.minNs > r.minNs ? l.minNs : r.minNs, maxNs: l.maxNs < r.maxNs ? l.maxNs : r.maxNs };
     }
-    if (!COMPARISON.has(e.op)) return;
+    if (!COMPARISON.has(e.op)) return undefined;
     let op = e.op as string;
     let value: bigint;
     if (isTimeRef(e.lhs)) value = evalTimeValue(e.rhs, nowNs);
     else if (isTimeRef(e.rhs)) {
       value = evalTimeValue(e.lhs, nowNs);
       op = flip[op] ?? op;
-    } else return;
-    if (op === '>' && value + 1n > minNs) minNs = value + 1n;
-    if (op === '>=' && value > minNs) minNs = value;
-    if (op === '<' && value - 1n < maxNs) maxNs = value - 1n;
-    if (op === '<=' && value < maxNs) maxNs = value;
-    if (op === '=') {
-      if (value > minNs) minNs = value;
-      if (value < maxNs) maxNs = value;
+    } else return undefined;
+    switch (op) {
+      case '>':
+        return { minNs: value + 1n, maxNs: MAX_TIME_NS };
+      case '>=':
+        return { minNs: value, maxNs: MAX_TIME_NS };
+      case '<':
+        return { minNs: MIN_TIME_NS, maxNs: value - 1n };
+      case '<=':
+        return { minNs: MIN_TIME_NS, maxNs: value };
+      case '=':
+        return { minNs: value, maxNs: value };
+      default:
+        return undefined;
     }
   };
-  if (condition !== undefined) visit(condition);
-  return { minNs, maxNs };
+  return condition === undefined ? all : (visit(condition) ?? all);
+}
+
+/** SQL for a time range (empty when unbounded). */
+export function timeRangeSql(range: TimeRange): string[] {
+  const out: string[] = [];
+  if (range.minNs !== MIN_TIME_NS) out.push(`${TIME_NS_SQL} >= ${range.minNs}`);
+  if (range.maxNs !== MAX_TIME_NS) out.push(`${TIME_NS_SQL} <= ${range.maxNs}`);
+  return out;
 }
 
 type Operand = { readonly sql: string; readonly kind: 'tag' | 'field' | 'time' | 'literal' | 'string' | 'null' | 'regex' };
@@ -117,7 +140,13 @@ type Operand = { readonly sql: string; readonly kind: 'tag' | 'field' | 'time' |
 export function compileCondition(expr: Expr, ctx: ConditionContext): string {
   const e = stripParens(expr);
   if (e.kind === 'binary') {
-    if (e.op === 'AND' || e.op === 'OR') return `(${compileCondition(e.lhs, ctx)} ${e.op} ${compileCondition(e.rhs, ctx)})`;
+    if (e.op === 'AND' || e.op === 'OR') {
+      const l = compileCondition(e.lhs, ctx);
+      const r = compileCondition(e.rhs, ctx);
+      if (l === '1') return e.op === 'AND' ? r : '1';
+      if (r === '1') return e.op === 'AND' ? l : '1';
+      return `(${l} ${e.op} ${r})`;
+    }
     if (COMPARISON.has(e.op) || e.op === '=~' || e.op === '!~') return compileComparison(e.op, e.lhs, e.rhs, ctx);
   }
   if (e.kind === 'boolean') return e.value ? '1' : '0';
@@ -127,6 +156,10 @@ export function compileCondition(expr: Expr, ctx: ConditionContext): string {
 
 function compileComparison(op: string, lhsExpr: Expr, rhsExpr: Expr, ctx: ConditionContext): string {
   if (isTimeRef(lhsExpr) || isTimeRef(rhsExpr)) {
+    if (ctx.timeAsRange === true) {
+      evalTimeValue(isTimeRef(lhsExpr) ? rhsExpr : lhsExpr, ctx.nowNs);
+      return '1';
+    }
     const timeOnLeft = isTimeRef(lhsExpr);
     const value = evalTimeValue(timeOnLeft ? rhsExpr : lhsExpr, ctx.nowNs);
     const sqlOp = op === '!=' ? '!=' : timeOnLeft ? op : (flip[op] ?? op);

@@ -9,6 +9,7 @@ import { StatementError, type Series, type StatementResult } from './result.js';
 import { executeSelect, type SelectContext } from './select-executor.js';
 import { executeShow, isShowStatement } from './show-executor.js';
 import { executeSelectInto } from './select-into.js';
+import { readOnlyWarning } from './statement-text.js';
 import { deleteCommands } from './delete-planner.js';
 import { formatGoDuration, NS_PER } from './duration.js';
 
@@ -21,6 +22,13 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /** Bound on filled GROUP BY time buckets per series (default 1,000,000). */
   readonly maxBucketsPerSeries?: number;
+  /** The request came as GET: write statements get InfluxDB's "deprecated use" warning message. */
+  readonly readOnly?: boolean;
+  /**
+   * Chunked responses stream results unmerged: a failing statement reports its real error, then
+   * one "not executed" result per remaining statement, all with the failing statement's id (1.6).
+   */
+  readonly chunked?: boolean;
 }
 
 export const NOT_EXECUTED = 'not executed';
@@ -36,13 +44,20 @@ export async function executeQuery(text: string, options: ExecuteOptions, port: 
   const results: StatementResult[] = [];
   for (let i = 0; i < statements.length; i++) {
     const statement = statements[i] as Statement;
+    const warning = options.readOnly === true ? readOnlyWarning(statement) : undefined;
+    const messages = warning !== undefined ? { messages: [{ level: 'warning', text: warning }] } : {};
     try {
       const series = await executeStatement(statement, options, port);
-      results.push(series.length > 0 ? { statement_id: i, series } : { statement_id: i });
+      results.push(series.length > 0 ? { statement_id: i, series, ...messages } : { statement_id: i, ...messages });
     } catch (err) {
       if (options.signal?.aborted === true) throw err;
       const message = statementErrorMessage(err);
-      results.push({ statement_id: i, error: i < statements.length - 1 ? NOT_EXECUTED : message });
+      if (options.chunked === true) {
+        results.push({ statement_id: i, error: message });
+        for (let j = i; j < statements.length - 1; j++) results.push({ statement_id: i, error: NOT_EXECUTED });
+      } else {
+        results.push({ statement_id: i, error: i < statements.length - 1 ? NOT_EXECUTED : message });
+      }
       break;
     }
   }

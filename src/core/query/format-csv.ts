@@ -35,6 +35,7 @@ export function formatResultsCsv(results: readonly StatementResult[], options: {
         lastHeader = header;
       }
       const tags = Object.keys(series.tags ?? {})
+        .filter((k) => (series.tags?.[k] ?? '') !== '')
         .sort()
         .map((k) => `${k}=${series.tags?.[k] ?? ''}`)
         .join(',');

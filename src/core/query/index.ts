@@ -8,3 +8,4 @@ export { formatResultsJson, formatResultsChunked, formatErrorJson, formatTime, g
 export { formatResultsCsv } from './format-csv.js';
 export type { Series, StatementResult, Message } from './result.js';
 export type { QueryPort, SqlResult, MetaCommand, RetentionPolicySpec } from './query-port.js';
+export { readOnlyWarning, writeStatementText, exprText } from './statement-text.js';

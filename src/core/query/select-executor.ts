@@ -226,10 +226,12 @@ function shapeSeries(plan: MeasurementPlan, statement: SelectStatement, range: T
     }
     if (plan.expandDistinct) rows = rows.flatMap((r) => ((r[1] as unknown[] | null) ?? []).map((v) => [r[0], v]));
     if (plan.expandPoints) {
-      const bucketed = plan.interval !== undefined;
-      rows = rows.flatMap((r) => ((r[1] as unknown[][] | null) ?? []).map((p) => [bucketed ? r[0] : (p[1] as bigint), p[0]]));
+      // top/bottom/sample report each point's own time and are never filled.
+      const layout = plan.pointLayout;
+      rows = rows.flatMap((r) => ((r[plan.pointColumn + 1] as unknown[][] | null) ?? []).map((p) => [p[1] as bigint, ...layout.map((idx) => p[idx] ?? null)]));
+      if (!statement.ascending) rows.reverse();
     }
-    if (plan.aggregate && plan.interval !== undefined) {
+    if (plan.aggregate && plan.interval !== undefined && !plan.expandPoints) {
       const asc = statement.ascending ? rows : rows.slice().reverse();
       const dataMin = asc.length > 0 ? (asc[0]?.[0] as bigint) : undefined;
       rows = fillRows(asc, plan, statement, range, ctx, dataMin);

@@ -4,7 +4,7 @@
 import type { MeasurementView } from '../meta/schema-view.js';
 import { fieldColumn, qualifiedTable, quoteIdent, quoteString, tagColumn } from '../store/naming.js';
 import type { Expr, Field, SelectStatement } from './ast.js';
-import { compileCondition, numberSql, resolveRef, TIME_NS_SQL, type TimeRange } from './condition-sql.js';
+import { compileCondition, numberSql, resolveRef, TIME_NS_SQL, timeRangeSql, type TimeRange } from './condition-sql.js';
 import { StatementError } from './result.js';
 
 const AGGREGATES = new Set([
@@ -50,8 +50,11 @@ export interface MeasurementPlan {
   readonly interval?: GroupInterval;
   /** distinct(): expand the array cell into one row per value. */
   readonly expandDistinct: boolean;
-  /** top()/bottom(): expand the array of (value, time) into one row per point. */
+  /** top()/bottom()/sample(): expand the array of (value, time, companions...) into one row per point. */
   readonly expandPoints: boolean;
+  /** Output column index holding the point array, and per output column its tuple index. */
+  readonly pointColumn: number;
+  readonly pointLayout: readonly number[];
   /** LIMIT/OFFSET already applied by SQL. */
   readonly limitInSql: boolean;
 }
@@ -225,22 +228,45 @@ export function expandFields(statement: SelectStatement, measurement: Measuremen
 interface CompileScope {
   readonly measurement: MeasurementView;
   readonly aggregate: boolean;
+  /** SQL of plain fields selected next to top()/bottom(): carried inside each selected point. */
+  readonly companions?: readonly string[];
 }
 
 function fieldRefSql(name: string, type: string | undefined, scope: CompileScope): string {
   const ref = resolveRef(name, type, scope.measurement);
   if (ref.kind === 'tag') return `nullIf(${ref.sql}, '')`;
-  if (ref.kind === 'field') return ref.sql;
+  if (ref.kind === 'field') return castSql(ref.sql, scope.measurement.fieldTypes.get(name), type);
   return 'NULL';
 }
+
+/** `field::type` casts: numeric types convert (floats truncate), anything else must match. */
+function castSql(sql: string, actual: string | undefined, wanted: string | undefined): string {
+  if (wanted === undefined || wanted === 'field' || wanted === 'tag' || wanted === actual) return sql;
+  const numeric = (t: string | undefined): boolean => t === 'float' || t === 'integer' || t === 'unsigned';
+  if (!numeric(actual) || !numeric(wanted)) return 'NULL';
+  if (wanted === 'float') return `toFloat64(${sql})`;
+  if (wanted === 'integer') return `toInt64(trunc(${sql}))`;
+  return `toUInt64(trunc(${sql}))`;
+}
+
+function argFieldType(expr: Expr | undefined, scope: CompileScope): string | undefined {
+  const e = expr === undefined ? undefined : stripParens(expr);
+  return e?.kind === 'var-ref' ? scope.measurement.fieldTypes.get(e.name) : undefined;
+}
+
+const NUMERIC_ONLY = new Set(['mean', 'median', 'spread', 'stddev', 'sum', 'integral', 'percentile']);
 
 function aggregateArgSql(expr: Expr | undefined, fn: string, scope: CompileScope): string {
   if (expr === undefined) throw new StatementError(`invalid number of arguments for ${fn}, expected at least 1, got 0`);
   const e = stripParens(expr);
   if (e.kind === 'var-ref') {
     const ref = resolveRef(e.name, e.type, scope.measurement);
-    if (ref.kind === 'field') return ref.sql;
-    return 'NULL';
+    if (ref.kind !== 'field') return 'NULL';
+    const type = scope.measurement.fieldTypes.get(e.name);
+    if (NUMERIC_ONLY.has(fn) && (type === 'string' || type === 'boolean')) {
+      throw new StatementError(`unsupported ${fn} iterator type: *query.${type}InterruptIterator`);
+    }
+    return ref.sql;
   }
   if (e.kind === 'call' && e.name === 'distinct' && fn === 'count') return aggregateArgSql(e.args[0], 'distinct', scope);
   if (e.kind === 'distinct' && fn === 'count') return quoteIdent(fieldColumn(e.name));
@@ -271,6 +297,7 @@ function aggregateSql(call: Extract<Expr, { kind: 'call' }>, scope: CompileScope
   const arg0 = call.args[0];
   const isCountDistinct = call.name === 'count' && arg0 !== undefined && ((arg0.kind === 'call' && arg0.name === 'distinct') || arg0.kind === 'distinct');
   const x = aggregateArgSql(arg0, call.name, scope);
+  if (x === 'NULL') return 'NULL';
   switch (call.name) {
     case 'count':
       return isCountDistinct ? `uniqExact(${x})` : `count(${x})`;
@@ -280,8 +307,12 @@ function aggregateSql(call: Extract<Expr, { kind: 'call' }>, scope: CompileScope
       return `avg(${x})`;
     case 'median':
       return `quantileExactInclusive(0.5)(${x})`;
-    case 'mode':
-      return `arrayElement(arraySort(p -> (-p.2, p.1), arrayMap((v, c) -> (v, c), mapKeys(sumMap(map(assumeNotNull(${x}), toUInt64(1)))), mapValues(sumMap(map(assumeNotNull(${x}), toUInt64(1)))))), 1).1`;
+    case 'mode': {
+      // Most frequent value; ties go to the smallest number (largest string), as influxd 1.6 does.
+      const pairs = `arrayMap((v, c) -> (v, c), mapKeys(sumMap(map(assumeNotNull(${x}), toUInt64(1)))), mapValues(sumMap(map(assumeNotNull(${x}), toUInt64(1)))))`;
+      const isString = argFieldType(arg0, scope) === 'string';
+      return isString ? `arrayElement(arrayReverseSort(p -> (p.2, p.1), ${pairs}), 1).1` : `arrayElement(arraySort(p -> (-toInt64(p.2), p.1), ${pairs}), 1).1`;
+    }
     case 'spread':
       return `(max(${x}) - min(${x}))`;
     case 'stddev':
@@ -295,7 +326,7 @@ function aggregateSql(call: Extract<Expr, { kind: 'call' }>, scope: CompileScope
     case 'last':
       return `argMax(${x}, \`time\`)`;
     case 'distinct':
-      return `arraySort(groupUniqArray(${x}))`;
+      return `arrayDistinct(arrayMap(p -> p.2, arraySort(groupArrayIf(tuple(${TIME_NS_SQL}, assumeNotNull(${x})), ${x} IS NOT NULL))))`;
     case 'percentile':
       return `${percentileTupleSql(call, x)}.1`;
     case 'integral': {
@@ -316,7 +347,8 @@ function aggregateSql(call: Extract<Expr, { kind: 'call' }>, scope: CompileScope
       if (call.args.length < 2 || n < 1) throw new StatementError(`${call.name} requires 2 or more arguments, got ${call.args.length}`);
       if (call.args.length > 2) throw new StatementError(`${call.name}() with tag arguments is not supported`);
       const order = call.name === 'top' ? 'p -> (-p.1, p.2)' : 'p -> (p.1, p.2)';
-      const all = `groupArrayIf(tuple(assumeNotNull(${x}), ${TIME_NS_SQL}), ${x} IS NOT NULL)`;
+      const extra = (scope.companions ?? []).map((c) => `, ${c}`).join('');
+      const all = `groupArrayIf(tuple(assumeNotNull(${x}), ${TIME_NS_SQL}${extra}), ${x} IS NOT NULL)`;
       return `arraySort(p -> p.2, arraySlice(arraySort(${order}, ${all}), 1, ${n}))`;
     }
     default:
@@ -345,7 +377,7 @@ function valueSql(expr: Expr, scope: CompileScope): string {
       if (!['+', '-', '*', '/', '%', '&', '|', '^'].includes(e.op)) throw new StatementError(`invalid operator ${e.op} in select`);
       const l = valueSql(e.lhs, scope);
       const r = valueSql(e.rhs, scope);
-      if (e.op === '/') return `(${l} / nullIf(${r}, 0))`;
+      if (e.op === '/') return `if(${r} = 0, 0., ${l} / ${r})`;
       if (e.op === '&') return `bitAnd(${l}, ${r})`;
       if (e.op === '|') return `bitOr(${l}, ${r})`;
       if (e.op === '^') return `bitXor(${l}, ${r})`;
@@ -431,9 +463,33 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
   if (interval !== undefined && !aggregate) throw new StatementError('GROUP BY requires at least one aggregate function');
   const scope: CompileScope = { measurement, aggregate };
   const names = uniqueNames(fields.map(fieldName), fields.map((f) => f.alias !== undefined));
+  // top()/bottom() may be selected with plain fields/tags: they report the chosen points' values.
+  const pointCallIndex = fields.findIndex((f) => {
+    const e = stripParens(f.expr);
+    return e.kind === 'call' && (e.name === 'top' || e.name === 'bottom' || e.name === 'sample');
+  });
+  const withCompanions =
+    pointCallIndex >= 0 && fields.length > 1 && fields.every((f, i) => i === pointCallIndex || stripParens(f.expr).kind === 'var-ref');
+  const companionSql: string[] = [];
+  const pointLayout: number[] = [];
+  if (withCompanions) {
+    fields.forEach((f, i) => {
+      const e = stripParens(f.expr);
+      if (i === pointCallIndex || e.kind !== 'var-ref') {
+        pointLayout.push(0);
+        return;
+      }
+      pointLayout.push(2 + companionSql.length);
+      companionSql.push(fieldRefSql(e.name, e.type, { measurement, aggregate: false }));
+    });
+  }
   const columns: OutputColumn[] = fields.map((field, i) => {
     const e = stripParens(field.expr);
     const name = names[i] ?? '';
+    if (withCompanions) {
+      if (i !== pointCallIndex) return { name, sql: 'NULL' };
+      return { name, sql: valueSql(e, { ...scope, companions: companionSql }) };
+    }
     if (e.kind === 'call' && TRANSFORMS.has(e.name)) {
       const { spec, inner } = transformSpec(e);
       return { name, sql: valueSql(inner, scope), transform: spec };
@@ -445,12 +501,17 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
   const calls = fields.map((f) => stripParens(f.expr)).filter((e) => e.kind === 'call' && AGGREGATES.has(e.name));
   const firstCall = calls[0];
   const selectorTime = aggregate && interval === undefined && fields.length === 1 && firstCall?.kind === 'call' && SELECTORS.has(firstCall.name);
-  const expandPoints = aggregate && fields.length === 1 && firstCall?.kind === 'call' && (firstCall.name === 'top' || firstCall.name === 'bottom' || firstCall.name === 'sample');
+  const expandPoints =
+    withCompanions || (aggregate && fields.length === 1 && firstCall?.kind === 'call' && (firstCall.name === 'top' || firstCall.name === 'bottom' || firstCall.name === 'sample'));
   const expandDistinct = aggregate && fields.length === 1 && (firstCall?.kind === 'call' ? firstCall.name === 'distinct' : stripParens(fields[0]?.expr ?? { kind: 'nil' }).kind === 'distinct');
 
   const table = qualifiedTable(input.db, input.rp, measurement.name);
   const where: string[] = [];
-  if (statement.condition !== undefined) where.push(compileCondition(statement.condition, { measurement, nowNs: input.nowNs }));
+  where.push(...timeRangeSql(input.range));
+  if (statement.condition !== undefined) {
+    const condition = compileCondition(statement.condition, { measurement, nowNs: input.nowNs, timeAsRange: true });
+    if (condition !== '1') where.push(condition);
+  }
   const tagSql = groupTags.map((k) => (measurement.tagKeys.includes(k) ? quoteIdent(tagColumn(k)) : "''"));
   const select: string[] = [];
   const groupBy: string[] = [];
@@ -470,9 +531,10 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
     }
   } else {
     select.push(`${TIME_NS_SQL} AS __t`);
-    const refs = fieldRefs(fields, measurement);
-    where.push(refs.length > 0 ? '(' + refs.map((r) => `${r} IS NOT NULL`).join(' OR ') + ')' : '0');
   }
+  // InfluxDB only visits points that carry at least one selected field.
+  const refs = fieldRefs(fields, measurement);
+  where.push(refs.length > 0 ? '(' + refs.map((r) => `${r} IS NOT NULL`).join(' OR ') + ')' : '0');
   tagSql.forEach((sql, i) => {
     select.push(`${sql} AS __g${i}`);
     if (aggregate) groupBy.push(`__g${i}`);
@@ -482,6 +544,8 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
   let sql = `SELECT ${select.join(', ')} FROM ${input.fromSql !== undefined ? `(${input.fromSql})` : `${table} FINAL`}`;
   if (where.length > 0) sql += ` WHERE ${where.join(' AND ')}`;
   if (groupBy.length > 0) sql += ` GROUP BY ${groupBy.join(', ')}`;
+  // An aggregate over no rows still yields one row in ClickHouse; InfluxDB yields no series.
+  if (aggregate) sql += ' HAVING count() > 0';
   sql += ` ORDER BY ${orderBy.join(', ')}`;
   const hasTransform = columns.some((c) => c.transform !== undefined);
   const limitInSql = !aggregate && !hasTransform && (statement.limit > 0 || statement.offset > 0);
@@ -499,6 +563,8 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
     ...(interval !== undefined ? { interval } : {}),
     expandDistinct,
     expandPoints,
+    pointColumn: Math.max(pointCallIndex, 0),
+    pointLayout: withCompanions ? pointLayout : [0],
     limitInSql,
   };
 }

@@ -14,11 +14,13 @@ export interface QueryRouteOptions {
 
 const EPOCHS = new Set(['ns', 'n', 'u', 'µ', 'ms', 's', 'm', 'h']);
 
+/** URL parameters, overridden by form fields of a POST body (InfluxDB reads both). */
 function queryParams(request: FastifyRequest): Record<string, string | undefined> {
   const fromUrl = request.query as Record<string, string | undefined>;
   const body = request.body;
-  if (body && typeof body === 'object' && !Buffer.isBuffer(body)) {
-    return { ...fromUrl, ...(body as Record<string, string | undefined>) };
+  const contentType = request.headers['content-type'] ?? '';
+  if (Buffer.isBuffer(body) && body.length > 0 && contentType.startsWith('application/x-www-form-urlencoded')) {
+    return { ...fromUrl, ...Object.fromEntries(new URLSearchParams(body.toString('utf8'))) };
   }
   return fromUrl;
 }
@@ -35,7 +37,7 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
       metrics.queryRequests.inc();
       try {
         const params = queryParams(request);
-        const q = params.q ?? '';
+        const q = (params.q ?? '').trim();
         if (q === '') throw new BadRequestError('missing required parameter "q"');
         let bindParams: Record<string, unknown> | undefined;
         if (params.params) {
@@ -51,8 +53,11 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
         request.raw.once('close', () => {
           if (!reply.raw.writableEnded) abort.abort();
         });
+        const chunked = params.chunked === 'true';
         const results = await engine.query(q, {
           db: params.db ?? '',
+          readOnly: request.method === 'GET',
+          chunked,
           ...(params.rp ? { rp: params.rp } : {}),
           ...(bindParams ? { params: bindParams } : {}),
           signal: abort.signal,
@@ -63,7 +68,7 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
         if (accept.includes('application/csv') || accept.includes('text/csv')) {
           return reply.code(200).header('Content-Type', 'application/csv').send(formatResultsCsv(results, epoch ? { epoch } : {}));
         }
-        if (params.chunked === 'true') {
+        if (chunked) {
           const size = Number.parseInt(params.chunk_size ?? '', 10);
           const chunkSize = Number.isFinite(size) && size > 0 ? size : options.defaultChunkSize;
           return reply

@@ -64,6 +64,11 @@ test('POST /write status codes and bodies match InfluxDB 1.x', async () => {
     assert.equal(res.statusCode, c.status, `${c.url} ${String(c.body).slice(0, 30)}: ${res.body}`);
     if (c.error) assert.deepEqual(res.json(), { error: c.error });
   }
+  // curl --data-binary sends line protocol as form-urlencoded; it must still be written.
+  const formBody = await app.inject({ method: 'POST', url: '/write?db=db', payload: 'curl,host=a v=1 1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  assert.equal(formBody.statusCode, 204);
+  const stored = await app.inject({ method: 'GET', url: '/query?db=db&q=' + encodeURIComponent('SELECT count(v) FROM curl') });
+  assert.match(stored.body, /"values":\[\["1970-01-01T00:00:00Z",1\]\]/);
   const wrongMethod = await app.inject({ method: 'GET', url: '/write?db=db' });
   assert.equal(wrongMethod.statusCode, 405);
 });

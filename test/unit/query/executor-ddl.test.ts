@@ -1,0 +1,124 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { executeQuery, formatResultsJson } from '../../../src/core/query/index.js';
+import { ChdbQueryPort } from './support/chdb-query-port.js';
+import { loadDataset } from './support/dataset.js';
+
+let port: ChdbQueryPort;
+
+async function q(text: string, db = 'db0'): Promise<string> {
+  return formatResultsJson(await executeQuery(text, { db }, port));
+}
+
+before(async () => {
+  port = new ChdbQueryPort();
+  await loadDataset(port, 'db0');
+});
+
+after(() => port.close());
+
+test('CREATE DATABASE WITH builds a retention policy spec', async () => {
+  assert.equal(await q('CREATE DATABASE x WITH DURATION 2d REPLICATION 2 NAME short'), '{"results":[{"statement_id":0}]}');
+  assert.deepEqual(port.commands.at(-1), {
+    kind: 'create-database',
+    name: 'x',
+    rp: { name: 'short', durationNs: 172_800_000_000_000n, shardGroupDurationNs: 86_400_000_000_000n, replicaN: 2, makeDefault: true },
+  });
+  assert.equal(await q('CREATE DATABASE y WITH DURATION 30m'), '{"results":[{"statement_id":0,"error":"retention policy duration must be at least 1h0m0s"}]}');
+});
+
+test('retention policy statements become meta commands', async () => {
+  await q('CREATE RETENTION POLICY rp1 ON db0 DURATION 1h REPLICATION 1 DEFAULT');
+  assert.deepEqual(port.commands.at(-1), {
+    kind: 'create-retention-policy',
+    db: 'db0',
+    rp: { name: 'rp1', durationNs: 3_600_000_000_000n, shardGroupDurationNs: 3_600_000_000_000n, replicaN: 1, makeDefault: true },
+  });
+  await q('ALTER RETENTION POLICY autogen ON db0 DURATION 1w SHARD DURATION 1d');
+  assert.deepEqual(port.commands.at(-1), {
+    kind: 'alter-retention-policy',
+    db: 'db0',
+    name: 'autogen',
+    durationNs: 604_800_000_000_000n,
+    shardGroupDurationNs: 86_400_000_000_000n,
+  });
+  assert.equal(await q('ALTER RETENTION POLICY nope ON db0 DEFAULT'), '{"results":[{"statement_id":0,"error":"retention policy not found"}]}');
+  assert.equal(await q('SHOW RETENTION POLICIES ON nodb'), '{"results":[{"statement_id":0,"error":"database not found: nodb"}]}');
+  await q('DROP RETENTION POLICY autogen ON db0');
+  assert.deepEqual(port.commands.at(-1), { kind: 'drop-retention-policy', db: 'db0', name: 'autogen' });
+});
+
+test('DROP MEASUREMENT, DELETE and DROP SERIES compile WHERE per measurement', async () => {
+  await q('DROP MEASUREMENT mem');
+  assert.deepEqual(port.commands.at(-1), { kind: 'drop-measurement', db: 'db0', name: 'mem' });
+  port.commands.length = 0;
+  await q("DELETE FROM cpu WHERE time < 60s AND host = 'a'");
+  assert.deepEqual(port.commands, [
+    {
+      kind: 'delete-data',
+      db: 'db0',
+      measurements: ['cpu'],
+      whereSql: "((toUnixTimestamp64Nano(`time`) < 60000000000) AND ifNull(`t_host` = 'a', 0))",
+      dropSeries: false,
+    },
+  ]);
+  port.commands.length = 0;
+  await q("DROP SERIES WHERE host = 'b'");
+  assert.deepEqual(
+    port.commands.map((c) => (c.kind === 'delete-data' ? [c.measurements, c.whereSql, c.dropSeries] : c.kind)),
+    [
+      [['cpu'], "ifNull(`t_host` = 'b', 0)", true],
+      [['mem'], "ifNull(`t_host` = 'b', 0)", true],
+      [['tzm'], "ifNull('' = 'b', 0)", true],
+    ],
+  );
+  assert.equal(await q('DROP MEASUREMENT cpu', ''), '{"results":[{"statement_id":0,"error":"database not found: "}]}');
+  assert.equal(await q('SELECT * FROM cpu', ''), '{"results":[{"statement_id":0,"error":"database name required"}]}');
+});
+
+test('the compiled DELETE predicate is valid ClickHouse over the table', async () => {
+  port.commands.length = 0;
+  await q("DELETE FROM cpu WHERE time >= '1970-01-01T00:01:00Z' AND region =~ /e.*/");
+  const command = port.commands[0];
+  assert.ok(command?.kind === 'delete-data');
+  const result = await port.runSql(`SELECT count() FROM \`hb_db0__autogen\`.\`m_cpu\` FINAL WHERE ${command.whereSql}`);
+  assert.deepEqual(result.rows, [['6']]);
+});
+
+test('SELECT INTO writes points through the port and reports the count', async () => {
+  const out = await q('SELECT mean(value) INTO rollup FROM cpu WHERE time >= 0 AND time < 120s GROUP BY time(1m), host');
+  assert.equal(out, '{"results":[{"statement_id":0,"series":[{"name":"result","columns":["time","written"],"values":[["1970-01-01T00:00:00Z",6]]}]}]}');
+  const written = port.written.at(-1);
+  assert.equal(written?.db, 'db0');
+  assert.equal(written?.rp, 'autogen');
+  assert.deepEqual(written?.points[0], { measurement: 'rollup', tags: ['host', 'a'], fieldKeys: ['mean'], fieldTypes: ['float'], fieldValues: [5.25], timeNs: 0n });
+});
+
+test('subqueries plan as nested SQL', async () => {
+  assert.equal(
+    await q('SELECT max(mean) FROM (SELECT mean(value) FROM cpu GROUP BY host)'),
+    '{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","max"],"values":[["1970-01-01T00:00:00Z",6.375]]}]}]}',
+  );
+});
+
+test('unsupported statements report a per-statement error', async () => {
+  assert.equal(await q('SHOW SHARDS'), '{"results":[{"statement_id":0,"error":"statement not supported: SHOW SHARDS"}]}');
+});
+
+test('sample() returns N real points with their own times', async () => {
+  const parsed = JSON.parse(await q('SELECT sample(value, 3) FROM cpu', 'db0')) as { results: Array<{ series: Array<{ values: Array<[string, number]> }> }> };
+  const values = parsed.results[0]?.series[0]?.values ?? [];
+  assert.equal(values.length, 3);
+  assert.deepEqual(values.map((v) => v[0]), values.map((v) => v[0]).slice().sort());
+});
+
+test('GET requests get InfluxDB 1.6 warnings on write statements', async () => {
+  const run = async (text: string): Promise<string> => formatResultsJson(await executeQuery(text, { db: 'db0', readOnly: true }, port));
+  const warn = (stmt: string): string => `{"results":[{"statement_id":0,"messages":[{"level":"warning","text":"deprecated use of '${stmt}' in a read only context, please use a POST request instead"}]}]}`;
+  assert.equal(await run('CREATE DATABASE "a b"'), warn('CREATE DATABASE \\"a b\\"'));
+  assert.equal(await run('CREATE DATABASE x1 WITH DURATION 2d REPLICATION 1 SHARD DURATION 1h NAME r'), warn('CREATE DATABASE x1 WITH DURATION 48h0m0s REPLICATION 1 SHARD DURATION 1h0m0s NAME r'));
+  assert.equal(await run('CREATE RETENTION POLICY r2 ON db0 DURATION 1h REPLICATION 1 SHARD DURATION 30m DEFAULT'), warn('CREATE RETENTION POLICY r2 ON db0 DURATION 1h REPLICATION 1 SHARD DURATION 30m DEFAULT'));
+  assert.equal(await run("DROP SERIES FROM cpu WHERE host = 'a'"), warn("DROP SERIES FROM cpu WHERE host = 'a'"));
+  assert.equal(await run('DELETE FROM cpu WHERE time < 1s'), '{"results":[{"statement_id":0}]}');
+  assert.equal((await run('SHOW DATABASES')).includes('messages'), false);
+});

@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatResultsChunked, formatResultsCsv, formatResultsJson, goJsonFloat, goJsonString } from '../../../src/core/query/index.js';
+import type { StatementResult } from '../../../src/core/query/index.js';
+
+test('floats print like Go encoding/json', () => {
+  assert.equal(goJsonFloat(1), '1');
+  assert.equal(goJsonFloat(1.5), '1.5');
+  assert.equal(goJsonFloat(1e21), '1e+21');
+  assert.equal(goJsonFloat(1e20), '100000000000000000000');
+  assert.equal(goJsonFloat(1e-7), '1e-7');
+  assert.equal(goJsonFloat(0.000001), '0.000001');
+  assert.equal(goJsonFloat(-0), '-0');
+});
+
+test('strings escape like Go (HTML-safe)', () => {
+  assert.equal(goJsonString('a<b>&"\\\n\b\f\u2028'), '"a\\u003cb\\u003e\\u0026\\"\\\\\\n\\u0008\\u000c\\u2028"');
+});
+
+const results: StatementResult[] = [
+  {
+    statement_id: 0,
+    series: [{ name: 'cpu', tags: { host: 'a', az: '' }, columns: ['time', 'value', 'n'], values: [[1_500_000_000n, 1.5, 9007199254740993n], [2_000_000_000n, null, 1n]] }],
+  },
+  { statement_id: 1 },
+  { statement_id: 2, error: 'boom' },
+];
+
+test('JSON: key order, sorted tags, RFC3339Nano with trimmed zeros, exact integers', () => {
+  assert.equal(
+    formatResultsJson(results),
+    '{"results":[{"statement_id":0,"series":[{"name":"cpu","tags":{"az":"","host":"a"},"columns":["time","value","n"],"values":[["1970-01-01T00:00:01.5Z",1.5,9007199254740993],["1970-01-01T00:00:02Z",null,1]]}]},{"statement_id":1},{"statement_id":2,"error":"boom"}]}',
+  );
+  assert.equal(formatResultsJson(results.slice(0, 1), { epoch: 'ms' }).includes('[[1500,1.5,'), true);
+  assert.equal(formatResultsJson([]), '{}');
+});
+
+test('pretty JSON uses four-space indentation', () => {
+  assert.equal(formatResultsJson([{ statement_id: 0 }], { pretty: true }), '{\n    "results": [\n        {\n            "statement_id": 0\n        }\n    ]\n}');
+});
+
+test('CSV: name,tags,columns with ns times', () => {
+  assert.equal(formatResultsCsv(results.slice(0, 2)), 'name,tags,time,value,n\ncpu,host=a,1500000000,1.5,9007199254740993\ncpu,host=a,2000000000,,1\n');
+});
+
+test('chunked output splits series and marks partial like 1.x', () => {
+  const lines = formatResultsChunked(
+    [
+      { statement_id: 0, series: [{ name: 'cpu', tags: { host: 'a' }, columns: ['time', 'v'], values: [[1n, 1], [2n, 2], [3n, 3]] }, { name: 'cpu', tags: { host: 'b' }, columns: ['time', 'v'], values: [[1n, 1]] }] },
+      { statement_id: 1 },
+    ],
+    { chunkSize: 2, epoch: 'ns' },
+  );
+  assert.deepEqual(lines, [
+    '{"results":[{"statement_id":0,"series":[{"name":"cpu","tags":{"host":"a"},"columns":["time","v"],"values":[[1,1],[2,2]],"partial":true}],"partial":true}]}\n',
+    '{"results":[{"statement_id":0,"series":[{"name":"cpu","tags":{"host":"a"},"columns":["time","v"],"values":[[3,3]]}],"partial":true}]}\n',
+    '{"results":[{"statement_id":0,"series":[{"name":"cpu","tags":{"host":"b"},"columns":["time","v"],"values":[[1,1]]}]}]}\n',
+    '{"results":[{"statement_id":1}]}\n',
+  ]);
+});

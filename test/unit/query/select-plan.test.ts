@@ -1,0 +1,49 @@
+// Golden SQL: InfluxQL → ClickHouse text. Filters, buckets, aggregates, GROUP BY tags and
+// per-series limits must be pushed into SQL; FINAL merges duplicate points.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseSelect } from '../../../src/core/query/parser.js';
+import { extractTimeRange } from '../../../src/core/query/condition-sql.js';
+import { planMeasurement } from '../../../src/core/query/select-plan.js';
+import type { MeasurementView } from '../../../src/core/meta/schema-view.js';
+
+const cpu: MeasurementView = { name: 'cpu', tagKeys: ['host', 'region'], fieldTypes: new Map([['value', 'float'], ['i', 'integer']]) };
+
+function sql(text: string): string {
+  const statement = parseSelect(text);
+  return planMeasurement({ statement, db: 'db', rp: 'autogen', measurement: cpu, universe: cpu, range: extractTimeRange(statement.condition, 0n), nowNs: 0n }).sql;
+}
+
+const T = 'toUnixTimestamp64Nano(`time`)';
+
+test('raw select with tag filter and global LIMIT', () => {
+  assert.equal(
+    sql("SELECT value FROM cpu WHERE host = 'a' AND time > 5s LIMIT 10 OFFSET 2"),
+    `SELECT ${T} AS __t, \`f_value\` AS __v0 FROM \`hb_db__autogen\`.\`m_cpu\` FINAL WHERE ${T} >= 5000000001 AND ifNull(\`t_host\` = 'a', 0) AND (\`f_value\` IS NOT NULL) ORDER BY __t LIMIT 2, 10`,
+  );
+});
+
+test('GROUP BY tag pushes LIMIT BY per series', () => {
+  assert.equal(
+    sql('SELECT value FROM cpu GROUP BY host ORDER BY time DESC LIMIT 1'),
+    `SELECT ${T} AS __t, \`t_host\` AS __g0, \`f_value\` AS __v0 FROM \`hb_db__autogen\`.\`m_cpu\` FINAL WHERE (\`f_value\` IS NOT NULL) ORDER BY __g0, __t DESC LIMIT 0, 1 BY __g0`,
+  );
+});
+
+test('GROUP BY time buckets and aggregates in SQL', () => {
+  assert.equal(
+    sql('SELECT mean(value), count(i) FROM cpu WHERE time >= 0 AND time < 1h GROUP BY time(10m), region fill(0)'),
+    `SELECT (${T} - (((${T} - toInt64(0)) % toInt64(600000000000)) + toInt64(600000000000)) % toInt64(600000000000)) AS __t, \`t_region\` AS __g0, avg(\`f_value\`) AS __v0, count(\`f_i\`) AS __v1 FROM \`hb_db__autogen\`.\`m_cpu\` FINAL WHERE ${T} >= 0 AND ${T} <= 3599999999999 AND (\`f_value\` IS NOT NULL OR \`f_i\` IS NOT NULL) GROUP BY __t, __g0 HAVING count() > 0 ORDER BY __g0, __t`,
+  );
+});
+
+test('regex conditions use match() with quoted patterns; unknown fields never match', () => {
+  assert.equal(
+    sql("SELECT value FROM cpu WHERE host =~ /^a'b\\d/ AND nosuch > 1"),
+    `SELECT ${T} AS __t, \`f_value\` AS __v0 FROM \`hb_db__autogen\`.\`m_cpu\` FINAL WHERE (ifNull(match(\`t_host\`, '^a\\'b\\\\d'), 0) AND 0) AND (\`f_value\` IS NOT NULL) ORDER BY __t`,
+  );
+});
+
+test('selector without GROUP BY time returns the point time', () => {
+  assert.match(sql('SELECT max(value) FROM cpu'), /^SELECT argMax\(toUnixTimestamp64Nano\(`time`\), `f_value`\) AS __t, max\(`f_value`\) AS __v0 /);
+});
