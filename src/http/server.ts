@@ -27,6 +27,11 @@ export interface ServerDeps {
   readonly log: Logger;
 }
 
+/** InfluxDB v1 clients may send the password as ?p=…; it never reaches a log line. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]p=)[^&]*/g, '$1[redacted]');
+}
+
 export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyInstance {
   const app = Fastify({
     // Requests are logged by our own hooks; fastify's logger stays off so pino types stay ours.
@@ -48,7 +53,15 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
     reply.header('Request-Id', request.id);
     reply.header('X-Request-Id', request.id);
   });
-  registerErrorHandler(app, deps.log.child({ component: 'http' }));
+  const httpLog = deps.log.child({ component: 'http' });
+  app.addHook('onResponse', async (request, reply) => {
+    if (!httpLog.isLevelEnabled('debug')) return;
+    httpLog.debug(
+      { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+  registerErrorHandler(app, httpLog);
   void app.register(pingHealthRoutes);
   void app.register(writeRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes });
   void app.register(queryRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes, defaultChunkSize: options.defaultChunkSize });

@@ -112,3 +112,9 @@ test('GET /metrics exposes the hyperbytedb_* instruments', async () => {
     assert.match(res.body, new RegExp(`^${name}`, 'm'), name);
   }
 });
+
+test('passwords in URLs are redacted before logging', async () => {
+  const { redactUrl } = await import('../../../src/http/server.js');
+  assert.equal(redactUrl('/query?u=me&p=s3cret&q=SHOW'), '/query?u=me&p=[redacted]&q=SHOW');
+  assert.equal(redactUrl('/write?p=x'), '/write?p=[redacted]');
+});
