@@ -3,7 +3,7 @@
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Engine } from '../../core/index.js';
-import { BadRequestError } from '../../core/errors.js';
+import { BadRequestError, QueryTimeoutError } from '../../core/errors.js';
 import { formatResultsCsv, formatResultsJson, formatResultsChunked, type Epoch } from '../../core/query/index.js';
 
 export interface QueryRouteOptions {
@@ -83,6 +83,10 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
           .send(formatResultsJson(results, { pretty, ...(epoch ? { epoch } : {}) }) + '\n');
       } catch (error) {
         metrics.queryErrors.inc();
+        if (error instanceof QueryTimeoutError) {
+          // InfluxDB 1.x kills the query and reports it as the statement's error, with a 200.
+          return reply.code(200).header('Content-Type', 'application/json').send(formatResultsJson([{ statement_id: 0, error: error.message }], {}) + '\n');
+        }
         throw error;
       }
     },
