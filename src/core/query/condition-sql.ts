@@ -126,12 +126,36 @@ export function extractTimeRange(condition: Expr | undefined, nowNs: bigint): Ti
   return condition === undefined ? all : (visit(condition) ?? all);
 }
 
-/** SQL for a time range (empty when unbounded). */
+/** The DateTime64 literal of a nanosecond timestamp. */
+export function timeLiteralSql(ns: bigint): string {
+  return `fromUnixTimestamp64Nano(toInt64(${ns.toString()}), 'UTC')`;
+}
+
+/**
+ * SQL for a time range (empty when unbounded). It compares the `time` column itself, not a
+ * function of it, so partition and primary-key pruning apply.
+ */
 export function timeRangeSql(range: TimeRange): string[] {
   const out: string[] = [];
-  if (range.minNs !== MIN_TIME_NS) out.push(`${TIME_NS_SQL} >= ${range.minNs}`);
-  if (range.maxNs !== MAX_TIME_NS) out.push(`${TIME_NS_SQL} <= ${range.maxNs}`);
+  if (range.minNs !== MIN_TIME_NS) out.push(`\`time\` >= ${timeLiteralSql(range.minNs)}`);
+  if (range.maxNs !== MAX_TIME_NS) out.push(`\`time\` <= ${timeLiteralSql(range.maxNs)}`);
   return out;
+}
+
+/** Whether a condition reads any field column (tags and time never need FINAL's merge). */
+export function conditionReadsFields(expr: Expr | undefined, measurement: MeasurementView | undefined): boolean {
+  if (expr === undefined) return false;
+  const e = stripParens(expr);
+  switch (e.kind) {
+    case 'var-ref':
+      return e.type !== 'tag' && e.name.toLowerCase() !== 'time' && (measurement?.fieldTypes.has(e.name) ?? false);
+    case 'binary':
+      return conditionReadsFields(e.lhs, measurement) || conditionReadsFields(e.rhs, measurement);
+    case 'call':
+      return e.args.some((a) => conditionReadsFields(a, measurement));
+    default:
+      return false;
+  }
 }
 
 type Operand = { readonly sql: string; readonly kind: 'tag' | 'field' | 'time' | 'literal' | 'string' | 'null' | 'regex' };

@@ -3,7 +3,7 @@
 
 import type { DatabaseView, MeasurementView } from '../meta/schema-view.js';
 import type { MetaCommand } from './query-port.js';
-import type { StatementOf } from './ast.js';
+import type { Expr, StatementOf } from './ast.js';
 import { compileCondition } from './condition-sql.js';
 import { StatementError } from './result.js';
 import { compileRegex } from './select-plan.js';
@@ -33,6 +33,10 @@ export function deleteCommands(statement: StatementOf<'delete'> | StatementOf<'d
     }
   }
   const dropSeries = statement.kind === 'drop-series';
+  // InfluxDB refuses field conditions (and deletes nothing) rather than deleting whole series.
+  if (statement.condition !== undefined && selected.some((m) => referencesField(statement.condition as Expr, m))) {
+    throw new StatementError(dropSeries ? "DROP SERIES doesn't support fields in WHERE clause" : 'fields not supported in WHERE clause during deletion');
+  }
   return [...new Set(selected)].map((measurement) => ({
     kind: 'delete-data',
     db: db.name,
@@ -40,4 +44,17 @@ export function deleteCommands(statement: StatementOf<'delete'> | StatementOf<'d
     whereSql: statement.condition === undefined ? 'true' : compileCondition(statement.condition, { measurement, nowNs }),
     dropSeries,
   }));
+}
+
+function referencesField(expr: Expr, measurement: MeasurementView): boolean {
+  switch (expr.kind) {
+    case 'var-ref':
+      return expr.type !== 'tag' && expr.name !== 'time' && measurement.fieldTypes.has(expr.name);
+    case 'binary':
+      return referencesField(expr.lhs, measurement) || referencesField(expr.rhs, measurement);
+    case 'paren':
+      return referencesField(expr.expr, measurement);
+    default:
+      return false;
+  }
 }

@@ -9,7 +9,7 @@ import { StatementError, type Series, type StatementResult } from './result.js';
 import { executeSelect, type SelectContext } from './select-executor.js';
 import { executeShow, isShowStatement } from './show-executor.js';
 import { executeSelectInto } from './select-into.js';
-import { readOnlyWarning } from './statement-text.js';
+import { readOnlyWarning, type SelectIntoContext } from './statement-text.js';
 import { deleteCommands } from './delete-planner.js';
 import { formatGoDuration, NS_PER } from './duration.js';
 
@@ -44,11 +44,12 @@ export async function executeQuery(text: string, options: ExecuteOptions, port: 
   const results: StatementResult[] = [];
   for (let i = 0; i < statements.length; i++) {
     const statement = statements[i] as Statement;
-    const warning = options.readOnly === true ? readOnlyWarning(statement) : undefined;
+    const warning = options.readOnly === true ? readOnlyWarning(statement, selectIntoContext(statement, options.db, port)) : undefined;
     const messages = warning !== undefined ? { messages: [{ level: 'warning', text: warning }] } : {};
     try {
       const series = await executeStatement(statement, options, port);
-      results.push(series.length > 0 ? { statement_id: i, series, ...messages } : { statement_id: i, ...messages });
+      const unchunked = statement.kind !== 'select' ? { unchunked: true } : {};
+      results.push(series.length > 0 ? { statement_id: i, series, ...messages, ...unchunked } : { statement_id: i, ...messages });
     } catch (err) {
       if (options.signal?.aborted === true) throw err;
       const message = statementErrorMessage(err);
@@ -62,6 +63,15 @@ export async function executeQuery(text: string, options: ExecuteOptions, port: 
     }
   }
   return results;
+}
+
+/** The request database and its default retention policy, which SELECT INTO's warning text names. */
+function selectIntoContext(statement: Statement, db: string, port: QueryPort): SelectIntoContext | undefined {
+  if (statement.kind !== 'select' || statement.target === undefined) return undefined;
+  const view = port.schema.database(statement.target.database ?? db);
+  const requestDb = port.schema.database(db);
+  if (view === undefined || requestDb === undefined) return undefined;
+  return { db, defaultRp: requestDb.defaultRetentionPolicy, targetDefaultRp: view.defaultRetentionPolicy };
 }
 
 function statementErrorMessage(err: unknown): string {
@@ -82,6 +92,8 @@ export async function executeStatement(statement: Statement, options: ExecuteOpt
     maxBucketsPerSeries: options.maxBucketsPerSeries ?? 1_000_000,
   };
   if (statement.kind === 'select') return statement.target !== undefined ? executeSelectInto(statement, ctx) : executeSelect(statement, ctx);
+  const meta = metaStatementAnswer(statement, port, options.db);
+  if (meta !== undefined) return meta;
   if (isShowStatement(statement)) return executeShow(statement, ctx);
   switch (statement.kind) {
     case 'create-database':
@@ -106,7 +118,7 @@ export async function executeStatement(statement: Statement, options: ExecuteOpt
     case 'alter-retention-policy': {
       const db = requireDatabase(port, statement.database);
       const existing = db.retentionPolicies.find((rp) => rp.name === statement.name);
-      if (existing === undefined) throw new StatementError('retention policy not found');
+      if (existing === undefined) throw new StatementError(`retention policy not found: ${statement.name}`);
       if (statement.durationNs !== undefined) validateRpDuration(statement.durationNs);
       await port.applyMetaCommand({
         kind: 'alter-retention-policy',
@@ -142,6 +154,27 @@ export async function executeStatement(statement: Statement, options: ExecuteOpt
     }
     default:
       throw new StatementError(unsupportedMessage(statement));
+  }
+}
+
+/**
+ * Statements answered from what HyperbyteDB does not keep (no continuous queries, subscriptions
+ * or users), shaped as InfluxDB 1.6 answers them when none exist; undefined for everything else.
+ */
+function metaStatementAnswer(statement: Statement, port: QueryPort, requestDb: string): Series[] | undefined {
+  switch (statement.kind) {
+    case 'show-continuous-queries':
+      return port.schema.databaseNames().map((name) => ({ name, columns: ['name', 'query'], values: [] }));
+    case 'show-subscriptions':
+      return [];
+    case 'show-grants':
+    case 'drop-user':
+      throw new StatementError('user not found');
+    case 'show-measurements':
+      // An unknown request database lists no measurements rather than failing.
+      return statement.database === undefined && requestDb !== '' && port.schema.database(requestDb) === undefined ? [] : undefined;
+    default:
+      return undefined;
   }
 }
 

@@ -20,16 +20,19 @@ function cellText(value: unknown): string {
   return String(value);
 }
 
-/** CSV body for results (a new header, after a blank line, whenever the column set changes). */
+/** CSV body for results (a new header, after a blank line, per statement and whenever the column set changes). */
 export function formatResultsCsv(results: readonly StatementResult[], options: { readonly epoch?: Epoch } = {}): string {
   const lines: string[] = [];
   let lastHeader: string | undefined;
   for (const result of results) {
     // InfluxDB 1.x's CSV encoder drops statement errors silently.
     if (result.error !== undefined) continue;
+    // Every statement with series starts with its own header, after a blank line.
+    let statementStarted = false;
     for (const series of result.series ?? []) {
       const header = ['name', 'tags', ...series.columns].map(csvField).join(',');
-      if (header !== lastHeader) {
+      if (!statementStarted || header !== lastHeader) {
+        statementStarted = true;
         if (lastHeader !== undefined) lines.push('');
         lines.push(header);
         lastHeader = header;

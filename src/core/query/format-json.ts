@@ -161,7 +161,7 @@ export function formatResultsChunked(results: readonly StatementResult[], option
   for (const result of results) {
     const pieces: StatementResult[] = [];
     const series = result.series ?? [];
-    if (series.length === 0) {
+    if (series.length === 0 || result.unchunked === true) {
       pieces.push(result);
     } else {
       series.forEach((s) => {

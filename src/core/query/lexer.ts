@@ -34,6 +34,8 @@ export interface Token {
 
 /** Text used for a token in "found X" messages (influxql's tokstr). */
 export function tokenText(token: Token): string {
+  // InfluxDB's scanner drops the literal of keywords, so errors name them in upper case.
+  if (keywordSet.has(token.kind)) return token.kind;
   if (token.lit !== '') return token.lit;
   return token.kind === 'WS' ? 'WS' : token.kind;
 }

@@ -154,6 +154,8 @@ export class ParserBase {
     while (this.peekChar() === '.') {
       this.scan();
       if (this.peekChar() === '/') break;
+      // `db.rp.:MEASUREMENT`: the caller parses the context-specific segment.
+      if (this.peekChar() === ':') break;
       if (this.peekChar() === '.') {
         idents.push('');
         continue;
@@ -170,7 +172,10 @@ export class ParserBase {
     if (this.peekChar() !== '/') return undefined;
     this.history.push(this.lexer.position);
     const token = this.lexer.scanRegex();
-    if (token.kind === 'BADREGEX') throw this.errorAt(`bad regex: ${token.lit}`, token.offset);
+    // InfluxDB reports regex errors one character before the opening '/' and drops the text.
+    if (token.kind === 'BADREGEX') throw this.errorAt('bad regex: ', token.offset - 1);
+    const invalid = goRegexError(token.lit);
+    if (invalid !== undefined) throw this.errorAt(`error parsing regexp: ${invalid}`, token.offset - 1);
     return token.lit;
   }
 
@@ -565,5 +570,25 @@ function isKnownTimeZone(zone: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The Go regexp errors InfluxDB reports while parsing, for the mistakes JS and RE2 agree on.
+ * Syntax only RE2 accepts (such as `(?i)`) is left for the engine rather than refused here.
+ */
+function goRegexError(source: string): string | undefined {
+  try {
+    new RegExp(source);
+    return undefined;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : '';
+    if (/Unterminated character class/.test(message)) {
+      const open = source.lastIndexOf('[');
+      return `missing closing ]: \`${source.slice(Math.max(open, 0))}\``;
+    }
+    const first = source[0];
+    if (/Nothing to repeat/.test(message) && (first === '*' || first === '+' || first === '?')) return `missing argument to repetition operator: \`${first}\``;
+    return undefined;
   }
 }

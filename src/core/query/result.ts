@@ -28,6 +28,8 @@ export interface StatementResult {
   readonly messages?: readonly Message[];
   readonly partial?: boolean;
   readonly error?: string;
+  /** Not a SELECT: a chunked response still sends the whole result at once (never encoded itself). */
+  readonly unchunked?: boolean;
 }
 
 /** A per-statement failure: its message becomes the statement's `error` (HTTP 200). */

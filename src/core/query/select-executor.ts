@@ -5,10 +5,14 @@ import type { DatabaseView, MeasurementView } from '../meta/schema-view.js';
 import type { QueryPort, SqlResult } from './query-port.js';
 import type { MeasurementSource, SelectStatement } from './ast.js';
 import { extractTimeRange, type TimeRange } from './condition-sql.js';
-import { compileRegex, groupInterval, planMeasurement, subqueryTable, type MeasurementPlan } from './select-plan.js';
+import { compileRegex, groupInterval, planMeasurement, subqueryTable, type MeasurementPlan, type TransformSpec } from './select-plan.js';
 import { StatementError, type Series } from './result.js';
 import { MAX_TIME_NS, MIN_TIME_NS } from './time-literal.js';
 import { applyTransform } from './transforms.js';
+import { mergeSeriesRows } from './series-merge-order.js';
+import { quoteIdent, quoteString, tagColumn } from '../store/naming.js';
+import { validateSelect } from './select-validate.js';
+import { checkSelectTypes } from './select-types.js';
 import { zoneOffsetSeconds } from './time-zone.js';
 
 export interface SelectContext {
@@ -237,7 +241,9 @@ function shapeSeries(plan: MeasurementPlan, statement: SelectStatement, range: T
       rows = fillRows(asc, plan, statement, range, ctx, dataMin);
       if (!statement.ascending) rows.reverse();
     }
-    if (plan.aggregate && plan.interval === undefined && rows.every((r) => r.slice(1).every((v) => v === null))) continue;
+    // A lone selector that selected no point (percentile 0) yields no series; other aggregates over
+    // points yield their row even when null (stddev of one point).
+    if (plan.selectorTime && plan.interval === undefined && rows.every((r) => r.slice(1).every((v) => v === null))) continue;
     if (plan.columns.some((c) => c.transform !== undefined)) rows = applyTransforms(rows, plan, statement);
     if (!plan.limitInSql && (statement.offset > 0 || statement.limit > 0)) {
       rows = rows.slice(statement.offset, statement.limit > 0 ? statement.offset + statement.limit : undefined);
@@ -254,11 +260,20 @@ function shapeSeries(plan: MeasurementPlan, statement: SelectStatement, range: T
   return out;
 }
 
+/** derivative() of an aggregate without a unit measures change per GROUP BY interval, not per second. */
+function transformUnit(spec: TransformSpec, column: number, plan: MeasurementPlan, statement: SelectStatement): TransformSpec {
+  if (plan.interval === undefined || statement.fields.length !== plan.columns.length) return spec;
+  if (spec.name !== 'derivative' && spec.name !== 'non_negative_derivative') return spec;
+  let e = statement.fields[column]?.expr;
+  while (e?.kind === 'paren') e = e.expr;
+  return e?.kind === 'call' && e.args.length === 1 ? { ...spec, unitNs: plan.interval.everyNs } : spec;
+}
+
 function applyTransforms(rows: unknown[][], plan: MeasurementPlan, statement: SelectStatement): unknown[][] {
   const columnsOut: Array<Array<{ t: bigint; v: unknown } | undefined>> = [];
   plan.columns.forEach((c, i) => {
     const points = rows.map((r) => ({ t: r[0] as bigint, v: r[i + 1] ?? null }));
-    columnsOut.push(c.transform === undefined ? points : applyTransform(c.transform, points, statement.ascending, plan.interval !== undefined));
+    columnsOut.push(c.transform === undefined ? points : applyTransform(transformUnit(c.transform, i, plan, statement), points, statement.ascending, plan.interval !== undefined));
   });
   // Rows survive where at least one transformed column produced a value (InfluxDB drops the rest).
   const out: unknown[][] = [];
@@ -289,6 +304,7 @@ async function planSources(statement: SelectStatement, ctx: SelectContext, depth
   for (const s of statement.sources) {
     if (s.kind !== 'subquery') continue;
     const inner = s.statement;
+    validateSelect(inner);
     const innerRange = extractTimeRange(inner.condition, ctx.nowNs);
     const innerSources = await planSources(inner, ctx, depth + 1);
     const universe = unionView(innerSources.map((x) => x.measurement));
@@ -303,26 +319,100 @@ async function planSources(statement: SelectStatement, ctx: SelectContext, depth
 }
 
 export async function executeSelect(statement: SelectStatement, ctx: SelectContext): Promise<Series[]> {
+  validateSelect(statement);
   groupInterval(statement);
   const sources = await planSources(statement, ctx, 0);
   const range = extractTimeRange(statement.condition, ctx.nowNs);
   const universe = unionView(sources.map((s) => s.measurement));
+  checkSelectTypes(statement, universe);
   const all: Series[] = [];
   for (const source of sources) {
-    const plan = planMeasurement({ statement, db: source.db, rp: source.rp, measurement: source.measurement, universe, range, nowNs: ctx.nowNs, ...(source.fromSql !== undefined ? { fromSql: source.fromSql } : {}) });
-    const result = await runPlan(plan, ctx);
+    const planned = planMeasurement({ statement, db: source.db, rp: source.rp, measurement: source.measurement, universe, range, nowNs: ctx.nowNs, ...(source.fromSql !== undefined ? { fromSql: source.fromSql } : {}) });
+    const merged = withSeriesKeys(planned, statement, source.fromSql !== undefined ? subquerySeriesSql(source.measurement) : '`_series`');
+    const plan = merged ?? planned;
+    let result = await runPlan(plan, ctx);
+    if (merged !== undefined) result = orderLikeMergeIterator(plan, statement, result, source.fromSql === undefined);
     all.push(...shapeSeries(plan, statement, range, ctx, source.measurement.name, result));
   }
+  // ORDER BY time DESC also reverses the series order (InfluxDB's merge heap compares name and tags with >).
+  const direction = statement.ascending ? 1 : -1;
   all.sort((a, b) => {
     const an = a.name ?? '';
     const bn = b.name ?? '';
-    if (an !== bn) return an < bn ? -1 : 1;
+    if (an !== bn) return (an < bn ? -1 : 1) * direction;
     const ak = seriesTagKey(a);
     const bk = seriesTagKey(b);
-    return ak < bk ? -1 : ak > bk ? 1 : 0;
+    return (ak < bk ? -1 : ak > bk ? 1 : 0) * direction;
   });
   const soffset = statement.soffset;
+  // InfluxDB's LimitTagSets slices [soffset, soffset + slimit): SOFFSET without SLIMIT keeps nothing.
+  if (soffset > 0 && statement.slimit <= 0) return [];
   return statement.slimit > 0 || soffset > 0 ? all.slice(soffset, statement.slimit > 0 ? soffset + statement.slimit : undefined) : all;
+}
+
+const SERIES_COLUMN = '__s';
+
+/**
+ * Raw queries: InfluxDB emits rows of equal time in its merge heap's order, which depends on
+ * every series' rows, so the SQL also returns each row's series key (and, under LIMIT, enough
+ * rows per series for the heap: offset + limit + 1). The planner's SQL is extended here.
+ * select-plan.ts should emit `_series` itself; until it does, its text is extended here.
+ */
+function withSeriesKeys(plan: MeasurementPlan, statement: SelectStatement, seriesSql: string): MeasurementPlan | undefined {
+  if (plan.aggregate || plan.expandPoints || plan.expandDistinct || plan.columns.some((c) => c.transform !== undefined)) return undefined;
+  if (!plan.sql.startsWith('SELECT ')) return undefined;
+  let sql = `SELECT ${seriesSql} AS ${SERIES_COLUMN}, ${plan.sql.slice('SELECT '.length)}`;
+  if (plan.limitInSql) {
+    const limitClause = / LIMIT \d+, \d+( BY [_\w, ]+)?$/.exec(sql);
+    if (limitClause === null || statement.limit <= 0) return undefined;
+    sql = `${sql.slice(0, limitClause.index)} LIMIT ${statement.offset + statement.limit + 1} BY ${SERIES_COLUMN}`;
+  }
+  return { ...plan, sql, limitInSql: false };
+}
+
+/** A subquery's rows carry no series key: its GROUP BY tag values (sorted by key) identify the inner series. */
+function subquerySeriesSql(view: MeasurementView): string {
+  if (view.tagKeys.length === 0) return "''";
+  const keys = [...view.tagKeys].sort();
+  return `concat(${keys.map((k) => `${quoteString(k)}, '=', toString(${quoteIdent(tagColumn(k))}), ','`).join(', ')})`;
+}
+
+/** Reorders rows within each GROUP BY series like InfluxDB's sorted merge, then drops the key column. */
+function orderLikeMergeIterator(plan: MeasurementPlan, statement: SelectStatement, result: SqlResult, heapOrder: boolean): SqlResult {
+  if (result.columns[0] !== SERIES_COLUMN) return result;
+  const tagCount = plan.groupTags.length;
+  const stringColumns = result.types.map((t) => /String/.test(t));
+  const auxStart = 2 + tagCount;
+  // InfluxDB's aux fields are the selected references sorted by name.
+  const auxOrder = plan.columns.map((c, i) => ({ name: c.name, index: auxStart + i })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const groups = new Map<string, Map<string, Array<readonly unknown[]>>>();
+  for (const row of result.rows) {
+    const groupKey = row.slice(2, auxStart).map((v) => String(v ?? '')).join('\u0000');
+    let bySeries = groups.get(groupKey);
+    if (bySeries === undefined) groups.set(groupKey, (bySeries = new Map()));
+    const seriesKey = String(row[0] ?? '');
+    let rows = bySeries.get(seriesKey);
+    if (rows === undefined) bySeries.set(seriesKey, (rows = []));
+    rows.push(row);
+  }
+  const out: Array<readonly unknown[]> = [];
+  for (const bySeries of groups.values()) {
+    const series = [...bySeries.keys()].sort().map((k) => ({ rows: bySeries.get(k) ?? [] }));
+    const timeOf = (row: readonly unknown[]): bigint => BigInt(String(row[1] ?? 0));
+    // A subquery's rows arrive as one stream in inner series order: equal times keep that order.
+    const merged = heapOrder
+      ? mergeSeriesRows(series, {
+          ascending: statement.ascending,
+          timeOf,
+          auxOf: (row) => auxOrder.map(({ index }) => (stringColumns[index] === true ? row[index] : null)),
+        })
+      : series.flatMap((c) => c.rows).sort((a, b) => {
+          const d = timeOf(a) - timeOf(b);
+          return (d === 0n ? 0 : d < 0n ? -1 : 1) * (statement.ascending ? 1 : -1);
+        });
+    for (const row of merged) out.push(row.slice(1));
+  }
+  return { columns: result.columns.slice(1), types: result.types.slice(1), rows: out };
 }
 
 function unionView(list: readonly MeasurementView[]): MeasurementView {

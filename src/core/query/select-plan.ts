@@ -2,10 +2,11 @@
 // compiles filters, buckets, aggregates and per-series limits into one ClickHouse query.
 
 import type { MeasurementView } from '../meta/schema-view.js';
-import { fieldColumn, qualifiedTable, quoteIdent, quoteString, tagColumn } from '../store/naming.js';
+import { fieldColumn, quoteIdent, quoteString, tagColumn } from '../store/naming.js';
 import type { Expr, Field, SelectStatement } from './ast.js';
 import { compileCondition, numberSql, resolveRef, TIME_NS_SQL, timeRangeSql, type TimeRange } from './condition-sql.js';
 import { StatementError } from './result.js';
+import { edgeRowsSql, tableSourceSql } from './table-source.js';
 
 const AGGREGATES = new Set([
   'count', 'distinct', 'integral', 'mean', 'median', 'mode', 'spread', 'stddev', 'sum',
@@ -505,7 +506,6 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
     withCompanions || (aggregate && fields.length === 1 && firstCall?.kind === 'call' && (firstCall.name === 'top' || firstCall.name === 'bottom' || firstCall.name === 'sample'));
   const expandDistinct = aggregate && fields.length === 1 && (firstCall?.kind === 'call' ? firstCall.name === 'distinct' : stripParens(fields[0]?.expr ?? { kind: 'nil' }).kind === 'distinct');
 
-  const table = qualifiedTable(input.db, input.rp, measurement.name);
   const where: string[] = [];
   where.push(...timeRangeSql(input.range));
   if (statement.condition !== undefined) {
@@ -541,14 +541,24 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
   });
   columns.forEach((c, i) => select.push(`${c.sql} AS __v${i}`));
   orderBy = [...tagSql.map((_, i) => `__g${i}`), `__t${statement.ascending ? '' : ' DESC'}`];
-  let sql = `SELECT ${select.join(', ')} FROM ${input.fromSql !== undefined ? `(${input.fromSql})` : `${table} FINAL`}`;
-  if (where.length > 0) sql += ` WHERE ${where.join(' AND ')}`;
+  const hasTransform = columns.some((c) => c.transform !== undefined);
+  const limitInSql = !aggregate && !hasTransform && (statement.limit > 0 || statement.offset > 0);
+  let sql = `SELECT ${select.join(', ')} FROM `;
+  if (input.fromSql !== undefined) {
+    sql += `(${input.fromSql})`;
+    if (where.length > 0) sql += ` WHERE ${where.join(' AND ')}`;
+  } else {
+    // Filters go inside the source (after FINAL's merge); under LIMIT each series first keeps
+    // only the rows any LIMIT [BY] above can use (offset + limit, plus one for merge ties).
+    const source = tableSourceSql({ db: input.db, rp: input.rp, measurement: measurement.name, where, readsFields: refs.length > 0 });
+    const perSeries = limitInSql && statement.limit > 0 ? statement.offset + statement.limit + 1 : 0;
+    const tagColumns = measurement.tagKeys.map((k) => quoteIdent(tagColumn(k)));
+    sql += perSeries > 0 ? edgeRowsSql(source, perSeries, statement.ascending, tagColumns) : source;
+  }
   if (groupBy.length > 0) sql += ` GROUP BY ${groupBy.join(', ')}`;
   // An aggregate over no rows still yields one row in ClickHouse; InfluxDB yields no series.
   if (aggregate) sql += ' HAVING count() > 0';
   sql += ` ORDER BY ${orderBy.join(', ')}`;
-  const hasTransform = columns.some((c) => c.transform !== undefined);
-  const limitInSql = !aggregate && !hasTransform && (statement.limit > 0 || statement.offset > 0);
   if (limitInSql) {
     const limit = statement.limit > 0 ? statement.limit : '18446744073709551615';
     const by = tagSql.length > 0 ? ` BY ${tagSql.map((_, i) => `__g${i}`).join(', ')}` : '';

@@ -2,13 +2,14 @@
 // keys) only where InfluxDB consults the index; WHERE filters compile through condition-sql.
 
 import type { DatabaseView, MeasurementView } from '../meta/schema-view.js';
-import { qualifiedTable, quoteIdent, tagColumn } from '../store/naming.js';
+import { quoteIdent, tagColumn } from '../store/naming.js';
 import type { Statement, StatementOf, WithKey } from './ast.js';
-import { compileCondition } from './condition-sql.js';
+import { compileCondition, conditionReadsFields } from './condition-sql.js';
 import { formatGoDuration } from './duration.js';
 import { StatementError, type Series } from './result.js';
 import { compileRegex } from './select-plan.js';
 import { resolveSources, type SelectContext } from './select-executor.js';
+import { tableSourceSql } from './table-source.js';
 
 type ShowStatement = Extract<Statement, { kind: `show-${string}` }>;
 
@@ -56,8 +57,14 @@ function targets(ctx: SelectContext, statement: { readonly database?: string; re
   return resolveSources(sources, { ...ctx, db: db.name }).map((r) => ({ db: ctx.port.schema.database(r.db) ?? db, rp: r.rp, measurement: r.measurement }));
 }
 
-function whereSql(target: Target, condition: StatementOf<'show-series'>['condition'], ctx: SelectContext): string {
-  return condition === undefined ? '' : ` WHERE ${compileCondition(condition, { measurement: target.measurement, nowNs: ctx.nowNs })}`;
+/**
+ * The target's table filtered by a SHOW condition. Tag values and series keys never need FINAL's
+ * merge (tags are fixed per series), so only a condition on fields brings the merge guard in.
+ */
+function sourceSql(target: Target, condition: StatementOf<'show-series'>['condition'], ctx: SelectContext): string {
+  const where = condition === undefined ? [] : [compileCondition(condition, { measurement: target.measurement, nowNs: ctx.nowNs })];
+  const readsFields = conditionReadsFields(condition, target.measurement);
+  return tableSourceSql({ db: target.db.name, rp: target.rp, measurement: target.measurement.name, where, readsFields });
 }
 
 function keyMatches(withKey: WithKey, key: string): boolean {
@@ -81,21 +88,23 @@ async function ensureFlushed(ctx: SelectContext, list: readonly Target[]): Promi
 
 async function tagValues(ctx: SelectContext, target: Target, keys: readonly string[], condition: StatementOf<'show-series'>['condition']): Promise<Array<[string, string]>> {
   if (keys.length === 0) return [];
-  const table = qualifiedTable(target.db.name, target.rp, target.measurement.name);
-  const arms = keys.map((k, i) => `(${i}, ${quoteIdent(tagColumn(k))})`).join(', ');
-  const sql = `SELECT DISTINCT p.1 AS k, p.2 AS v FROM (SELECT arrayJoin([${arms}]) AS p FROM ${table} FINAL${whereSql(target, condition, ctx)}) WHERE v != '' ORDER BY k, v`;
+  const source = sourceSql(target, condition, ctx);
+  // One DISTINCT per key reads one LowCardinality column each.
+  const arms = keys.map((k, i) => {
+    const column = quoteIdent(tagColumn(k));
+    return `SELECT DISTINCT toUInt32(${i}) AS k, toString(${column}) AS v FROM ${source} WHERE ${column} != ''`;
+  });
+  const sql = `SELECT k, v FROM (${arms.join(' UNION ALL ')}) ORDER BY k, v`;
   return (await rows(ctx, sql)).map((r) => [keys[Number(r[0])] ?? '', String(r[1])]);
 }
 
 async function seriesKeys(ctx: SelectContext, target: Target, condition: StatementOf<'show-series'>['condition']): Promise<string[]> {
-  const table = qualifiedTable(target.db.name, target.rp, target.measurement.name);
-  const sql = `SELECT DISTINCT \`_series\` FROM ${table} FINAL${whereSql(target, condition, ctx)} ORDER BY \`_series\``;
+  const sql = `SELECT DISTINCT \`_series\` FROM ${sourceSql(target, condition, ctx)} ORDER BY \`_series\``;
   return (await rows(ctx, sql)).map((r) => String(r[0]));
 }
 
 async function hasMatchingRows(ctx: SelectContext, target: Target, condition: StatementOf<'show-series'>['condition']): Promise<boolean> {
-  const table = qualifiedTable(target.db.name, target.rp, target.measurement.name);
-  return (await rows(ctx, `SELECT 1 FROM ${table} FINAL${whereSql(target, condition, ctx)} LIMIT 1`)).length > 0;
+  return (await rows(ctx, `SELECT 1 FROM ${sourceSql(target, condition, ctx)} LIMIT 1`)).length > 0;
 }
 
 const count = (name: string | undefined, n: number): Series => ({ ...(name !== undefined ? { name } : {}), columns: ['count'], values: [[BigInt(n)]] });

@@ -1,7 +1,7 @@
 // InfluxQL's canonical text of write statements, for the 1.x warning on writes sent by GET
 // ("deprecated use of '<stmt>' in a read only context, please use a POST request instead").
 
-import type { Expr, Source, Statement } from './ast.js';
+import type { Expr, SelectStatement, Source, Statement } from './ast.js';
 import { formatGoDuration, formatInfluxDuration } from './duration.js';
 import { quoteIdentSegments } from './parser-base.js';
 
@@ -61,7 +61,7 @@ function sourceText(source: Source): string {
 
 /**
  * Canonical text of a statement InfluxDB 1.6 refuses to run silently over GET, or undefined for
- * read-only statements (and for DELETE and SELECT INTO, whose warning we do not reproduce).
+ * read-only statements (and for DELETE, whose warning we do not reproduce; SELECT INTO needs the database, see selectIntoText).
  */
 export function writeStatementText(statement: Statement): string | undefined {
   switch (statement.kind) {
@@ -112,8 +112,40 @@ export function writeStatementText(statement: Statement): string | undefined {
   }
 }
 
+export interface SelectIntoContext {
+  readonly db: string;
+  readonly defaultRp: string;
+  readonly targetDefaultRp: string;
+}
+
+/**
+ * SELECT … INTO as InfluxDB prints it after filling in the request database and default retention
+ * policy; undefined for shapes this does not print (ORDER BY, LIMIT, fill, tz, subqueries).
+ */
+export function selectIntoText(statement: SelectStatement, context: SelectIntoContext): string | undefined {
+  const { db, defaultRp, targetDefaultRp } = context;
+  const target = statement.target;
+  if (target === undefined || statement.sources.some((s) => s.kind !== 'measurement')) return undefined;
+  if (!statement.ascending || statement.limit > 0 || statement.offset > 0 || statement.slimit > 0 || statement.soffset > 0) return undefined;
+  if (statement.timezone !== undefined || statement.fill.kind !== 'null') return undefined;
+  const qualify = (database: string | undefined, rp: string | undefined, fallbackRp = defaultRp): string[] => [database ?? db, rp !== undefined && rp !== '' ? rp : fallbackRp];
+  const fields = statement.fields.map((f) => exprText(f.expr) + (f.alias !== undefined ? ` AS ${ident(f.alias)}` : '')).join(', ');
+  // Measurement.String() quotes each segment on its own.
+  const dotted = (segments: readonly string[]): string => segments.map(ident).join('.');
+  const targetText = `${dotted(qualify(target.database, target.retentionPolicy, targetDefaultRp))}.${target.name !== undefined ? ident(target.name) : ':MEASUREMENT'}`;
+  const sources = statement.sources.map((source) => {
+    if (source.kind !== 'measurement') return '';
+    const prefix = dotted(qualify(source.database !== '' ? source.database : undefined, source.retentionPolicy));
+    return source.regex !== undefined ? `${prefix}./${source.regex.replace(/\//g, '\\/')}/` : `${prefix}.${ident(source.name ?? '')}`;
+  });
+  let text = `SELECT ${fields} INTO ${targetText} FROM ${sources.join(', ')}`;
+  if (statement.condition !== undefined) text += ` WHERE ${exprText(statement.condition)}`;
+  if (statement.dimensions.length > 0) text += ` GROUP BY ${statement.dimensions.map(exprText).join(', ')}`;
+  return text;
+}
+
 /** The warning InfluxDB 1.6 attaches to a write statement received over GET. */
-export function readOnlyWarning(statement: Statement): string | undefined {
-  const text = writeStatementText(statement);
+export function readOnlyWarning(statement: Statement, selectInto?: SelectIntoContext): string | undefined {
+  const text = statement.kind === 'select' && selectInto !== undefined ? selectIntoText(statement, selectInto) : writeStatementText(statement);
   return text === undefined ? undefined : `deprecated use of '${text}' in a read only context, please use a POST request instead`;
 }

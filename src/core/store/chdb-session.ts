@@ -20,8 +20,13 @@ interface JsonCompact {
   data: unknown[][];
 }
 
-/** ClickHouse settings for every read: exact 64-bit integers in JSON. */
-const READ_SETTINGS = ' SETTINGS output_format_json_quote_64bit_integers=1, output_format_json_quote_denormals=1';
+/**
+ * ClickHouse settings for every read: exact 64-bit integers in JSON. FINAL never merges across
+ * partitions: the partition key is a function of `time`, which is in the sort key, so rows that
+ * merge always share a partition, and a partition holding one merged part is read unmerged.
+ */
+const READ_SETTINGS =
+  ' SETTINGS output_format_json_quote_64bit_integers=1, output_format_json_quote_denormals=1, do_not_merge_across_partitions_select_final=1';
 
 export class ChdbSession {
   private session: Session | null = null;

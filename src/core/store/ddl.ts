@@ -19,6 +19,16 @@ export function fieldColumnType(type: FieldType): string {
 
 export const TAG_COLUMN_TYPE = 'LowCardinality(String)';
 
+/**
+ * A per-granule set index on each tag column: the sort key starts with `_series`, so a tag filter
+ * (WHERE host = 'a') otherwise reads every granule in the time range. Granules holding more than
+ * 128 distinct values are simply not skipped. Safe under FINAL: rows that merge share one series,
+ * hence the same tag values.
+ */
+export function tagIndexSql(column: string): string {
+  return `ADD INDEX IF NOT EXISTS ${quoteIdent(`i_${column}`)} ${quoteIdent(column)} TYPE set(128) GRANULARITY 1`;
+}
+
 export function createTableSql(db: string, rp: string, measurement: string): string {
   return (
     `CREATE TABLE IF NOT EXISTS ${qualifiedTable(db, rp, measurement)} (` +
@@ -56,7 +66,7 @@ export class SchemaManager {
     const additions: string[] = [];
     for (const key of columns.tagKeys) {
       const column = tagColumn(key);
-      if (!known.has(column)) additions.push(`ADD COLUMN IF NOT EXISTS ${quoteIdent(column)} ${TAG_COLUMN_TYPE}`);
+      if (!known.has(column)) additions.push(`ADD COLUMN IF NOT EXISTS ${quoteIdent(column)} ${TAG_COLUMN_TYPE}`, tagIndexSql(column));
     }
     for (const [key, type] of columns.fields) {
       const column = fieldColumn(key);

@@ -12,7 +12,7 @@ export interface QueryRouteOptions {
   readonly defaultChunkSize: number;
 }
 
-const EPOCHS = new Set(['ns', 'n', 'u', 'µ', 'ms', 's', 'm', 'h']);
+const EPOCHS = new Set(['u', 'ms', 's', 'm', 'h']);
 
 /** URL parameters, overridden by form fields of a POST body (InfluxDB reads both). */
 function queryParams(request: FastifyRequest): Record<string, string | undefined> {
@@ -48,10 +48,13 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
           }
         }
         const epochParam = params.epoch;
-        const epoch = epochParam && EPOCHS.has(epochParam) ? (epochParam === 'n' ? 'ns' : (epochParam as Epoch)) : undefined;
+        // InfluxDB 1.6 knows u, ms, s, m and h; any other non-empty epoch (n, µ, typos) means nanoseconds.
+        const epoch = epochParam ? (EPOCHS.has(epochParam) ? (epochParam as Epoch) : 'ns') : undefined;
         const abort = new AbortController();
-        request.raw.once('close', () => {
-          if (!reply.raw.writableEnded) abort.abort();
+        // The request stream closes once a POST body is read; only a response closed before it was
+        // finished means the client went away.
+        reply.raw.once('close', () => {
+          if (!reply.raw.writableFinished) abort.abort();
         });
         const chunked = params.chunked === 'true';
         const results = await engine.query(q, {

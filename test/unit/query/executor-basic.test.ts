@@ -85,3 +85,27 @@ test('CREATE and DROP DATABASE go through applyMetaCommand', async () => {
   await q('DROP DATABASE "new db"');
   assert.deepEqual(port.commands.at(-1), { kind: 'drop-database', name: 'new db' });
 });
+
+test('derivative of an aggregate without a unit is per GROUP BY interval', async () => {
+  // Buckets of 2s: max(value) is 1 then 3; the change is 2 per 2s bucket (1 per second).
+  assert.equal(
+    await q('SELECT derivative(max(value)) FROM cpu WHERE time >= 0s AND time < 4s GROUP BY time(2s)'),
+    '{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","derivative"],"values":[["1970-01-01T00:00:02Z",2]]}]}]}',
+  );
+  assert.equal(
+    await q('SELECT derivative(max(value), 1s) FROM cpu WHERE time >= 0s AND time < 4s GROUP BY time(2s)'),
+    '{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","derivative"],"values":[["1970-01-01T00:00:02Z",1]]}]}]}',
+  );
+});
+
+test('raw rows of equal time follow the merge heap order of their series', async () => {
+  // Three series with a point at 1s each: the heap pops a, then c (moved to the root), then b.
+  await port.defineMeasurement('db0', 'autogen', 'tie', ['host'], { v: 'float' });
+  await port.insert('db0', 'autogen', 'tie', [
+    { timeNs: 1_000_000_000n, tags: { host: 'a' }, fields: { v: 1 } },
+    { timeNs: 1_000_000_000n, tags: { host: 'b' }, fields: { v: 2 } },
+    { timeNs: 1_000_000_000n, tags: { host: 'c' }, fields: { v: 3 } },
+  ]);
+  const body = await q('SELECT v FROM tie');
+  assert.match(body, /"values":\[\["1970-01-01T00:00:01Z",1\],\["1970-01-01T00:00:01Z",3\],\["1970-01-01T00:00:01Z",2\]\]/);
+});

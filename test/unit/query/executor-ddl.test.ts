@@ -42,7 +42,7 @@ test('retention policy statements become meta commands', async () => {
     durationNs: 604_800_000_000_000n,
     shardGroupDurationNs: 86_400_000_000_000n,
   });
-  assert.equal(await q('ALTER RETENTION POLICY nope ON db0 DEFAULT'), '{"results":[{"statement_id":0,"error":"retention policy not found"}]}');
+  assert.equal(await q('ALTER RETENTION POLICY nope ON db0 DEFAULT'), '{"results":[{"statement_id":0,"error":"retention policy not found: nope"}]}');
   assert.equal(await q('SHOW RETENTION POLICIES ON nodb'), '{"results":[{"statement_id":0,"error":"database not found: nodb"}]}');
   await q('DROP RETENTION POLICY autogen ON db0');
   assert.deepEqual(port.commands.at(-1), { kind: 'drop-retention-policy', db: 'db0', name: 'autogen' });
@@ -121,4 +121,26 @@ test('GET requests get InfluxDB 1.6 warnings on write statements', async () => {
   assert.equal(await run("DROP SERIES FROM cpu WHERE host = 'a'"), warn("DROP SERIES FROM cpu WHERE host = 'a'"));
   assert.equal(await run('DELETE FROM cpu WHERE time < 1s'), '{"results":[{"statement_id":0}]}');
   assert.equal((await run('SHOW DATABASES')).includes('messages'), false);
+});
+
+test('DELETE and DROP SERIES refuse field conditions and delete nothing', async () => {
+  const before = port.commands.length;
+  assert.equal(await q('DELETE FROM cpu WHERE value > 5'), '{"results":[{"statement_id":0,"error":"fields not supported in WHERE clause during deletion"}]}');
+  assert.equal(await q('DROP SERIES FROM cpu WHERE value > 5'), `{"results":[{"statement_id":0,"error":"DROP SERIES doesn't support fields in WHERE clause"}]}`);
+  assert.equal(port.commands.length, before);
+});
+
+test('statements about continuous queries, subscriptions and users answer as with none defined', async () => {
+  assert.match(await q('SHOW CONTINUOUS QUERIES', ''), /^\{"results":\[\{"statement_id":0,"series":\[\{"name":"db0","columns":\["name","query"\]\}/);
+  assert.equal(await q('SHOW SUBSCRIPTIONS', ''), '{"results":[{"statement_id":0}]}');
+  assert.equal(await q('SHOW GRANTS FOR nobody', ''), '{"results":[{"statement_id":0,"error":"user not found"}]}');
+  assert.equal(await q('DROP USER nobody', ''), '{"results":[{"statement_id":0,"error":"user not found"}]}');
+  assert.equal(await q('SHOW MEASUREMENTS', 'nosuchdb'), '{"results":[{"statement_id":0}]}');
+});
+
+test('SELECT INTO over GET warns with the statement qualified by database and retention policy', async () => {
+  const results = await executeQuery('SELECT value INTO copy FROM cpu', { db: 'db0', readOnly: true }, port);
+  assert.deepEqual(results[0]?.messages, [
+    { level: 'warning', text: "deprecated use of 'SELECT value INTO db0.autogen.copy FROM db0.autogen.cpu' in a read only context, please use a POST request instead" },
+  ]);
 });

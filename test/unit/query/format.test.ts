@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatResultsChunked, formatResultsCsv, formatResultsJson, goJsonFloat, goJsonString } from '../../../src/core/query/index.js';
-import type { StatementResult } from '../../../src/core/query/index.js';
+import type { Series, StatementResult } from '../../../src/core/query/index.js';
 
 test('floats print like Go encoding/json', () => {
   assert.equal(goJsonFloat(1), '1');
@@ -57,4 +57,20 @@ test('chunked output splits series and marks partial like 1.x', () => {
     '{"results":[{"statement_id":0,"series":[{"name":"cpu","tags":{"host":"b"},"columns":["time","v"],"values":[[1,1]]}]}]}\n',
     '{"results":[{"statement_id":1}]}\n',
   ]);
+});
+
+test('CSV: every statement starts with its own header after a blank line', () => {
+  const count = (name: string, n: bigint): Series[] => [{ name, columns: ['time', 'count'], values: [[0n, n]] }];
+  const body = formatResultsCsv([
+    { statement_id: 0, series: count('cpu', 2895n) },
+    { statement_id: 1, series: count('mem', 720n) },
+  ]);
+  assert.equal(body, 'name,tags,time,count\ncpu,,0,2895\n\nname,tags,time,count\nmem,,0,720\n');
+});
+
+test('chunked output sends a non-SELECT result whole', () => {
+  const values = [['host', 'a'], ['host', 'b'], ['host', 'c']];
+  const chunks = formatResultsChunked([{ statement_id: 0, series: [{ name: 'cpu', columns: ['key', 'value'], values }], unchunked: true }], { chunkSize: 2 });
+  assert.equal(chunks.length, 1);
+  assert.equal(chunks[0], '{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["key","value"],"values":[["host","a"],["host","b"],["host","c"]]}]}]}\n');
 });

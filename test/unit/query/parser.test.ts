@@ -35,7 +35,15 @@ const ERRORS: Array<[string, string]> = [
   ['CREATE RETENTION POLICY rp ON db DURATION 1h REPLICATION 0', 'invalid value 0: must be 1 <= n <= 2147483647 at line 1, char 58'],
   ['ALTER RETENTION POLICY rp ON db', 'found EOF, expected DURATION, REPLICATION, SHARD, DEFAULT at line 1, char 33'],
   ['DROP SERIES', 'found EOF, expected FROM, WHERE at line 1, char 13'],
+  ['SELECT value FROM cpu WHERE host =~ /server', 'bad regex:  at line 1, char 36'],
+  ['SELECT * FROM cpu WHERE host =~ /[/', 'error parsing regexp: missing closing ]: `[` at line 1, char 32'],
+  ['SELECT /* hi */ usage_user FROM cpu', 'error parsing regexp: missing argument to repetition operator: `*` at line 1, char 7'],
+  ['SELECT * FROM select', 'found SELECT, expected identifier at line 1, char 15'],
 ];
+
+test('RE2-only regex syntax such as (?i) is not refused by the parser', () => {
+  assert.doesNotThrow(() => parseQuery('SELECT * FROM cpu WHERE host =~ /(?i)SERVER/'));
+});
 
 test('parse errors carry InfluxDB 1.6 messages and positions', () => {
   for (const [query, message] of ERRORS) {
@@ -118,4 +126,10 @@ test('continuous query keeps its SELECT text', () => {
   assert.ok(stmt?.kind === 'create-continuous-query');
   assert.equal(stmt.text, 'SELECT mean(v) INTO m2 FROM m GROUP BY time(1m)');
   assert.equal(stmt.resampleEveryNs, 60_000_000_000n);
+});
+
+test('INTO db.rp.:MEASUREMENT keeps the database and retention policy', () => {
+  const statement = parseQuery('SELECT max(v) INTO db.rp.:MEASUREMENT FROM /^cpu$/ GROUP BY time(5m)')[0];
+  assert.equal(statement?.kind, 'select');
+  assert.deepEqual(statement?.kind === 'select' ? statement.target : undefined, { database: 'db', retentionPolicy: 'rp' });
 });
