@@ -14,6 +14,7 @@ import type { LogStorage } from './storage/log-storage.js';
 import type { PeerAddress, Transport } from './transport/transport.js';
 import { RequestTracker } from './node-requests.js';
 import { coalesceAppends } from './coalesce-appends.js';
+import { splitEarlyAppends } from './early-appends.js';
 
 /** The replicated application. Called only from the driver, one entry at a time, in log order. */
 export interface StateMachine<Result = unknown> {
@@ -76,7 +77,7 @@ export const defaultRaftNodeOptions = {
 const defaultTuning = {
   preVote: true,
   checkQuorum: true,
-  // The core counts one inflight message per proposal; coalesceAppends sends far fewer.
+  // The core sends one append per follower per proposal batch; coalesceAppends merges the rest.
   maxInflightMessages: 4_096,
   maxInflightBytes: 32 * 1024 * 1024,
   maxEntriesPerMessage: 4_096,
@@ -462,30 +463,55 @@ class RaftNodeImpl<Result> extends EventEmitter<RaftNodeEvents> implements RaftN
       : this.proposals.slice(0, this.settings.maxProposalsPerReady);
     this.proposals = batch === this.proposals ? [] : this.proposals.slice(batch.length);
     const term = core.status().term;
-    for (const proposal of batch) {
-      try {
-        const index = proposal.change ? core.proposeConfChange(proposal.change) : core.propose(proposal.data!);
-        this.requests.trackProposal(index, term, proposal.resolve, proposal.reject);
-      } catch (error) {
-        proposal.reject(error as Error);
+    let start = 0;
+    while (start < batch.length) {
+      const first = batch[start]!;
+      if (first.change) {
+        try {
+          this.requests.trackProposal(core.proposeConfChange(first.change), term, first.resolve, first.reject);
+        } catch (error) {
+          first.reject(error as Error);
+        }
+        start++;
+        continue;
       }
+      // A run of normal proposals becomes one core call: one append per follower, not one per proposal.
+      let end = start;
+      while (end < batch.length && batch[end]!.change === null) end++;
+      this.proposeRun(core, term, batch.slice(start, end));
+      start = end;
+    }
+  }
+
+  private proposeRun(core: RaftCore, term: number, run: readonly QueuedProposal<Result>[]): void {
+    let accepted = 0;
+    try {
+      const proposed = core.proposeBatch(run.map((proposal) => proposal.data!));
+      accepted = proposed.accepted;
+      for (let i = 0; i < accepted; i++) {
+        const proposal = run[i]!;
+        this.requests.trackProposal(proposed.firstIndex + i, term, proposal.resolve, proposal.reject);
+      }
+      if (accepted < run.length) throw new ProposalDroppedError('too many uncommitted entries');
+    } catch (error) {
+      for (let i = accepted; i < run.length; i++) run[i]!.reject(error as Error);
     }
   }
 
   private async handleReady(core: RaftCore, ready: Ready): Promise<void> {
     const committed = ready.committedEntries;
     // Committed entries already durable here are applied while this Ready's new entries are being
-    // synced: a committed entry is never overwritten, so applying it early is safe. Messages still
-    // leave only once the batch is durable.
+    // synced: a committed entry is never overwritten, so applying it early is safe. Messages other
+    // than the leader's appends still leave only once the batch is durable.
     const durableLast = ready.snapshot ? 0 : this.options.storage.reader.lastIndex();
     let early = 0;
     while (early < committed.length && committed[early]!.index <= durableLast) early++;
+    // The leader's appends go out while its own write is being synced (see early-appends.ts).
+    const messages = splitEarlyAppends(ready, this.options.storage.hardState(), core.leaderTerm());
+    this.sendMessages(messages.early);
     const persistThenSend = this.persistReady(ready).then(async () => {
       if (ready.snapshot) await this.restoreSnapshot(ready.snapshot.metadata.index, ready.snapshot.data);
-      for (const message of coalesceAppends(ready.messages, this.maxMessageBytes)) {
-        if (message.to === this.id) this.inbox.push(message);
-        else this.options.transport.send(message);
-      }
+      this.sendMessages(messages.late);
     });
     const applyEarly = early > 0 ? this.applyEntries(core, committed.slice(0, early)) : Promise.resolve();
     const [persisted, applied] = await Promise.allSettled([persistThenSend, applyEarly]);
@@ -496,6 +522,13 @@ class RaftNodeImpl<Result> extends EventEmitter<RaftNodeEvents> implements RaftN
     if (ready.softState) this.changeSoftState(ready.softState.role, ready.softState.leader, ready.hardState?.term ?? core.status().term);
     else if (ready.hardState) this.term = ready.hardState.term;
     core.advance(ready);
+  }
+
+  private sendMessages(messages: readonly Message[]): void {
+    for (const message of coalesceAppends(messages, this.maxMessageBytes)) {
+      if (message.to === this.id) this.inbox.push(message);
+      else this.options.transport.send(message);
+    }
   }
 
   /** One batch per Ready; synced unless only the commit index moved (etcd's mustSync: it is re-learned after a crash). */

@@ -49,12 +49,10 @@ export class RaftLog {
     return this.unstable.maybeTerm(index) ?? this.storage.term(index);
   }
 
+  /** Term at index, or null outside [firstIndex-1, lastIndex]; a hot path, so no exception on a miss. */
   termOrNull(index: number): number | null {
-    try {
-      return this.term(index);
-    } catch {
-      return null;
-    }
+    if (index < this.firstIndex() - 1 || index > this.lastIndex()) return null;
+    return this.unstable.maybeTerm(index) ?? this.storage.term(index);
   }
 
   lastTerm(): number {

@@ -10,7 +10,7 @@ import { ReadIndexTracker } from './read-only.js';
 import { Replicator, type Outgoing } from './replication.js';
 import { SnapshotAssembler } from './snapshot-chunks.js';
 import type {
-  ConfChange, ConfState, Entry, EntryType, HardState, LogStorageReader, Message, NodeId, RaftConfig,
+  ConfChange, ConfState, Entry, EntryType, HardState, LogStorageReader, Message, NodeId, ProposedBatch, RaftConfig,
   RaftCoreApi, RaftStatus, Ready, ReadState, Role, Snapshot, SoftState,
 } from './types.js';
 
@@ -114,6 +114,20 @@ export class RaftCore implements RaftCoreApi {
 
   propose(data: Uint8Array): number {
     return this.proposeEntry('normal', data);
+  }
+
+  proposeBatch(datas: readonly Uint8Array[]): ProposedBatch {
+    this.checkProposable();
+    const room = this.config.maxUncommittedEntries - (this.log.lastIndex() - this.log.committed);
+    const accepted = Math.min(datas.length, room);
+    const firstIndex = this.log.lastIndex() + 1;
+    if (datas.length === 0) return { firstIndex, accepted: 0 };
+    if (accepted <= 0) throw new ProposalDroppedError(`more than ${this.config.maxUncommittedEntries} uncommitted entries`);
+    const entries: Entry[] = new Array<Entry>(accepted);
+    for (let i = 0; i < accepted; i++) entries[i] = { term: this.term, index: firstIndex + i, type: 'normal', data: datas[i] as Uint8Array };
+    this.log.append(entries);
+    this.repl.bcastAppend(); // one append per follower for the whole batch, not one per entry
+    return { firstIndex, accepted };
   }
 
   proposeConfChange(change: ConfChange): number {
@@ -497,11 +511,7 @@ export class RaftCore implements RaftCoreApi {
         if (m.reject === true) this.reportSnapshot(m.from, false);
         return;
       case 'propose':
-        try {
-          for (const e of m.entries ?? []) this.proposeEntry(e.type, e.data);
-        } catch {
-          // a forwarded proposal that cannot be accepted is dropped; the client retries
-        }
+        this.stepForwardedProposals(m.entries ?? []);
         return;
       default:
         return;
@@ -553,14 +563,36 @@ export class RaftCore implements RaftCoreApi {
   }
 
   private proposeEntry(type: EntryType, data: Uint8Array): number {
-    this.requireLeader();
-    if (this.leadTransferee !== null) throw new ProposalDroppedError(`leadership is moving to ${this.leadTransferee}`);
+    const index = this.appendProposal(type, data);
+    this.repl.bcastAppend();
+    return index;
+  }
+
+  private stepForwardedProposals(entries: readonly Entry[]): void {
+    let appended = 0;
+    try {
+      for (const e of entries) {
+        this.appendProposal(e.type, e.data);
+        appended++;
+      }
+    } catch {
+      // a forwarded proposal that cannot be accepted is dropped; the client retries
+    }
+    if (appended > 0) this.repl.bcastAppend(); // once for everything appended above
+  }
+
+  /** Appends one proposed entry without broadcasting it (callers broadcast once per batch). */
+  private appendProposal(type: EntryType, data: Uint8Array): number {
+    this.checkProposable();
     if (this.log.lastIndex() - this.log.committed >= this.config.maxUncommittedEntries) {
       throw new ProposalDroppedError(`more than ${this.config.maxUncommittedEntries} uncommitted entries`);
     }
-    const index = this.appendEntry(type, data);
-    this.repl.bcastAppend();
-    return index;
+    return this.appendEntry(type, data);
+  }
+
+  private checkProposable(): void {
+    this.requireLeader();
+    if (this.leadTransferee !== null) throw new ProposalDroppedError(`leadership is moving to ${this.leadTransferee}`);
   }
 
   private appendEntry(type: EntryType, data: Uint8Array): number {

@@ -91,7 +91,10 @@ export interface Ready {
   readonly entries: readonly Entry[];
   /** A snapshot received from the leader, to persist and restore into the state machine. */
   readonly snapshot: Snapshot | null;
-  /** Messages to send after the above are durable. */
+  /**
+   * Messages to send after the above are durable. Exception: a leader's appends may leave while
+   * its own entries are being persisted, if term and vote are already durable (early-appends.ts).
+   */
   readonly messages: readonly Message[];
   /** Committed entries to apply to the state machine, in order. */
   readonly committedEntries: readonly Entry[];
@@ -184,6 +187,12 @@ export interface RaftStatus {
   readonly progress: Readonly<Record<NodeId, { readonly match: number; readonly next: number; readonly state: 'probe' | 'replicate' | 'snapshot' }>>;
 }
 
+/** Entries proposeBatch appended: indexes firstIndex .. firstIndex + accepted - 1, in input order. */
+export interface ProposedBatch {
+  readonly firstIndex: number;
+  readonly accepted: number;
+}
+
 /**
  * The pure consensus core (core/raft.ts implements it as class RaftCore).
  * Proposal methods throw RaftError subclasses (NotLeaderError, ProposalDroppedError) instead of queueing forever.
@@ -193,6 +202,11 @@ export interface RaftCoreApi {
   step(message: Message): void;
   /** Leader only: appends a normal entry and returns its index. */
   propose(data: Uint8Array): number;
+  /**
+   * Leader only: appends as many of `datas` as the uncommitted-entry bound allows, as consecutive
+   * normal entries, and broadcasts them once. Throws (nothing appended) if none can be accepted.
+   */
+  proposeBatch(datas: readonly Uint8Array[]): ProposedBatch;
   /** Leader only: appends a conf-change entry (one pending at a time) and returns its index. */
   proposeConfChange(change: ConfChange): number;
   /** Requests a linearizable read point; answered by a ReadState carrying `context`. */

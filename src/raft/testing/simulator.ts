@@ -4,6 +4,7 @@
 import { decodeConfChange } from '../core/conf-change.js';
 import { RaftCore } from '../core/raft.js';
 import type { ConfChange, ConfState, Message, NodeId, RaftConfig, Ready } from '../core/types.js';
+import { splitEarlyAppends } from '../early-appends.js';
 import { RaftError } from '../errors.js';
 import { MemoryStorage } from '../storage/memory-storage.js';
 import { SafetyChecker, type LogView } from './checkers.js';
@@ -29,9 +30,10 @@ export interface SimulationOptions {
   /**
    * Harness self-test only: a deliberately broken driver, to prove the checkers catch it.
    * 'forget-vote' persists hard states without the vote; 'early-read' serves reads without
-   * waiting for the read index.
+   * waiting for the read index; 'send-before-persist' lets a crashing node's unpersisted Ready
+   * send all its messages (votes and acks included), not only the leader's early appends.
    */
-  readonly mutation?: 'forget-vote' | 'early-read';
+  readonly mutation?: 'forget-vote' | 'early-read' | 'send-before-persist';
 }
 
 export interface SimulationStats {
@@ -287,10 +289,22 @@ class Simulation {
     this.log(() => `${node.id} start (snapshot ${snap.metadata.index}, commit ${node.recordedCommit})`);
   }
 
-  /** A crash keeps only what the Ready handling persisted into storage. */
+  /**
+   * A crash keeps only what the Ready handling persisted into storage. The driver sends the
+   * leader's appends while it persists (early-appends.ts), so a crash in that window is modelled
+   * as: the pending Ready's early appends left, nothing of it reached the disk.
+   */
   private crash(node: SimNode, decommission: boolean): void {
     if (decommission) node.decommissioned = true;
     if (node.core === null) return;
+    const core = node.core;
+    if (core.hasReady()) {
+      const rd = core.ready();
+      const { early } = splitEarlyAppends(rd, node.storage.initialState().hardState, core.leaderTerm());
+      const sent = this.opts.mutation === 'send-before-persist' ? rd.messages : early;
+      this.log(() => `${node.id} crashes mid-Ready after sending ${sent.length} of ${rd.messages.length} messages`);
+      this.routeAll(sent);
+    }
     node.core = null;
     node.incarnation++;
     node.reads.clear();
@@ -323,9 +337,7 @@ class Simulation {
       this.checker.onCommit(node.id, status.term, node.recordedCommit, commit, (i) => core.logTerm(i));
       node.recordedCommit = commit;
     }
-    for (const m of rd.messages) {
-      for (const d of this.net.route(m, this.clock.nowMs())) this.clock.schedule(d.delayMs, { kind: 'deliver', message: d.message });
-    }
+    this.routeAll(rd.messages);
     if (rd.snapshot !== null) {
       const meta = rd.snapshot.metadata;
       node.machine = decodeMachine(rd.snapshot.data);
@@ -350,6 +362,12 @@ class Simulation {
     core.advance(rd);
     this.serveReads(node);
     this.afterStep(node);
+  }
+
+  private routeAll(messages: readonly Message[]): void {
+    for (const m of messages) {
+      for (const d of this.net.route(m, this.clock.nowMs())) this.clock.schedule(d.delayMs, { kind: 'deliver', message: d.message });
+    }
   }
 
   private persist(node: SimNode, rd: Ready): void {
@@ -422,7 +440,8 @@ class Simulation {
     if (leaders.length === 0) return null;
     const node = this.rng.pick(leaders);
     const key = `w${++this.seq}`;
-    const index = this.attempt(node, (core) => core.propose(encoder.encode(key)));
+    // proposeBatch is the driver's path; a batch of one keeps every seed's schedule unchanged.
+    const index = this.attempt(node, (core) => core.proposeBatch([encoder.encode(key)]).firstIndex);
     if (index === null) return null;
     this.stats.writesProposed++;
     this.pendingWrites.set(key, { node: node.id, incarnation: node.incarnation, index });

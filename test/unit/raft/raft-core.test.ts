@@ -268,6 +268,31 @@ describe('log replication (§5.3)', () => {
     assert.throws(() => a.core.propose(bytes('one too many')), ProposalDroppedError);
   });
 
+  test('a proposed batch is appended in order and sent as one append per follower', () => {
+    const net = new TestNet(V);
+    const a = net.elect('a');
+    net.tickAll(1);
+    assert.equal(a.core.status().progress.b?.state, 'replicate');
+    const before = a.core.lastIndex();
+    net.log.length = 0;
+    const proposed = a.core.proposeBatch(['x0', 'x1', 'x2', 'x3'].map(bytes));
+    assert.deepEqual(proposed, { firstIndex: before + 1, accepted: 4 });
+    net.deliver();
+    const appends = net.log.filter((m) => m.type === 'append' && m.from === 'a' && (m.entries ?? []).length > 0);
+    assert.deepEqual(appends.map((m) => [m.to, m.entries?.length]), [['b', 4], ['c', 4]]);
+    for (const id of V) assert.deepEqual(net.node(id).appliedData().slice(-4), ['x0', 'x1', 'x2', 'x3']);
+  });
+
+  test('a proposed batch is cut at maxUncommittedEntries, and refused when nothing fits', () => {
+    const net = new TestNet(V, { maxUncommittedEntries: 3 });
+    const a = net.elect('a');
+    net.drop = (m) => m.to !== 'a';
+    const proposed = a.core.proposeBatch(['u0', 'u1', 'u2', 'u3', 'u4'].map(bytes));
+    assert.equal(proposed.accepted, 3);
+    assert.throws(() => a.core.proposeBatch([bytes('one too many')]), ProposalDroppedError);
+    assert.throws(() => net.node('b').core.proposeBatch([bytes('x')]), NotLeaderError);
+  });
+
   test('a proposal on a follower is refused with NotLeaderError carrying the leader hint', () => {
     const net = new TestNet(V);
     net.elect('a');

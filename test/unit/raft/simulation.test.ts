@@ -58,7 +58,7 @@ describe(`raft simulation: ${CASES * SEEDS_PER_CASE} seeds x ${DEFAULT_STEPS} sa
   });
 
   test('the checkers catch deliberately broken drivers (harness self-test)', () => {
-    const firstFailure = (mutation: 'forget-vote' | 'early-read', seeds: number): SimulationResult | undefined => {
+    const firstFailure = (mutation: 'forget-vote' | 'early-read' | 'send-before-persist', seeds: number): SimulationResult | undefined => {
       for (let seed = 0; seed < seeds; seed++) {
         const r = runSimulation({ seed, mutation });
         if (!r.ok) return r;
@@ -67,6 +67,8 @@ describe(`raft simulation: ${CASES * SEEDS_PER_CASE} seeds x ${DEFAULT_STEPS} sa
     };
     assert.match(firstFailure('forget-vote', 120)?.violations[0] ?? 'not caught', /election safety|vote/);
     assert.match(firstFailure('early-read', 20)?.violations[0] ?? 'not caught', /linearizable read/);
+    // Only the leader's appends may leave before its write is durable; votes and acks may not.
+    assert.match(firstFailure('send-before-persist', 50)?.violations[0] ?? 'not caught', /invariant|safety|commit|lost|vote/);
   });
 
   test('both cluster sizes are exercised and the workload makes progress', () => {
