@@ -97,11 +97,11 @@ export class FlushService implements Service {
   }
 
   /**
-   * Starts a flush in the background when the WAL holds more unflushed bytes than a quarter of
-   * its bound, so a write burst drains long before appends hit backpressure.
+   * Starts a flush in the background once the WAL holds `thresholdBytes` unflushed, so a write
+   * burst is moved in steady slices instead of one large insert at the next interval.
    */
-  nudge(maxPendingBytes: number): void {
-    if (this.stopped || this.running || this.deps.wal.pendingBytes() < maxPendingBytes / 4) return;
+  nudge(thresholdBytes: number): void {
+    if (this.stopped || this.running || this.deps.wal.pendingBytes() < thresholdBytes) return;
     this.flush().catch((error: unknown) => this.deps.log.error({ err: error }, 'background flush failed; will retry'));
   }
 
@@ -161,12 +161,18 @@ export class FlushService implements Service {
       values.push({ seq, value });
       bytes += value.length;
     }
+    const started = performance.now();
     const { tables, points } = await this.deps.encoder.encode(values);
+    const encoded = performance.now();
     try {
       for (const table of tables) await this.insertStaged(table);
     } finally {
       await Promise.all(tables.map((table) => unlink(table.path).catch(() => undefined)));
     }
+    this.deps.log.debug(
+      { entries: values.length, points, encodeMs: Math.round(encoded - started), insertMs: Math.round(performance.now() - encoded) },
+      'flushed entries of this process',
+    );
     return { lastSeq: values[values.length - 1]!.seq, points };
   }
 

@@ -98,6 +98,12 @@ class RowBinaryWriter {
     this.offset += this.buffer.write(value, this.offset, 'utf8');
   }
 
+  bytes(value: Buffer): void {
+    this.ensure(value.length);
+    value.copy(this.buffer, this.offset);
+    this.offset += value.length;
+  }
+
   finish(): Buffer {
     return this.buffer.subarray(0, this.offset);
   }
@@ -111,6 +117,8 @@ interface SeriesRows {
   readonly rows: number[];
   /** Built on the first out-of-order point: time (decimal text; V8 hashes bigint keys poorly) → row. */
   byTime: Map<string, number> | null;
+  /** RowBinary of the `_series` and tag cells, shared by every row of the series. */
+  encodedKey: Buffer | null;
 }
 
 function findRow(state: SeriesRows, timeNs: bigint, rowPoint: readonly number[], points: readonly Point[]): number | undefined {
@@ -132,7 +140,7 @@ export function encodeInsert(points: readonly Point[], fieldTypes: ReadonlyMap<s
   const fieldIndex = new Set<string>();
   const rowOf = new Int32Array(points.length);
   const rowPoint: number[] = [];
-  const rowSeries: string[] = [];
+  const rowSeries: SeriesRows[] = [];
   const seriesStates = new Map<string, SeriesRows>();
   const byTagsRef = new Map<readonly string[], SeriesRows>();
   let lastTags: readonly string[] | null = null;
@@ -155,7 +163,7 @@ export function encodeInsert(points: readonly Point[], fieldTypes: ReadonlyMap<s
         for (let i = 0; i < point.tags.length; i += 2) tagIndex.add(point.tags[i]!);
         const series = seriesKey(point);
         state = seriesStates.get(series);
-        if (!state) seriesStates.set(series, (state = { series, measurement: point.measurement, lastTimeNs: null, rows: [], byTime: null }));
+        if (!state) seriesStates.set(series, (state = { series, measurement: point.measurement, lastTimeNs: null, rows: [], byTime: null, encodedKey: null }));
         byTagsRef.set(point.tags, state);
       }
       lastTags = point.tags;
@@ -169,7 +177,7 @@ export function encodeInsert(points: readonly Point[], fieldTypes: ReadonlyMap<s
       state.byTime?.set(timeNs.toString(), rowPoint.length);
       if (state.lastTimeNs === null || timeNs > state.lastTimeNs) state.lastTimeNs = timeNs;
       rowPoint.push(p);
-      rowSeries.push(state.series);
+      rowSeries.push(state);
     } else {
       rowOf[p] = existing;
     }
@@ -202,17 +210,24 @@ export function encodeInsert(points: readonly Point[], fieldTypes: ReadonlyMap<s
     }
   }
   // Pass 3: RowBinary rows.
-  const firstSeries = rowSeries[0]?.length ?? 0;
+  const firstSeries = rowSeries[0]?.series.length ?? 0;
   const writer = new RowBinaryWriter(rows * (16 + firstSeries * 2 + fieldCount * 9));
   const tagValues: string[] = new Array<string>(tagKeys.length).fill('');
   const tagSlot = new Map(tagKeys.map((key, i) => [key, i]));
   for (let r = 0; r < rows; r++) {
     const first = points[rowPoint[r]!]!;
     writer.int64(first.timeNs ?? 0n);
-    writer.string(rowSeries[r]!);
-    tagValues.fill('');
-    for (let i = 0; i < first.tags.length; i += 2) tagValues[tagSlot.get(first.tags[i]!)!] = first.tags[i + 1]!;
-    for (const value of tagValues) writer.string(value);
+    // Every row of a series repeats the same _series and tag cells: encode them once per series.
+    const state = rowSeries[r]!;
+    if (state.encodedKey === null) {
+      const keyWriter = new RowBinaryWriter(state.series.length * 2 + 64);
+      keyWriter.string(state.series);
+      tagValues.fill('');
+      for (let i = 0; i < first.tags.length; i += 2) tagValues[tagSlot.get(first.tags[i]!)!] = first.tags[i + 1]!;
+      for (const value of tagValues) keyWriter.string(value);
+      state.encodedKey = Buffer.from(keyWriter.finish());
+    }
+    writer.bytes(state.encodedKey);
     const base = r * fieldCount;
     for (let f = 0; f < fieldCount; f++) {
       const p = sourcePoint[base + f]!;
