@@ -6,6 +6,7 @@ import { fieldColumn, quoteIdent, quoteString, tagColumn } from '../store/naming
 import type { Expr } from './ast.js';
 import { StatementError } from './result.js';
 import { parseTimeString, MAX_TIME_NS, MIN_TIME_NS } from './time-literal.js';
+import { zoneOffsetSeconds } from './time-zone.js';
 
 export interface ConditionContext {
   /** Schema of the measurement; undefined compiles every tag as '' and every field as NULL. */
@@ -16,6 +17,8 @@ export interface ConditionContext {
    * extractTimeRange) and count as true inside the condition, even under OR.
    */
   readonly timeAsRange?: boolean;
+  /** The statement's tz() zone: time strings without an offset are local times there. */
+  readonly timezone?: string | undefined;
 }
 
 export interface TimeRange {
@@ -27,6 +30,7 @@ export interface TimeRange {
 export const TIME_NS_SQL = 'toUnixTimestamp64Nano(`time`)';
 
 const COMPARISON = new Set(['=', '!=', '<', '<=', '>', '>=']);
+const ORDERING = new Set(['<', '<=', '>', '>=']);
 
 function stripParens(expr: Expr): Expr {
   let e = expr;
@@ -39,8 +43,18 @@ export function isTimeRef(expr: Expr): boolean {
   return e.kind === 'var-ref' && e.name.toLowerCase() === 'time';
 }
 
+const ZONE_SUFFIX = /(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** A time string as InfluxDB reads it: without an offset it is a local time in the tz() zone. */
+function parseTimeInZone(text: string, zone: string | undefined): bigint | undefined {
+  const ns = parseTimeString(text);
+  if (ns === undefined || zone === undefined || ZONE_SUFFIX.test(text)) return ns;
+  const firstGuess = ns - BigInt(zoneOffsetSeconds(zone, ns)) * 1_000_000_000n;
+  return ns - BigInt(zoneOffsetSeconds(zone, firstGuess)) * 1_000_000_000n;
+}
+
 /** Evaluates a time-valued operand (integer ns, RFC3339 string, duration, now(), +/-). */
-export function evalTimeValue(expr: Expr, nowNs: bigint): bigint {
+export function evalTimeValue(expr: Expr, nowNs: bigint, zone?: string): bigint {
   const e = stripParens(expr);
   switch (e.kind) {
     case 'integer':
@@ -51,16 +65,18 @@ export function evalTimeValue(expr: Expr, nowNs: bigint): bigint {
     case 'duration':
       return e.ns;
     case 'string': {
-      const ns = parseTimeString(e.value);
-      if (ns === undefined) throw new StatementError('invalid timestamp string');
-      return ns;
+      const ns = parseTimeInZone(e.value, zone);
+      if (ns !== undefined) return ns;
+      // Like influxql's IsTimeLiteral: only a date-shaped string is a (bad) timestamp.
+      if (/^\d{4}-\d{2}-\d{2}/.test(e.value)) throw new StatementError('invalid timestamp string');
+      throw new StatementError('invalid operation: time and *influxql.StringLiteral are not compatible');
     }
     case 'call':
       if (e.name === 'now' && e.args.length === 0) return nowNs;
       break;
     case 'binary':
-      if (e.op === '+') return evalTimeValue(e.lhs, nowNs) + evalTimeValue(e.rhs, nowNs);
-      if (e.op === '-') return evalTimeValue(e.lhs, nowNs) - evalTimeValue(e.rhs, nowNs);
+      if (e.op === '+') return evalTimeValue(e.lhs, nowNs, zone) + evalTimeValue(e.rhs, nowNs, zone);
+      if (e.op === '-') return evalTimeValue(e.lhs, nowNs, zone) - evalTimeValue(e.rhs, nowNs, zone);
       break;
     default:
       break;
@@ -87,7 +103,7 @@ const flip: Readonly<Record<string, string>> = { '<': '>', '<=': '>=', '>': '<',
  * Time range of a condition as InfluxDB 1.6 computes it: every comparison on `time` narrows the
  * range (under AND and OR alike); everything else leaves it unbounded.
  */
-export function extractTimeRange(condition: Expr | undefined, nowNs: bigint): TimeRange {
+export function extractTimeRange(condition: Expr | undefined, nowNs: bigint, zone?: string): TimeRange {
   const all: TimeRange = { minNs: MIN_TIME_NS, maxNs: MAX_TIME_NS };
   const visit = (expr: Expr): TimeRange | undefined => {
     const e = stripParens(expr);
@@ -103,9 +119,9 @@ export function extractTimeRange(condition: Expr | undefined, nowNs: bigint): Ti
     if (!COMPARISON.has(e.op)) return undefined;
     let op = e.op as string;
     let value: bigint;
-    if (isTimeRef(e.lhs)) value = evalTimeValue(e.rhs, nowNs);
+    if (isTimeRef(e.lhs)) value = evalTimeValue(e.rhs, nowNs, zone);
     else if (isTimeRef(e.rhs)) {
-      value = evalTimeValue(e.lhs, nowNs);
+      value = evalTimeValue(e.lhs, nowNs, zone);
       op = flip[op] ?? op;
     } else return undefined;
     switch (op) {
@@ -181,11 +197,11 @@ export function compileCondition(expr: Expr, ctx: ConditionContext): string {
 function compileComparison(op: string, lhsExpr: Expr, rhsExpr: Expr, ctx: ConditionContext): string {
   if (isTimeRef(lhsExpr) || isTimeRef(rhsExpr)) {
     if (ctx.timeAsRange === true) {
-      evalTimeValue(isTimeRef(lhsExpr) ? rhsExpr : lhsExpr, ctx.nowNs);
+      evalTimeValue(isTimeRef(lhsExpr) ? rhsExpr : lhsExpr, ctx.nowNs, ctx.timezone);
       return '1';
     }
     const timeOnLeft = isTimeRef(lhsExpr);
-    const value = evalTimeValue(timeOnLeft ? rhsExpr : lhsExpr, ctx.nowNs);
+    const value = evalTimeValue(timeOnLeft ? rhsExpr : lhsExpr, ctx.nowNs, ctx.timezone);
     const sqlOp = op === '!=' ? '!=' : timeOnLeft ? op : (flip[op] ?? op);
     return `(${TIME_NS_SQL} ${sqlOp} ${value.toString()})`;
   }
@@ -204,6 +220,8 @@ function compileComparison(op: string, lhsExpr: Expr, rhsExpr: Expr, ctx: Condit
   const isStringy = (o: Operand): boolean => o.kind === 'tag' || o.kind === 'string';
   const isNumeric = (o: Operand): boolean => o.kind === 'literal';
   if ((isStringy(lhs) && isNumeric(rhs)) || (isNumeric(lhs) && isStringy(rhs))) return '0';
+  // influxd 1.6 only tests tags for (in)equality: an ordering comparison on a tag matches nothing.
+  if (ORDERING.has(op) && (lhs.kind === 'tag' || rhs.kind === 'tag')) return '0';
   if (lhs.kind === 'null' || rhs.kind === 'null') return '0';
   const sqlOp = op === '!=' ? '!=' : op;
   return `ifNull(${lhs.sql} ${sqlOp} ${rhs.sql}, 0)`;

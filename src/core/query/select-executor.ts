@@ -305,7 +305,7 @@ async function planSources(statement: SelectStatement, ctx: SelectContext, depth
     if (s.kind !== 'subquery') continue;
     const inner = s.statement;
     validateSelect(inner);
-    const innerRange = extractTimeRange(inner.condition, ctx.nowNs);
+    const innerRange = extractTimeRange(inner.condition, ctx.nowNs, inner.timezone);
     const innerSources = await planSources(inner, ctx, depth + 1);
     const universe = unionView(innerSources.map((x) => x.measurement));
     for (const source of innerSources) {
@@ -322,7 +322,7 @@ export async function executeSelect(statement: SelectStatement, ctx: SelectConte
   validateSelect(statement);
   groupInterval(statement);
   const sources = await planSources(statement, ctx, 0);
-  const range = extractTimeRange(statement.condition, ctx.nowNs);
+  const range = extractTimeRange(statement.condition, ctx.nowNs, statement.timezone);
   const universe = unionView(sources.map((s) => s.measurement));
   checkSelectTypes(statement, universe);
   const all: Series[] = [];

@@ -147,7 +147,9 @@ export function groupInterval(statement: SelectStatement): GroupInterval | undef
     const [every, offset] = d.args;
     if (d.args.length < 1 || d.args.length > 2 || every === undefined) throw new StatementError('time dimension expected 1 or 2 arguments');
     if (every.kind !== 'duration') throw new StatementError('time dimension must have duration argument');
-    if (every.ns <= 0n) throw new StatementError('time dimension must have a positive duration');
+    // influxd 1.6 reads GROUP BY time(0s) as no interval at all.
+    if (every.ns === 0n) return undefined;
+    if (every.ns < 0n) throw new StatementError('time dimension must have a positive duration');
     let offsetNs = 0n;
     if (offset !== undefined) {
       if (offset.kind === 'duration') offsetNs = offset.ns;
@@ -322,10 +324,11 @@ function aggregateSql(call: Extract<Expr, { kind: 'call' }>, scope: CompileScope
       return `min(${x})`;
     case 'max':
       return `max(${x})`;
+    // On equal times influxd 1.6 keeps the larger value (strings and booleans too).
     case 'first':
-      return `argMin(${x}, \`time\`)`;
+      return `argMax(${x}, tuple(-${TIME_NS_SQL}, ${x}))`;
     case 'last':
-      return `argMax(${x}, \`time\`)`;
+      return `argMax(${x}, tuple(${TIME_NS_SQL}, ${x}))`;
     case 'distinct':
       return `arrayDistinct(arrayMap(p -> p.2, arraySort(groupArrayIf(tuple(${TIME_NS_SQL}, assumeNotNull(${x})), ${x} IS NOT NULL))))`;
     case 'percentile':
@@ -369,7 +372,12 @@ function valueSql(expr: Expr, scope: CompileScope): string {
         if (!scope.aggregate) throw new StatementError('mixing aggregate and non-aggregate queries is not supported');
         return aggregateSql(e, scope);
       }
-      if (MATH.has(e.name)) return mathSql(e.name, e.args.map((a) => valueSql(a, scope)));
+      if (MATH.has(e.name)) {
+        // influxd 1.6 returns abs() of an integer unchanged (-6 stays -6).
+        const [arg] = e.args;
+        if (e.name === 'abs' && e.args.length === 1 && arg !== undefined && isIntegerExpr(arg, scope)) return valueSql(arg, scope);
+        return mathSql(e.name, e.args.map((a) => valueSql(a, scope)));
+      }
       throw new StatementError(`undefined function ${e.name}()`);
     }
     case 'distinct':
@@ -398,6 +406,20 @@ function valueSql(expr: Expr, scope: CompileScope): string {
     default:
       throw new StatementError(`unsupported expression in select`);
   }
+}
+
+/** Whether a selected expression has InfluxQL integer type (integer fields, literals and their arithmetic). */
+function isIntegerExpr(expr: Expr, scope: CompileScope): boolean {
+  const e = stripParens(expr);
+  if (e.kind === 'integer') return true;
+  if (e.kind === 'var-ref') return resolveRef(e.name, e.type, scope.measurement).kind === 'field' && castType(e.type, scope.measurement.fieldTypes.get(e.name)) === 'integer';
+  if (e.kind === 'binary') return ['+', '-', '*', '%', '&', '|', '^'].includes(e.op) && isIntegerExpr(e.lhs, scope) && isIntegerExpr(e.rhs, scope);
+  if (e.kind === 'call' && e.name === 'abs' && e.args.length === 1 && e.args[0] !== undefined) return isIntegerExpr(e.args[0], scope);
+  return false;
+}
+
+function castType(wanted: string | undefined, actual: string | undefined): string | undefined {
+  return wanted === undefined || wanted === 'field' ? actual : wanted;
 }
 
 function mathSql(name: string, args: readonly string[]): string {
@@ -509,7 +531,7 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
   const where: string[] = [];
   where.push(...timeRangeSql(input.range));
   if (statement.condition !== undefined) {
-    const condition = compileCondition(statement.condition, { measurement, nowNs: input.nowNs, timeAsRange: true });
+    const condition = compileCondition(statement.condition, { measurement, nowNs: input.nowNs, timeAsRange: true, timezone: statement.timezone });
     if (condition !== '1') where.push(condition);
   }
   const tagSql = groupTags.map((k) => (measurement.tagKeys.includes(k) ? quoteIdent(tagColumn(k)) : "''"));

@@ -52,3 +52,39 @@ test('regex conditions use match() with quoted patterns; unknown fields never ma
 test('selector without GROUP BY time returns the point time', () => {
   assert.match(sql('SELECT max(value) FROM cpu'), /^SELECT argMax\(toUnixTimestamp64Nano\(`time`\), `f_value`\) AS __t, max\(`f_value`\) AS __v0 /);
 });
+
+test('first/last break time ties by the larger value', () => {
+  const text = sql('SELECT first(value), last(value) FROM cpu');
+  assert.ok(text.includes(`argMax(\`f_value\`, tuple(-${T}, \`f_value\`)) AS __v0`), text);
+  assert.ok(text.includes(`argMax(\`f_value\`, tuple(${T}, \`f_value\`)) AS __v1`), text);
+});
+
+test('abs() of an integer expression is the value unchanged; of a float it is abs()', () => {
+  assert.match(sql('SELECT abs(i - 10) FROM cpu'), /, \(`f_i` - 10\) AS __v0 /);
+  assert.match(sql('SELECT abs(value) FROM cpu'), /, abs\(`f_value`\) AS __v0 /);
+});
+
+test('GROUP BY time(0s) plans as no interval', () => {
+  assert.equal(sql('SELECT mean(value) FROM cpu GROUP BY time(0s)'), sql('SELECT mean(value) FROM cpu'));
+});
+
+test('ordering comparisons on a tag match nothing', () => {
+  assert.ok(sql("SELECT value FROM cpu WHERE host > 'a'").includes(source('0', '(`f_value` IS NOT NULL)')));
+  assert.ok(sql("SELECT value FROM cpu WHERE host <= 'a'").includes(source('0', '(`f_value` IS NOT NULL)')));
+});
+
+test('time compared with a non-time string is a type error; a bad date is an invalid timestamp', () => {
+  assert.throws(() => extractTimeRange(parseSelect("SELECT value FROM cpu WHERE time > 'yesterday'").condition, 0n), {
+    message: 'invalid operation: time and *influxql.StringLiteral are not compatible',
+  });
+  assert.throws(() => extractTimeRange(parseSelect("SELECT value FROM cpu WHERE time > '2020-13-01T00:00:00Z'").condition, 0n), {
+    message: 'invalid timestamp string',
+  });
+});
+
+test('a time string without an offset is local time in the tz() zone', () => {
+  const statement = parseSelect("SELECT value FROM cpu WHERE time >= '2023-02-28 19:00:00' AND time < '2023-03-01T05:00:00Z' tz('America/New_York')");
+  const range = extractTimeRange(statement.condition, 0n, statement.timezone);
+  assert.equal(range.minNs, 1677628800000000000n);
+  assert.equal(range.maxNs, 1677646800000000000n - 1n);
+});
