@@ -4,6 +4,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { isHyperbyteError } from '../core/errors.js';
+import { goJsonString } from '../core/query/index.js';
 
 export interface ErrorBody {
   readonly status: number;
@@ -20,11 +21,6 @@ export function describeError(error: unknown): ErrorBody {
     return { status: fastifyError.statusCode, message: fastifyError.message ?? 'bad request' };
   }
   return { status: 500, message: error instanceof Error ? error.message : String(error) };
-}
-
-/** JSON string encoding as Go's encoding/json writes it (HTML-safe escapes), for byte-exact bodies. */
-export function goJsonString(text: string): string {
-  return JSON.stringify(text).replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
 export function sendError(reply: FastifyReply, error: unknown, log: Logger): FastifyReply {
