@@ -176,12 +176,15 @@ export class FlushService implements Service {
     return { lastSeq: values[values.length - 1]!.seq, points };
   }
 
+  /** The database, retention policy or measurement was dropped after the write: nothing to keep. */
+  private isDropped(target: { readonly db: string; readonly rp: string; readonly measurement: string }): boolean {
+    if (this.deps.catalog().measurementState(target.db, target.rp, target.measurement)) return false;
+    this.deps.log.debug({ db: target.db, rp: target.rp, measurement: target.measurement }, 'skipping points of a dropped measurement');
+    return true;
+  }
+
   private async insertStaged(table: StagedTable): Promise<void> {
-    if (!this.deps.catalog().measurementState(table.db, table.rp, table.measurement)) {
-      // The database, retention policy or measurement was dropped after the write: nothing to keep.
-      this.deps.log.debug({ db: table.db, rp: table.rp, measurement: table.measurement }, 'skipping points of a dropped measurement');
-      return;
-    }
+    if (this.isDropped(table)) return;
     await this.deps.schema.ensureTable(table.db, table.rp, table.measurement, table);
     await this.deps.session.insertStagedFile(insertTarget(table.db, table.rp, table.measurement), table.columns, table.structure, table.path);
   }
@@ -206,10 +209,7 @@ export class FlushService implements Service {
   }
 
   private async insertBatch(batch: TableBatch): Promise<void> {
-    if (!this.deps.catalog().measurementState(batch.db, batch.rp, batch.measurement)) {
-      this.deps.log.debug({ db: batch.db, rp: batch.rp, measurement: batch.measurement }, 'skipping points of a dropped measurement');
-      return;
-    }
+    if (this.isDropped(batch)) return;
     const encoded = encodeTable(batch);
     await this.deps.schema.ensureTable(batch.db, batch.rp, batch.measurement, encoded);
     await this.deps.session.insertRowBinary(insertTarget(batch.db, batch.rp, batch.measurement), encoded.columns, encoded.structure, encoded.payload);

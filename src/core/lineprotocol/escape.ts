@@ -27,6 +27,8 @@ function unescapeCodes(raw: string, isCode: (c: number) => boolean): string {
 
 // comma, space, equals, double quote
 const isMeasurementCode = (c: number): boolean => c === 44 || c === 32 || c === 61 || c === 34;
+// backslash, double quote (inside a string field's quotes)
+const isStringFieldCode = (c: number): boolean => c === BACKSLASH || c === 34;
 // comma, space, equals (1.6 keeps `\"` in tags)
 const isTagCode = (c: number): boolean => c === 44 || c === 32 || c === 61;
 
@@ -47,22 +49,7 @@ export function unescapeFieldKey(raw: string): string {
 
 /** Contents of a string field (between the quotes): `\\` becomes `\`, `\"` becomes `"`. */
 export function unescapeStringField(raw: string): string {
-  let at = raw.indexOf('\\');
-  if (at === -1) return raw;
-  let out = '';
-  let from = 0;
-  const n = raw.length;
-  while (at !== -1 && at + 1 < n) {
-    const next = raw.charCodeAt(at + 1);
-    if (next === BACKSLASH || next === 34) {
-      out += raw.slice(from, at);
-      from = at + 1;
-      at = raw.indexOf('\\', at + 2);
-    } else {
-      at = raw.indexOf('\\', at + 1);
-    }
-  }
-  return out + raw.slice(from);
+  return unescapeCodes(raw, isStringFieldCode);
 }
 
 /**
