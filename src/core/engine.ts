@@ -34,6 +34,8 @@ import {
 } from './errors.js';
 import type { MetaCommand, QueryPort, RetentionPolicySpec, SqlResult } from './query/query-port.js';
 import { executeQuery, type StatementResult } from './query/index.js';
+import { DuplicateTracker } from './store/duplicate-tracker.js';
+import { chdbPartsProbe } from './store/parts-probe.js';
 
 /** Unflushed WAL bytes that start a background flush between intervals (about 50k points of 10 fields). */
 const FLUSH_SLICE_BYTES = 16 * 1024 * 1024;
@@ -90,6 +92,7 @@ class EngineImpl implements Engine {
   private readonly wal: Wal;
   private readonly session: ChdbSession;
   private readonly schemaManager: SchemaManager;
+  private readonly duplicates: DuplicateTracker;
   private readonly flushService: FlushService;
   private readonly queryLimiter: ConcurrencyLimiter;
   private readonly nowMs: () => number;
@@ -106,6 +109,7 @@ class EngineImpl implements Engine {
     this.wal = new LevelWal({ dir: options.walDir, ...options.wal }, { onDurable: (seq, value) => this.flushService.remember(seq, value) });
     this.session = new ChdbSession({ dir: options.chdbDir, stagingDir: join(options.dataDir, 'staging') });
     this.schemaManager = new SchemaManager(this.session);
+    this.duplicates = new DuplicateTracker(chdbPartsProbe(this.session));
     this.flushService = new FlushService(options.flush, {
       wal: this.wal,
       session: this.session,
@@ -114,6 +118,7 @@ class EngineImpl implements Engine {
       log: deps.log.child({ component: 'flush' }),
       metrics: this.metrics,
       encoder: new FlushEncoder(join(options.dataDir, 'staging')),
+      duplicates: this.duplicates,
     });
     this.queryLimiter = new ConcurrencyLimiter(options.maxConcurrentQueries, options.maxQueuedQueries);
   }
@@ -221,6 +226,7 @@ class EngineImpl implements Engine {
       },
       runSql: (sql, options) => this.session.query(sql, options) as Promise<SqlResult>,
       ensureFlushed: () => this.flushService.flush(),
+      readScope: (forceFinal) => this.duplicates.readScope(forceFinal),
       applyMetaCommand: (command) => this.applyMetaCommand(command),
       writePoints: (db, rp, points) => this.writePoints(db, rp, points),
       nowNs: () => BigInt(this.nowMs()) * 1_000_000n,
@@ -256,6 +262,7 @@ class EngineImpl implements Engine {
         await this.flushService.flush();
         await this.catalogStore.apply([{ kind: 'drop-database', name: command.name }]);
         await this.dropChDatabases(chDatabasePrefix(command.name));
+        this.duplicates.forget((t) => t.db === command.name);
         return;
       }
       case 'create-retention-policy': {
@@ -293,6 +300,7 @@ class EngineImpl implements Engine {
         await this.flushService.flush();
         await this.catalogStore.apply([{ kind: 'drop-retention-policy', db: command.db, name: command.name }]);
         await this.dropChDatabases(chDatabaseName(command.db, command.name), true);
+        this.duplicates.forget((t) => t.db === command.db && t.rp === command.name);
         return;
       }
       case 'drop-measurement': {
@@ -304,6 +312,7 @@ class EngineImpl implements Engine {
           await this.session.exec(`DROP TABLE IF EXISTS ${table} SYNC`);
           this.schemaManager.forgetTable(table);
         }
+        this.duplicates.forget((t) => t.db === command.db && t.measurement === command.name);
         return;
       }
       case 'delete-data': {

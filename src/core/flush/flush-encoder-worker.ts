@@ -29,6 +29,8 @@ async function handle(request: EncodeRequest): Promise<EncodeResponse> {
       path,
       columns: encoded.columns,
       structure: encoded.structure,
+      minTimeNs: encoded.minTimeNs,
+      maxTimeNs: encoded.maxTimeNs,
       tagKeys: encoded.tagKeys,
       fields: encoded.fields,
     });

@@ -18,6 +18,8 @@ export interface StagedTable {
   readonly path: string;
   readonly columns: readonly string[];
   readonly structure: string;
+  readonly minTimeNs: bigint;
+  readonly maxTimeNs: bigint;
   readonly tagKeys: readonly string[];
   readonly fields: ReadonlyArray<readonly [string, FieldType]>;
 }

@@ -12,6 +12,7 @@ import type { EngineMetrics } from '../metrics.js';
 import type { Service } from '../service.js';
 import { encodeTable, groupByTable, type TableBatch } from './table-batches.js';
 import type { FlushEncoder, StagedTable } from './flush-encoder.js';
+import type { DuplicateTracker } from '../store/duplicate-tracker.js';
 
 export interface FlushOptions {
   readonly intervalMs: number;
@@ -41,6 +42,8 @@ export interface FlushDeps {
   readonly metrics: EngineMetrics;
   /** Decodes and encodes entries of this process off the main thread. */
   readonly encoder: FlushEncoder;
+  /** Told of every insert, so reads know when FINAL is needed. */
+  readonly duplicates: DuplicateTracker;
 }
 
 export class FlushService implements Service {
@@ -91,6 +94,7 @@ export class FlushService implements Service {
       this.timer = null;
       this.flush()
         .catch((error: unknown) => this.deps.log.error({ err: error }, 'flush failed; will retry'))
+        .then(() => this.reprobeUnclean())
         .finally(() => this.schedule());
     }, this.options.intervalMs);
     this.timer.unref();
@@ -103,6 +107,17 @@ export class FlushService implements Service {
   nudge(thresholdBytes: number): void {
     if (this.stopped || this.running || this.deps.wal.pendingBytes() < thresholdBytes) return;
     this.flush().catch((error: unknown) => this.deps.log.error({ err: error }, 'background flush failed; will retry'));
+  }
+
+  /**
+   * Tables whose parts may hold duplicates are read with FINAL until a probe finds their parts no
+   * longer overlap (background merges do that); probed once per interval, one table at a time.
+   */
+  private async reprobeUnclean(): Promise<void> {
+    for (const table of this.deps.duplicates.uncleanTables()) {
+      if (this.stopped) return;
+      await this.deps.duplicates.refresh(table);
+    }
   }
 
   /** Hands the flush an entry the WAL just made durable (its sealed value), so it need not be read back. */
@@ -186,7 +201,20 @@ export class FlushService implements Service {
   private async insertStaged(table: StagedTable): Promise<void> {
     if (this.isDropped(table)) return;
     await this.deps.schema.ensureTable(table.db, table.rp, table.measurement, table);
-    await this.deps.session.insertStagedFile(insertTarget(table.db, table.rp, table.measurement), table.columns, table.structure, table.path);
+    await this.tracked(table, table.minTimeNs, table.maxTimeNs, () =>
+      this.deps.session.insertStagedFile(insertTarget(table.db, table.rp, table.measurement), table.columns, table.structure, table.path),
+    );
+  }
+
+  /** Runs one insert with the duplicate tracker told before and after. */
+  private async tracked(table: TableBatch | StagedTable, minTimeNs: bigint, maxTimeNs: bigint, insert: () => Promise<void>): Promise<void> {
+    await this.deps.duplicates.learn(table);
+    this.deps.duplicates.beforeInsert(table, minTimeNs);
+    try {
+      await insert();
+    } finally {
+      this.deps.duplicates.afterInsert(table, maxTimeNs);
+    }
   }
 
   /** Entries written before this process started: read back from LevelDB and encoded here. */
@@ -212,6 +240,8 @@ export class FlushService implements Service {
     if (this.isDropped(batch)) return;
     const encoded = encodeTable(batch);
     await this.deps.schema.ensureTable(batch.db, batch.rp, batch.measurement, encoded);
-    await this.deps.session.insertRowBinary(insertTarget(batch.db, batch.rp, batch.measurement), encoded.columns, encoded.structure, encoded.payload);
+    await this.tracked(batch, encoded.minTimeNs, encoded.maxTimeNs, () =>
+      this.deps.session.insertRowBinary(insertTarget(batch.db, batch.rp, batch.measurement), encoded.columns, encoded.structure, encoded.payload),
+    );
   }
 }

@@ -9,6 +9,7 @@ import { StatementError, type Series, type StatementResult } from './result.js';
 import { executeSelect, type SelectContext } from './select-executor.js';
 import { executeShow, isShowStatement } from './show-executor.js';
 import { executeSelectInto } from './select-into.js';
+import { withConsistentReads } from './consistent-reads.js';
 import { readOnlyWarning, type SelectIntoContext } from './statement-text.js';
 import { deleteCommands } from './delete-planner.js';
 import { formatGoDuration, NS_PER } from './duration.js';
@@ -91,10 +92,10 @@ export async function executeStatement(statement: Statement, options: ExecuteOpt
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
     maxBucketsPerSeries: options.maxBucketsPerSeries ?? 1_000_000,
   };
-  if (statement.kind === 'select') return statement.target !== undefined ? executeSelectInto(statement, ctx) : executeSelect(statement, ctx);
+  if (statement.kind === 'select') return statement.target !== undefined ? executeSelectInto(statement, ctx) : withConsistentReads(ctx, (reading) => executeSelect(statement, reading));
   const meta = metaStatementAnswer(statement, port, options.db);
   if (meta !== undefined) return meta;
-  if (isShowStatement(statement)) return executeShow(statement, ctx);
+  if (isShowStatement(statement)) return withConsistentReads(ctx, (reading) => executeShow(statement, reading));
   switch (statement.kind) {
     case 'create-database':
       await port.applyMetaCommand(createDatabaseCommand(statement));

@@ -4,6 +4,14 @@
 import type { Point } from '../model/point.js';
 import type { SchemaView } from '../meta/schema-view.js';
 
+/** What one statement read without FINAL, so it can tell afterwards whether that stayed right. */
+export interface ReadScope {
+  /** Whether reading the table's fields needs FINAL now; a false answer is checked by stillValid(). */
+  needsFinal(table: { readonly db: string; readonly rp: string; readonly measurement: string }): boolean;
+  /** False once an insert that may add duplicates started on a table this scope read without FINAL. */
+  stillValid(): boolean;
+}
+
 /** Result of one SQL statement run in chDB (JSONCompact with 64-bit integers quoted as strings). */
 export interface SqlResult {
   readonly columns: readonly string[];
@@ -41,6 +49,12 @@ export interface QueryPort {
   runSql(sql: string, options: { readonly signal?: AbortSignal }): Promise<SqlResult>;
   /** Read-your-writes: makes every acknowledged write to these tables visible to runSql. */
   ensureFlushed(targets: ReadonlyArray<{ readonly db: string; readonly rp: string; readonly measurement: string }>): Promise<void>;
+  /**
+   * Which tables a statement must read with FINAL (their parts may hold one point twice). Take a
+   * scope after ensureFlushed; if stillValid() is false when the statement is done, run it again
+   * with a forced-FINAL scope.
+   */
+  readScope(forceFinal: boolean): ReadScope;
   applyMetaCommand(command: MetaCommand): Promise<void>;
   /** SELECT INTO: writes points like a client write (WAL first). Returns points written. */
   writePoints(db: string, rp: string, points: readonly Point[]): Promise<number>;

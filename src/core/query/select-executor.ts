@@ -2,7 +2,7 @@
 // measurement, then applies what InfluxQL defines itself (series split, fill, transforms, SLIMIT).
 
 import type { DatabaseView, MeasurementView } from '../meta/schema-view.js';
-import type { QueryPort, SqlResult } from './query-port.js';
+import type { QueryPort, ReadScope, SqlResult } from './query-port.js';
 import type { MeasurementSource, SelectStatement } from './ast.js';
 import { extractTimeRange, type TimeRange } from './condition-sql.js';
 import { compileRegex, groupInterval, planMeasurement, subqueryTable, type MeasurementPlan, type TransformSpec } from './select-plan.js';
@@ -23,6 +23,13 @@ export interface SelectContext {
   readonly signal?: AbortSignal;
   /** Upper bound on filled buckets per series (fill would otherwise be unbounded). */
   readonly maxBucketsPerSeries: number;
+  /** Which tables need FINAL (set by withConsistentReads); without it every read uses FINAL. */
+  readonly reads?: ReadScope;
+}
+
+/** Whether the source's table must be read with FINAL (subquery sources read no table). */
+export function needsFinal(ctx: SelectContext, source: { readonly db: string; readonly rp: string; readonly measurement: { readonly name: string } }): boolean {
+  return ctx.reads?.needsFinal({ db: source.db, rp: source.rp, measurement: source.measurement.name }) ?? true;
 }
 
 interface ResolvedSource {
@@ -309,7 +316,7 @@ async function planSources(statement: SelectStatement, ctx: SelectContext, depth
     const innerSources = await planSources(inner, ctx, depth + 1);
     const universe = unionView(innerSources.map((x) => x.measurement));
     for (const source of innerSources) {
-      const plan = planMeasurement({ statement: inner, db: source.db, rp: source.rp, measurement: source.measurement, universe, range: innerRange, nowNs: ctx.nowNs, ...(source.fromSql !== undefined ? { fromSql: source.fromSql } : {}) });
+      const plan = planMeasurement({ statement: inner, db: source.db, rp: source.rp, measurement: source.measurement, universe, range: innerRange, nowNs: ctx.nowNs, final: needsFinal(ctx, source), ...(source.fromSql !== undefined ? { fromSql: source.fromSql } : {}) });
       const offset = plan.aggregate && plan.interval === undefined && !plan.selectorTime && innerRange.minNs !== MIN_TIME_NS ? innerRange.minNs : 0n;
       const table = subqueryTable(plan, source.measurement.name, offset);
       out.push({ db: source.db, rp: source.rp, measurement: table.view, fromSql: table.sql });
@@ -327,7 +334,7 @@ export async function executeSelect(statement: SelectStatement, ctx: SelectConte
   checkSelectTypes(statement, universe);
   const all: Series[] = [];
   for (const source of sources) {
-    const planned = planMeasurement({ statement, db: source.db, rp: source.rp, measurement: source.measurement, universe, range, nowNs: ctx.nowNs, ...(source.fromSql !== undefined ? { fromSql: source.fromSql } : {}) });
+    const planned = planMeasurement({ statement, db: source.db, rp: source.rp, measurement: source.measurement, universe, range, nowNs: ctx.nowNs, final: needsFinal(ctx, source), ...(source.fromSql !== undefined ? { fromSql: source.fromSql } : {}) });
     const merged = withSeriesKeys(planned, statement, source.fromSql !== undefined ? subquerySeriesSql(source.measurement) : '`_series`');
     const plan = merged ?? planned;
     let result = await runPlan(plan, ctx);

@@ -5,6 +5,7 @@ import type { FieldType, FieldValue, Point } from '../model/point.js';
 import type { SelectStatement, Target } from './ast.js';
 import { StatementError, type Series } from './result.js';
 import { executeSelect, type SelectContext } from './select-executor.js';
+import { withConsistentReads } from './consistent-reads.js';
 
 /** Converts result series into points for `target` (`:MEASUREMENT` keeps each series' name). */
 export function seriesToPoints(series: readonly Series[], target: Target): Point[] {
@@ -56,7 +57,7 @@ export async function executeSelectInto(statement: SelectStatement, ctx: SelectC
   if (!db.retentionPolicies.some((r) => r.name === rp)) throw new StatementError(`retention policy not found: ${rp}`);
   const { target: _omit, ...select } = statement;
   void _omit;
-  const series = await executeSelect(select, ctx);
+  const series = await withConsistentReads(ctx, (reading) => executeSelect(select, reading));
   const points = seriesToPoints(series, target);
   const written = points.length > 0 ? await ctx.port.writePoints(dbName, rp, points) : 0;
   return [{ name: 'result', columns: ['time', 'written'], values: [[0n, BigInt(written)]] }];

@@ -71,6 +71,8 @@ export interface PlanInput {
   readonly nowNs: bigint;
   /** A subquery's SQL (columns in the physical layout) to read instead of the measurement's table. */
   readonly fromSql?: string;
+  /** Whether the table's parts may hold a point twice, so reading fields needs FINAL (default true). */
+  readonly final?: boolean;
 }
 
 function stripParens(expr: Expr): Expr {
@@ -572,7 +574,7 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
   } else {
     // Filters go inside the source (after FINAL's merge); under LIMIT each series first keeps
     // only the rows any LIMIT [BY] above can use (offset + limit, plus one for merge ties).
-    const source = tableSourceSql({ db: input.db, rp: input.rp, measurement: measurement.name, where, readsFields: refs.length > 0 });
+    const source = tableSourceSql({ db: input.db, rp: input.rp, measurement: measurement.name, where, final: refs.length > 0 && input.final !== false });
     const perSeries = limitInSql && statement.limit > 0 ? statement.offset + statement.limit + 1 : 0;
     const tagColumns = measurement.tagKeys.map((k) => quoteIdent(tagColumn(k)));
     sql += perSeries > 0 ? edgeRowsSql(source, perSeries, statement.ascending, tagColumns) : source;

@@ -59,12 +59,13 @@ function targets(ctx: SelectContext, statement: { readonly database?: string; re
 
 /**
  * The target's table filtered by a SHOW condition. Tag values and series keys never need FINAL's
- * merge (tags are fixed per series), so only a condition on fields brings the merge guard in.
+ * merge (tags are fixed per series), so only a condition on fields may bring FINAL in.
  */
 function sourceSql(target: Target, condition: StatementOf<'show-series'>['condition'], ctx: SelectContext): string {
   const where = condition === undefined ? [] : [compileCondition(condition, { measurement: target.measurement, nowNs: ctx.nowNs })];
-  const readsFields = conditionReadsFields(condition, target.measurement);
-  return tableSourceSql({ db: target.db.name, rp: target.rp, measurement: target.measurement.name, where, readsFields });
+  const table = { db: target.db.name, rp: target.rp, measurement: target.measurement.name };
+  const final = conditionReadsFields(condition, target.measurement) && (ctx.reads?.needsFinal(table) ?? true);
+  return tableSourceSql({ ...table, where, final });
 }
 
 function keyMatches(withKey: WithKey, key: string): boolean {

@@ -1,7 +1,7 @@
 // FROM clauses over a measurement's table: FINAL (the anyLast merge of rows sharing a series and
 // timestamp) only when the table's parts may hold such duplicates. Never drops a filter or a row.
 
-import { chDatabaseName, chTableName, qualifiedTable, quoteString } from '../store/naming.js';
+import { qualifiedTable } from '../store/naming.js';
 
 export interface TableSourceInput {
   readonly db: string;
@@ -10,39 +10,18 @@ export interface TableSourceInput {
   /** Conditions over the table's own columns; applied after the merge, as with FINAL. */
   readonly where: readonly string[];
   /**
-   * Whether a query reads field columns (or filters on them). Tags are fixed per series and time
-   * is part of the key, so queries reading only those need no merge at all.
+   * Whether to merge duplicates with FINAL: the query reads field columns (tags are fixed per
+   * series and time is in the key, so reads of those alone never need it) and the table's parts
+   * may hold one (series, time) twice (the read scope of the statement knows).
    */
-  readonly readsFields: boolean;
+  readonly final: boolean;
 }
 
-/**
- * A scalar SQL boolean: whether the table's active parts may hold one (series, time) twice.
- * Each flush writes one part free of duplicates and merges keep that, so a duplicate needs two
- * parts whose time ranges overlap. system.parts reports those ranges in whole seconds, floored
- * (a conservative overlap test), and wraps times outside DateTime's 1970–2106, so a part in a
- * partition outside that span counts as overlapping.
- */
-export function mayHoldDuplicatesSql(db: string, rp: string, measurement: string): string {
-  const where = `database = ${quoteString(chDatabaseName(db, rp))} AND table = ${quoteString(chTableName(measurement))} AND active`;
-  const overlap = 'arrayExists((p, i) -> i > 1 AND p.1 <= arrayMax(arrayMap(q -> q.2, arraySlice(s, 1, i - 1))), s, arrayEnumerate(s))';
-  return (
-    `(SELECT untrusted > 0 OR ${overlap} FROM (SELECT countIf(NOT (\`partition\` > '1970-01-04' AND \`partition\` < '2106-01-01')) AS untrusted,` +
-    ` arraySort(groupArray(tuple(min_time, max_time))) AS s FROM system.parts WHERE ${where}))`
-  );
-}
-
-/**
- * The table as a subquery: a UNION of a FINAL branch and a plain branch, exactly one of which
- * reads (the other's filter is a constant false once the scalar guard is evaluated).
- */
+/** The table as a subquery, filtered. */
 export function tableSourceSql(input: TableSourceInput): string {
   const table = qualifiedTable(input.db, input.rp, input.measurement);
   const filter = input.where.length > 0 ? ` WHERE ${input.where.join(' AND ')}` : '';
-  if (!input.readsFields) return `(SELECT * FROM ${table}${filter})`;
-  const guard = mayHoldDuplicatesSql(input.db, input.rp, input.measurement);
-  const and = input.where.length > 0 ? ` AND ${input.where.join(' AND ')}` : '';
-  return `(SELECT * FROM ${table} FINAL WHERE ${guard}${and} UNION ALL SELECT * FROM ${table} WHERE NOT ${guard}${and})`;
+  return `(SELECT * FROM ${table}${input.final ? ' FINAL' : ''}${filter})`;
 }
 
 /**

@@ -11,6 +11,9 @@ export interface EncodedInsert {
   readonly structure: string;
   readonly payload: Buffer;
   readonly rows: number;
+  /** Smallest and largest row time (0n both when there are no rows). */
+  readonly minTimeNs: bigint;
+  readonly maxTimeNs: bigint;
   readonly tagKeys: readonly string[];
   readonly fields: ReadonlyArray<readonly [string, FieldType]>;
 }
@@ -146,6 +149,8 @@ export function encodeInsert(points: readonly Point[], fieldTypes: ReadonlyMap<s
   let lastTags: readonly string[] | null = null;
   let lastFieldKeys: readonly string[] | null = null;
   let lastSeries: SeriesRows | null = null;
+  let minTimeNs: bigint | null = null;
+  let maxTimeNs: bigint | null = null;
   for (let p = 0; p < points.length; p++) {
     const point = points[p]!;
     // The parser shares tag and field-key arrays between points of one series: skip repeats.
@@ -170,6 +175,8 @@ export function encodeInsert(points: readonly Point[], fieldTypes: ReadonlyMap<s
       lastSeries = state;
     }
     const timeNs = point.timeNs ?? 0n;
+    if (minTimeNs === null || timeNs < minTimeNs) minTimeNs = timeNs;
+    if (maxTimeNs === null || timeNs > maxTimeNs) maxTimeNs = timeNs;
     const existing = findRow(state, timeNs, rowPoint, points);
     if (existing === undefined) {
       rowOf[p] = rowPoint.length;
@@ -259,5 +266,5 @@ export function encodeInsert(points: readonly Point[], fieldTypes: ReadonlyMap<s
   const columns = ['_ns', '_series', ...tagKeys.map(tagColumn), ...fieldKeys.map(fieldColumn)];
   const types = ['Int64', 'String', ...tagKeys.map(() => 'String'), ...fields.map(([, type]) => ROW_BINARY_TYPES[type])];
   const structure = columns.map((column, i) => `${column} ${types[i]}`).join(', ');
-  return { columns, structure, payload: writer.finish(), rows, tagKeys, fields };
+  return { columns, structure, payload: writer.finish(), rows, minTimeNs: minTimeNs ?? 0n, maxTimeNs: maxTimeNs ?? 0n, tagKeys, fields };
 }

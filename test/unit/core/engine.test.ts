@@ -73,3 +73,24 @@ test('flush splits a large backlog into bounded inserts and keeps every point', 
   const rows = values(await engine.query('SELECT count(v) FROM bulk', { db: 'db' }));
   assert.equal(Number(rows[0]?.[1]), 5000);
 });
+
+test('overwrites racing with reads never show a point twice, and appends keep reads exact', async () => {
+  const lines = (v: number): string => Array.from({ length: 500 }, (_, i) => `race,host=h${i % 5} v=${v} ${1000 + i}`).join('\n');
+  await engine.write({ db: 'db', body: Buffer.from(lines(0)) });
+  await engine.flush();
+  for (let round = 1; round <= 8; round++) {
+    const [answer] = await Promise.all([
+      engine.query('SELECT count(v), sum(v) FROM race', { db: 'db' }),
+      engine.write({ db: 'db', body: Buffer.from(lines(round)) }).then(() => engine.flush()),
+    ]);
+    const [, count, sum] = values(answer)[0] ?? [];
+    assert.equal(Number(count), 500, `round ${round}: count ${String(count)}`);
+    assert.ok(Number(sum) === 500 * round || Number(sum) === 500 * (round - 1), `round ${round}: sum ${String(sum)}`);
+  }
+  // Appending newer points to a table: every read stays exact.
+  await engine.write({ db: 'db', body: Buffer.from('grow v=1 1') });
+  for (let t = 2; t <= 6; t++) {
+    await engine.write({ db: 'db', body: Buffer.from(`grow v=${t} ${t}`) });
+    assert.deepEqual(values(await engine.query('SELECT count(v) FROM grow', { db: 'db' }))[0]?.[1], BigInt(t));
+  }
+});

@@ -19,7 +19,7 @@ const T = 'toUnixTimestamp64Nano(`time`)';
 const TAGS = ['`t_host`', '`t_region`'];
 const at = (ns: bigint): string => `fromUnixTimestamp64Nano(toInt64(${ns}), 'UTC')`;
 /** The cpu table filtered by `where`, merged by FINAL only when its parts may hold duplicates. */
-const source = (...where: string[]): string => tableSourceSql({ db: 'db', rp: 'autogen', measurement: 'cpu', where, readsFields: true });
+const source = (...where: string[]): string => tableSourceSql({ db: 'db', rp: 'autogen', measurement: 'cpu', where, final: true });
 
 test('raw select with tag filter and global LIMIT', () => {
   assert.equal(
