@@ -556,9 +556,11 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
   } else {
     select.push(`${TIME_NS_SQL} AS __t`);
   }
-  // InfluxDB only visits points that carry at least one selected field.
+  // InfluxDB only visits points that carry at least one selected field. Every stored row carries
+  // a field, so a query selecting all of a table's fields needs no such filter.
   const refs = fieldRefs(fields, measurement);
-  where.push(refs.length > 0 ? '(' + refs.map((r) => `${r} IS NOT NULL`).join(' OR ') + ')' : '0');
+  const everyField = input.fromSql === undefined && refs.length > 0 && refs.length === measurement.fieldTypes.size;
+  if (!everyField) where.push(refs.length > 0 ? '(' + refs.map((r) => `${r} IS NOT NULL`).join(' OR ') + ')' : '0');
   tagSql.forEach((sql, i) => {
     select.push(`${sql} AS __g${i}`);
     if (aggregate) groupBy.push(`__g${i}`);
@@ -576,8 +578,7 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
     // only the rows any LIMIT [BY] above can use (offset + limit, plus one for merge ties).
     const source = tableSourceSql({ db: input.db, rp: input.rp, measurement: measurement.name, where, final: refs.length > 0 && input.final !== false });
     const perSeries = limitInSql && statement.limit > 0 ? statement.offset + statement.limit + 1 : 0;
-    const tagColumns = measurement.tagKeys.map((k) => quoteIdent(tagColumn(k)));
-    sql += perSeries > 0 ? edgeRowsSql(source, perSeries, statement.ascending, tagColumns) : source;
+    sql += perSeries > 0 ? edgeRowsSql(source, perSeries, statement.ascending) : source;
   }
   if (groupBy.length > 0) sql += ` GROUP BY ${groupBy.join(', ')}`;
   // An aggregate over no rows still yields one row in ClickHouse; InfluxDB yields no series.

@@ -26,13 +26,14 @@ export function tableSourceSql(input: TableSourceInput): string {
 
 /**
  * Rows of `source` that can survive a per-series LIMIT of `perSeries` rows in time order: each
- * series' first (or last) `perSeries` times. A scalar first finds the loosest such time bound over
- * all series (grouping by every tag column, cheap LowCardinality reads, instead of the long series
- * key), so the ordered read only touches the parts and granules at the data's edge.
+ * series' first (or last) `perSeries` times. InfluxDB's merge of raw rows depends on every
+ * series' leading rows, so the bound is per series: a scalar first finds the loosest such time
+ * over all series (grouping by the sort key's `_series`, which reads faster than grouping by
+ * every tag column), so the ordered read only touches the parts and granules at the data's edge.
  */
-export function edgeRowsSql(source: string, perSeries: number, ascending: boolean, tagColumns: readonly string[]): string {
+export function edgeRowsSql(source: string, perSeries: number, ascending: boolean): string {
   const ns = 'toUnixTimestamp64Nano(`time`)';
-  const groupBy = tagColumns.length > 0 ? ` GROUP BY ${tagColumns.join(', ')}` : '';
+  const groupBy = ' GROUP BY `_series`';
   const bound = ascending
     ? `(SELECT max(b) FROM (SELECT arrayElement(groupArraySorted(${perSeries})(${ns}), -1) AS b FROM ${source}${groupBy}))`
     : `(SELECT min(b) FROM (SELECT -arrayElement(groupArraySorted(${perSeries})(-${ns}), -1) AS b FROM ${source}${groupBy}))`;

@@ -16,7 +16,6 @@ function sql(text: string): string {
 }
 
 const T = 'toUnixTimestamp64Nano(`time`)';
-const TAGS = ['`t_host`', '`t_region`'];
 const at = (ns: bigint): string => `fromUnixTimestamp64Nano(toInt64(${ns}), 'UTC')`;
 /** The cpu table filtered by `where`, merged by FINAL only when its parts may hold duplicates. */
 const source = (...where: string[]): string => tableSourceSql({ db: 'db', rp: 'autogen', measurement: 'cpu', where, final: true });
@@ -24,21 +23,21 @@ const source = (...where: string[]): string => tableSourceSql({ db: 'db', rp: 'a
 test('raw select with tag filter and global LIMIT', () => {
   assert.equal(
     sql("SELECT value FROM cpu WHERE host = 'a' AND time > 5s LIMIT 10 OFFSET 2"),
-    `SELECT ${T} AS __t, \`f_value\` AS __v0 FROM ${edgeRowsSql(source(`\`time\` >= ${at(5000000001n)}`, "ifNull(`t_host` = 'a', 0)", '(`f_value` IS NOT NULL)'), 13, true, TAGS)} ORDER BY __t LIMIT 2, 10`,
+    `SELECT ${T} AS __t, \`f_value\` AS __v0 FROM ${edgeRowsSql(source(`\`time\` >= ${at(5000000001n)}`, "ifNull(`t_host` = 'a', 0)", '(`f_value` IS NOT NULL)'), 13, true)} ORDER BY __t LIMIT 2, 10`,
   );
 });
 
 test('GROUP BY tag pushes LIMIT BY per series', () => {
   assert.equal(
     sql('SELECT value FROM cpu GROUP BY host ORDER BY time DESC LIMIT 1'),
-    `SELECT ${T} AS __t, \`t_host\` AS __g0, \`f_value\` AS __v0 FROM ${edgeRowsSql(source('(`f_value` IS NOT NULL)'), 2, false, TAGS)} ORDER BY __g0, __t DESC LIMIT 0, 1 BY __g0`,
+    `SELECT ${T} AS __t, \`t_host\` AS __g0, \`f_value\` AS __v0 FROM ${edgeRowsSql(source('(`f_value` IS NOT NULL)'), 2, false)} ORDER BY __g0, __t DESC LIMIT 0, 1 BY __g0`,
   );
 });
 
-test('GROUP BY time buckets and aggregates in SQL', () => {
+test('GROUP BY time buckets and aggregates in SQL; selecting every field needs no non-null filter', () => {
   assert.equal(
     sql('SELECT mean(value), count(i) FROM cpu WHERE time >= 0 AND time < 1h GROUP BY time(10m), region fill(0)'),
-    `SELECT (${T} - (((${T} - toInt64(0)) % toInt64(600000000000)) + toInt64(600000000000)) % toInt64(600000000000)) AS __t, \`t_region\` AS __g0, avg(\`f_value\`) AS __v0, count(\`f_i\`) AS __v1 FROM ${source(`\`time\` >= ${at(0n)}`, `\`time\` <= ${at(3599999999999n)}`, '(`f_value` IS NOT NULL OR `f_i` IS NOT NULL)')} GROUP BY __t, __g0 HAVING count() > 0 ORDER BY __g0, __t`,
+    `SELECT (${T} - (((${T} - toInt64(0)) % toInt64(600000000000)) + toInt64(600000000000)) % toInt64(600000000000)) AS __t, \`t_region\` AS __g0, avg(\`f_value\`) AS __v0, count(\`f_i\`) AS __v1 FROM ${source(`\`time\` >= ${at(0n)}`, `\`time\` <= ${at(3599999999999n)}`)} GROUP BY __t, __g0 HAVING count() > 0 ORDER BY __g0, __t`,
   );
 });
 
