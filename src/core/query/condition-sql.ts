@@ -214,6 +214,8 @@ function compileComparison(op: string, lhsExpr: Expr, rhsExpr: Expr, ctx: Condit
     if (subject.kind === 'null') return op === '=~' ? '0' : '0';
     const subjectSql = subject.kind === 'field' ? `toString(${subject.sql})` : subject.sql;
     const m = `match(${subjectSql}, ${re.sql})`;
+    // Tag columns are never NULL (a missing tag is ''): plain matches keep skip indexes usable.
+    if (subject.kind === 'tag') return op === '=~' ? m : `(NOT ${m})`;
     return op === '=~' ? `ifNull(${m}, 0)` : `ifNull(NOT ${m}, 0)`;
   }
   // A tag compared with a non-string (or a string field with a number) never matches in InfluxDB.
@@ -224,6 +226,9 @@ function compileComparison(op: string, lhsExpr: Expr, rhsExpr: Expr, ctx: Condit
   if (ORDERING.has(op) && (lhs.kind === 'tag' || rhs.kind === 'tag')) return '0';
   if (lhs.kind === 'null' || rhs.kind === 'null') return '0';
   const sqlOp = op === '!=' ? '!=' : op;
+  // Tags and literals are never NULL: plain comparisons keep the planner's index analysis simple.
+  const neverNull = (o: Operand): boolean => o.kind === 'tag' || o.kind === 'string' || o.kind === 'literal';
+  if (neverNull(lhs) && neverNull(rhs)) return `(${lhs.sql} ${sqlOp} ${rhs.sql})`;
   return `ifNull(${lhs.sql} ${sqlOp} ${rhs.sql}, 0)`;
 }
 

@@ -58,7 +58,7 @@ test('DROP MEASUREMENT, DELETE and DROP SERIES compile WHERE per measurement', a
       kind: 'delete-data',
       db: 'db0',
       measurements: ['cpu'],
-      whereSql: "((toUnixTimestamp64Nano(`time`) < 60000000000) AND ifNull(`t_host` = 'a', 0))",
+      whereSql: "((toUnixTimestamp64Nano(`time`) < 60000000000) AND (`t_host` = 'a'))",
       dropSeries: false,
     },
   ]);
@@ -67,9 +67,9 @@ test('DROP MEASUREMENT, DELETE and DROP SERIES compile WHERE per measurement', a
   assert.deepEqual(
     port.commands.map((c) => (c.kind === 'delete-data' ? [c.measurements, c.whereSql, c.dropSeries] : c.kind)),
     [
-      [['cpu'], "ifNull(`t_host` = 'b', 0)", true],
-      [['mem'], "ifNull(`t_host` = 'b', 0)", true],
-      [['tzm'], "ifNull('' = 'b', 0)", true],
+      [['cpu'], "(`t_host` = 'b')", true],
+      [['mem'], "(`t_host` = 'b')", true],
+      [['tzm'], "('' = 'b')", true],
     ],
   );
   assert.equal(await q('DROP MEASUREMENT cpu', ''), '{"results":[{"statement_id":0,"error":"database not found: "}]}');

@@ -23,7 +23,7 @@ const source = (...where: string[]): string => tableSourceSql({ db: 'db', rp: 'a
 test('raw select with tag filter and global LIMIT', () => {
   assert.equal(
     sql("SELECT value FROM cpu WHERE host = 'a' AND time > 5s LIMIT 10 OFFSET 2"),
-    `SELECT ${T} AS __t, \`f_value\` AS __v0 FROM ${edgeRowsSql(source(`\`time\` >= ${at(5000000001n)}`, "ifNull(`t_host` = 'a', 0)", '(`f_value` IS NOT NULL)'), 13, true)} ORDER BY __t LIMIT 2, 10`,
+    `SELECT ${T} AS __t, \`f_value\` AS __v0 FROM ${edgeRowsSql(source(`\`time\` >= ${at(5000000001n)}`, "(`t_host` = 'a')", '(`f_value` IS NOT NULL)'), 13, true)} ORDER BY __t LIMIT 2, 10`,
   );
 });
 
@@ -44,7 +44,7 @@ test('GROUP BY time buckets and aggregates in SQL; selecting every field needs n
 test('regex conditions use match() with quoted patterns; unknown fields never match', () => {
   assert.equal(
     sql("SELECT value FROM cpu WHERE host =~ /^a'b\\d/ AND nosuch > 1"),
-    `SELECT ${T} AS __t, \`f_value\` AS __v0 FROM ${source("(ifNull(match(`t_host`, '^a\\'b\\\\d'), 0) AND 0)", '(`f_value` IS NOT NULL)')} ORDER BY __t`,
+    `SELECT ${T} AS __t, \`f_value\` AS __v0 FROM ${source("(match(`t_host`, '^a\\'b\\\\d') AND 0)", '(`f_value` IS NOT NULL)')} ORDER BY __t`,
   );
 });
 
