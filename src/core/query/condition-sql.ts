@@ -158,6 +158,46 @@ export function timeRangeSql(range: TimeRange): string[] {
   return out;
 }
 
+/**
+ * A SHOW statement's condition as InfluxDB 1.6's index evaluates it, on tags only: time comparisons
+ * are cut out of the expression (so `time > x OR tag = 'v'` is `tag = 'v'`), a comparison of a
+ * field or with a non-string literal holds for every series, and ordering comparisons fail.
+ * Undefined when nothing but time was compared.
+ */
+export function indexCondition(expr: Expr | undefined, measurement: MeasurementView | undefined): Expr | undefined {
+  if (expr === undefined) return undefined;
+  switch (expr.kind) {
+    case 'paren': {
+      const inner = indexCondition(expr.expr, measurement);
+      return inner === undefined ? undefined : { kind: 'paren', expr: inner };
+    }
+    case 'binary': {
+      if (expr.op === 'AND' || expr.op === 'OR') {
+        const lhs = indexCondition(expr.lhs, measurement);
+        const rhs = indexCondition(expr.rhs, measurement);
+        if (lhs === undefined || rhs === undefined) return lhs ?? rhs;
+        return { ...expr, lhs, rhs };
+      }
+      const isComparison = COMPARISON.has(expr.op) || expr.op === '=~' || expr.op === '!~';
+      if (!isComparison) return expr;
+      if (isTimeRef(expr.lhs) || isTimeRef(expr.rhs)) return undefined;
+      if (ORDERING.has(expr.op)) throw new StatementError('invalid tag comparison operator');
+      const tagOnly = !conditionReadsFields(expr, measurement) && literalKind(expr.rhs) !== 'number' && literalKind(expr.lhs) !== 'number';
+      return tagOnly ? expr : { kind: 'boolean', value: true };
+    }
+    default:
+      return expr;
+  }
+}
+
+/** Whether a condition compares `time` anywhere. */
+export function conditionHasTime(expr: Expr | undefined): boolean {
+  if (expr === undefined) return false;
+  const e = stripParens(expr);
+  if (e.kind !== 'binary') return false;
+  return isTimeRef(e.lhs) || isTimeRef(e.rhs) || conditionHasTime(e.lhs) || conditionHasTime(e.rhs);
+}
+
 /** Whether a condition reads any field column (tags and time never need FINAL's merge). */
 export function conditionReadsFields(expr: Expr | undefined, measurement: MeasurementView | undefined): boolean {
   if (expr === undefined) return false;

@@ -37,6 +37,9 @@ export function deleteCommands(statement: StatementOf<'delete'> | StatementOf<'d
   if (statement.condition !== undefined && selected.some((m) => referencesField(statement.condition as Expr, m))) {
     throw new StatementError(dropSeries ? "DROP SERIES doesn't support fields in WHERE clause" : 'fields not supported in WHERE clause during deletion');
   }
+  // Without WHERE every series of the measurement goes, and InfluxDB forgets a measurement without
+  // series (SHOW MEASUREMENTS no longer lists it): that is dropping the measurement.
+  if (statement.condition === undefined) return [...new Set(selected)].map((m): MetaCommand => ({ kind: 'drop-measurement', db: db.name, name: m.name }));
   return [...new Set(selected)].map((measurement) => ({
     kind: 'delete-data',
     db: db.name,

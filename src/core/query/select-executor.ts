@@ -5,11 +5,12 @@ import type { DatabaseView, MeasurementView } from '../meta/schema-view.js';
 import type { QueryPort, ReadScope, SqlResult } from './query-port.js';
 import type { MeasurementSource, SelectStatement } from './ast.js';
 import { extractTimeRange, type TimeRange } from './condition-sql.js';
-import { compileRegex, groupInterval, planMeasurement, subqueryTable, type MeasurementPlan, type TransformSpec } from './select-plan.js';
+import { compileRegex, groupInterval, planMeasurement, withEngineRowLimit, subqueryTable, type MeasurementPlan, type TransformSpec } from './select-plan.js';
 import { StatementError, type Series } from './result.js';
 import { MAX_TIME_NS, MIN_TIME_NS } from './time-literal.js';
-import { applyTransform } from './transforms.js';
+import { transformRows, transformsReadNothing } from './transforms.js';
 import { mergeSeriesRows } from './series-merge-order.js';
+import { resolvePickedRow } from './picked-point-row.js';
 import { quoteIdent, quoteString, tagColumn } from '../store/naming.js';
 import { validateSelect } from './select-validate.js';
 import { checkSelectTypes } from './select-types.js';
@@ -192,6 +193,7 @@ function fillRows(rows: unknown[][], plan: MeasurementPlan, statement: SelectSta
     }
     const fill = statement.fill;
     const values = new Array<unknown>(width).fill(null).map((_, i) => {
+      if (plan.columns[i]?.unfilled === true) return null;
       if (fill.kind === 'null' && plan.columns[i]?.fillZero === true) return 0n;
       if (fill.kind === 'number') return typeof fill.value === 'bigint' ? fill.value : fill.value;
       if (fill.kind === 'previous') return previous[i] ?? null;
@@ -226,11 +228,13 @@ function linearFill(rows: unknown[][]): void {
   }
 }
 
-function shapeSeries(plan: MeasurementPlan, statement: SelectStatement, range: TimeRange, ctx: SelectContext, name: string, result: SqlResult): Series[] {
+async function shapeSeries(plan: MeasurementPlan, statement: SelectStatement, range: TimeRange, ctx: SelectContext, name: string, result: SqlResult, shardGroupNs: bigint): Promise<Series[]> {
   const out: Series[] = [];
   const columns = ['time', ...plan.columns.map((c) => c.name)];
+  const hasPicks = plan.columns.some((c) => c.pick !== undefined);
   for (const raw of splitSeries(plan, result)) {
     let rows = raw.rows;
+    if (hasPicks) rows.forEach((r) => resolvePickedRow(r, plan.columns, { shardGroupNs, pointTime: plan.selectorTime }));
     if (plan.aggregate && plan.interval === undefined && !plan.selectorTime) {
       const t = range.minNs !== MIN_TIME_NS ? range.minNs : 0n;
       rows.forEach((r) => (r[0] = t));
@@ -242,16 +246,19 @@ function shapeSeries(plan: MeasurementPlan, statement: SelectStatement, range: T
       rows = rows.flatMap((r) => ((r[plan.pointColumn + 1] as unknown[][] | null) ?? []).map((p) => [p[1] as bigint, ...layout.map((idx) => p[idx] ?? null)]));
       if (!statement.ascending) rows.reverse();
     }
-    if (plan.aggregate && plan.interval !== undefined && !plan.expandPoints) {
+    // distinct() is never filled either (InfluxDB builds no fill iterator for it), nor integral().
+    const unfilled = plan.columns.every((c) => c.unfilled === true);
+    if (unfilled) rows = rows.filter((r) => r.slice(1).some((v) => v !== null));
+    if (plan.aggregate && plan.interval !== undefined && !plan.expandPoints && !plan.expandDistinct && !unfilled) {
       const asc = statement.ascending ? rows : rows.slice().reverse();
       const dataMin = asc.length > 0 ? (asc[0]?.[0] as bigint) : undefined;
-      rows = fillRows(asc, plan, statement, range, ctx, dataMin);
+      rows = fillRows(asc, plan, statement, plan.readRange, ctx, dataMin);
       if (!statement.ascending) rows.reverse();
     }
     // A lone selector that selected no point (percentile 0) yields no series; other aggregates over
     // points yield their row even when null (stddev of one point).
     if (plan.selectorTime && plan.interval === undefined && rows.every((r) => r.slice(1).every((v) => v === null))) continue;
-    if (plan.columns.some((c) => c.transform !== undefined)) rows = applyTransforms(rows, plan, statement);
+    if (plan.columns.some((c) => c.transform !== undefined)) rows = await applyTransforms(rows, plan, statement, range, ctx.signal);
     if (!plan.limitInSql && (statement.offset > 0 || statement.limit > 0)) {
       rows = rows.slice(statement.offset, statement.limit > 0 ? statement.offset + statement.limit : undefined);
     }
@@ -267,6 +274,12 @@ function shapeSeries(plan: MeasurementPlan, statement: SelectStatement, range: T
   return out;
 }
 
+/** The shard group duration of a source's retention policy (first()/last() read one shard); 0n for subqueries. */
+function shardGroupNsOf(ctx: SelectContext, source: PlannedSource): bigint {
+  if (source.fromSql !== undefined) return 0n;
+  return ctx.port.schema.database(source.db)?.retentionPolicies.find((rp) => rp.name === source.rp)?.shardGroupDurationNs ?? 0n;
+}
+
 /** derivative() of an aggregate without a unit measures change per GROUP BY interval, not per second. */
 function transformUnit(spec: TransformSpec, column: number, plan: MeasurementPlan, statement: SelectStatement): TransformSpec {
   if (plan.interval === undefined || statement.fields.length !== plan.columns.length) return spec;
@@ -276,27 +289,34 @@ function transformUnit(spec: TransformSpec, column: number, plan: MeasurementPla
   return e?.kind === 'call' && e.args.length === 1 ? { ...spec, unitNs: plan.interval.everyNs } : spec;
 }
 
-function applyTransforms(rows: unknown[][], plan: MeasurementPlan, statement: SelectStatement): unknown[][] {
-  const columnsOut: Array<Array<{ t: bigint; v: unknown } | undefined>> = [];
-  plan.columns.forEach((c, i) => {
-    const points = rows.map((r) => ({ t: r[0] as bigint, v: r[i + 1] ?? null }));
-    columnsOut.push(c.transform === undefined ? points : applyTransform(transformUnit(c.transform, i, plan, statement), points, statement.ascending, plan.interval !== undefined));
-  });
-  // Rows survive where at least one transformed column produced a value (InfluxDB drops the rest).
-  const out: unknown[][] = [];
-  rows.forEach((r, i) => {
-    const values = plan.columns.map((_, c) => columnsOut[c]?.[i]?.v ?? null);
-    const transformed = plan.columns.some((c, ci) => c.transform !== undefined && columnsOut[ci]?.[i] !== undefined);
-    if (!transformed) return;
-    out.push([r[0], ...values]);
-  });
-  return out;
+function applyTransforms(rows: unknown[][], plan: MeasurementPlan, statement: SelectStatement, range: TimeRange, signal: AbortSignal | undefined): Promise<unknown[][]> {
+  return transformRows({
+    rows,
+    transforms: plan.columns.map((c, i) => (c.transform === undefined ? undefined : transformUnit(c.transform, i, plan, statement))),
+    ascending: statement.ascending,
+    range,
+    ...(plan.interval !== undefined ? { intervalNs: plan.interval.everyNs } : {}),
+  }, signal);
 }
 
 /** Runs a SELECT and returns its series (sorted by name, then tags, as InfluxDB merges them). */
 interface PlannedSource extends ResolvedSource {
   /** Set for subquery sources: the inner query as a table. */
   readonly fromSql?: string;
+}
+
+/**
+ * InfluxDB groups a subquery by its own and the outer query's named tag dimensions, so its rows
+ * carry the tags the outer query groups by (an inner max per host still knows each host's region).
+ * `*` and /regex/ dimensions resolve against the subquery's own tags, so they add nothing.
+ */
+function withOuterDimensions(inner: SelectStatement, outer: SelectStatement): SelectStatement {
+  const tagDimensions = outer.dimensions.filter((d) => {
+    let e = d;
+    while (e.kind === 'paren') e = e.expr;
+    return e.kind === 'var-ref';
+  });
+  return tagDimensions.length === 0 ? inner : { ...inner, dimensions: [...inner.dimensions, ...tagDimensions] };
 }
 
 /** Resolves FROM into measurements and subquery tables (nested subqueries recurse). */
@@ -310,8 +330,8 @@ async function planSources(statement: SelectStatement, ctx: SelectContext, depth
   out.push(...direct);
   for (const s of statement.sources) {
     if (s.kind !== 'subquery') continue;
-    const inner = s.statement;
-    validateSelect(inner);
+    validateSelect(s.statement);
+    const inner = withOuterDimensions(withEngineRowLimit(s.statement), statement);
     const innerRange = extractTimeRange(inner.condition, ctx.nowNs, inner.timezone);
     const innerSources = await planSources(inner, ctx, depth + 1);
     const universe = unionView(innerSources.map((x) => x.measurement));
@@ -325,7 +345,8 @@ async function planSources(statement: SelectStatement, ctx: SelectContext, depth
   return out;
 }
 
-export async function executeSelect(statement: SelectStatement, ctx: SelectContext): Promise<Series[]> {
+export async function executeSelect(requested: SelectStatement, ctx: SelectContext): Promise<Series[]> {
+  const statement = withEngineRowLimit(requested);
   validateSelect(statement);
   groupInterval(statement);
   const sources = await planSources(statement, ctx, 0);
@@ -337,9 +358,11 @@ export async function executeSelect(statement: SelectStatement, ctx: SelectConte
     const planned = planMeasurement({ statement, db: source.db, rp: source.rp, measurement: source.measurement, universe, range, nowNs: ctx.nowNs, final: needsFinal(ctx, source), ...(source.fromSql !== undefined ? { fromSql: source.fromSql } : {}) });
     const merged = withSeriesKeys(planned, statement, source.fromSql !== undefined ? subquerySeriesSql(source.measurement) : '`_series`');
     const plan = merged ?? planned;
+    const transforms = plan.columns.map((c) => c.transform);
+    if (transformsReadNothing({ range, transforms, ascending: statement.ascending, nowNs: ctx.nowNs, ...(plan.interval !== undefined ? { intervalNs: plan.interval.everyNs } : {}) })) continue;
     let result = await runPlan(plan, ctx);
     if (merged !== undefined) result = orderLikeMergeIterator(plan, statement, result, source.fromSql === undefined);
-    all.push(...shapeSeries(plan, statement, range, ctx, source.measurement.name, result));
+    all.push(...(await shapeSeries(plan, statement, range, ctx, source.measurement.name, result, shardGroupNsOf(ctx, source))));
   }
   // ORDER BY time DESC also reverses the series order (InfluxDB's merge heap compares name and tags with >).
   const direction = statement.ascending ? 1 : -1;
@@ -366,7 +389,8 @@ const SERIES_COLUMN = '__s';
  * select-plan.ts should emit `_series` itself; until it does, its text is extended here.
  */
 function withSeriesKeys(plan: MeasurementPlan, statement: SelectStatement, seriesSql: string): MeasurementPlan | undefined {
-  if (plan.aggregate || plan.expandPoints || plan.expandDistinct || plan.columns.some((c) => c.transform !== undefined)) return undefined;
+  // Transformations of raw points read them in the same merge order (their inputs carry no aux tie-break).
+  if (plan.aggregate || plan.expandPoints || plan.expandDistinct) return undefined;
   if (!plan.sql.startsWith('SELECT ')) return undefined;
   let sql = `SELECT ${seriesSql} AS ${SERIES_COLUMN}, ${plan.sql.slice('SELECT '.length)}`;
   if (plan.limitInSql) {

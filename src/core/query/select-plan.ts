@@ -4,31 +4,25 @@
 import type { MeasurementView } from '../meta/schema-view.js';
 import { fieldColumn, quoteIdent, quoteString, tagColumn } from '../store/naming.js';
 import type { Expr, Field, SelectStatement } from './ast.js';
-import { compileCondition, numberSql, resolveRef, TIME_NS_SQL, timeRangeSql, type TimeRange } from './condition-sql.js';
+import { compileCondition, resolveRef, TIME_NS_SQL, timeRangeSql, type TimeRange } from './condition-sql.js';
 import { StatementError } from './result.js';
 import { edgeRowsSql, tableSourceSql } from './table-source.js';
+import { TRANSFORMS, transformSpec, type TransformSpec } from './transform-spec.js';
+import { transformReadRange } from './transforms.js';
+import { percentilePickSql, selectedAuxSql, selectorTimeSql, type SelectorName, type SelectorSqlInput } from './selector-sql.js';
+import { AGGREGATES, aggregateArgSql, fieldRefSql, numericLiteral, stripParens, valueSql, type CompileScope } from './select-expr-sql.js';
+import { edgeSelectSql, joinEdgeColumnsSql, type EdgeColumnSql } from './edge-select-sql.js';
+import { integralRowsSql, type IntegralColumn } from './integral-sql.js';
 
-const AGGREGATES = new Set([
-  'count', 'distinct', 'integral', 'mean', 'median', 'mode', 'spread', 'stddev', 'sum',
-  'first', 'last', 'min', 'max', 'percentile', 'top', 'bottom', 'sample',
-]);
+export { TRANSFORMS, type TransformSpec };
+
 const SELECTORS = new Set(['first', 'last', 'min', 'max', 'percentile']);
-export const TRANSFORMS = new Set([
-  'cumulative_sum', 'derivative', 'difference', 'elapsed', 'moving_average', 'non_negative_derivative', 'non_negative_difference',
-]);
-const MATH = new Set(['abs', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'exp', 'ln', 'log', 'log2', 'log10', 'sqrt', 'pow', 'ceil', 'floor', 'round']);
+/** Most points a lone percentile() ships to the executor to break a tie exactly; beyond, SQL's order decides. */
+export const PERCENTILE_EXACT_POINTS_MAX = 200_000;
 
 export interface GroupInterval {
   readonly everyNs: bigint;
   readonly offsetNs: bigint;
-}
-
-/** A TypeScript post-step applied to one output column per series (InfluxQL-only semantics). */
-export interface TransformSpec {
-  readonly name: string;
-  /** derivative/elapsed unit, moving_average window. */
-  readonly unitNs: bigint;
-  readonly window: number;
 }
 
 export interface OutputColumn {
@@ -38,6 +32,23 @@ export interface OutputColumn {
   readonly transform?: TransformSpec;
   /** count(): empty buckets report 0 under fill(null). */
   readonly fillZero?: boolean;
+  /** integral() under GROUP BY time: InfluxDB never fills it (buckets without a value have no row of their own). */
+  readonly unfilled?: boolean;
+  /**
+   * A selector whose point the executor picks (picked-point-row.ts): first()/last() without GROUP
+   * BY time (every series' leading points, reduced as InfluxDB's storage engine does) and a lone
+   * percentile() (the group's points when the picked value is tied, ordered as InfluxDB sorts).
+   */
+  readonly pick?: PointPick;
+  /** A field or tag selected next to a picked selector: that point's aux value `index` of column `column`. */
+  readonly auxOf?: { readonly column: number; readonly index: number };
+}
+
+export interface PointPick {
+  readonly kind: 'first' | 'last' | 'percentile';
+  /** Aux positions in the order InfluxDB compares them on equal times (its aux fields sorted by name). */
+  readonly auxCompareOrder: readonly number[];
+  readonly percent?: number;
 }
 
 export interface MeasurementPlan {
@@ -58,6 +69,8 @@ export interface MeasurementPlan {
   readonly pointLayout: readonly number[];
   /** LIMIT/OFFSET already applied by SQL. */
   readonly limitInSql: boolean;
+  /** Time range read and filled: the statement's, widened when a transformation needs an earlier bucket. */
+  readonly readRange: TimeRange;
 }
 
 export interface PlanInput {
@@ -75,11 +88,6 @@ export interface PlanInput {
   readonly final?: boolean;
 }
 
-function stripParens(expr: Expr): Expr {
-  let e = expr;
-  while (e.kind === 'paren') e = e.expr;
-  return e;
-}
 
 /** InfluxDB's default column name of a field. */
 export function fieldName(field: Field): string {
@@ -139,6 +147,17 @@ function hasCall(expr: Expr, names: ReadonlySet<string>): boolean {
 
 export function isAggregateStatement(statement: SelectStatement): boolean {
   return statement.fields.some((f) => hasCall(f.expr, AGGREGATES));
+}
+
+/**
+ * The LIMIT a raw query really gets: influxd 1.6's storage engine lets OFFSET + LIMIT + 1 points
+ * of each series group through before the query applies OFFSET, so OFFSET without LIMIT keeps one.
+ * Queries with aggregates or transformations apply both exactly.
+ */
+export function withEngineRowLimit(statement: SelectStatement): SelectStatement {
+  if (statement.offset <= 0 || statement.limit > 0) return statement;
+  if (statement.fields.some((f) => hasCall(f.expr, AGGREGATES) || hasCall(f.expr, TRANSFORMS))) return statement;
+  return { ...statement, limit: 1 };
 }
 
 /** GROUP BY time(every[, offset]) of a statement, if any. */
@@ -211,7 +230,7 @@ export function expandFields(statement: SelectStatement, measurement: Measuremen
       names.forEach((r) => out.push({ expr: { kind: 'var-ref', name: r.name, type: r.type } }));
       continue;
     }
-    if (e.kind === 'call' && AGGREGATES.has(e.name)) {
+    if (e.kind === 'call' && (AGGREGATES.has(e.name) || TRANSFORMS.has(e.name))) {
       const [arg, ...rest] = e.args;
       const a = arg === undefined ? undefined : stripParens(arg);
       if (a !== undefined && (a.kind === 'wildcard' || a.kind === 'regex')) {
@@ -219,7 +238,7 @@ export function expandFields(statement: SelectStatement, measurement: Measuremen
         for (const key of fieldKeys) {
           if (re !== undefined && !re.test(key)) continue;
           const type = measurement.fieldTypes.get(key);
-          if (e.name !== 'count' && e.name !== 'distinct' && e.name !== 'first' && e.name !== 'last' && e.name !== 'mode' && e.name !== 'sample' && (type === 'string' || type === 'boolean')) continue;
+          if (e.name !== 'count' && e.name !== 'distinct' && e.name !== 'first' && e.name !== 'last' && e.name !== 'mode' && e.name !== 'sample' && e.name !== 'elapsed' && (type === 'string' || type === 'boolean')) continue;
           out.push({ expr: { kind: 'call', name: e.name, args: [{ kind: 'var-ref', name: key }, ...rest] }, alias: field.alias ?? `${e.name}_${key}` });
         }
         continue;
@@ -230,237 +249,14 @@ export function expandFields(statement: SelectStatement, measurement: Measuremen
   return out;
 }
 
-interface CompileScope {
-  readonly measurement: MeasurementView;
-  readonly aggregate: boolean;
-  /** SQL of plain fields selected next to top()/bottom(): carried inside each selected point. */
-  readonly companions?: readonly string[];
-}
-
-function fieldRefSql(name: string, type: string | undefined, scope: CompileScope): string {
-  const ref = resolveRef(name, type, scope.measurement);
-  if (ref.kind === 'tag') return `nullIf(${ref.sql}, '')`;
-  if (ref.kind === 'field') return castSql(ref.sql, scope.measurement.fieldTypes.get(name), type);
-  return 'NULL';
-}
-
-/** `field::type` casts: numeric types convert (floats truncate), anything else must match. */
-function castSql(sql: string, actual: string | undefined, wanted: string | undefined): string {
-  if (wanted === undefined || wanted === 'field' || wanted === 'tag' || wanted === actual) return sql;
-  const numeric = (t: string | undefined): boolean => t === 'float' || t === 'integer' || t === 'unsigned';
-  if (!numeric(actual) || !numeric(wanted)) return 'NULL';
-  if (wanted === 'float') return `toFloat64(${sql})`;
-  if (wanted === 'integer') return `toInt64(trunc(${sql}))`;
-  return `toUInt64(trunc(${sql}))`;
-}
-
-function argFieldType(expr: Expr | undefined, scope: CompileScope): string | undefined {
-  const e = expr === undefined ? undefined : stripParens(expr);
-  return e?.kind === 'var-ref' ? scope.measurement.fieldTypes.get(e.name) : undefined;
-}
-
-const NUMERIC_ONLY = new Set(['mean', 'median', 'spread', 'stddev', 'sum', 'integral', 'percentile']);
-
-function aggregateArgSql(expr: Expr | undefined, fn: string, scope: CompileScope): string {
-  if (expr === undefined) throw new StatementError(`invalid number of arguments for ${fn}, expected at least 1, got 0`);
-  const e = stripParens(expr);
-  if (e.kind === 'var-ref') {
-    const ref = resolveRef(e.name, e.type, scope.measurement);
-    if (ref.kind !== 'field') return 'NULL';
-    const type = scope.measurement.fieldTypes.get(e.name);
-    if (NUMERIC_ONLY.has(fn) && (type === 'string' || type === 'boolean')) {
-      throw new StatementError(`unsupported ${fn} iterator type: *query.${type}InterruptIterator`);
-    }
-    return ref.sql;
-  }
-  if (e.kind === 'call' && e.name === 'distinct' && fn === 'count') return aggregateArgSql(e.args[0], 'distinct', scope);
-  if (e.kind === 'distinct' && fn === 'count') return quoteIdent(fieldColumn(e.name));
-  throw new StatementError(`expected field argument in ${fn}()`);
-}
-
-function percentileTupleSql(call: Extract<Expr, { kind: 'call' }>, x: string): string {
-  const p = numericLiteral(call.args[1], 'percentile');
-  const idx = `toInt64(floor(count(${x}) * ${numberSql(p)} / 100 + 0.5))`;
-  const sorted = `arraySort(groupArrayIf(tuple(assumeNotNull(${x}), ${TIME_NS_SQL}), ${x} IS NOT NULL))`;
-  return `if(${idx} >= 1 AND ${idx} <= count(${x}), toNullable(arrayElement(${sorted}, ${idx})), NULL)`;
-}
-
-function durationArg(expr: Expr, fn: string): bigint {
-  const e = stripParens(expr);
-  if (e.kind !== 'duration') throw new StatementError(`second argument to ${fn} must be a duration, got ${e.kind}`);
-  return e.ns;
-}
-
-function numericLiteral(expr: Expr | undefined, fn: string): number {
-  const e = expr === undefined ? undefined : stripParens(expr);
-  if (e?.kind === 'integer' || e?.kind === 'unsigned') return Number(e.value);
-  if (e?.kind === 'number') return e.value;
-  throw new StatementError(`expected float argument in ${fn}()`);
-}
-
-function aggregateSql(call: Extract<Expr, { kind: 'call' }>, scope: CompileScope): string {
-  const arg0 = call.args[0];
-  const isCountDistinct = call.name === 'count' && arg0 !== undefined && ((arg0.kind === 'call' && arg0.name === 'distinct') || arg0.kind === 'distinct');
-  const x = aggregateArgSql(arg0, call.name, scope);
-  if (x === 'NULL') return 'NULL';
-  switch (call.name) {
-    case 'count':
-      return isCountDistinct ? `uniqExact(${x})` : `count(${x})`;
-    case 'sum':
-      return `sum(${x})`;
-    case 'mean':
-      return `avg(${x})`;
-    case 'median':
-      return `quantileExactInclusive(0.5)(${x})`;
-    case 'mode': {
-      // Most frequent value; ties go to the smallest number (largest string), as influxd 1.6 does.
-      const pairs = `arrayMap((v, c) -> (v, c), mapKeys(sumMap(map(assumeNotNull(${x}), toUInt64(1)))), mapValues(sumMap(map(assumeNotNull(${x}), toUInt64(1)))))`;
-      const isString = argFieldType(arg0, scope) === 'string';
-      return isString ? `arrayElement(arrayReverseSort(p -> (p.2, p.1), ${pairs}), 1).1` : `arrayElement(arraySort(p -> (-toInt64(p.2), p.1), ${pairs}), 1).1`;
-    }
-    case 'spread':
-      return `(max(${x}) - min(${x}))`;
-    case 'stddev':
-      return `stddevSamp(${x})`;
-    case 'min':
-      return `min(${x})`;
-    case 'max':
-      return `max(${x})`;
-    // On equal times influxd 1.6 keeps the larger value (strings and booleans too).
-    case 'first':
-      return `argMax(${x}, tuple(-${TIME_NS_SQL}, ${x}))`;
-    case 'last':
-      return `argMax(${x}, tuple(${TIME_NS_SQL}, ${x}))`;
-    case 'distinct':
-      return `arrayDistinct(arrayMap(p -> p.2, arraySort(groupArrayIf(tuple(${TIME_NS_SQL}, assumeNotNull(${x})), ${x} IS NOT NULL))))`;
-    case 'percentile':
-      return `${percentileTupleSql(call, x)}.1`;
-    case 'integral': {
-      const unit = call.args[1] === undefined ? 1_000_000_000n : durationArg(call.args[1], 'integral');
-      const a = `arraySort(groupArrayIf(tuple(${TIME_NS_SQL}, toFloat64(assumeNotNull(${x}))), ${x} IS NOT NULL))`;
-      return `if(count(${x}) = 0, NULL, arraySum(arrayMap((p, q) -> (p.2 + q.2) / 2 * (q.1 - p.1), arrayPopBack(${a}), arrayPopFront(${a}))) / ${unit})`;
-    }
-    case 'sample': {
-      const nArg = call.args[1] === undefined ? undefined : stripParens(call.args[1]);
-      if (nArg?.kind !== 'integer' || nArg.value < 1n) throw new StatementError('sample window must be greater than 1, got 0');
-      const picked = `groupArraySample(${nArg.value})(if(${x} IS NULL, NULL, tuple(assumeNotNull(${x}), ${TIME_NS_SQL})))`;
-      return `arraySort(p -> p.2, ${picked})`;
-    }
-    case 'top':
-    case 'bottom': {
-      const nArg = call.args[call.args.length - 1];
-      const n = nArg !== undefined && stripParens(nArg).kind === 'integer' ? Number((stripParens(nArg) as { value: bigint }).value) : 0;
-      if (call.args.length < 2 || n < 1) throw new StatementError(`${call.name} requires 2 or more arguments, got ${call.args.length}`);
-      if (call.args.length > 2) throw new StatementError(`${call.name}() with tag arguments is not supported`);
-      const order = call.name === 'top' ? 'p -> (-p.1, p.2)' : 'p -> (p.1, p.2)';
-      const extra = (scope.companions ?? []).map((c) => `, ${c}`).join('');
-      const all = `groupArrayIf(tuple(assumeNotNull(${x}), ${TIME_NS_SQL}${extra}), ${x} IS NOT NULL)`;
-      return `arraySort(p -> p.2, arraySlice(arraySort(${order}, ${all}), 1, ${n}))`;
-    }
-    default:
-      throw new StatementError(`unsupported aggregate function ${call.name}()`);
-  }
-}
-
-/** Compiles a selected expression into SQL (aggregates allowed only in aggregate mode). */
-function valueSql(expr: Expr, scope: CompileScope): string {
-  const e = stripParens(expr);
-  switch (e.kind) {
-    case 'var-ref':
-      if (scope.aggregate) throw new StatementError('mixing aggregate and non-aggregate queries is not supported');
-      return fieldRefSql(e.name, e.type, scope);
-    case 'call': {
-      if (AGGREGATES.has(e.name)) {
-        if (!scope.aggregate) throw new StatementError('mixing aggregate and non-aggregate queries is not supported');
-        return aggregateSql(e, scope);
-      }
-      if (MATH.has(e.name)) {
-        // influxd 1.6 returns abs() of an integer unchanged (-6 stays -6).
-        const [arg] = e.args;
-        if (e.name === 'abs' && e.args.length === 1 && arg !== undefined && isIntegerExpr(arg, scope)) return valueSql(arg, scope);
-        return mathSql(e.name, e.args.map((a) => valueSql(a, scope)));
-      }
-      throw new StatementError(`undefined function ${e.name}()`);
-    }
-    case 'distinct':
-      return aggregateSql({ kind: 'call', name: 'distinct', args: [{ kind: 'var-ref', name: e.name }] }, scope);
-    case 'binary': {
-      if (!['+', '-', '*', '/', '%', '&', '|', '^'].includes(e.op)) throw new StatementError(`invalid operator ${e.op} in select`);
-      const l = valueSql(e.lhs, scope);
-      const r = valueSql(e.rhs, scope);
-      if (e.op === '/') return `if(${r} = 0, 0., ${l} / ${r})`;
-      if (e.op === '&') return `bitAnd(${l}, ${r})`;
-      if (e.op === '|') return `bitOr(${l}, ${r})`;
-      if (e.op === '^') return `bitXor(${l}, ${r})`;
-      return `(${l} ${e.op} ${r})`;
-    }
-    case 'integer':
-    case 'unsigned':
-      return e.value.toString();
-    case 'number':
-      return numberSql(e.value);
-    case 'string':
-      return quoteString(e.value);
-    case 'boolean':
-      return e.value ? 'true' : 'false';
-    case 'duration':
-      return e.ns.toString();
-    default:
-      throw new StatementError(`unsupported expression in select`);
-  }
-}
-
-/** Whether a selected expression has InfluxQL integer type (integer fields, literals and their arithmetic). */
-function isIntegerExpr(expr: Expr, scope: CompileScope): boolean {
-  const e = stripParens(expr);
-  if (e.kind === 'integer') return true;
-  if (e.kind === 'var-ref') return resolveRef(e.name, e.type, scope.measurement).kind === 'field' && castType(e.type, scope.measurement.fieldTypes.get(e.name)) === 'integer';
-  if (e.kind === 'binary') return ['+', '-', '*', '%', '&', '|', '^'].includes(e.op) && isIntegerExpr(e.lhs, scope) && isIntegerExpr(e.rhs, scope);
-  if (e.kind === 'call' && e.name === 'abs' && e.args.length === 1 && e.args[0] !== undefined) return isIntegerExpr(e.args[0], scope);
-  return false;
-}
-
-function castType(wanted: string | undefined, actual: string | undefined): string | undefined {
-  return wanted === undefined || wanted === 'field' ? actual : wanted;
-}
-
-function mathSql(name: string, args: readonly string[]): string {
-  const [a, b] = args;
-  const arity = name === 'atan2' || name === 'pow' || name === 'log' ? 2 : 1;
-  if (args.length !== arity || a === undefined) throw new StatementError(`invalid number of arguments for ${name}, expected ${arity}, got ${args.length}`);
-  switch (name) {
-    case 'ln':
-      return `log(${a})`;
-    case 'log':
-      return `(log(${a}) / log(${b}))`;
-    case 'pow':
-      return `pow(${a}, ${b})`;
-    case 'atan2':
-      return `atan2(${a}, ${b})`;
-    case 'ceil':
-    case 'floor':
-    case 'round':
-      return `${name}(toFloat64(${a}))`;
-    default:
-      return `${name}(${a})`;
-  }
-}
-
-function transformSpec(call: Extract<Expr, { kind: 'call' }>): { spec: TransformSpec; inner: Expr } {
-  const [inner, second] = call.args;
-  if (inner === undefined) throw new StatementError(`invalid number of arguments for ${call.name}, expected at least 1, got 0`);
-  let unitNs = call.name === 'elapsed' ? 1n : 1_000_000_000n;
-  let window = 0;
-  if (call.name === 'moving_average') {
-    const s = second === undefined ? undefined : stripParens(second);
-    if (s?.kind !== 'integer' || s.value < 1n) throw new StatementError('moving_average window must be greater than 1, got 0');
-    window = Number(s.value);
-  } else if (second !== undefined) {
-    const s = stripParens(second);
-    if (s.kind !== 'duration') throw new StatementError(`second argument to ${call.name} must be a duration, got ${s.kind}`);
-    unitNs = s.ns;
-  }
-  return { spec: { name: call.name, unitNs, window }, inner };
+/** top()/bottom() tag arguments are also output columns, right after the call (InfluxDB adds them as fields). */
+function withTopTagFields(fields: readonly Field[], statement: SelectStatement): Field[] {
+  if (statement.target !== undefined) return fields.slice();
+  return fields.flatMap((f) => {
+    const e = stripParens(f.expr);
+    if (e.kind !== 'call' || (e.name !== 'top' && e.name !== 'bottom') || e.args.length <= 2) return [f];
+    return [f, ...e.args.slice(1, -1).map((expr) => ({ expr }))];
+  });
 }
 
 /** Builds the ClickHouse query and column plan for one measurement. */
@@ -483,10 +279,11 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
   const { statement, measurement } = input;
   const groupTags = groupTagKeys(statement, measurement);
   const interval = groupInterval(statement);
-  const fields = expandFields(statement, input.universe, groupTags);
+  const fields = withTopTagFields(expandFields(statement, input.universe, groupTags), statement);
   const aggregate = fields.some((f) => hasCall(f.expr, AGGREGATES));
   if (interval !== undefined && !aggregate) throw new StatementError('GROUP BY requires at least one aggregate function');
-  const scope: CompileScope = { measurement, aggregate };
+  const integrals: IntegralColumn[] = [];
+  const scope: CompileScope = { measurement, aggregate, ...(interval !== undefined && input.fromSql === undefined ? { integrals } : {}) };
   const names = uniqueNames(fields.map(fieldName), fields.map((f) => f.alias !== undefined));
   // top()/bottom() may be selected with plain fields/tags: they report the chosen points' values.
   const pointCallIndex = fields.findIndex((f) => {
@@ -508,30 +305,68 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
       companionSql.push(fieldRefSql(e.name, e.type, { measurement, aggregate: false }));
     });
   }
+  // A lone selector may be selected with plain fields/tags: they report the selected point's values.
+  const selectorIndex = loneSelectorIndex(fields);
+  const selectorCall = selectorIndex >= 0 ? stripParens(fields[selectorIndex]?.expr ?? { kind: 'nil' }) : undefined;
+  const auxFields = selectorIndex >= 0 ? fields.filter((_, i) => i !== selectorIndex) : [];
+  // first()/last() without GROUP BY time read each series' edge (alone, or joined to other aggregates).
+  const edgeReads = aggregate && interval === undefined && input.fromSql === undefined;
+  const edgeMode = edgeReads && isEdgeSelection(fields, selectorIndex);
+  const edgeJoin = edgeReads && !edgeMode && fields.some((f) => isEdgeCall(stripParens(f.expr)));
+  // A lone percentile() over a table: the executor breaks ties among equal values as InfluxDB does.
+  const percentilePick = edgeReads && selectorCall?.kind === 'call' && selectorCall.name === 'percentile';
+  const auxSql = auxFields.map((f) => {
+    const e = stripParens(f.expr);
+    return e.kind === 'var-ref' ? fieldRefSql(e.name, e.type, { measurement, aggregate: false }) : 'NULL';
+  });
   const columns: OutputColumn[] = fields.map((field, i) => {
     const e = stripParens(field.expr);
     const name = names[i] ?? '';
+    if (selectorCall?.kind === 'call' && i !== selectorIndex && e.kind === 'var-ref') {
+      if (edgeMode || percentilePick) return { name, sql: 'NULL', auxOf: { column: selectorIndex, index: auxFields.indexOf(field) } };
+      return { name, sql: selectedAuxSql(selectorInput(selectorCall, scope), fieldRefSql(e.name, e.type, { measurement, aggregate: false })) };
+    }
+    if ((edgeMode || edgeJoin) && e.kind === 'call' && isEdgeCall(e)) {
+      const auxCompareOrder = i === selectorIndex ? sortedAuxOrder(auxFields) : [];
+      return { name, sql: 'NULL', pick: { kind: e.name === 'last' ? 'last' : 'first', auxCompareOrder } };
+    }
+    if (percentilePick && i === selectorIndex && e.kind === 'call') {
+      const percent = numericLiteral(e.args[1], 'percentile');
+      const sql = percentilePickSql({ valueSql: aggregateArgSql(e.args[0], e.name, scope), percent, auxSql, exactPointsMax: PERCENTILE_EXACT_POINTS_MAX });
+      return { name, sql, pick: { kind: 'percentile', auxCompareOrder: sortedAuxOrder(auxFields), percent } };
+    }
     if (withCompanions) {
       if (i !== pointCallIndex) return { name, sql: 'NULL' };
       return { name, sql: valueSql(e, { ...scope, companions: companionSql }) };
     }
     if (e.kind === 'call' && TRANSFORMS.has(e.name)) {
       const { spec, inner } = transformSpec(e);
-      return { name, sql: valueSql(inner, scope), transform: spec };
+      // count()'s empty buckets feed the transformation 0, as they print alone.
+      const innerCall = stripParens(inner);
+      const countInside = innerCall.kind === 'call' && innerCall.name === 'count';
+      return { name, sql: valueSql(inner, scope), transform: spec, ...(countInside ? { fillZero: true } : {}) };
     }
     const fillZero = e.kind === 'call' && e.name === 'count';
-    return { name, sql: valueSql(e, scope), ...(fillZero ? { fillZero } : {}) };
+    const unfilled = e.kind === 'call' && e.name === 'integral' && interval !== undefined;
+    return { name, sql: valueSql(e, scope), ...(fillZero ? { fillZero } : {}), ...(unfilled ? { unfilled } : {}) };
   });
   if (columns.length === 0) throw new StatementError('statement must have at least one field in select clause');
   const calls = fields.map((f) => stripParens(f.expr)).filter((e) => e.kind === 'call' && AGGREGATES.has(e.name));
   const firstCall = calls[0];
-  const selectorTime = aggregate && interval === undefined && fields.length === 1 && firstCall?.kind === 'call' && SELECTORS.has(firstCall.name);
+  const selectorTime = aggregate && interval === undefined && selectorIndex >= 0;
   const expandPoints =
     withCompanions || (aggregate && fields.length === 1 && firstCall?.kind === 'call' && (firstCall.name === 'top' || firstCall.name === 'bottom' || firstCall.name === 'sample'));
   const expandDistinct = aggregate && fields.length === 1 && (firstCall?.kind === 'call' ? firstCall.name === 'distinct' : stripParens(fields[0]?.expr ?? { kind: 'nil' }).kind === 'distinct');
 
+  const readRange = transformReadRange({
+    range: input.range,
+    transforms: columns.map((c) => c.transform),
+    ascending: statement.ascending,
+    nowNs: input.nowNs,
+    ...(interval !== undefined ? { intervalNs: interval.everyNs } : {}),
+  });
   const where: string[] = [];
-  where.push(...timeRangeSql(input.range));
+  where.push(...timeRangeSql(readRange));
   if (statement.condition !== undefined) {
     const condition = compileCondition(statement.condition, { measurement, nowNs: input.nowNs, timeAsRange: true, timezone: statement.timezone });
     if (condition !== '1') where.push(condition);
@@ -542,14 +377,10 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
   let orderBy: string[] = [];
   if (aggregate) {
     if (interval !== undefined) {
-      const every = `toInt64(${interval.everyNs})`;
-      // With tz(), buckets align to local time: shift by the zone's offset at the point.
-      const zoneShift = statement.timezone !== undefined ? ` + toInt64(timeZoneOffset(toTimeZone(\`time\`, ${quoteString(statement.timezone)}))) * 1000000000` : '';
-      const bucket = `(${TIME_NS_SQL} - (((${TIME_NS_SQL}${zoneShift} - toInt64(${interval.offsetNs})) % ${every}) + ${every}) % ${every})`;
-      select.push(`${bucket} AS __t`);
+      select.push(`${bucketSql(TIME_NS_SQL, interval, statement.timezone)} AS __t`);
       groupBy.push('__t');
-    } else if (selectorTime && firstCall?.kind === 'call') {
-      select.push(`${selectorTimeSql(firstCall, scope)} AS __t`);
+    } else if (selectorTime && !percentilePick && firstCall?.kind === 'call') {
+      select.push(`${selectorTimeSql(selectorInput(firstCall, scope))} AS __t`);
     } else {
       select.push('toInt64(0) AS __t');
     }
@@ -569,14 +400,19 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
   orderBy = [...tagSql.map((_, i) => `__g${i}`), `__t${statement.ascending ? '' : ' DESC'}`];
   const hasTransform = columns.some((c) => c.transform !== undefined);
   const limitInSql = !aggregate && !hasTransform && (statement.limit > 0 || statement.offset > 0);
+  // Filters go inside the table source (after FINAL's merge).
+  const tableSource = input.fromSql === undefined ? tableSourceSql({ db: input.db, rp: input.rp, measurement: measurement.name, where, final: refs.length > 0 && input.final !== false }) : '';
   let sql = `SELECT ${select.join(', ')} FROM `;
   if (input.fromSql !== undefined) {
     sql += `(${input.fromSql})`;
     if (where.length > 0) sql += ` WHERE ${where.join(' AND ')}`;
   } else {
-    // Filters go inside the source (after FINAL's merge); under LIMIT each series first keeps
-    // only the rows any LIMIT [BY] above can use (offset + limit, plus one for merge ties).
-    const source = tableSourceSql({ db: input.db, rp: input.rp, measurement: measurement.name, where, final: refs.length > 0 && input.final !== false });
+    // Under LIMIT each series first keeps only the rows any LIMIT [BY] above can use (offset +
+    // limit, plus one for merge ties).
+    const source =
+      interval !== undefined && integrals.length > 0
+        ? integralRowsSql({ source: tableSource, partitionSql: tagSql, bucketOf: (t) => bucketSql(t, interval, statement.timezone), everyNs: interval.everyNs, columns: integrals })
+        : tableSource;
     const perSeries = limitInSql && statement.limit > 0 ? statement.offset + statement.limit + 1 : 0;
     sql += perSeries > 0 ? edgeRowsSql(source, perSeries, statement.ascending) : source;
   }
@@ -588,6 +424,10 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
     const limit = statement.limit > 0 ? statement.limit : '18446744073709551615';
     const by = tagSql.length > 0 ? ` BY ${tagSql.map((_, i) => `__g${i}`).join(', ')}` : '';
     sql += ` LIMIT ${statement.offset}, ${limit}${by}`;
+  }
+  if (edgeMode || edgeJoin) {
+    const edgeSql = edgeSelectSql({ source: tableSource, tagSql, columns: edgeColumnsSql(fields, scope, selectorIndex, auxSql) });
+    sql = edgeMode ? edgeSql : joinEdgeColumnsSql({ mainSql: sql, edgeSql, groupCount: tagSql.length, isEdge: columns.map((c) => c.pick !== undefined) });
   }
   return {
     sql,
@@ -601,25 +441,66 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
     pointColumn: Math.max(pointCallIndex, 0),
     pointLayout: withCompanions ? pointLayout : [0],
     limitInSql,
+    readRange,
   };
 }
 
-function selectorTimeSql(call: Extract<Expr, { kind: 'call' }>, scope: CompileScope): string {
-  const x = aggregateArgSql(call.args[0], call.name, scope);
-  switch (call.name) {
-    case 'first':
-      return `min(if(${x} IS NULL, NULL, ${TIME_NS_SQL}))`;
-    case 'last':
-      return `max(if(${x} IS NULL, NULL, ${TIME_NS_SQL}))`;
-    case 'min':
-      return `argMin(${TIME_NS_SQL}, ${x})`;
-    case 'max':
-      return `argMax(${TIME_NS_SQL}, ${x})`;
-    case 'percentile':
-      return `${percentileTupleSql(call, x)}.2`;
-    default:
-      return 'toInt64(0)';
-  }
+/** Index of the one selector call among the fields when every other field is a field or tag; else -1. */
+function loneSelectorIndex(fields: readonly Field[]): number {
+  const calls = fields.flatMap((f, i) => {
+    const e = stripParens(f.expr);
+    return e.kind === 'call' && AGGREGATES.has(e.name) ? [i] : [];
+  });
+  const index = calls.length === 1 ? (calls[0] ?? -1) : -1;
+  const call = index >= 0 ? stripParens(fields[index]?.expr ?? { kind: 'nil' }) : undefined;
+  if (call?.kind !== 'call' || !SELECTORS.has(call.name)) return -1;
+  return fields.every((f, i) => i === index || stripParens(f.expr).kind === 'var-ref') ? index : -1;
+}
+
+function isEdgeCall(e: Expr): boolean {
+  return e.kind === 'call' && (e.name === 'first' || e.name === 'last');
+}
+
+/** Whether every field is first()/last() (or a field/tag next to a lone one): the storage engine's edge read. */
+function isEdgeSelection(fields: readonly Field[], selectorIndex: number): boolean {
+  return fields.every((f, i) => {
+    const e = stripParens(f.expr);
+    if (e.kind === 'call') return isEdgeCall(e);
+    return e.kind === 'var-ref' && selectorIndex >= 0 && i !== selectorIndex;
+  });
+}
+
+/** InfluxDB compares aux values in the order of their names. */
+function sortedAuxOrder(auxFields: readonly Field[]): number[] {
+  const name = (f: Field): string => {
+    const e = stripParens(f.expr);
+    return e.kind === 'var-ref' ? e.name : '';
+  };
+  return auxFields.map((f, i) => ({ key: name(f), i })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i)).map((x) => x.i);
+}
+
+/** Per field: the edge selector's value and aux SQL (the lone selector's aux fields), or undefined for an aux field. */
+function edgeColumnsSql(fields: readonly Field[], scope: CompileScope, selectorIndex: number, auxSql: readonly string[]): Array<EdgeColumnSql | undefined> {
+  return fields.map((f, i) => {
+    const e = stripParens(f.expr);
+    if (e.kind !== 'call' || !isEdgeCall(e)) return undefined;
+    const fn = e.name === 'last' ? 'last' : 'first';
+    return { fn, valueSql: aggregateArgSql(e.args[0], e.name, scope), auxSql: i === selectorIndex ? auxSql : [] };
+  });
+}
+
+/** Start (ns) of the GROUP BY time bucket holding `timeNsSql`; with tz() buckets align to local time (the row's offset). */
+function bucketSql(timeNsSql: string, interval: GroupInterval, timezone: string | undefined): string {
+  const every = `toInt64(${interval.everyNs})`;
+  const zoneShift = timezone !== undefined ? ` + toInt64(timeZoneOffset(toTimeZone(\`time\`, ${quoteString(timezone)}))) * 1000000000` : '';
+  return `(${timeNsSql} - (((${timeNsSql}${zoneShift} - toInt64(${interval.offsetNs})) % ${every}) + ${every}) % ${every})`;
+}
+
+/** What selector-sql.ts needs to know about a lone selector call. */
+function selectorInput(call: Extract<Expr, { kind: 'call' }>, scope: CompileScope): SelectorSqlInput {
+  const valueSql = aggregateArgSql(call.args[0], call.name, scope);
+  const name = call.name as SelectorName;
+  return name === 'percentile' ? { name, valueSql, percent: numericLiteral(call.args[1], 'percentile') } : { name, valueSql };
 }
 
 function fieldRefs(fields: readonly Field[], measurement: MeasurementView): string[] {

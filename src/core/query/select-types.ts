@@ -5,6 +5,7 @@ import type { Expr, SelectStatement } from './ast.js';
 import type { MeasurementView } from '../meta/schema-view.js';
 import { StatementError } from './result.js';
 import { exprText } from './statement-text.js';
+import { indicatorIteratorLabel, isIndicator } from './technical-analysis-args.js';
 
 type ValueType = 'float' | 'integer' | 'unsigned' | 'string' | 'boolean' | 'tag';
 
@@ -59,9 +60,10 @@ function typeOf(expr: Expr, universe: MeasurementView): ValueType | undefined {
       return typeOf(expr.expr, universe);
     case 'call': {
       const arg = expr.args[0];
-      if (NUMERIC_ITERATORS.has(expr.name) && arg?.kind === 'var-ref') {
+      if ((NUMERIC_ITERATORS.has(expr.name) || isIndicator(expr.name)) && arg?.kind === 'var-ref') {
         const t = refType(arg, universe);
-        if (t === 'string' || t === 'boolean') throw new StatementError(`unsupported ${expr.name} iterator type: *query.${t}InterruptIterator`);
+        const label = isIndicator(expr.name) ? indicatorIteratorLabel(expr.name) : expr.name;
+        if (t === 'string' || t === 'boolean') throw new StatementError(`unsupported ${label} iterator type: *query.${t}InterruptIterator`);
       }
       expr.args.forEach((a) => typeOf(a, universe));
       return undefined;

@@ -4,13 +4,12 @@
 import type { Expr, SelectStatement } from './ast.js';
 import { StatementError } from './result.js';
 import { exprText } from './statement-text.js';
+import { FORECAST_NAMES, isIndicator, validateAnalysisCall } from './technical-analysis-args.js';
+import { TRANSFORMS } from './transform-spec.js';
 
 /** Calls taking exactly one argument. */
 const ONE_ARG = new Set(['count', 'sum', 'mean', 'median', 'mode', 'spread', 'stddev', 'first', 'last', 'min', 'max']);
 const DERIVATIVES = new Set(['derivative', 'non_negative_derivative']);
-const TRANSFORMS = new Set([
-  'derivative', 'non_negative_derivative', 'difference', 'non_negative_difference', 'moving_average', 'cumulative_sum', 'elapsed',
-]);
 const AGGREGATE_NAMES = new Set([...ONE_ARG, 'distinct', 'integral', 'percentile', 'top', 'bottom', 'sample']);
 
 /** Go type names InfluxDB prints for a literal of the wrong kind. */
@@ -101,6 +100,7 @@ function validateCall(call: Extract<Expr, { kind: 'call' }>, hasInterval: boolea
       if (u.kind !== 'duration') throw new StatementError(`second argument to ${call.name} must be a duration, got ${GO_LITERAL[u.kind] ?? u.kind}`);
     }
   }
+  if (isIndicator(call.name) || FORECAST_NAMES.has(call.name)) validateAnalysisCall(call, { hasInterval });
   if (TRANSFORMS.has(call.name)) {
     const inner = call.args[0] === undefined ? undefined : strip(call.args[0]);
     if (inner?.kind === 'call' && AGGREGATE_NAMES.has(inner.name) && !hasInterval) throw new StatementError(`${call.name} aggregate requires a GROUP BY interval`);

@@ -4,7 +4,7 @@
 import type { DatabaseView, MeasurementView } from '../meta/schema-view.js';
 import { quoteIdent, tagColumn } from '../store/naming.js';
 import type { Statement, StatementOf, WithKey } from './ast.js';
-import { compileCondition, conditionReadsFields } from './condition-sql.js';
+import { compileCondition, conditionHasTime, conditionReadsFields, indexCondition } from './condition-sql.js';
 import { formatGoDuration } from './duration.js';
 import { StatementError, type Series } from './result.js';
 import { compileRegex } from './select-plan.js';
@@ -61,7 +61,8 @@ function targets(ctx: SelectContext, statement: { readonly database?: string; re
  * The target's table filtered by a SHOW condition. Tag values and series keys never need FINAL's
  * merge (tags are fixed per series), so only a condition on fields may bring FINAL in.
  */
-function sourceSql(target: Target, condition: StatementOf<'show-series'>['condition'], ctx: SelectContext): string {
+function sourceSql(target: Target, statementCondition: StatementOf<'show-series'>['condition'], ctx: SelectContext): string {
+  const condition = indexCondition(statementCondition, target.measurement);
   const where = condition === undefined ? [] : [compileCondition(condition, { measurement: target.measurement, nowNs: ctx.nowNs })];
   const table = { db: target.db.name, rp: target.rp, measurement: target.measurement.name };
   const final = conditionReadsFields(condition, target.measurement) && (ctx.reads?.needsFinal(table) ?? true);
@@ -99,6 +100,15 @@ async function tagValues(ctx: SelectContext, target: Target, keys: readonly stri
   return (await rows(ctx, sql)).map((r) => [keys[Number(r[0])] ?? '', String(r[1])]);
 }
 
+/** Tag keys with a value in some series matching the condition (all keys without one). */
+async function tagKeysOfMatchingSeries(ctx: SelectContext, target: Target, condition: StatementOf<'show-series'>['condition']): Promise<readonly string[]> {
+  const keys = target.measurement.tagKeys;
+  if (indexCondition(condition, target.measurement) === undefined) return keys;
+  const present = keys.map((k) => `max(${quoteIdent(tagColumn(k))} != '')`);
+  const row = (await rows(ctx, `SELECT ${present.join(', ')} FROM ${sourceSql(target, condition, ctx)}`))[0];
+  return keys.filter((_, i) => Number(row?.[i] ?? 0) === 1);
+}
+
 async function seriesKeys(ctx: SelectContext, target: Target, condition: StatementOf<'show-series'>['condition']): Promise<string[]> {
   const sql = `SELECT DISTINCT \`_series\` FROM ${sourceSql(target, condition, ctx)} ORDER BY \`_series\``;
   return (await rows(ctx, sql)).map((r) => String(r[0]));
@@ -120,6 +130,7 @@ export async function executeShow(statement: ShowStatement, ctx: SelectContext):
       return [{ columns: ['name', 'duration', 'shardGroupDuration', 'replicaN', 'default'], values }];
     }
     case 'show-measurements': {
+      if (conditionHasTime(statement.condition)) throw new StatementError("SHOW MEASUREMENTS doesn't support time in WHERE clause");
       const db = database(ctx, statement.database);
       const rp = ctx.rp !== undefined && ctx.rp !== '' ? ctx.rp : db.defaultRetentionPolicy;
       let list = db.measurements(rp);
@@ -145,10 +156,14 @@ export async function executeShow(statement: ShowStatement, ctx: SelectContext):
       return values.length > 0 ? [{ name: 'measurements', columns: ['name'], values }] : [];
     }
     case 'show-tag-keys': {
-      const out = targets(ctx, statement)
-        .filter((t) => t.measurement.tagKeys.length > 0)
-        .map((t) => ({ name: t.measurement.name, columns: ['tagKey'], values: page(t.measurement.tagKeys.map((k) => [k]), statement.limit, statement.offset) }))
-        .filter((s) => s.values.length > 0);
+      const list = targets(ctx, statement).filter((t) => t.measurement.tagKeys.length > 0);
+      if (statement.condition !== undefined) await ensureFlushed(ctx, list);
+      const out: Series[] = [];
+      for (const t of list) {
+        const keys = await tagKeysOfMatchingSeries(ctx, t, statement.condition);
+        const values = page(keys.map((k) => [k]), statement.limit, statement.offset);
+        if (values.length > 0) out.push({ name: t.measurement.name, columns: ['tagKey'], values });
+      }
       return page(out, statement.slimit, statement.soffset);
     }
     case 'show-field-keys':
@@ -183,6 +198,7 @@ export async function executeShow(statement: ShowStatement, ctx: SelectContext):
       return statement.exact ? (n > 0 ? [count(undefined, n)] : []) : [{ columns: ['cardinality estimation'], values: [[BigInt(n)]] }];
     }
     case 'show-series-cardinality': {
+      if (conditionHasTime(statement.condition)) throw new StatementError("SHOW SERIES EXACT CARDINALITY doesn't support time in WHERE clause");
       const list = targets(ctx, statement);
       await ensureFlushed(ctx, list);
       const perMeasurement: Array<[string, number]> = [];
@@ -199,6 +215,8 @@ export async function executeShow(statement: ShowStatement, ctx: SelectContext):
         .filter((t) => t.measurement.fieldTypes.size > 0)
         .map((t) => count(t.measurement.name, t.measurement.fieldTypes.size));
     case 'show-tag-values-cardinality': {
+      // influxd 1.6 answers a time-bounded count with no series at all.
+      if (conditionHasTime(statement.condition)) return [];
       const list = targets(ctx, statement);
       await ensureFlushed(ctx, list);
       const out: Series[] = [];

@@ -1,7 +1,12 @@
-// InfluxQL transformations applied per series in TypeScript (derivative, difference, ...),
-// because their first-point and negative-value rules differ from SQL window functions.
+// InfluxQL transformations applied per series in TypeScript (derivative, difference, the
+// technical-analysis family, holt_winters ...): their first-point, warm-up and time rules differ
+// from SQL window functions. Pure: rows in, rows out; never reads storage.
 
-import type { TransformSpec } from './select-plan.js';
+import type { TimeRange } from './condition-sql.js';
+import { holtWintersCooperative, type TimedValue } from './holt-winters.js';
+import type { TransformSpec } from './transform-spec.js';
+import { indicatorSeries } from './technical-analysis.js';
+import { MAX_TIME_NS, MIN_TIME_NS } from './time-literal.js';
 
 export interface Point {
   readonly t: bigint;
@@ -14,18 +19,49 @@ function num(v: unknown): number | undefined {
   return undefined;
 }
 
+/** Indicators see only numeric points; NaN outputs are emitted as null (InfluxDB prints null). */
+function applyIndicator(spec: TransformSpec, points: readonly Point[]): Array<Point | undefined> {
+  const out = new Array<Point | undefined>(points.length).fill(undefined);
+  const params = spec.indicator;
+  if (params === undefined) return out;
+  const indexes: number[] = [];
+  const values: number[] = [];
+  points.forEach((p, i) => {
+    const v = num(p.v);
+    if (v === undefined) return;
+    indexes.push(i);
+    values.push(v);
+  });
+  indicatorSeries(params, values).forEach((v, k) => {
+    const i = indexes[k] as number;
+    if (v !== undefined) out[i] = { t: (points[i] as Point).t, v: Number.isNaN(v) ? null : v };
+  });
+  return out;
+}
+
+const SKIPS_EQUAL_TIMES: ReadonlySet<string> = new Set(['derivative', 'non_negative_derivative', 'difference', 'non_negative_difference']);
+
 /**
  * Returns one entry per input point: undefined where the transformation emits nothing
  * (e.g. the first point of a derivative), otherwise the emitted value.
  */
 export function applyTransform(spec: TransformSpec, points: readonly Point[], ascending: boolean, bucketed: boolean): Array<Point | undefined> {
+  if (spec.indicator !== undefined) return applyIndicator(spec, points);
   const out: Array<Point | undefined> = new Array<Point | undefined>(points.length).fill(undefined);
   let prev: { t: bigint; v: number; raw: unknown } | undefined;
   let sum: number | bigint | undefined;
   const windowValues: number[] = [];
   points.forEach((p, i) => {
+    // elapsed() measures any value, strings and booleans included.
+    if (spec.name === 'elapsed' && p.v !== null && p.v !== undefined) {
+      if (prev !== undefined) out[i] = { t: p.t, v: (p.t - prev.t) / spec.unitNs };
+      prev = { t: p.t, v: 0, raw: p.v };
+      return;
+    }
     const v = num(p.v);
     if (v === undefined) return;
+    // derivative() and difference() keep only the first of several points at one time (merged series).
+    if (prev !== undefined && prev.t === p.t && SKIPS_EQUAL_TIMES.has(spec.name)) return;
     switch (spec.name) {
       case 'cumulative_sum': {
         if (typeof p.v === 'bigint') sum = (typeof sum === 'bigint' ? sum : BigInt(sum ?? 0)) + p.v;
@@ -53,10 +89,6 @@ export function applyTransform(spec: TransformSpec, points: readonly Point[], as
         }
         break;
       }
-      case 'elapsed': {
-        if (prev !== undefined) out[i] = { t: p.t, v: (p.t - prev.t) / spec.unitNs };
-        break;
-      }
       case 'moving_average': {
         windowValues.push(v);
         if (windowValues.length > spec.window) windowValues.shift();
@@ -70,4 +102,129 @@ export function applyTransform(spec: TransformSpec, points: readonly Point[], as
   });
   void bucketed;
   return out;
+}
+
+/** Transformations whose aggregate input InfluxDB 1.6 reads from one GROUP BY interval earlier. */
+const READS_EARLIER_INTERVAL: ReadonlySet<string> = new Set([
+  'derivative', 'non_negative_derivative', 'difference', 'non_negative_difference', 'moving_average', 'elapsed',
+  'exponential_moving_average', 'double_exponential_moving_average', 'triple_exponential_moving_average',
+  'relative_strength_index', 'triple_exponential_derivative', 'kaufmans_efficiency_ratio',
+  'kaufmans_adaptive_moving_average', 'chande_momentum_oscillator',
+]);
+
+function widensRead(spec: TransformSpec | undefined, intervalNs: bigint | undefined): boolean {
+  return intervalNs !== undefined && spec !== undefined && READS_EARLIER_INTERVAL.has(spec.name);
+}
+
+export interface ReadRangeInput {
+  readonly range: TimeRange;
+  readonly transforms: ReadonlyArray<TransformSpec | undefined>;
+  readonly intervalNs?: bigint;
+  readonly ascending: boolean;
+  readonly nowNs: bigint;
+}
+
+/**
+ * The time range to read and fill: one interval more on the side the series starts from when a
+ * transformation needs the bucket before the first (its output there is not trimmed, as in 1.6).
+ */
+export function transformReadRange(input: ReadRangeInput): TimeRange {
+  const { range, intervalNs } = input;
+  if (intervalNs === undefined || !input.transforms.some((t) => widensRead(t, intervalNs))) return range;
+  if (input.ascending) return range.minNs === MIN_TIME_NS ? range : { minNs: range.minNs - intervalNs, maxNs: range.maxNs };
+  const maxNs = range.maxNs === MAX_TIME_NS ? input.nowNs : range.maxNs;
+  return { minNs: range.minNs, maxNs: maxNs + intervalNs };
+}
+
+/**
+ * influxd 1.6 answers no series at all when a transformation (not holt_winters) of an aggregate
+ * runs in ascending order without a lower time bound: the widened start overflows.
+ */
+export function transformsReadNothing(input: ReadRangeInput): boolean {
+  const perPoint = input.transforms.some((t) => t !== undefined && t.forecast === undefined);
+  return input.intervalNs !== undefined && input.ascending && perPoint && input.range.minNs === MIN_TIME_NS;
+}
+
+export interface TransformRowsInput {
+  /** [time, ...column values] in query order; times are bigint ns. */
+  readonly rows: ReadonlyArray<readonly unknown[]>;
+  /** Per output column, its transformation (undefined: the value passes through). */
+  readonly transforms: ReadonlyArray<TransformSpec | undefined>;
+  readonly ascending: boolean;
+  readonly intervalNs?: bigint;
+  /** The statement's own time range: columns that do not widen their read only see rows inside it. */
+  readonly range: TimeRange;
+}
+
+async function holtWintersColumn(spec: TransformSpec, points: readonly Point[], intervalNs: bigint | undefined, ascending: boolean, signal?: AbortSignal): Promise<TimedValue[]> {
+  if (spec.forecast === undefined || intervalNs === undefined || !ascending) return [];
+  const values: TimedValue[] = [];
+  for (const p of points) {
+    const v = num(p.v);
+    if (v !== undefined) values.push({ t: p.t, v });
+  }
+  return holtWintersCooperative(values, intervalNs, spec.forecast, signal);
+}
+
+/**
+ * Applies each column's transformation and joins the columns by row: a row survives where any
+ * column emitted (a plain column emits at every row it sees). holt_winters points join by time
+ * and may add rows past the data (that fit shares the thread and stops once `signal` aborts).
+ */
+export async function transformRows(input: TransformRowsInput, signal?: AbortSignal): Promise<unknown[][]> {
+  const { rows, transforms, intervalNs, range } = input;
+  const width = transforms.length;
+  const inRange = (t: bigint): boolean => (intervalNs === undefined ? true : t + intervalNs > range.minNs && t <= range.maxNs);
+  const emitted: Array<Array<Point | undefined>> = [];
+  const forecasts: Array<TimedValue[] | undefined> = [];
+  for (let c = 0; c < width; c++) {
+    const spec = transforms[c];
+    const visible = rows.map((r) => widensRead(spec, intervalNs) || inRange(r[0] as bigint));
+    const points = rows.map((r, i) => ({ t: r[0] as bigint, v: visible[i] === true ? (r[c + 1] ?? null) : null }));
+    if (spec?.forecast !== undefined) {
+      forecasts[c] = await holtWintersColumn(spec, points, intervalNs, input.ascending, signal);
+      emitted.push(new Array<Point | undefined>(rows.length).fill(undefined));
+      continue;
+    }
+    if (spec === undefined) {
+      emitted.push(points.map((p, i) => (visible[i] === true ? p : undefined)));
+      continue;
+    }
+    const visiblePoints = points.filter((_, i) => visible[i] === true);
+    const out = applyTransform(spec, visiblePoints, input.ascending, intervalNs !== undefined);
+    const aligned = new Array<Point | undefined>(rows.length).fill(undefined);
+    let k = 0;
+    visible.forEach((isVisible, i) => {
+      if (isVisible) aligned[i] = out[k++];
+    });
+    emitted.push(aligned);
+  }
+  const out: unknown[][] = [];
+  rows.forEach((r, i) => {
+    if (!emitted.some((column) => column[i] !== undefined)) return;
+    out.push([r[0], ...emitted.map((column) => column[i]?.v ?? null)]);
+  });
+  return forecasts.some((f) => f !== undefined) ? joinForecasts(out, forecasts, width, input.ascending) : out;
+}
+
+/** Adds holt_winters points by time: into the row of that time, else as a new row. */
+function joinForecasts(rows: unknown[][], forecasts: ReadonlyArray<TimedValue[] | undefined>, width: number, ascending: boolean): unknown[][] {
+  const byTime = new Map<bigint, unknown[]>();
+  for (const row of rows) byTime.set(row[0] as bigint, row);
+  forecasts.forEach((points, c) => {
+    for (const p of points ?? []) {
+      let row = byTime.get(p.t);
+      if (row === undefined) {
+        row = [p.t, ...new Array<unknown>(width).fill(null)];
+        byTime.set(p.t, row);
+        rows.push(row);
+      }
+      row[c + 1] = p.v;
+    }
+  });
+  const direction = ascending ? 1 : -1;
+  return rows.sort((a, b) => {
+    const d = (a[0] as bigint) - (b[0] as bigint);
+    return (d === 0n ? 0 : d < 0n ? -1 : 1) * direction;
+  });
 }

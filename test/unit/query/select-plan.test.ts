@@ -4,15 +4,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSelect } from '../../../src/core/query/parser.js';
 import { extractTimeRange } from '../../../src/core/query/condition-sql.js';
-import { planMeasurement } from '../../../src/core/query/select-plan.js';
+import { planMeasurement, withEngineRowLimit, type MeasurementPlan } from '../../../src/core/query/select-plan.js';
 import { edgeRowsSql, tableSourceSql } from '../../../src/core/query/table-source.js';
 import type { MeasurementView } from '../../../src/core/meta/schema-view.js';
 
 const cpu: MeasurementView = { name: 'cpu', tagKeys: ['host', 'region'], fieldTypes: new Map([['value', 'float'], ['i', 'integer']]) };
 
-function sql(text: string): string {
+function plan(text: string): MeasurementPlan {
   const statement = parseSelect(text);
-  return planMeasurement({ statement, db: 'db', rp: 'autogen', measurement: cpu, universe: cpu, range: extractTimeRange(statement.condition, 0n), nowNs: 0n }).sql;
+  return planMeasurement({ statement, db: 'db', rp: 'autogen', measurement: cpu, universe: cpu, range: extractTimeRange(statement.condition, 0n), nowNs: 0n });
+}
+
+function sql(text: string): string {
+  return plan(text).sql;
 }
 
 const T = 'toUnixTimestamp64Nano(`time`)';
@@ -48,14 +52,66 @@ test('regex conditions use match() with quoted patterns; unknown fields never ma
   );
 });
 
-test('selector without GROUP BY time returns the point time', () => {
-  assert.match(sql('SELECT max(value) FROM cpu'), /^SELECT argMax\(toUnixTimestamp64Nano\(`time`\), `f_value`\) AS __t, max\(`f_value`\) AS __v0 /);
+test('selector without GROUP BY time returns the point time (max: the earliest of equal values)', () => {
+  assert.ok(sql('SELECT max(value) FROM cpu').startsWith(`SELECT argMaxIf(tuple(${T}), tuple(\`f_value\`, -${T}), \`f_value\` IS NOT NULL).1 AS __t, max(\`f_value\`) AS __v0 `));
 });
 
-test('first/last break time ties by the larger value', () => {
+test('first/last without GROUP BY time read each series\' two leading points; with it, ties take the larger value', () => {
   const text = sql('SELECT first(value), last(value) FROM cpu');
-  assert.ok(text.includes(`argMax(\`f_value\`, tuple(-${T}, \`f_value\`)) AS __v0`), text);
-  assert.ok(text.includes(`argMax(\`f_value\`, tuple(${T}, \`f_value\`)) AS __v1`), text);
+  assert.ok(text.includes(`groupArraySortedIf(2)(tuple(${T}, \`f_value\`), \`f_value\` IS NOT NULL) AS __c0`), text);
+  assert.ok(text.includes(`groupArraySortedIf(2)(tuple(-${T}, \`f_value\`), \`f_value\` IS NOT NULL) AS __c1`), text);
+  assert.ok(text.includes('arraySort(e -> e.1, groupArrayIf(tuple(__s, __c0), notEmpty(__c0))) AS __v0'), text);
+  assert.deepEqual(plan('SELECT first(value), last(value) FROM cpu').columns.map((c) => c.pick?.kind), ['first', 'last']);
+  const bucketed = sql('SELECT first(value), last(value) FROM cpu WHERE time >= 0 AND time < 1h GROUP BY time(10m)');
+  assert.ok(bucketed.includes(`argMax(\`f_value\`, tuple(-${T}, \`f_value\`)) AS __v0`), bucketed);
+  assert.ok(bucketed.includes(`argMax(\`f_value\`, tuple(${T}, \`f_value\`)) AS __v1`), bucketed);
+});
+
+test('first() next to other aggregates joins its edge read onto the group row', () => {
+  assert.match(sql('SELECT first(value), mean(value) FROM cpu'), /^SELECT __m\.__t AS __t, __e\.__v0 AS __v0, __m\.__v1 AS __v1 FROM \(.*\) AS __m CROSS JOIN \(.*\) AS __e ORDER BY __t$/);
+  assert.match(sql('SELECT first(value), mean(value) FROM cpu GROUP BY host'), / AS __m LEFT JOIN \(.*\) AS __e USING \(__g0\) ORDER BY __g0, __t$/);
+});
+
+test('fields and tags next to a lone selector take the selected point\'s values', () => {
+  const text = sql('SELECT max(value), host, i FROM cpu');
+  assert.ok(text.includes(`argMaxIf(tuple(nullIf(\`t_host\`, '')), tuple(\`f_value\`, -${T}), \`f_value\` IS NOT NULL).1 AS __v1`), text);
+  assert.ok(text.includes(`argMaxIf(tuple(\`f_i\`), tuple(\`f_value\`, -${T}), \`f_value\` IS NOT NULL).1 AS __v2`), text);
+  assert.ok(sql('SELECT min(value), host FROM cpu').includes(`argMinIf(tuple(nullIf(\`t_host\`, '')), tuple(\`f_value\`, ${T}), \`f_value\` IS NOT NULL).1 AS __v1`));
+  // Edge-read first(): the executor fills aux columns from the picked point; aux compare by name.
+  const edge = plan('SELECT first(value), region, host FROM cpu');
+  assert.deepEqual(edge.columns.map((c) => c.auxOf), [undefined, { column: 0, index: 0 }, { column: 0, index: 1 }]);
+  assert.deepEqual(edge.columns[0]?.pick?.auxCompareOrder, [1, 0]);
+  assert.throws(() => sql('SELECT mean(value), host FROM cpu'), { message: 'mixing aggregate and non-aggregate queries is not supported' });
+});
+
+test('a lone percentile() also ships every point when the picked value is tied', () => {
+  const p = plan('SELECT percentile(value, 90), host FROM cpu');
+  assert.deepEqual(p.columns[0]?.pick, { kind: 'percentile', auxCompareOrder: [0], percent: 90 });
+  assert.ok(p.sql.includes(`groupArrayIf(tuple(\`_series\`, ${T}, \`f_value\`, nullIf(\`t_host\`, '')), \`f_value\` IS NOT NULL)`), p.sql);
+  assert.ok(p.sql.startsWith('SELECT toInt64(0) AS __t, '), p.sql);
+});
+
+test('top(x, tag, n) keeps each tag value\'s max point, then the top n, and outputs the tag', () => {
+  const p = plan('SELECT top(value, host, 2) FROM cpu');
+  assert.deepEqual(p.columns.map((c) => c.name), ['top', 'host']);
+  assert.deepEqual(p.pointLayout, [0, 2]);
+  assert.ok(p.sql.includes("arraySort(p -> (p.4, -p.1, p.2), groupArrayIf(tuple(assumeNotNull(`f_value`), " + T + ", nullIf(`t_host`, ''), tuple(`t_host`)), `f_value` IS NOT NULL)) AS __top_by_tags"), p.sql);
+  assert.ok(plan('SELECT bottom(value, host, 2) FROM cpu').sql.includes('arraySort(p -> (p.4, p.1, p.2), '));
+});
+
+test('integral() under GROUP BY time splits the trapezoid at bucket edges and is never filled', () => {
+  const p = plan('SELECT integral(value) FROM cpu WHERE time >= 0 AND time < 1h GROUP BY time(10m), host');
+  assert.ok(p.sql.includes(`lagInFrame(toNullable(${T})) OVER (PARTITION BY \`t_host\`, \`f_value\` IS NULL ORDER BY \`time\` ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) AS __igpt0`), p.sql);
+  assert.ok(p.sql.includes('if(countIf(`f_value` IS NOT NULL) = 0 OR max(__igcut0) = 1, NULL, sum(__ig0)) AS __v0'), p.sql);
+  assert.equal(p.columns[0]?.unfilled, true);
+  assert.ok(!sql('SELECT integral(value) FROM cpu').includes('lagInFrame'));
+});
+
+test('a raw OFFSET without LIMIT keeps one row per series (the engine passes OFFSET + LIMIT + 1)', () => {
+  assert.equal(withEngineRowLimit(parseSelect('SELECT value FROM cpu OFFSET 3')).limit, 1);
+  assert.equal(withEngineRowLimit(parseSelect('SELECT value FROM cpu LIMIT 2 OFFSET 3')).limit, 2);
+  assert.equal(withEngineRowLimit(parseSelect('SELECT mean(value) FROM cpu OFFSET 3')).limit, 0);
+  assert.equal(withEngineRowLimit(parseSelect('SELECT derivative(value) FROM cpu OFFSET 3')).limit, 0);
 });
 
 test('abs() of an integer expression is the value unchanged; of a float it is abs()', () => {

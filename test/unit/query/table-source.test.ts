@@ -36,5 +36,6 @@ test('an overwrite in a later flush merges; later, disjoint flushes add rows', {
   assert.match(await query('SELECT last(v) FROM m GROUP BY h ORDER BY time DESC LIMIT 1'), /"h":"a"\},"columns":\["time","last"\],"values":\[\["1451606410000000000",2\]\]/);
   await write('m,h=a v=3 1451606500');
   assert.match(await query('SELECT count(v), sum(v) FROM m'), /"values":\[\["0","5",117\]\]/);
-  assert.match(await query('SHOW TAG VALUES WITH KEY = "h" WHERE v > 50'), /"values":\[\["h","a"\]\]/);
+  // SHOW filters on tags only, as InfluxDB's index does (a field comparison holds for every series).
+  assert.match(await query('SHOW TAG VALUES WITH KEY = "h" WHERE v = 50 AND h = \'a\''), /"values":\[\["h","a"\]\]/);
 });

@@ -1,0 +1,36 @@
+// DELETE and DROP SERIES as catalog commands: without WHERE a measurement loses every series and,
+// as in InfluxDB, disappears (SHOW MEASUREMENTS stops listing it).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseQuery } from '../../../src/core/query/parser.js';
+import { deleteCommands } from '../../../src/core/query/delete-planner.js';
+import type { DatabaseView, MeasurementView } from '../../../src/core/meta/schema-view.js';
+
+const m = (name: string): MeasurementView => ({ name, tagKeys: ['host'], fieldTypes: new Map([['v', 'float']]) });
+const db: DatabaseView = {
+  name: 'db0',
+  defaultRetentionPolicy: 'autogen',
+  retentionPolicies: [{ name: 'autogen', durationNs: 0n, shardGroupDurationNs: 1n, replicaN: 1 }],
+  measurements: () => [m('cpu'), m('mem')],
+  measurement: (_rp, name) => (name === 'cpu' || name === 'mem' ? m(name) : undefined),
+};
+
+function commands(text: string) {
+  const [statement] = parseQuery(text);
+  assert.ok(statement?.kind === 'delete' || statement?.kind === 'drop-series');
+  return deleteCommands(statement, db, 0n);
+}
+
+test('without WHERE, DELETE and DROP SERIES drop the measurement', () => {
+  assert.deepEqual(commands('DELETE FROM mem'), [{ kind: 'drop-measurement', db: 'db0', name: 'mem' }]);
+  assert.deepEqual(commands('DROP SERIES FROM /.*/'), [
+    { kind: 'drop-measurement', db: 'db0', name: 'cpu' },
+    { kind: 'drop-measurement', db: 'db0', name: 'mem' },
+  ]);
+});
+
+test('with WHERE they delete matching rows only', () => {
+  assert.deepEqual(commands("DELETE FROM cpu WHERE host = 'a'"), [
+    { kind: 'delete-data', db: 'db0', measurements: ['cpu'], whereSql: "(`t_host` = 'a')", dropSeries: false },
+  ]);
+});
