@@ -23,13 +23,22 @@ export function describeError(error: unknown): ErrorBody {
   return { status: 500, message: error instanceof Error ? error.message : String(error) };
 }
 
+/**
+ * The message as a header value. Node refuses control characters and code points above U+00FF
+ * there (the reply would become fastify's own 400), so send the UTF-8 bytes as Go does and blank
+ * the control characters.
+ */
+export function errorHeaderValue(message: string): string {
+  return Buffer.from(message.slice(0, 1024), 'utf8').toString('latin1').replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ');
+}
+
 export function sendError(reply: FastifyReply, error: unknown, log: Logger): FastifyReply {
   const { status, message } = describeError(error);
   if (status >= 500) log.error({ err: error }, 'request failed');
   return reply
     .code(status)
     .header('Content-Type', 'application/json')
-    .header('X-Influxdb-Error', message.slice(0, 1024).replace(/[\r\n]/g, ' '))
+    .header('X-Influxdb-Error', errorHeaderValue(message))
     .send(`{"error":${goJsonString(message)}}\n`);
 }
 

@@ -16,6 +16,13 @@ const precedence: Partial<Record<TokenKind, number>> = {
   '*': 6, '/': 6, '%': 6, '&': 6,
 };
 
+/**
+ * Deepest nesting of parenthesised expressions, calls and subqueries a query may use. influxql has
+ * no bound (Go stacks grow); ours keeps this recursive descent, and the walks over what it nests,
+ * off the end of the JS stack, where a RangeError would surface as a 500.
+ */
+export const MAX_NESTING_DEPTH = 500;
+
 const INT64_MAX = 9223372036854775807n;
 const UINT64_MAX = 18446744073709551615n;
 
@@ -38,6 +45,8 @@ export function quoteIdentSegments(segments: readonly string[]): string {
 export class ParserBase {
   protected readonly lexer: Lexer;
   private readonly history: number[] = [];
+  /** Expressions and SELECTs being parsed right now; bounded by MAX_NESTING_DEPTH. */
+  private depth = 0;
 
   constructor(
     readonly text: string,
@@ -71,6 +80,18 @@ export class ParserBase {
 
   protected peekChar(): string | undefined {
     return this.lexer.peekChar();
+  }
+
+  /** Paired with leave() on every normal return; a thrown ParseFailure ends the whole parse. */
+  private enter(): void {
+    this.depth++;
+    if (this.depth > MAX_NESTING_DEPTH) {
+      throw this.errorAt(`expression nested too deeply: more than ${MAX_NESTING_DEPTH} levels`, this.lexer.position);
+    }
+  }
+
+  private leave(): void {
+    this.depth--;
   }
 
   protected error(found: Token, expected: readonly string[]): ParseFailure {
@@ -226,6 +247,7 @@ export class ParserBase {
   // ---- SELECT -------------------------------------------------------------------------------
 
   protected parseSelectStatement(mode: 'required' | 'optional' | 'subquery'): SelectStatement {
+    this.enter();
     const fields = this.parseFields();
     const target = this.parseTarget(mode);
     const fromToken = this.scanIgnoreWs();
@@ -240,6 +262,7 @@ export class ParserBase {
     const slimit = this.parseOptionalTokenAndInt('SLIMIT');
     const soffset = this.parseOptionalTokenAndInt('SOFFSET');
     const timezone = this.parseLocation();
+    this.leave();
     return {
       kind: 'select',
       fields,
@@ -373,12 +396,14 @@ export class ParserBase {
   // ---- expressions --------------------------------------------------------------------------
 
   parseExpr(): Expr {
+    this.enter();
     const root: { rhs: Expr } = { rhs: this.parseUnaryExpr() };
     for (;;) {
       const opToken = this.scanIgnoreWs();
       const opPrecedence = precedence[opToken.kind];
       if (opPrecedence === undefined) {
         this.unscan();
+        this.leave();
         return root.rhs;
       }
       const op = opToken.kind as BinaryOp;

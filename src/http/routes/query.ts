@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Engine } from '../../core/index.js';
 import { BadRequestError, QueryTimeoutError } from '../../core/errors.js';
 import { formatResultsCsv, formatResultsJson, formatResultsChunked, type Epoch } from '../../core/query/index.js';
+import { formValues } from '../request-params.js';
 
 export interface QueryRouteOptions {
   readonly engine: Engine;
@@ -14,15 +15,12 @@ export interface QueryRouteOptions {
 
 const EPOCHS = new Set(['u', 'ms', 's', 'm', 'h']);
 
-/** URL parameters, overridden by form fields of a POST body (InfluxDB reads both). */
-function queryParams(request: FastifyRequest): Record<string, string | undefined> {
-  const fromUrl = request.query as Record<string, string | undefined>;
+/** URL parameters, overridden by form fields of a POST body (InfluxDB reads both); one value per name. */
+function queryParams(request: FastifyRequest): Partial<Record<string, string>> {
   const body = request.body;
   const contentType = request.headers['content-type'] ?? '';
-  if (Buffer.isBuffer(body) && body.length > 0 && contentType.startsWith('application/x-www-form-urlencoded')) {
-    return { ...fromUrl, ...Object.fromEntries(new URLSearchParams(body.toString('utf8'))) };
-  }
-  return fromUrl;
+  const form = Buffer.isBuffer(body) && body.length > 0 && contentType.startsWith('application/x-www-form-urlencoded') ? body.toString('utf8') : undefined;
+  return formValues(request.query, form);
 }
 
 export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptions): Promise<void> {

@@ -6,6 +6,7 @@ import type { Engine } from '../../core/index.js';
 import { BadRequestError } from '../../core/errors.js';
 import { precisionFromQuery } from '../../core/lineprotocol/precision.js';
 import { decodeBody } from '../request-body.js';
+import { firstValues } from '../request-params.js';
 
 export interface WriteRouteOptions {
   readonly engine: Engine;
@@ -19,7 +20,7 @@ export async function writeRoutes(app: FastifyInstance, options: WriteRouteOptio
     const started = performance.now();
     metrics.writeRequests.inc();
     try {
-      const query = request.query as Record<string, string | undefined>;
+      const query: Partial<Record<string, string>> = firstValues(request.query);
       const db = query.db ?? '';
       if (db === '') throw new BadRequestError('database is required');
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
