@@ -1,6 +1,8 @@
 // Physical names in chDB for (database, retention policy, measurement) and tag/field columns,
 // plus the quoting of identifiers and literals. No user text may reach SQL except through here.
 
+import { createHash } from 'node:crypto';
+
 /** Encodes a name into [A-Za-z0-9] plus `_XX` hex escapes (UTF-8 bytes); injective, so `__` never occurs inside. */
 export function encodeName(name: string): string {
   let out = '';
@@ -24,18 +26,42 @@ export function decodeName(encoded: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
+/**
+ * Longest encodings used as they are. InfluxDB accepts names of any length; ClickHouse refuses
+ * table names over 200 bytes, and a database is a directory plus `<name>.sql` metadata files
+ * (255-byte file names), so `m_<measurement>` stays within 192 and `hb_<db>__<rp>` within 197.
+ */
+export const MAX_ENCODED_TABLE_NAME = 190;
+export const MAX_ENCODED_DATABASE_PART = 96;
+const HASHED_PREFIX = 40;
+
+/**
+ * encodeName, bounded: a longer encoding keeps its first characters and ends in `_z` plus 24 hex
+ * digits of the name's SHA-256. `_z` never occurs in encodeName's output (escapes are hex), so
+ * bounded names stay distinct from short ones, and from each other up to a 96-bit hash.
+ */
+export function boundedName(name: string, maxLength: number): string {
+  const encoded = encodeName(name);
+  if (encoded.length <= maxLength) return encoded;
+  let head = encoded.slice(0, HASHED_PREFIX);
+  // Never end inside an `_XX` escape, nor on `_` (the db/rp separator is `__`).
+  const cut = head.lastIndexOf('_');
+  if (cut >= head.length - 2) head = head.slice(0, cut);
+  return `${head}_z${createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 24)}`;
+}
+
 /** The ClickHouse database holding one (database, retention policy). */
 export function chDatabaseName(db: string, rp: string): string {
-  return `hb_${encodeName(db)}__${encodeName(rp)}`;
+  return `hb_${boundedName(db, MAX_ENCODED_DATABASE_PART)}__${boundedName(rp, MAX_ENCODED_DATABASE_PART)}`;
 }
 
 /** Prefix of every ClickHouse database belonging to one InfluxDB database. */
 export function chDatabasePrefix(db: string): string {
-  return `hb_${encodeName(db)}__`;
+  return `hb_${boundedName(db, MAX_ENCODED_DATABASE_PART)}__`;
 }
 
 export function chTableName(measurement: string): string {
-  return `m_${encodeName(measurement)}`;
+  return `m_${boundedName(measurement, MAX_ENCODED_TABLE_NAME)}`;
 }
 
 /** Fully qualified, quoted `db`.`table` for one measurement. */

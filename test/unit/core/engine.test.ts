@@ -94,3 +94,16 @@ test('overwrites racing with reads never show a point twice, and appends keep re
     assert.deepEqual(values(await engine.query('SELECT count(v) FROM grow', { db: 'db' }))[0]?.[1], BigInt(t));
   }
 });
+
+test('names far longer than ClickHouse allows are stored and never break other tables', async () => {
+  const longName = 'n'.repeat(300) + '\u00e9';
+  await engine.query(`CREATE DATABASE "${longName}"`, { db: '' });
+  await engine.write({ db: longName, body: Buffer.from(`${'m'.repeat(300)},${'t'.repeat(300)}=v ${'f'.repeat(300)}=1 1`) });
+  await engine.write({ db: 'db', body: Buffer.from(`${'x'.repeat(300)} v=2 2\nafterlong v=3 3`) });
+  assert.deepEqual(values(await engine.query('SELECT v FROM afterlong', { db: 'db' })), [[3n, 3]]);
+  assert.deepEqual(values(await engine.query(`SELECT v FROM ${'x'.repeat(300)}`, { db: 'db' })), [[2n, 2]]);
+  const inLong = await engine.query(`SELECT * FROM ${'m'.repeat(300)}`, { db: longName });
+  assert.deepEqual(values(inLong), [[1n, 1, 'v']]);
+  await engine.query(`DROP DATABASE "${longName}"`, { db: '' });
+  assert.deepEqual(values(await engine.query('SELECT v FROM afterlong', { db: 'db' })), [[3n, 3]]);
+});
