@@ -14,6 +14,9 @@ import { encodeTable, groupByTable, type TableBatch } from './table-batches.js';
 import type { FlushEncoder, StagedTable } from './flush-encoder.js';
 import type { DuplicateTracker } from '../store/duplicate-tracker.js';
 
+/** Tables re-probed for duplicates per flush interval (each probe is one small system.parts query). */
+const REPROBES_PER_INTERVAL = 16;
+
 export interface FlushOptions {
   readonly intervalMs: number;
   /** Upper bound of points read from the WAL per insert round. */
@@ -111,10 +114,11 @@ export class FlushService implements Service {
 
   /**
    * Tables whose parts may hold duplicates are read with FINAL until a probe finds their parts no
-   * longer overlap (background merges do that); probed once per interval, one table at a time.
+   * longer overlap (background merges do that); a bounded number per interval, one at a time,
+   * least recently probed first.
    */
   private async reprobeUnclean(): Promise<void> {
-    for (const table of this.deps.duplicates.uncleanTables()) {
+    for (const table of this.deps.duplicates.uncleanTables(REPROBES_PER_INTERVAL)) {
       if (this.stopped) return;
       await this.deps.duplicates.refresh(table);
     }

@@ -37,6 +37,8 @@ interface TableState {
   /** Inserts running now. */
   running: number;
   probing: Promise<void> | null;
+  /** When the last probe started (a counter), so re-probes go round all unclean tables. */
+  probedAt: number;
 }
 
 
@@ -46,13 +48,14 @@ function keyOf(table: TableRef): string {
 
 export class DuplicateTracker {
   private readonly tables = new Map<string, TableState>();
+  private probes = 0;
 
   constructor(private readonly probe: PartsProbe) {}
 
   private state(table: TableRef): TableState {
     const key = keyOf(table);
     let state = this.tables.get(key);
-    if (!state) this.tables.set(key, (state = { status: 'unknown', maxTimeNs: undefined, inserts: 0, dirtyings: 0, running: 0, probing: null }));
+    if (!state) this.tables.set(key, (state = { status: 'unknown', maxTimeNs: undefined, inserts: 0, dirtyings: 0, running: 0, probing: null, probedAt: 0 }));
     return state;
   }
 
@@ -116,15 +119,18 @@ export class DuplicateTracker {
     }
   }
 
-  /** Tables that are not known clean: the flush re-probes these when idle (background merges clean them). */
-  uncleanTables(): TableRef[] {
-    const out: TableRef[] = [];
-    for (const [key, state] of this.tables) {
-      if (state.status === 'clean') continue;
+  /**
+   * Up to `limit` tables that are not known clean, least recently probed first: the flush
+   * re-probes these when idle (background merges clean them).
+   */
+  uncleanTables(limit: number): TableRef[] {
+    const unclean: Array<[string, TableState]> = [];
+    for (const entry of this.tables) if (entry[1].status !== 'clean') unclean.push(entry);
+    unclean.sort((a, b) => a[1].probedAt - b[1].probedAt);
+    return unclean.slice(0, limit).map(([key]) => {
       const [db = '', rp = '', measurement = ''] = key.split('\u0000');
-      out.push({ db, rp, measurement });
-    }
-    return out;
+      return { db, rp, measurement };
+    });
   }
 
   /** Learns an unknown table's state now (the flush does this before a table's first insert). */
@@ -146,6 +152,7 @@ export class DuplicateTracker {
     if (state.probing) return state.probing;
     if (state.status === 'clean' || state.running > 0) return Promise.resolve();
     const inserts = state.inserts;
+    state.probedAt = ++this.probes;
     const probing = this.probe(table)
       .then((result) => {
         if (state.inserts !== inserts || state.running > 0 || this.tables.get(keyOf(table)) !== state) return;

@@ -59,7 +59,7 @@ test('appending newer rows keeps a table clean; rows at or before its newest tim
   tracker.afterInsert(cpu, 40n);
   assert.equal(tracker.isClean(cpu), false);
   assert.equal(tracker.readScope(false).needsFinal(cpu), true);
-  assert.deepEqual(tracker.uncleanTables(), [cpu]);
+  assert.deepEqual(tracker.uncleanTables(10), [cpu]);
 });
 
 test('a read without FINAL is invalidated by an overlapping insert that starts before it ends', async () => {
@@ -122,4 +122,13 @@ test('probe rows: empty tables, untrusted partitions and the newest second as an
   assert.deepEqual(probeResult(['1', 0, '2', '5']), { mayHoldDuplicates: true, maxTimeNs: 2n ** 63n - 1n });
   assert.deepEqual(probeResult(['0', 1, '2', '5']), { mayHoldDuplicates: true, maxTimeNs: 5_999_999_999n });
   assert.deepEqual(probeResult(['0', 0, '3', '5']), { mayHoldDuplicates: false, maxTimeNs: 5_999_999_999n });
+});
+
+test('re-probes go round the unclean tables, least recently probed first, a bounded number at a time', async () => {
+  const tracker = new DuplicateTracker(async () => ({ mayHoldDuplicates: true, maxTimeNs: 0n }));
+  const tables = ['a', 'b', 'c'].map((measurement) => ({ db: 'db', rp: 'autogen', measurement }));
+  for (const t of tables) await tracker.refresh(t);
+  assert.deepEqual(tracker.uncleanTables(2).map((t) => t.measurement), ['a', 'b']);
+  await tracker.refresh(tables[0]!);
+  assert.deepEqual(tracker.uncleanTables(2).map((t) => t.measurement), ['b', 'c']);
 });
