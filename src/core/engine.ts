@@ -36,6 +36,7 @@ import type { MetaCommand, QueryPort, RetentionPolicySpec, SqlResult } from './q
 import { executeQuery, type StatementResult } from './query/index.js';
 import { DuplicateTracker } from './store/duplicate-tracker.js';
 import { chdbPartsProbe } from './store/parts-probe.js';
+import { TagValueLoader } from './meta/tag-value-loader.js';
 
 /** Unflushed WAL bytes that start a background flush between intervals (about 50k points of 10 fields). */
 const FLUSH_SLICE_BYTES = 16 * 1024 * 1024;
@@ -93,6 +94,7 @@ class EngineImpl implements Engine {
   private readonly session: ChdbSession;
   private readonly schemaManager: SchemaManager;
   private readonly duplicates: DuplicateTracker;
+  private readonly tagValues: TagValueLoader;
   private readonly flushService: FlushService;
   private readonly queryLimiter: ConcurrencyLimiter;
   private readonly nowMs: () => number;
@@ -119,6 +121,12 @@ class EngineImpl implements Engine {
       metrics: this.metrics,
       encoder: new FlushEncoder(join(options.dataDir, 'staging')),
       duplicates: this.duplicates,
+    });
+    this.tagValues = new TagValueLoader({
+      session: this.session,
+      flush: () => this.flushService.flush(),
+      catalog: () => this.catalogStore.catalog,
+      log: deps.log.child({ component: 'tag-values' }),
     });
     this.queryLimiter = new ConcurrencyLimiter(options.maxConcurrentQueries, options.maxQueuedQueries);
   }
@@ -187,6 +195,7 @@ class EngineImpl implements Engine {
     if (validated.commands.length > 0) await this.catalogStore.apply(validated.commands);
     if (validated.accepted.length > 0) {
       await this.wal.append({ db, rp, points: validated.accepted, origin: this.options.nodeId, originSeq: 0 });
+      this.tagValues.observe(db, rp, validated.accepted);
       this.metrics.walLastSequence.set(this.wal.lastSeq());
       this.metrics.ingestionPoints.inc(validated.accepted.length);
       this.flushService.nudge(Math.min(FLUSH_SLICE_BYTES, this.options.wal.maxPendingBytes / 4));
@@ -227,6 +236,7 @@ class EngineImpl implements Engine {
       runSql: (sql, options) => this.session.query(sql, options) as Promise<SqlResult>,
       ensureFlushed: () => this.flushService.flush(),
       readScope: (forceFinal) => this.duplicates.readScope(forceFinal),
+      indexedTagValues: (db, rp, measurement, keys) => this.tagValues.values(db, rp, measurement, keys),
       applyMetaCommand: (command) => this.applyMetaCommand(command),
       writePoints: (db, rp, points) => this.writePoints(db, rp, points),
       nowNs: () => BigInt(this.nowMs()) * 1_000_000n,
@@ -263,6 +273,7 @@ class EngineImpl implements Engine {
         await this.catalogStore.apply([{ kind: 'drop-database', name: command.name }]);
         await this.dropChDatabases(chDatabasePrefix(command.name));
         this.duplicates.forget((t) => t.db === command.name);
+        this.tagValues.forget((db) => db === command.name);
         return;
       }
       case 'create-retention-policy': {
@@ -301,6 +312,7 @@ class EngineImpl implements Engine {
         await this.catalogStore.apply([{ kind: 'drop-retention-policy', db: command.db, name: command.name }]);
         await this.dropChDatabases(chDatabaseName(command.db, command.name), true);
         this.duplicates.forget((t) => t.db === command.db && t.rp === command.name);
+        this.tagValues.forget((db, rp) => db === command.db && rp === command.name);
         return;
       }
       case 'drop-measurement': {
@@ -313,6 +325,7 @@ class EngineImpl implements Engine {
           this.schemaManager.forgetTable(table);
         }
         this.duplicates.forget((t) => t.db === command.db && t.measurement === command.name);
+        this.tagValues.forget((db, _rp, measurement) => db === command.db && measurement === command.name);
         return;
       }
       case 'delete-data': {
@@ -327,6 +340,7 @@ class EngineImpl implements Engine {
             await this.session.exec(`DELETE FROM ${table} WHERE ${command.whereSql}`);
           }
         }
+        this.tagValues.forget((db, _rp, measurement) => db === command.db && (command.measurements.length === 0 || command.measurements.includes(measurement)));
         return;
       }
     }
@@ -351,6 +365,7 @@ class EngineImpl implements Engine {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await this.tagValues.settled();
       await this.flushService.stop();
       await this.wal.close();
       this.session.close();

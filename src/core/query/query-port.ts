@@ -55,6 +55,11 @@ export interface QueryPort {
    * with a forced-FINAL scope.
    */
   readScope(forceFinal: boolean): ReadScope;
+  /**
+   * Tag values of a measurement from an in-memory index, in key order then UTF-8 byte order;
+   * undefined while the measurement is not indexed (the caller scans the table instead).
+   */
+  indexedTagValues?(db: string, rp: string, measurement: string, keys: readonly string[]): Array<[string, string]> | undefined;
   applyMetaCommand(command: MetaCommand): Promise<void>;
   /** SELECT INTO: writes points like a client write (WAL first). Returns points written. */
   writePoints(db: string, rp: string, points: readonly Point[]): Promise<number>;

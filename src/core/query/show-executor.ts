@@ -90,6 +90,10 @@ async function ensureFlushed(ctx: SelectContext, list: readonly Target[]): Promi
 
 async function tagValues(ctx: SelectContext, target: Target, keys: readonly string[], condition: StatementOf<'show-series'>['condition']): Promise<Array<[string, string]>> {
   if (keys.length === 0) return [];
+  if (condition === undefined) {
+    const indexed = ctx.port.indexedTagValues?.(target.db.name, target.rp, target.measurement.name, keys);
+    if (indexed !== undefined) return indexed;
+  }
   const source = sourceSql(target, condition, ctx);
   // One DISTINCT per key reads one LowCardinality column each.
   const arms = keys.map((k, i) => {

@@ -107,3 +107,17 @@ test('names far longer than ClickHouse allows are stored and never break other t
   await engine.query(`DROP DATABASE "${longName}"`, { db: '' });
   assert.deepEqual(values(await engine.query('SELECT v FROM afterlong', { db: 'db' })), [[3n, 3]]);
 });
+
+test('SHOW TAG VALUES answers from memory once loaded: new values at once, deleted ones gone', async () => {
+  const show = async (): Promise<unknown[][]> => values(await engine.query('SHOW TAG VALUES FROM tv WITH KEY = "host"', { db: 'db' }));
+  await engine.write({ db: 'db', body: Buffer.from('tv,host=a v=1 1\ntv,host=b v=1 2') });
+  assert.deepEqual(await show(), [['host', 'a'], ['host', 'b']]); // scan; starts the load
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await engine.write({ db: 'db', body: Buffer.from('tv,host=c v=1 3') });
+  assert.deepEqual(await show(), [['host', 'a'], ['host', 'b'], ['host', 'c']]);
+  await engine.write({ db: 'db', body: Buffer.from('tv,host=d v=1 100') });
+  assert.deepEqual(await show(), [['host', 'a'], ['host', 'b'], ['host', 'c'], ['host', 'd']]);
+  await engine.query("DROP SERIES FROM tv WHERE host = 'a'", { db: 'db' });
+  assert.deepEqual(await show(), [['host', 'b'], ['host', 'c'], ['host', 'd']]);
+  assert.deepEqual(await show(), [['host', 'b'], ['host', 'c'], ['host', 'd']]);
+});
