@@ -180,11 +180,14 @@ export async function executeShow(statement: ShowStatement, ctx: SelectContext):
         .filter((s) => s.values.length > 0);
     case 'show-tag-values': {
       const list = targets(ctx, statement);
-      await ensureFlushed(ctx, list);
+      const keysOf = (t: Target): string[] => t.measurement.tagKeys.filter((k) => keyMatches(statement.withKey, k));
+      // The in-memory index holds every acknowledged write: only scans need the flush first.
+      const indexed = statement.condition === undefined ? list.map((t) => ctx.port.indexedTagValues?.(t.db.name, t.rp, t.measurement.name, keysOf(t))) : [];
+      if (list.some((_, i) => indexed[i] === undefined)) await ensureFlushed(ctx, list);
       const out: Series[] = [];
-      for (const t of list) {
-        const keys = t.measurement.tagKeys.filter((k) => keyMatches(statement.withKey, k));
-        const values = page(await tagValues(ctx, t, keys, statement.condition), statement.limit, statement.offset);
+      for (const [i, t] of list.entries()) {
+        const keys = keysOf(t);
+        const values = page(indexed[i] ?? (await tagValues(ctx, t, keys, statement.condition)), statement.limit, statement.offset);
         if (values.length > 0) out.push({ name: t.measurement.name, columns: ['key', 'value'], values });
       }
       return out;
