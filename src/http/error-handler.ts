@@ -11,8 +11,23 @@ export interface ErrorBody {
   readonly message: string;
 }
 
+/** Status of a request whose client went away before the answer (nginx's 499); nobody reads it. */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/**
+ * The client closed the connection while its request ran (the engine stopped its work, e.g. chdb's
+ * "Query aborted"): an expected outcome, logged at debug, never a server error.
+ */
+export class RequestCancelledError extends Error {
+  constructor(options: { readonly cause: unknown }) {
+    super('request cancelled: the client closed the connection', options);
+    this.name = 'RequestCancelledError';
+  }
+}
+
 /** Translates any thrown value into the status and message InfluxDB 1.x would send. */
 export function describeError(error: unknown): ErrorBody {
+  if (error instanceof RequestCancelledError) return { status: CLIENT_CLOSED_REQUEST, message: error.message };
   if (isHyperbyteError(error)) return { status: error.status, message: error.message };
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, message: 'Request Entity Too Large' };
@@ -34,12 +49,17 @@ export function errorHeaderValue(message: string): string {
 
 export function sendError(reply: FastifyReply, error: unknown, log: Logger): FastifyReply {
   const { status, message } = describeError(error);
-  if (status >= 500) log.error({ err: error }, 'request failed');
+  if (error instanceof RequestCancelledError) log.debug({ cause: causeMessage(error) }, 'request cancelled by the client');
+  else if (status >= 500) log.error({ err: error }, 'request failed');
   return reply
     .code(status)
     .header('Content-Type', 'application/json')
     .header('X-Influxdb-Error', errorHeaderValue(message))
     .send(`{"error":${goJsonString(message)}}\n`);
+}
+
+function causeMessage(error: Error): string {
+  return error.cause instanceof Error ? error.cause.message : String(error.cause);
 }
 
 export function registerErrorHandler(app: FastifyInstance, log: Logger): void {

@@ -5,7 +5,7 @@ import type { MeasurementView } from '../meta/schema-view.js';
 import { fieldColumn, quoteIdent, quoteString, tagColumn } from '../store/naming.js';
 import type { Expr } from './ast.js';
 import { StatementError } from './result.js';
-import { parseTimeString, MAX_TIME_NS, MIN_TIME_NS } from './time-literal.js';
+import { formatRfc3339Nano, parseTimeString, MAX_TIME_NS, MIN_TIME_NS } from './time-literal.js';
 import { zoneOffsetSeconds } from './time-zone.js';
 
 export interface ConditionContext {
@@ -25,6 +25,11 @@ export interface TimeRange {
   /** Inclusive bounds in ns; MIN/MAX_TIME_NS when unbounded. */
   readonly minNs: bigint;
   readonly maxNs: bigint;
+  /**
+   * The condition compares time with an upper bound, even one at MAX_TIME_NS: InfluxDB ends
+   * GROUP BY time() buckets at now() only when there is none.
+   */
+  readonly upperBounded?: boolean;
 }
 
 export const TIME_NS_SQL = 'toUnixTimestamp64Nano(`time`)';
@@ -58,8 +63,9 @@ export function evalTimeValue(expr: Expr, nowNs: bigint, zone?: string): bigint 
   const e = stripParens(expr);
   switch (e.kind) {
     case 'integer':
-    case 'unsigned':
       return e.value;
+    case 'unsigned':
+      throw new StatementError('invalid operation: time and *influxql.UnsignedLiteral are not compatible');
     case 'number':
       return BigInt(Math.trunc(e.value));
     case 'duration':
@@ -97,6 +103,29 @@ function describe(e: Expr): string {
   }
 }
 
+/**
+ * Whether a time operand is a time literal once InfluxQL reduces it: a time string or now(),
+ * moved by durations, or an integer timestamp moved by a duration. (A bare integer is not.)
+ */
+function isTimeLiteral(expr: Expr): boolean {
+  const e = stripParens(expr);
+  if (e.kind === 'string') return true;
+  if (e.kind === 'call') return e.name === 'now';
+  if (e.kind !== 'binary' || (e.op !== '+' && e.op !== '-')) return false;
+  if (stripParens(e.lhs).kind === 'integer' && stripParens(e.rhs).kind === 'duration') return true;
+  const lhs = isTimeLiteral(e.lhs);
+  const rhs = isTimeLiteral(e.rhs);
+  // time - time is a duration; time + time is no time at all.
+  return e.op === '+' ? lhs !== rhs : lhs && !rhs;
+}
+
+/** InfluxDB refuses a time literal outside the times it can store (MinTime itself is a sentinel). */
+function checkTimeLiteral(ns: bigint): void {
+  const seconds = ns - (((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n);
+  if (ns > MAX_TIME_NS) throw new StatementError(`time ${formatRfc3339Nano(seconds)} overflows time literal`);
+  if (ns <= MIN_TIME_NS) throw new StatementError(`time ${formatRfc3339Nano(seconds)} underflows time literal`);
+}
+
 const flip: Readonly<Record<string, string>> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=', '!=': '!=' };
 
 /**
@@ -114,27 +143,30 @@ export function extractTimeRange(condition: Expr | undefined, nowNs: bigint, zon
       if (l === undefined) return r;
       if (r === undefined) return l;
       // influxd 1.6 intersects time comparisons under OR as well (verified against the oracle).
-      return { minNs: l.minNs > r.minNs ? l.minNs : r.minNs, maxNs: l.maxNs < r.maxNs ? l.maxNs : r.maxNs };
+      const upperBounded = l.upperBounded === true || r.upperBounded === true;
+      return { minNs: l.minNs > r.minNs ? l.minNs : r.minNs, maxNs: l.maxNs < r.maxNs ? l.maxNs : r.maxNs, ...(upperBounded ? { upperBounded } : {}) };
     }
     if (!COMPARISON.has(e.op)) return undefined;
     let op = e.op as string;
-    let value: bigint;
-    if (isTimeRef(e.lhs)) value = evalTimeValue(e.rhs, nowNs, zone);
+    let operand: Expr;
+    if (isTimeRef(e.lhs)) operand = e.rhs;
     else if (isTimeRef(e.rhs)) {
-      value = evalTimeValue(e.lhs, nowNs, zone);
+      operand = e.lhs;
       op = flip[op] ?? op;
     } else return undefined;
+    const value = evalTimeValue(operand, nowNs, zone);
+    if (isTimeLiteral(operand)) checkTimeLiteral(value);
     switch (op) {
       case '>':
         return { minNs: value + 1n, maxNs: MAX_TIME_NS };
       case '>=':
         return { minNs: value, maxNs: MAX_TIME_NS };
       case '<':
-        return { minNs: MIN_TIME_NS, maxNs: value - 1n };
+        return { minNs: MIN_TIME_NS, maxNs: value - 1n, upperBounded: true };
       case '<=':
-        return { minNs: MIN_TIME_NS, maxNs: value };
+        return { minNs: MIN_TIME_NS, maxNs: value, upperBounded: true };
       case '=':
-        return { minNs: value, maxNs: value };
+        return { minNs: value, maxNs: value, upperBounded: true };
       default:
         return undefined;
     }

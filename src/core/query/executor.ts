@@ -21,8 +21,11 @@ export interface ExecuteOptions {
   readonly rp?: string;
   readonly params?: Readonly<Record<string, unknown>>;
   readonly signal?: AbortSignal;
-  /** Bound on filled GROUP BY time buckets per series (default 1,000,000). */
-  readonly maxBucketsPerSeries?: number;
+  /**
+   * Most GROUP BY time() buckets one statement may fill, summed over its series (InfluxDB's
+   * max-select-buckets, but never unlimited); default DEFAULT_MAX_SELECT_BUCKETS.
+   */
+  readonly maxSelectBuckets?: number;
   /** The request came as GET: write statements get InfluxDB's "deprecated use" warning message. */
   readonly readOnly?: boolean;
   /**
@@ -33,6 +36,9 @@ export interface ExecuteOptions {
 }
 
 export const NOT_EXECUTED = 'not executed';
+
+/** A million filled buckets per statement: seconds of work and tens of MB of JSON at most. */
+export const DEFAULT_MAX_SELECT_BUCKETS = 1_000_000;
 
 /**
  * Parses and runs `text`. A parse error of the whole query throws QueryParseError (HTTP 400).
@@ -90,7 +96,7 @@ export async function executeStatement(statement: Statement, options: ExecuteOpt
     ...(options.rp !== undefined ? { rp: options.rp } : {}),
     nowNs: port.nowNs(),
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
-    maxBucketsPerSeries: options.maxBucketsPerSeries ?? 1_000_000,
+    maxSelectBuckets: validMaxSelectBuckets(options.maxSelectBuckets ?? DEFAULT_MAX_SELECT_BUCKETS),
   };
   if (statement.kind === 'select') return statement.target !== undefined ? executeSelectInto(statement, ctx) : withConsistentReads(ctx, (reading) => executeSelect(statement, reading));
   const meta = metaStatementAnswer(statement, port, options.db);
@@ -156,6 +162,11 @@ export async function executeStatement(statement: Statement, options: ExecuteOpt
     default:
       throw new StatementError(unsupportedMessage(statement));
   }
+}
+
+function validMaxSelectBuckets(n: number): number {
+  if (!(Number.isSafeInteger(n) && n > 0)) throw new RangeError(`maxSelectBuckets must be a positive integer, got ${n}`);
+  return n;
 }
 
 /**

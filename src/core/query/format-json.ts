@@ -82,10 +82,65 @@ function encodeValue(value: unknown): string {
   }
 }
 
-type Json = string | { readonly raw: string } | readonly Json[] | { readonly [key: string]: Json };
+/** A series' values: encoded row by row without a node per cell (the hot path of large results). */
+interface RowsNode {
+  readonly rows: ReadonlyArray<readonly unknown[]>;
+  readonly epoch: Epoch | undefined;
+  /** Cell 0 is the time (bigint ns), printed per epoch or as RFC3339Nano in `timeZone`. */
+  readonly hasTime: boolean;
+  readonly timeZone: string | undefined;
+}
+
+type Json = string | { readonly raw: string } | RowsBox | readonly Json[] | { readonly [key: string]: Json };
 
 function isRaw(value: Json): value is { readonly raw: string } {
   return typeof value === 'object' && !Array.isArray(value) && 'raw' in value && typeof (value as { raw: unknown }).raw === 'string' && Object.keys(value).length === 1;
+}
+
+/** Marks a RowsNode among plain objects (whose keys are JSON keys). */
+class RowsBox {
+  constructor(readonly node: RowsNode) {}
+}
+
+function encodeCell(node: RowsNode, cell: unknown, index: number): string {
+  if (index === 0 && node.hasTime && typeof cell === 'bigint') return encodeValue(formatTime(cell, node.epoch, node.timeZone));
+  return encodeValue(cell);
+}
+
+/**
+ * Small strings gathered before they are joined into one flat piece: joining often keeps the
+ * short-lived cell strings young (appending with += would keep a rope node per cell alive).
+ */
+const ROWS_PARTS_PER_PIECE = 8_192;
+
+/** The rows as render() would print an array of arrays of raw cells, byte for byte. */
+function renderRows(node: RowsNode, indent: string | undefined, depth: number): string {
+  if (node.rows.length === 0) return '[]';
+  const rowNl = indent === undefined ? '' : '\n' + indent.repeat(depth + 1);
+  const rowSep = ',' + rowNl;
+  const rowOpen = indent === undefined ? '[' : '[\n' + indent.repeat(depth + 2);
+  const cellSep = indent === undefined ? ',' : ',\n' + indent.repeat(depth + 2);
+  const rowClose = rowNl + ']';
+  const pieces: string[] = [];
+  let parts: string[] = ['[' + rowNl];
+  for (let r = 0; r < node.rows.length; r++) {
+    const row = node.rows[r] as readonly unknown[];
+    if (r > 0) parts.push(rowSep);
+    if (row.length === 0) {
+      parts.push('[]');
+    } else {
+      parts.push(rowOpen, encodeCell(node, row[0], 0));
+      for (let i = 1; i < row.length; i++) parts.push(cellSep, encodeCell(node, row[i], i));
+      parts.push(rowClose);
+    }
+    if (parts.length >= ROWS_PARTS_PER_PIECE) {
+      pieces.push(parts.join(''));
+      parts = [];
+    }
+  }
+  parts.push((indent === undefined ? '' : '\n' + indent.repeat(depth)) + ']');
+  pieces.push(parts.join(''));
+  return pieces.join('');
 }
 
 function seriesToJson(series: Series, epoch: Epoch | undefined): Json {
@@ -97,14 +152,8 @@ function seriesToJson(series: Series, epoch: Epoch | undefined): Json {
     out['tags'] = tags;
   }
   if (series.columns.length > 0) out['columns'] = series.columns.map((c) => ({ raw: goJsonString(c) }));
-  const hasTime = series.columns[0] === 'time';
   if (series.values.length > 0) {
-    out['values'] = series.values.map((row) =>
-      row.map((cell, i) => {
-        if (i === 0 && hasTime && typeof cell === 'bigint') return { raw: encodeValue(formatTime(cell, epoch, series.timeZone)) };
-        return { raw: encodeValue(cell) };
-      }),
-    );
+    out['values'] = new RowsBox({ rows: series.values, epoch, hasTime: series.columns[0] === 'time', timeZone: series.timeZone });
   }
   if (series.partial === true) out['partial'] = { raw: 'true' };
   return out;
@@ -124,6 +173,7 @@ function resultToJson(result: StatementResult, epoch: Epoch | undefined): Json {
 
 function render(value: Json, indent: string | undefined, depth: number): string {
   if (typeof value === 'string') return value;
+  if (value instanceof RowsBox) return renderRows(value.node, indent, depth);
   if (isRaw(value)) return value.raw;
   const nl = indent === undefined ? '' : '\n' + indent.repeat(depth + 1);
   const close = indent === undefined ? '' : '\n' + indent.repeat(depth);

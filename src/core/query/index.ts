@@ -3,7 +3,7 @@
 
 export type * from './ast.js';
 export { parseQuery, parseSelect, PARSE_ERROR_PREFIX } from './parser.js';
-export { executeQuery, executeStatement, NOT_EXECUTED, type ExecuteOptions } from './executor.js';
+export { executeQuery, executeStatement, DEFAULT_MAX_SELECT_BUCKETS, NOT_EXECUTED, type ExecuteOptions } from './executor.js';
 export { formatResultsJson, formatResultsChunked, formatErrorJson, formatTime, goJsonString, goJsonFloat, type Epoch, type FormatOptions } from './format-json.js';
 export { formatResultsCsv } from './format-csv.js';
 export type { Series, StatementResult, Message } from './result.js';

@@ -7,14 +7,16 @@ import type { MeasurementSource, SelectStatement } from './ast.js';
 import { extractTimeRange, type TimeRange } from './condition-sql.js';
 import { compileRegex, groupInterval, planMeasurement, withEngineRowLimit, subqueryTable, type MeasurementPlan, type TransformSpec } from './select-plan.js';
 import { StatementError, type Series } from './result.js';
-import { MAX_TIME_NS, MIN_TIME_NS } from './time-literal.js';
+import { MIN_TIME_NS } from './time-literal.js';
 import { transformRows, transformsReadNothing } from './transforms.js';
-import { mergeSeriesRows } from './series-merge-order.js';
+import { mergeSeriesRowsLazily } from './series-merge-order.js';
 import { resolvePickedRow } from './picked-point-row.js';
 import { quoteIdent, quoteString, tagColumn } from '../store/naming.js';
 import { validateSelect } from './select-validate.js';
+import { limitCountSql } from './table-source.js';
 import { checkSelectTypes } from './select-types.js';
-import { zoneOffsetSeconds } from './time-zone.js';
+import { bucketSpan, checkSelectBuckets, fillBuckets, type BucketGrid } from './bucket-fill.js';
+import { RowPacer } from './row-pacer.js';
 
 export interface SelectContext {
   readonly port: QueryPort;
@@ -22,8 +24,11 @@ export interface SelectContext {
   readonly rp?: string;
   readonly nowNs: bigint;
   readonly signal?: AbortSignal;
-  /** Upper bound on filled buckets per series (fill would otherwise be unbounded). */
-  readonly maxBucketsPerSeries: number;
+  /**
+   * Most GROUP BY time() buckets a statement may fill, summed over all its series (InfluxDB's
+   * max-select-buckets; fill would otherwise be unbounded). Checked before any filling.
+   */
+  readonly maxSelectBuckets: number;
   /** Which tables need FINAL (set by withConsistentReads); without it every read uses FINAL. */
   readonly reads?: ReadScope;
 }
@@ -138,13 +143,14 @@ interface RawSeries {
   readonly rows: unknown[][];
 }
 
-function splitSeries(plan: MeasurementPlan, result: SqlResult): RawSeries[] {
+async function splitSeries(plan: MeasurementPlan, result: SqlResult, pacer: RowPacer): Promise<RawSeries[]> {
   const out: RawSeries[] = [];
   const tagCount = plan.groupTags.length;
   let current: RawSeries | undefined;
   let currentKey: string | undefined;
   const types = result.types;
   for (const row of result.rows) {
+    if (pacer.due()) await pacer.pause();
     const tagValues = row.slice(1, 1 + tagCount).map((v) => String(v ?? ''));
     const key = tagValues.join('\u0000');
     if (current === undefined || key !== currentKey) {
@@ -161,78 +167,74 @@ function splitSeries(plan: MeasurementPlan, result: SqlResult): RawSeries[] {
   return out;
 }
 
-function fillRows(rows: unknown[][], plan: MeasurementPlan, statement: SelectStatement, range: TimeRange, ctx: SelectContext, dataMin: bigint | undefined): unknown[][] {
-  const interval = plan.interval;
-  if (interval === undefined || statement.fill.kind === 'none') return rows;
-  const every = interval.everyNs;
-  const zone = statement.timezone;
-  const shift = (ns: bigint): bigint => (zone === undefined ? 0n : BigInt(zoneOffsetSeconds(zone, ns)) * 1_000_000_000n);
-  const floor = (ns: bigint): bigint => ns - ((((ns + shift(ns) - interval.offsetNs) % every) + every) % every);
-  const lo = range.minNs !== MIN_TIME_NS ? range.minNs : dataMin;
-  if (lo === undefined) return rows;
-  const hi = range.maxNs !== MAX_TIME_NS ? range.maxNs : ctx.nowNs;
-  const start = floor(lo);
-  const end = floor(hi);
-  const count = (end - start) / every + 1n;
-  if (count > BigInt(ctx.maxBucketsPerSeries)) throw new StatementError(`max-select-buckets limit exceeded: (${count}/${ctx.maxBucketsPerSeries})`);
-  const byTime = new Map<bigint, unknown[]>();
-  for (const row of rows) byTime.set(row[0] as bigint, row);
-  const width = plan.columns.length;
-  const filled: unknown[][] = [];
-  const previous: unknown[] = new Array<unknown>(width).fill(null);
-  for (let step = start; step <= end; step += every) {
-    // Across a DST change the local bucket start moves with the zone's offset.
-    const t = zone === undefined ? step : floor(step + every / 2n);
-    const row = byTime.get(t);
-    if (row !== undefined) {
-      row.slice(1).forEach((v, i) => {
-        if (v !== null) previous[i] = v;
-      });
-      filled.push(row);
-      continue;
-    }
-    const fill = statement.fill;
-    const values = new Array<unknown>(width).fill(null).map((_, i) => {
-      if (plan.columns[i]?.unfilled === true) return null;
-      if (fill.kind === 'null' && plan.columns[i]?.fillZero === true) return 0n;
-      if (fill.kind === 'number') return typeof fill.value === 'bigint' ? fill.value : fill.value;
-      if (fill.kind === 'previous') return previous[i] ?? null;
-      return null;
-    });
-    filled.push([t, ...values]);
-  }
-  if (statement.fill.kind === 'linear') linearFill(filled);
-  return filled;
+/** Whether the plan's series get their empty GROUP BY time() buckets filled. */
+function fillsBuckets(plan: MeasurementPlan, statement: SelectStatement): boolean {
+  if (statement.fill.kind === 'none' || !plan.aggregate || plan.interval === undefined || plan.expandPoints || plan.expandDistinct) return false;
+  // distinct() is never filled either (InfluxDB builds no fill iterator for it), nor integral().
+  return !plan.columns.every((c) => c.unfilled === true);
 }
 
-function linearFill(rows: unknown[][]): void {
-  const width = (rows[0]?.length ?? 1) - 1;
-  for (let c = 1; c <= width; c++) {
-    let prev = -1;
-    for (let i = 0; i < rows.length; i++) {
-      const v = rows[i]?.[c];
-      if (v === null || v === undefined) continue;
-      if (prev >= 0 && i - prev > 1) {
-        const a = rows[prev]?.[c];
-        const an = typeof a === 'bigint' ? Number(a) : (a as number);
-        const bn = typeof v === 'bigint' ? Number(v) : (v as number);
-        for (let j = prev + 1; j < i; j++) {
-          const row = rows[j];
-          if (row === undefined) continue;
-          const x = an + ((bn - an) * (j - prev)) / (i - prev);
-          row[c] = typeof v === 'bigint' ? BigInt(Math.trunc(x)) : x;
-        }
-      }
-      prev = i;
-    }
-  }
+function bucketGrid(plan: MeasurementPlan, statement: SelectStatement): BucketGrid | undefined {
+  return plan.interval === undefined ? undefined : { everyNs: plan.interval.everyNs, offsetNs: plan.interval.offsetNs, timezone: statement.timezone };
 }
 
-async function shapeSeries(plan: MeasurementPlan, statement: SelectStatement, range: TimeRange, ctx: SelectContext, name: string, result: SqlResult, shardGroupNs: bigint): Promise<Series[]> {
+/** The first bucket with data of a series' rows (in the statement's time order). */
+function firstBucketNs(rows: ReadonlyArray<readonly unknown[]>, ascending: boolean): bigint | undefined {
+  const row = ascending ? rows[0] : rows[rows.length - 1];
+  return row === undefined ? undefined : (row[0] as bigint);
+}
+
+/**
+ * Before reading: InfluxDB refuses a GROUP BY time() whose bounded range alone (one series) holds
+ * more buckets than allowed, whatever the data.
+ */
+function checkBucketsBeforeRead(plan: MeasurementPlan, statement: SelectStatement, ctx: SelectContext): void {
+  const grid = bucketGrid(plan, statement);
+  if (grid === undefined || !fillsBuckets(plan, statement)) return;
+  const span = bucketSpan({ grid, range: plan.readRange, nowNs: ctx.nowNs });
+  if (span !== undefined) checkSelectBuckets(span.count, ctx.maxSelectBuckets);
+}
+
+/** After reading, before filling: the buckets every filled series of the statement spans. */
+function statementBuckets(reads: readonly SourceRead[], statement: SelectStatement, ctx: SelectContext): bigint {
+  let total = 0n;
+  for (const { plan, series } of reads) {
+    const grid = bucketGrid(plan, statement);
+    if (grid === undefined || !fillsBuckets(plan, statement)) continue;
+    for (const raw of series) {
+      const span = bucketSpan({ grid, range: plan.readRange, nowNs: ctx.nowNs, dataMinNs: firstBucketNs(raw.rows, statement.ascending) });
+      total += span?.count ?? 0n;
+    }
+  }
+  return total;
+}
+
+async function fillSeries(rows: unknown[][], plan: MeasurementPlan, statement: SelectStatement, ctx: SelectContext, pacer: RowPacer): Promise<unknown[][]> {
+  const grid = bucketGrid(plan, statement);
+  const fill = statement.fill;
+  if (grid === undefined || fill.kind === 'none') return rows;
+  const asc = statement.ascending ? rows : rows.slice().reverse();
+  const span = bucketSpan({ grid, range: plan.readRange, nowNs: ctx.nowNs, dataMinNs: firstBucketNs(asc, true) });
+  if (span === undefined) return rows;
+  const filled = await fillBuckets({ rows: asc, span, grid, fill, columns: plan.columns, pacer });
+  return statement.ascending ? filled : filled.reverse();
+}
+
+interface SourceRead {
+  readonly source: PlannedSource;
+  readonly plan: MeasurementPlan;
+  readonly series: readonly RawSeries[];
+}
+
+async function shapeSeries(read: SourceRead, statement: SelectStatement, range: TimeRange, ctx: SelectContext, pacer: RowPacer): Promise<Series[]> {
+  const { plan, source } = read;
+  const name = source.measurement.name;
+  const shardGroupNs = shardGroupNsOf(ctx, source);
   const out: Series[] = [];
   const columns = ['time', ...plan.columns.map((c) => c.name)];
   const hasPicks = plan.columns.some((c) => c.pick !== undefined);
-  for (const raw of splitSeries(plan, result)) {
+  for (const raw of read.series) {
+    if (pacer.due(raw.rows.length)) await pacer.pause();
     let rows = raw.rows;
     if (hasPicks) rows.forEach((r) => resolvePickedRow(r, plan.columns, { shardGroupNs, pointTime: plan.selectorTime }));
     if (plan.aggregate && plan.interval === undefined && !plan.selectorTime) {
@@ -246,19 +248,12 @@ async function shapeSeries(plan: MeasurementPlan, statement: SelectStatement, ra
       rows = rows.flatMap((r) => ((r[plan.pointColumn + 1] as unknown[][] | null) ?? []).map((p) => [p[1] as bigint, ...layout.map((idx) => p[idx] ?? null)]));
       if (!statement.ascending) rows.reverse();
     }
-    // distinct() is never filled either (InfluxDB builds no fill iterator for it), nor integral().
-    const unfilled = plan.columns.every((c) => c.unfilled === true);
-    if (unfilled) rows = rows.filter((r) => r.slice(1).some((v) => v !== null));
-    if (plan.aggregate && plan.interval !== undefined && !plan.expandPoints && !plan.expandDistinct && !unfilled) {
-      const asc = statement.ascending ? rows : rows.slice().reverse();
-      const dataMin = asc.length > 0 ? (asc[0]?.[0] as bigint) : undefined;
-      rows = fillRows(asc, plan, statement, plan.readRange, ctx, dataMin);
-      if (!statement.ascending) rows.reverse();
-    }
+    if (plan.columns.every((c) => c.unfilled === true)) rows = rows.filter((r) => r.slice(1).some((v) => v !== null));
+    if (fillsBuckets(plan, statement)) rows = await fillSeries(rows, plan, statement, ctx, pacer);
     // A lone selector that selected no point (percentile 0) yields no series; other aggregates over
     // points yield their row even when null (stddev of one point).
     if (plan.selectorTime && plan.interval === undefined && rows.every((r) => r.slice(1).every((v) => v === null))) continue;
-    if (plan.columns.some((c) => c.transform !== undefined)) rows = await applyTransforms(rows, plan, statement, range, ctx.signal);
+    if (plan.columns.some((c) => c.transform !== undefined)) rows = await applyTransforms(rows, plan, statement, range, pacer);
     if (!plan.limitInSql && (statement.offset > 0 || statement.limit > 0)) {
       rows = rows.slice(statement.offset, statement.limit > 0 ? statement.offset + statement.limit : undefined);
     }
@@ -289,14 +284,14 @@ function transformUnit(spec: TransformSpec, column: number, plan: MeasurementPla
   return e?.kind === 'call' && e.args.length === 1 ? { ...spec, unitNs: plan.interval.everyNs } : spec;
 }
 
-function applyTransforms(rows: unknown[][], plan: MeasurementPlan, statement: SelectStatement, range: TimeRange, signal: AbortSignal | undefined): Promise<unknown[][]> {
+function applyTransforms(rows: unknown[][], plan: MeasurementPlan, statement: SelectStatement, range: TimeRange, pacer: RowPacer): Promise<unknown[][]> {
   return transformRows({
     rows,
     transforms: plan.columns.map((c, i) => (c.transform === undefined ? undefined : transformUnit(c.transform, i, plan, statement))),
     ascending: statement.ascending,
     range,
     ...(plan.interval !== undefined ? { intervalNs: plan.interval.everyNs } : {}),
-  }, signal);
+  }, pacer);
 }
 
 /** Runs a SELECT and returns its series (sorted by name, then tags, as InfluxDB merges them). */
@@ -353,17 +348,22 @@ export async function executeSelect(requested: SelectStatement, ctx: SelectConte
   const range = extractTimeRange(statement.condition, ctx.nowNs, statement.timezone);
   const universe = unionView(sources.map((s) => s.measurement));
   checkSelectTypes(statement, universe);
-  const all: Series[] = [];
+  const pacer = new RowPacer(ctx.signal);
+  const reads: SourceRead[] = [];
   for (const source of sources) {
     const planned = planMeasurement({ statement, db: source.db, rp: source.rp, measurement: source.measurement, universe, range, nowNs: ctx.nowNs, final: needsFinal(ctx, source), ...(source.fromSql !== undefined ? { fromSql: source.fromSql } : {}) });
     const merged = withSeriesKeys(planned, statement, source.fromSql !== undefined ? subquerySeriesSql(source.measurement) : '`_series`');
     const plan = merged ?? planned;
     const transforms = plan.columns.map((c) => c.transform);
     if (transformsReadNothing({ range, transforms, ascending: statement.ascending, nowNs: ctx.nowNs, ...(plan.interval !== undefined ? { intervalNs: plan.interval.everyNs } : {}) })) continue;
+    checkBucketsBeforeRead(plan, statement, ctx);
     let result = await runPlan(plan, ctx);
-    if (merged !== undefined) result = orderLikeMergeIterator(plan, statement, result, source.fromSql === undefined);
-    all.push(...(await shapeSeries(plan, statement, range, ctx, source.measurement.name, result, shardGroupNsOf(ctx, source))));
+    if (merged !== undefined) result = await orderLikeMergeIterator(plan, statement, result, source.fromSql === undefined, pacer);
+    reads.push({ source, plan, series: await splitSeries(plan, result, pacer) });
   }
+  checkSelectBuckets(statementBuckets(reads, statement, ctx), ctx.maxSelectBuckets);
+  const all: Series[] = [];
+  for (const read of reads) all.push(...(await shapeSeries(read, statement, range, ctx, pacer)));
   // ORDER BY time DESC also reverses the series order (InfluxDB's merge heap compares name and tags with >).
   const direction = statement.ascending ? 1 : -1;
   all.sort((a, b) => {
@@ -396,7 +396,7 @@ function withSeriesKeys(plan: MeasurementPlan, statement: SelectStatement, serie
   if (plan.limitInSql) {
     const limitClause = / LIMIT \d+, \d+( BY [_\w, ]+)?$/.exec(sql);
     if (limitClause === null || statement.limit <= 0) return undefined;
-    sql = `${sql.slice(0, limitClause.index)} LIMIT ${statement.offset + statement.limit + 1} BY ${SERIES_COLUMN}`;
+    sql = `${sql.slice(0, limitClause.index)} LIMIT ${limitCountSql(statement.offset + statement.limit + 1)} BY ${SERIES_COLUMN}`;
   }
   return { ...plan, sql, limitInSql: false };
 }
@@ -409,7 +409,7 @@ function subquerySeriesSql(view: MeasurementView): string {
 }
 
 /** Reorders rows within each GROUP BY series like InfluxDB's sorted merge, then drops the key column. */
-function orderLikeMergeIterator(plan: MeasurementPlan, statement: SelectStatement, result: SqlResult, heapOrder: boolean): SqlResult {
+async function orderLikeMergeIterator(plan: MeasurementPlan, statement: SelectStatement, result: SqlResult, heapOrder: boolean, pacer: RowPacer): Promise<SqlResult> {
   if (result.columns[0] !== SERIES_COLUMN) return result;
   const tagCount = plan.groupTags.length;
   const stringColumns = result.types.map((t) => /String/.test(t));
@@ -418,6 +418,7 @@ function orderLikeMergeIterator(plan: MeasurementPlan, statement: SelectStatemen
   const auxOrder = plan.columns.map((c, i) => ({ name: c.name, index: auxStart + i })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const groups = new Map<string, Map<string, Array<readonly unknown[]>>>();
   for (const row of result.rows) {
+    if (pacer.due()) await pacer.pause();
     const groupKey = row.slice(2, auxStart).map((v) => String(v ?? '')).join('\u0000');
     let bySeries = groups.get(groupKey);
     if (bySeries === undefined) groups.set(groupKey, (bySeries = new Map()));
@@ -432,7 +433,7 @@ function orderLikeMergeIterator(plan: MeasurementPlan, statement: SelectStatemen
     const timeOf = (row: readonly unknown[]): bigint => BigInt(String(row[1] ?? 0));
     // A subquery's rows arrive as one stream in inner series order: equal times keep that order.
     const merged = heapOrder
-      ? mergeSeriesRows(series, {
+      ? mergeSeriesRowsLazily(series, {
           ascending: statement.ascending,
           timeOf,
           auxOf: (row) => auxOrder.map(({ index }) => (stringColumns[index] === true ? row[index] : null)),
@@ -441,7 +442,10 @@ function orderLikeMergeIterator(plan: MeasurementPlan, statement: SelectStatemen
           const d = timeOf(a) - timeOf(b);
           return (d === 0n ? 0 : d < 0n ? -1 : 1) * (statement.ascending ? 1 : -1);
         });
-    for (const row of merged) out.push(row.slice(1));
+    for (const row of merged) {
+      if (pacer.due()) await pacer.pause();
+      out.push(row.slice(1));
+    }
   }
   return { columns: result.columns.slice(1), types: result.types.slice(1), rows: out };
 }

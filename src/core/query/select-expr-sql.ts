@@ -6,7 +6,7 @@ import { fieldColumn, quoteIdent, quoteString } from '../store/naming.js';
 import type { Expr } from './ast.js';
 import { numberSql, resolveRef, TIME_NS_SQL } from './condition-sql.js';
 import { StatementError } from './result.js';
-import { percentileTupleSql } from './selector-sql.js';
+import { percentileTupleSql, topPointsSql } from './selector-sql.js';
 import { integralAggregateSql, type IntegralColumn } from './integral-sql.js';
 
 export const AGGREGATES: ReadonlySet<string> = new Set([
@@ -139,21 +139,12 @@ function aggregateSql(call: Extract<Expr, { kind: 'call' }>, scope: CompileScope
     case 'top':
     case 'bottom': {
       const nArg = call.args[call.args.length - 1];
-      const n = nArg !== undefined && stripParens(nArg).kind === 'integer' ? Number((stripParens(nArg) as { value: bigint }).value) : 0;
-      if (call.args.length < 2 || n < 1) throw new StatementError(`${call.name} requires 2 or more arguments, got ${call.args.length}`);
-      const order = call.name === 'top' ? 'p -> (-p.1, p.2)' : 'p -> (p.1, p.2)';
-      const companions = scope.companions ?? [];
-      const tagKey = topTagKeySql(call, scope.measurement);
-      const point = [`assumeNotNull(${x})`, TIME_NS_SQL, ...companions, ...(tagKey !== undefined ? [tagKey] : [])].join(', ');
-      let all = `groupArrayIf(tuple(${point}), ${x} IS NOT NULL)`;
-      if (tagKey !== undefined) {
-        // top(x, tag..., n): first the max (bottom: min) point of each tag combination, ties to the earlier time.
-        const k = 3 + companions.length;
-        const sorted = `__${call.name}_by_tags`;
-        const byKey = call.name === 'top' ? `p -> (p.${k}, -p.1, p.2)` : `p -> (p.${k}, p.1, p.2)`;
-        all = `arrayFilter((p, i) -> i = 1 OR p.${k} != ${sorted}[i - 1].${k}, arraySort(${byKey}, ${all}) AS ${sorted}, arrayEnumerate(${sorted}))`;
-      }
-      return `arraySort(p -> p.2, arraySlice(arraySort(${order}, ${all}), 1, ${n}))`;
+      const nValue = nArg !== undefined && stripParens(nArg).kind === 'integer' ? (stripParens(nArg) as { value: bigint }).value : 0n;
+      if (call.args.length < 2 || nValue < 1n) throw new StatementError(`${call.name} requires 2 or more arguments, got ${call.args.length}`);
+      // Past 2^53 the count keeps every point anyway (arraySlice reads a longer one as negative).
+      const n = nValue > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(nValue);
+      const tagKeySql = topTagKeySql(call, scope.measurement);
+      return topPointsSql({ name: call.name === 'top' ? 'top' : 'bottom', valueSql: x, companionsSql: scope.companions ?? [], n, ...(tagKeySql !== undefined ? { tagKeySql } : {}) });
     }
     default:
       throw new StatementError(`unsupported aggregate function ${call.name}()`);

@@ -1,5 +1,5 @@
-// SQL for the point a selector (first, last, min, max, percentile) picks: its time and the values of
-// fields and tags selected next to it. Pure text; the tie rules are InfluxDB 1.6's reducers'.
+// SQL for the points a selector (first, last, min, max, percentile, top, bottom) picks: their times and
+// the values of fields and tags selected next to them. Pure text; the tie rules are InfluxDB 1.6's reducers'.
 
 import { numberSql, TIME_NS_SQL } from './condition-sql.js';
 
@@ -85,4 +85,34 @@ export function percentilePickSql(input: PercentilePickSqlInput): string {
   const tied = `arrayCount(p -> p.1 = arrayElement(${sorted}, ${idx}).1, ${sorted}) > 1`;
   const stream = `arraySort(e -> (e.1, e.2), groupArrayIf(tuple(\`_series\`, ${[TIME_NS_SQL, x, ...input.auxSql].join(', ')}), ${x} IS NOT NULL))`;
   return `tuple(${pick}, if(${inRange} AND ${n} <= ${input.exactPointsMax} AND ${tied}, ${stream}, []))`;
+}
+
+export interface TopPointsSqlInput {
+  readonly name: 'top' | 'bottom';
+  readonly valueSql: string;
+  /** Plain fields selected next to the call: carried in each point after (value, time). */
+  readonly companionsSql: readonly string[];
+  /** The call's tag arguments as one tuple: at most one point per distinct tuple. */
+  readonly tagKeySql?: string;
+  readonly n: number;
+}
+
+/**
+ * top()/bottom(): the n largest (smallest) points as (value, time, companions..., [tag key]) sorted
+ * by time; ties go to the earlier time. With tag arguments each tag combination contributes only
+ * its best point: the first of its key in rank order, found by arrayEnumerateUniq in one hashed
+ * pass over the array ranked once. (A lambda that captures the ranked array would copy it for
+ * every element: quadratic.)
+ */
+export function topPointsSql(input: TopPointsSqlInput): string {
+  const x = input.valueSql;
+  const point = [`assumeNotNull(${x})`, TIME_NS_SQL, ...input.companionsSql, ...(input.tagKeySql !== undefined ? [input.tagKeySql] : [])].join(', ');
+  const order = input.name === 'top' ? 'p -> (-p.1, p.2)' : 'p -> (p.1, p.2)';
+  let ranked = `arraySort(${order}, groupArrayIf(tuple(${point}), ${x} IS NOT NULL))`;
+  if (input.tagKeySql !== undefined) {
+    const key = 3 + input.companionsSql.length;
+    const alias = `__${input.name}_ranked`;
+    ranked = `arrayFilter((p, nth) -> nth = 1, ${ranked} AS ${alias}, arrayEnumerateUniq(arrayMap(p -> p.${key}, ${alias})))`;
+  }
+  return `arraySort(p -> p.2, arraySlice(${ranked}, 1, ${input.n}))`;
 }

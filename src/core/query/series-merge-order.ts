@@ -27,6 +27,11 @@ interface HeapItem<Row> {
  * binary heap whose Less is false for equal points, so ties follow the heap's shape.
  */
 export function mergeSeriesRows<Row>(series: readonly SeriesCursor<Row>[], options: MergeOrderOptions<Row>): Row[] {
+  return [...mergeSeriesRowsLazily(series, options)];
+}
+
+/** mergeSeriesRows one row at a time, so a caller can pause between rows. */
+export function* mergeSeriesRowsLazily<Row>(series: readonly SeriesCursor<Row>[], options: MergeOrderOptions<Row>): Generator<Row, void, undefined> {
   const inputs = options.ascending ? series : series.slice().reverse();
   const heap: HeapItem<Row>[] = inputs.filter((c) => c.rows.length > 0).map((cursor) => ({ cursor, next: 0 }));
   const current = (item: HeapItem<Row>): Row => item.cursor.rows[item.next] as Row;
@@ -59,21 +64,20 @@ export function mergeSeriesRows<Row>(series: readonly SeriesCursor<Row>[], optio
     }
   };
   for (let i = Math.floor(heap.length / 2) - 1; i >= 0; i--) down(i, heap.length);
-  const out: Row[] = [];
   while (heap.length > 0) {
     // heap.Pop: swap the root to the end, sift down the rest, remove the last item.
     const n = heap.length - 1;
     swap(0, n);
     down(0, n);
     const item = heap.pop() as HeapItem<Row>;
-    out.push(current(item));
+    const row = current(item);
     item.next++;
     if (item.next < item.cursor.rows.length) {
       heap.push(item);
       up(heap.length - 1);
     }
+    yield row;
   }
-  return out;
 }
 
 function pointLess<Row>(x: Row, y: Row, options: MergeOrderOptions<Row>): boolean {

@@ -7,6 +7,7 @@ import { holtWintersCooperative, type TimedValue } from './holt-winters.js';
 import type { TransformSpec } from './transform-spec.js';
 import { indicatorSeries } from './technical-analysis.js';
 import { MAX_TIME_NS, MIN_TIME_NS } from './time-literal.js';
+import { RowPacer } from './row-pacer.js';
 
 export interface Point {
   readonly t: bigint;
@@ -46,27 +47,46 @@ const SKIPS_EQUAL_TIMES: ReadonlySet<string> = new Set(['derivative', 'non_negat
  * (e.g. the first point of a derivative), otherwise the emitted value.
  */
 export function applyTransform(spec: TransformSpec, points: readonly Point[], ascending: boolean, bucketed: boolean): Array<Point | undefined> {
+  void bucketed;
   if (spec.indicator !== undefined) return applyIndicator(spec, points);
-  const out: Array<Point | undefined> = new Array<Point | undefined>(points.length).fill(undefined);
+  const step = transformStep(spec, ascending);
+  return points.map(step);
+}
+
+/** applyTransform, pausing every so many points (indicators run whole: their warm-up spans the series). */
+async function applyTransformPaced(spec: TransformSpec, points: readonly Point[], ascending: boolean, pacer: RowPacer): Promise<Array<Point | undefined>> {
+  if (spec.indicator !== undefined) return applyIndicator(spec, points);
+  const step = transformStep(spec, ascending);
+  const out = new Array<Point | undefined>(points.length);
+  for (let i = 0; i < points.length; i++) {
+    if (pacer.due()) await pacer.pause();
+    out[i] = step(points[i] as Point);
+  }
+  return out;
+}
+
+/** The per-point transformation of a non-indicator spec: fed the points in order, it returns each one's output. */
+function transformStep(spec: TransformSpec, ascending: boolean): (p: Point) => Point | undefined {
   let prev: { t: bigint; v: number; raw: unknown } | undefined;
   let sum: number | bigint | undefined;
   const windowValues: number[] = [];
-  points.forEach((p, i) => {
+  return (p) => {
     // elapsed() measures any value, strings and booleans included.
     if (spec.name === 'elapsed' && p.v !== null && p.v !== undefined) {
-      if (prev !== undefined) out[i] = { t: p.t, v: (p.t - prev.t) / spec.unitNs };
+      const out = prev !== undefined ? { t: p.t, v: (p.t - prev.t) / spec.unitNs } : undefined;
       prev = { t: p.t, v: 0, raw: p.v };
-      return;
+      return out;
     }
     const v = num(p.v);
-    if (v === undefined) return;
+    if (v === undefined) return undefined;
     // derivative() and difference() keep only the first of several points at one time (merged series).
-    if (prev !== undefined && prev.t === p.t && SKIPS_EQUAL_TIMES.has(spec.name)) return;
+    if (prev !== undefined && prev.t === p.t && SKIPS_EQUAL_TIMES.has(spec.name)) return undefined;
+    let out: Point | undefined;
     switch (spec.name) {
       case 'cumulative_sum': {
         if (typeof p.v === 'bigint') sum = (typeof sum === 'bigint' ? sum : BigInt(sum ?? 0)) + p.v;
         else sum = Number(sum ?? 0) + v;
-        out[i] = { t: p.t, v: sum };
+        out = { t: p.t, v: sum };
         break;
       }
       case 'difference':
@@ -74,7 +94,7 @@ export function applyTransform(spec: TransformSpec, points: readonly Point[], as
         if (prev !== undefined) {
           const diff = typeof p.v === 'bigint' && typeof prev.raw === 'bigint' ? p.v - prev.raw : v - prev.v;
           const negative = typeof diff === 'bigint' ? diff < 0n : diff < 0;
-          if (!(spec.name === 'non_negative_difference' && negative)) out[i] = { t: p.t, v: diff };
+          if (!(spec.name === 'non_negative_difference' && negative)) out = { t: p.t, v: diff };
         }
         break;
       }
@@ -84,7 +104,7 @@ export function applyTransform(spec: TransformSpec, points: readonly Point[], as
           const elapsed = Number(p.t - prev.t);
           if (elapsed !== 0) {
             const d = ((v - prev.v) * Number(spec.unitNs)) / (ascending ? elapsed : -elapsed) * (ascending ? 1 : -1) * (ascending ? 1 : -1);
-            if (!(spec.name === 'non_negative_derivative' && d < 0)) out[i] = { t: p.t, v: d };
+            if (!(spec.name === 'non_negative_derivative' && d < 0)) out = { t: p.t, v: d };
           }
         }
         break;
@@ -92,16 +112,15 @@ export function applyTransform(spec: TransformSpec, points: readonly Point[], as
       case 'moving_average': {
         windowValues.push(v);
         if (windowValues.length > spec.window) windowValues.shift();
-        if (windowValues.length === spec.window) out[i] = { t: p.t, v: windowValues.reduce((a, b) => a + b, 0) / spec.window };
+        if (windowValues.length === spec.window) out = { t: p.t, v: windowValues.reduce((a, b) => a + b, 0) / spec.window };
         break;
       }
       default:
         break;
     }
     prev = { t: p.t, v, raw: p.v };
-  });
-  void bucketed;
-  return out;
+    return out;
+  };
 }
 
 /** Transformations whose aggregate input InfluxDB 1.6 reads from one GROUP BY interval earlier. */
@@ -131,9 +150,10 @@ export interface ReadRangeInput {
 export function transformReadRange(input: ReadRangeInput): TimeRange {
   const { range, intervalNs } = input;
   if (intervalNs === undefined || !input.transforms.some((t) => widensRead(t, intervalNs))) return range;
-  if (input.ascending) return range.minNs === MIN_TIME_NS ? range : { minNs: range.minNs - intervalNs, maxNs: range.maxNs };
-  const maxNs = range.maxNs === MAX_TIME_NS ? input.nowNs : range.maxNs;
-  return { minNs: range.minNs, maxNs: maxNs + intervalNs };
+  if (input.ascending) return range.minNs === MIN_TIME_NS ? range : { ...range, minNs: range.minNs - intervalNs };
+  const maxNs = range.maxNs === MAX_TIME_NS && range.upperBounded !== true ? input.nowNs : range.maxNs;
+  const widened = maxNs + intervalNs;
+  return { ...range, maxNs: widened > MAX_TIME_NS ? MAX_TIME_NS : widened };
 }
 
 /**
@@ -156,22 +176,23 @@ export interface TransformRowsInput {
   readonly range: TimeRange;
 }
 
-async function holtWintersColumn(spec: TransformSpec, points: readonly Point[], intervalNs: bigint | undefined, ascending: boolean, signal?: AbortSignal): Promise<TimedValue[]> {
+async function holtWintersColumn(spec: TransformSpec, points: readonly Point[], intervalNs: bigint | undefined, ascending: boolean, pacer: RowPacer): Promise<TimedValue[]> {
   if (spec.forecast === undefined || intervalNs === undefined || !ascending) return [];
   const values: TimedValue[] = [];
   for (const p of points) {
     const v = num(p.v);
     if (v !== undefined) values.push({ t: p.t, v });
   }
-  return holtWintersCooperative(values, intervalNs, spec.forecast, signal);
+  return holtWintersCooperative(values, intervalNs, spec.forecast, pacer.signal);
 }
 
 /**
  * Applies each column's transformation and joins the columns by row: a row survives where any
  * column emitted (a plain column emits at every row it sees). holt_winters points join by time
- * and may add rows past the data (that fit shares the thread and stops once `signal` aborts).
+ * and may add rows past the data (that fit shares the thread and stops once the signal aborts).
+ * Every loop over the rows pauses through `pacer`.
  */
-export async function transformRows(input: TransformRowsInput, signal?: AbortSignal): Promise<unknown[][]> {
+export async function transformRows(input: TransformRowsInput, pacer = new RowPacer(undefined)): Promise<unknown[][]> {
   const { rows, transforms, intervalNs, range } = input;
   const width = transforms.length;
   const inRange = (t: bigint): boolean => (intervalNs === undefined ? true : t + intervalNs > range.minNs && t <= range.maxNs);
@@ -179,10 +200,20 @@ export async function transformRows(input: TransformRowsInput, signal?: AbortSig
   const forecasts: Array<TimedValue[] | undefined> = [];
   for (let c = 0; c < width; c++) {
     const spec = transforms[c];
-    const visible = rows.map((r) => widensRead(spec, intervalNs) || inRange(r[0] as bigint));
-    const points = rows.map((r, i) => ({ t: r[0] as bigint, v: visible[i] === true ? (r[c + 1] ?? null) : null }));
+    const widens = widensRead(spec, intervalNs);
+    const visible = new Array<boolean>(rows.length);
+    const points = new Array<Point>(rows.length);
+    const visiblePoints: Point[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      if (pacer.due()) await pacer.pause();
+      const r = rows[i] as readonly unknown[];
+      const isVisible = widens || inRange(r[0] as bigint);
+      visible[i] = isVisible;
+      points[i] = { t: r[0] as bigint, v: isVisible ? (r[c + 1] ?? null) : null };
+      if (isVisible) visiblePoints.push(points[i] as Point);
+    }
     if (spec?.forecast !== undefined) {
-      forecasts[c] = await holtWintersColumn(spec, points, intervalNs, input.ascending, signal);
+      forecasts[c] = await holtWintersColumn(spec, points, intervalNs, input.ascending, pacer);
       emitted.push(new Array<Point | undefined>(rows.length).fill(undefined));
       continue;
     }
@@ -190,20 +221,22 @@ export async function transformRows(input: TransformRowsInput, signal?: AbortSig
       emitted.push(points.map((p, i) => (visible[i] === true ? p : undefined)));
       continue;
     }
-    const visiblePoints = points.filter((_, i) => visible[i] === true);
-    const out = applyTransform(spec, visiblePoints, input.ascending, intervalNs !== undefined);
+    const out = await applyTransformPaced(spec, visiblePoints, input.ascending, pacer);
     const aligned = new Array<Point | undefined>(rows.length).fill(undefined);
-    let k = 0;
-    visible.forEach((isVisible, i) => {
-      if (isVisible) aligned[i] = out[k++];
-    });
+    for (let i = 0, k = 0; i < rows.length; i++) if (visible[i] === true) aligned[i] = out[k++];
     emitted.push(aligned);
   }
   const out: unknown[][] = [];
-  rows.forEach((r, i) => {
-    if (!emitted.some((column) => column[i] !== undefined)) return;
-    out.push([r[0], ...emitted.map((column) => column[i]?.v ?? null)]);
-  });
+  for (let i = 0; i < rows.length; i++) {
+    if (pacer.due()) await pacer.pause();
+    let emits = false;
+    for (let c = 0; c < width && !emits; c++) emits = emitted[c]?.[i] !== undefined;
+    if (!emits) continue;
+    const row = new Array<unknown>(width + 1);
+    row[0] = rows[i]?.[0];
+    for (let c = 0; c < width; c++) row[c + 1] = emitted[c]?.[i]?.v ?? null;
+    out.push(row);
+  }
   return forecasts.some((f) => f !== undefined) ? joinForecasts(out, forecasts, width, input.ascending) : out;
 }
 

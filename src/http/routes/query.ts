@@ -6,6 +6,7 @@ import type { Engine } from '../../core/index.js';
 import { BadRequestError, QueryTimeoutError } from '../../core/errors.js';
 import { formatResultsCsv, formatResultsJson, formatResultsChunked, type Epoch } from '../../core/query/index.js';
 import { formValues } from '../request-params.js';
+import { RequestCancelledError } from '../error-handler.js';
 
 export interface QueryRouteOptions {
   readonly engine: Engine;
@@ -33,6 +34,7 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
     handler: async (request, reply) => {
       const started = performance.now();
       metrics.queryRequests.inc();
+      const abort = new AbortController();
       try {
         const params = queryParams(request);
         const q = (params.q ?? '').trim();
@@ -48,7 +50,6 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
         const epochParam = params.epoch;
         // InfluxDB 1.6 knows u, ms, s, m and h; any other non-empty epoch (n, µ, typos) means nanoseconds.
         const epoch = epochParam ? (EPOCHS.has(epochParam) ? (epochParam as Epoch) : 'ns') : undefined;
-        const abort = new AbortController();
         // The request stream closes once a POST body is read; only a response closed before it was
         // finished means the client went away.
         reply.raw.once('close', () => {
@@ -83,6 +84,9 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
           .header('Content-Type', 'application/json')
           .send(formatResultsJson(results, { pretty, ...(epoch ? { epoch } : {}) }) + '\n');
       } catch (error) {
+        // Whatever the engine threw once the client left (chdb's "Query aborted", an AbortError)
+        // only says the work stopped as asked.
+        if (abort.signal.aborted && !(error instanceof QueryTimeoutError)) throw new RequestCancelledError({ cause: error });
         metrics.queryErrors.inc();
         if (error instanceof QueryTimeoutError) {
           // InfluxDB 1.x kills the query and reports it as the statement's error, with a 200.

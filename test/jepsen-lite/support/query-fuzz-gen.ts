@@ -30,9 +30,10 @@ export interface FuzzPlanOptions {
 
 /** GET URLs longer than this go as POST form bodies: node's HTTP parser caps the request line near 16 KiB. */
 const maxUrlChars = 8_000;
-/** Fill work the grammar keeps below: between this and the server's per-series bound a fill is slow, not wrong. */
+/** Fill work the grammar keeps below: between this and the server's bound a fill is slow, not wrong. */
 const cheapFillBuckets = 20_000n;
-const serverMaxBuckets = 1_000_000n;
+/** The server's default bound on filled buckets per statement (max-select-buckets, summed over series). */
+const serverMaxSelectBuckets = 1_000_000n;
 
 export class Dice {
   private readonly next: () => number;
@@ -273,9 +274,9 @@ function selectStatement(d: Dice, depth = 0): string {
   let fill = draw(d, fills);
   if (everyNs !== undefined && fill !== 'fill(none)') {
     // A fill below the server's bound but over thousands of buckets only measures speed; keep the
-    // fuzz run about failures (see "known slow" in the test).
+    // fuzz run about failures. Far past the bound (even for one series) it is a quick statement error.
     const n = rangeKnown ? bucketCount(lo, hi, everyNs) : undefined;
-    if (n === undefined || (n.max > cheapFillBuckets && n.min <= serverMaxBuckets * 2n)) fill = 'fill(none)';
+    if (n === undefined || (n.max > cheapFillBuckets && n.min <= serverMaxSelectBuckets * 2n)) fill = 'fill(none)';
   }
   if (fill !== '') parts.push(fill);
   if (d.chance(0.15)) parts.push(draw(d, orders));
@@ -396,38 +397,12 @@ function mutateOnce(d: Dice, tokens: string[], donor: readonly string[]): string
 
 /**
  * Requests the server is known to mishandle, reported with a reproduction rather than fuzzed by
- * default (FUZZ_KNOWN=1 keeps them); see the test header. The caller draws again.
- * - slow-fill: a GROUP BY time under 1h filling an open time range makes up to 1M rows per series,
- *   seconds each, and chDB runs one query at a time, so it stalls every other request.
- * - slow-top-tags: top()/bottom() with tag arguments generate SQL quadratic in points per group.
- * - long-name: SELECT INTO a measurement (or database, retention policy) name longer than chDB's
- *   table name limit is accepted, then every later flush fails and with it every SELECT.
+ * default (FUZZ_KNOWN=1 keeps them); see the test header. The caller draws again. None at the
+ * moment: open-range fills, top()/bottom() by tag and SELECT INTO over-long names were here until
+ * the server bounded or fixed them.
  */
-export function knownIssue(text: string): string | undefined {
-  if (fillsOpenRange(text)) return 'slow-fill';
-  for (const m of text.matchAll(/\b(?:top|bottom)\s*\(([^;]*?)\bfrom\b/gi)) {
-    if ((m[1] ?? '').split(',').length > 2) return 'slow-top-tags';
-  }
-  if (/\binto\b/i.test(text) && /[^\s'"(),;.]{100,}|"[^"]{100,}/.test(text)) return 'long-name';
+export function knownIssue(_text: string): string | undefined {
   return undefined;
-}
-
-function fillsOpenRange(text: string): boolean {
-  const units: Record<string, bigint> = { ns: 1n, u: 1_000n, µ: 1_000n, ms: 1_000_000n, s: ns.s, m: ns.m, h: ns.h, d: ns.d, w: 7n * ns.d };
-  let smallest: bigint | undefined;
-  for (const m of text.matchAll(/\btime\s*\(\s*(\d+)(ns|u|µ|ms|s|m|h|d|w)/gi)) {
-    const every = BigInt(m[1] ?? '0') * (units[(m[2] ?? '').toLowerCase()] ?? 0n);
-    if (every > 0n && (smallest === undefined || every < smallest)) smallest = every;
-  }
-  // At 1ms and below any range but a sliver exceeds the server's bucket bound: a quick error.
-  if (smallest === undefined || smallest <= 1_000_000n || smallest >= ns.h) return false;
-  if (/fill\s*\(\s*none\s*\)/i.test(text)) return false;
-  // Bounded means both sides compare with a time inside the loaded data (2023-03, 1677…ns/s/u).
-  const bounds = [...text.matchAll(/\btime\s*(<=?|>=?|=)\s*([^\s)]+)/gi)];
-  const inData = bounds.every((m) => /^('2023-0[23]-|1677\d)/.test(m[2] ?? ''));
-  const upper = bounds.some((m) => (m[1] ?? '').startsWith('<'));
-  const lower = bounds.some((m) => (m[1] ?? '').startsWith('>'));
-  return !(inData && upper && lower);
 }
 
 function mutatedQuery(d: Dice, entry: CorpusEntry, corpus: readonly CorpusEntry[]): { text: string; origin: string } {

@@ -14,7 +14,7 @@ function context(valid: boolean[]): { ctx: SelectContext; forced: boolean[] } {
       return { needsFinal: () => forceFinal, stillValid: () => stillValid };
     },
   } as unknown as QueryPort;
-  return { ctx: { port, db: 'db', nowNs: 0n, maxBucketsPerSeries: 10 }, forced };
+  return { ctx: { port, db: 'db', nowNs: 0n, maxSelectBuckets: 10 }, forced };
 }
 
 test('a read that stayed valid runs once', async () => {

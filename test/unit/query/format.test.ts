@@ -39,6 +39,29 @@ test('pretty JSON uses four-space indentation', () => {
   assert.equal(formatResultsJson([{ statement_id: 0 }], { pretty: true }), '{\n    "results": [\n        {\n            "statement_id": 0\n        }\n    ]\n}');
 });
 
+test('pretty JSON indents every row and cell like Go\'s MarshalIndent', () => {
+  const series: Series = { name: 'cpu', columns: ['time', 'v'], values: [[1n, 1.5], [2n, null], []] };
+  const lines = [
+    '{', '    "results": [', '        {', '            "statement_id": 0,', '            "series": [', '                {',
+    '                    "name": "cpu",', '                    "columns": [', '                        "time",', '                        "v"', '                    ],',
+    '                    "values": [', '                        [', '                            1,', '                            1.5', '                        ],',
+    '                        [', '                            2,', '                            null', '                        ],', '                        []',
+    '                    ]', '                }', '            ]', '        }', '    ]', '}',
+  ];
+  assert.equal(formatResultsJson([{ statement_id: 0, series: [series] }], { pretty: true, epoch: 'ns' }), lines.join('\n'));
+});
+
+test('JSON of many rows equals the row-by-row encoding', () => {
+  const values = Array.from({ length: 20_000 }, (_, i) => [BigInt(i) * 1_000_000_000n + BigInt(i % 3), i % 5 === 0 ? null : i / 8, 'a<b', i % 2 === 0]);
+  const text = formatResultsJson([{ statement_id: 0, series: [{ name: 'm', columns: ['time', 'f', 's', 'b'], values }] }]);
+  const parsed = JSON.parse(text) as { results: Array<{ series: Array<{ values: unknown[][] }> }> };
+  const out = parsed.results[0]?.series[0]?.values ?? [];
+  assert.equal(out.length, values.length);
+  assert.deepEqual(out[3], ['1970-01-01T00:00:03Z', 3 / 8, 'a<b', false]);
+  assert.deepEqual(out[19_999], ['1970-01-01T05:33:19.000000001Z', 19_999 / 8, 'a<b', false]);
+  assert.ok(text.includes('"a\\u003cb"'));
+});
+
 test('CSV: name,tags,columns with ns times', () => {
   assert.equal(formatResultsCsv(results.slice(0, 2)), 'name,tags,time,value,n\ncpu,host=a,1500000000,1.5,9007199254740993\ncpu,host=a,2000000000,,1\n');
 });

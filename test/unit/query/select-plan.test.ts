@@ -95,8 +95,10 @@ test('top(x, tag, n) keeps each tag value\'s max point, then the top n, and outp
   const p = plan('SELECT top(value, host, 2) FROM cpu');
   assert.deepEqual(p.columns.map((c) => c.name), ['top', 'host']);
   assert.deepEqual(p.pointLayout, [0, 2]);
-  assert.ok(p.sql.includes("arraySort(p -> (p.4, -p.1, p.2), groupArrayIf(tuple(assumeNotNull(`f_value`), " + T + ", nullIf(`t_host`, ''), tuple(`t_host`)), `f_value` IS NOT NULL)) AS __top_by_tags"), p.sql);
-  assert.ok(plan('SELECT bottom(value, host, 2) FROM cpu').sql.includes('arraySort(p -> (p.4, p.1, p.2), '));
+  // Ranked once; each host's first point in rank order is its best (no lambda captures the array).
+  const ranked = "arraySort(p -> (-p.1, p.2), groupArrayIf(tuple(assumeNotNull(`f_value`), " + T + ", nullIf(`t_host`, ''), tuple(`t_host`)), `f_value` IS NOT NULL)) AS __top_ranked";
+  assert.ok(p.sql.includes(`arraySort(p -> p.2, arraySlice(arrayFilter((p, nth) -> nth = 1, ${ranked}, arrayEnumerateUniq(arrayMap(p -> p.4, __top_ranked))), 1, 2))`), p.sql);
+  assert.ok(plan('SELECT bottom(value, host, 2) FROM cpu').sql.includes('arraySort(p -> (p.1, p.2), '));
 });
 
 test('integral() under GROUP BY time splits the trapezoid at bucket edges and is never filled', () => {

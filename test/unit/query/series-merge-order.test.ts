@@ -1,7 +1,7 @@
 // InfluxDB's sorted merge heap: rows of equal time come out in container/heap order, reproduced exactly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mergeSeriesRows } from '../../../src/core/query/series-merge-order.js';
+import { mergeSeriesRows, mergeSeriesRowsLazily } from '../../../src/core/query/series-merge-order.js';
 
 type Row = readonly [bigint, string, string?];
 const options = (ascending: boolean) => ({ ascending, timeOf: (r: Row) => r[0], auxOf: (r: Row) => (r[2] === undefined ? [] : [r[2]]) });
@@ -37,4 +37,19 @@ test('string aux values break ties; descending reverses time and aux order', () 
   assert.deepEqual(names(mergeSeriesRows(series.map((rows) => ({ rows })), options(true))), ['0:b', '0:a']);
   const desc: Row[][] = [[[10n, 'a', 'x'], [0n, 'a', 'x']], [[10n, 'b', 'y'], [0n, 'b', 'y']]];
   assert.deepEqual(names(mergeSeriesRows(desc.map((rows) => ({ rows })), options(false))), ['10:b', '10:a', '0:b', '0:a']);
+});
+
+test('the lazy merge yields the same rows one at a time', () => {
+  const series: Row[][] = [
+    [[0n, 's1', 'b'], [10n, 's1']],
+    [[0n, 's2', 'a'], [5n, 's2'], [10n, 's2']],
+    [[10n, 's3']],
+  ];
+  for (const ascending of [true, false]) {
+    const cursors = series.map((rows) => ({ rows: ascending ? rows : rows.slice().reverse() }));
+    const lazily = mergeSeriesRowsLazily(cursors, options(ascending));
+    const first = lazily.next();
+    assert.equal(first.done, false);
+    assert.deepEqual([first.value, ...lazily], mergeSeriesRows(cursors, options(ascending)));
+  }
 });

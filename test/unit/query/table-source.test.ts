@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { openEngine, defaultEngineOptions, type Engine } from '../../../src/core/index.js';
+import { EDGE_BOUND_ROWS_MAX, edgeRowsSql, limitCountSql } from '../../../src/core/query/table-source.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hb-table-source-'));
 let engine: Engine;
@@ -38,4 +39,22 @@ test('an overwrite in a later flush merges; later, disjoint flushes add rows', {
   assert.match(await query('SELECT count(v), sum(v) FROM m'), /"values":\[\["0","5",117\]\]/);
   // SHOW filters on tags only, as InfluxDB's index does (a field comparison holds for every series).
   assert.match(await query('SHOW TAG VALUES WITH KEY = "h" WHERE v = 50 AND h = \'a\''), /"values":\[\["h","a"\]\]/);
+});
+
+test('the edge bound uses groupArraySorted only up to EDGE_BOUND_ROWS_MAX rows per series', () => {
+  assert.ok(EDGE_BOUND_ROWS_MAX < 16_777_215, 'ClickHouse refuses groupArraySorted above 16,777,215');
+  const bounded = edgeRowsSql('(src)', EDGE_BOUND_ROWS_MAX, true);
+  assert.ok(bounded.includes(`groupArraySorted(${EDGE_BOUND_ROWS_MAX})`), bounded);
+  assert.ok(bounded.endsWith(`LIMIT ${EDGE_BOUND_ROWS_MAX} BY \`_series\`)`), bounded);
+  assert.equal(edgeRowsSql('(src)', 16_777_217, false), '(SELECT * FROM (src) ORDER BY `_series`, `time` DESC LIMIT 16777217 BY `_series`)');
+  assert.equal(edgeRowsSql('(src)', 2 * Number.MAX_SAFE_INTEGER + 1, true), '(SELECT * FROM (src) ORDER BY `_series`, `time` LIMIT 18014398509481984 BY `_series`)');
+  assert.equal(limitCountSql(1e21), '9223372036854775808');
+  assert.throws(() => limitCountSql(-1), RangeError);
+});
+
+test('LIMIT and OFFSET of 16,777,216 and more answer through the engine', { timeout: 60_000 }, async () => {
+  await write('big,h=a v=1 1451606400\nbig,h=a v=2 1451606410\nbig,h=b v=3 1451606400');
+  assert.match(await query('SELECT v FROM big LIMIT 16777216'), /"values":\[\["1451606400000000000",1\],\["1451606400000000000",3\],\["1451606410000000000",2\]\]/);
+  assert.match(await query('SELECT v FROM big GROUP BY h LIMIT 1 OFFSET 16777216'), /^\[\{"statement_id":0\}\]$/);
+  assert.match(await query('SELECT v FROM big GROUP BY h ORDER BY time DESC LIMIT 9223372036854775807 OFFSET 1'), /"h":"a"\},"columns":\["time","v"\],"values":\[\["1451606400000000000",1\]\]/);
 });

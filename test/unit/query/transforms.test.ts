@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import type { TransformSpec } from '../../../src/core/query/transform-spec.js';
 import { applyTransform, transformReadRange, transformRows, transformsReadNothing } from '../../../src/core/query/transforms.js';
 import { MAX_TIME_NS, MIN_TIME_NS } from '../../../src/core/query/time-literal.js';
+import { RowPacer } from '../../../src/core/query/row-pacer.js';
 
 const S = 1_000_000_000n;
 const MINUTE = 60n * S;
@@ -78,4 +79,14 @@ test('an ascending transformation of an aggregate without a lower time bound rea
   assert.equal(transformsReadNothing({ range: open, nowNs: 0n, transforms: [ema(2)], ascending: true }), false);
   const forecast: TransformSpec = { name: 'holt_winters', unitNs: 0n, window: 0, forecast: { horizon: 1, season: 0, withFit: false } };
   assert.equal(transformsReadNothing({ range: open, intervalNs: MINUTE, nowNs: 0n, transforms: [forecast], ascending: true }), false);
+});
+
+test('transformRows pauses through the statement\'s pacer and stops once it is aborted', async () => {
+  const rows = Array.from({ length: 50_000 }, (_, i) => [BigInt(i) * S, i % 7]);
+  const paced = await transformRows({ rows, transforms: [derivative], ascending: true, range: EVERYTHING }, new RowPacer(undefined, 1_000));
+  assert.deepEqual(paced, await transformRows({ rows, transforms: [derivative], ascending: true, range: EVERYTHING }));
+  assert.equal(paced.length, rows.length - 1);
+  const abort = new AbortController();
+  abort.abort();
+  await assert.rejects(transformRows({ rows, transforms: [derivative], ascending: true, range: EVERYTHING }, new RowPacer(abort.signal, 1_000)), { name: 'AbortError' });
 });
