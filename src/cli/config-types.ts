@@ -73,8 +73,7 @@ export interface TracingConfig {
 }
 
 export interface QueryConfig {
-  readonly maxSelectPoints: number;
-  readonly maxSelectSeries: number;
+  readonly maxSelectBuckets: number;
   readonly chunkSizeDefault: number;
 }
 

@@ -25,6 +25,7 @@ export function engineOptionsFromConfig(config: Config): EngineOptions {
     queryTimeoutMs: config.server.queryTimeoutMs,
     maxConcurrentQueries: config.server.maxConcurrentQueries,
     maxQueuedQueries: config.server.maxQueuedQueries,
+    maxSelectBuckets: config.query.maxSelectBuckets,
   };
 }
 

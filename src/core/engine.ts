@@ -216,6 +216,7 @@ class EngineImpl implements Engine {
             ...(request.params ? { params: request.params } : {}),
             ...(request.readOnly ? { readOnly: true } : {}),
             ...(request.chunked ? { chunked: true } : {}),
+            maxSelectBuckets: this.options.maxSelectBuckets,
             signal,
           },
           this.queryPort(),

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { defaultFlushOptions, validateFlushOptions, type FlushOptions } from './flush/flush-service.js';
 import { defaultWalOptions } from './wal/wal-port.js';
+import { DEFAULT_MAX_SELECT_BUCKETS } from './query/executor.js';
 
 export interface EngineWalOptions {
   readonly syncOnAppend: boolean;
@@ -23,6 +24,8 @@ export interface EngineOptions {
   readonly queryTimeoutMs: number;
   readonly maxConcurrentQueries: number;
   readonly maxQueuedQueries: number;
+  /** Most GROUP BY time() buckets one SELECT may produce over all its series. */
+  readonly maxSelectBuckets: number;
 }
 
 export function defaultEngineOptions(dataDir: string): EngineOptions {
@@ -37,6 +40,7 @@ export function defaultEngineOptions(dataDir: string): EngineOptions {
     queryTimeoutMs: 60_000,
     maxConcurrentQueries: 16,
     maxQueuedQueries: 64,
+    maxSelectBuckets: DEFAULT_MAX_SELECT_BUCKETS,
   };
 }
 
@@ -45,4 +49,5 @@ export function validateEngineOptions(options: EngineOptions): void {
   if (!(options.queryTimeoutMs > 0)) throw new Error('query timeout must be > 0');
   if (!(options.maxConcurrentQueries >= 1)) throw new Error('max concurrent queries must be >= 1');
   if (!(options.maxQueuedQueries >= 0)) throw new Error('max queued queries must be >= 0');
+  if (!(Number.isInteger(options.maxSelectBuckets) && options.maxSelectBuckets >= 1)) throw new Error('max select buckets must be an integer >= 1');
 }

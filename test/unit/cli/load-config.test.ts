@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig, type LoadConfigOptions } from '../../../src/cli/load-config.js';
 import { configToToml, schemaKeys } from '../../../src/cli/config-schema.js';
 import type { Config } from '../../../src/cli/config-types.js';
+import { engineOptionsFromConfig } from '../../../src/cli/serve.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hb-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,7 +40,7 @@ const DEFAULTS: Config = {
   metrics: { enabled: true },
   cluster: { nodeId: '', peers: [], raftBindAddress: '127.0.0.1', raftPort: 8089, secret: '', consistency: 'one' },
   tracing: { otlpEndpoint: '', serviceName: 'hyperbytedb' },
-  query: { maxSelectPoints: 10_000_000, maxSelectSeries: 1_000_000, chunkSizeDefault: 10_000 },
+  query: { maxSelectBuckets: 1_000_000, chunkSizeDefault: 10_000 },
 };
 
 test('defaults: every limit is finite and the Config is deep-frozen', () => {
@@ -59,7 +60,6 @@ bind_address = "0.0.0.0"
 port = 9086
 max_body_size = "1GB"
 query_timeout = "2m"
-auth_enabled = true
 [wal]
 sync_on_append = false
 group_commit_max_delay = 5
@@ -80,7 +80,6 @@ otlp_endpoint = "http://localhost:4318/v1/traces"
   assert.equal(config.server.port, 9086);
   assert.equal(config.server.maxBodyBytes, 1_000_000_000);
   assert.equal(config.server.queryTimeoutMs, 120_000);
-  assert.equal(config.server.authEnabled, true);
   assert.deepEqual(config.wal, { syncOnAppend: false, groupCommitMaxBatch: 256, groupCommitMaxDelayMs: 5, maxPendingBytes: 2 ** 31 });
   assert.deepEqual(config.logging, { level: 'debug', format: 'json' });
   assert.deepEqual(config.cluster.peers, ['1=10.0.0.1:8089', '2=10.0.0.2:8089']);
@@ -182,12 +181,12 @@ test('unknown keys, sections and HYPERBYTEDB__ variables stop start-up', () => {
 test('all problems of one run are reported together', () => {
   const error = configError({
     configFile: tomlFile('[server]\nprot = 1\nport = -1\n[logging]\nformat = "xml"\n'),
-    env: { HYPERBYTEDB__QUERY__MAX_SELECT_POINTS: '0' },
+    env: { HYPERBYTEDB__QUERY__MAX_SELECT_BUCKETS: '0' },
   });
   assert.equal(error.problems.length, 4, error.message);
   assert.match(error.message, /^invalid configuration:\n {2}server\.prot: unknown key/);
   assert.match(error.message, /server\.port: must be an integer between 0 and 65535; got -1/);
-  assert.match(error.message, /query\.max_select_points: must be an integer >= 1; got 0 \(from HYPERBYTEDB__QUERY__MAX_SELECT_POINTS\)/);
+  assert.match(error.message, /query\.max_select_buckets: must be an integer >= 1; got 0 \(from HYPERBYTEDB__QUERY__MAX_SELECT_BUCKETS\)/);
 });
 
 test('limits never accept 0 as unlimited', () => {
@@ -256,4 +255,14 @@ test('config.example.toml documents every key and holds the defaults', () => {
     for (const key of keys) assert.match(text, new RegExp(`^${key} = `, 'm'), `${section}.${key}`);
   }
   assert.deepEqual(loadConfig({ configFile: example.pathname, env: {} }), DEFAULTS);
+});
+
+test('auth_enabled = true is refused until authentication exists (requests would go unchecked)', () => {
+  const error = configError({ configFile: tomlFile('[server]\nauth_enabled = true\n'), env: {} });
+  assert.match(error.message, /server\.auth_enabled: authentication is not built yet/);
+});
+
+test('query.max_select_buckets reaches the engine options', () => {
+  const config = loadConfig({ configFile: tomlFile('[query]\nmax_select_buckets = 5000\n'), env: {} });
+  assert.equal(engineOptionsFromConfig(config).maxSelectBuckets, 5000);
 });
