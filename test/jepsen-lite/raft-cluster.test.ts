@@ -48,7 +48,8 @@ describe('raft cluster under kill -9 (3 processes, TCP, LevelDB)', { timeout: 15
     const round2: string[] = [];
     for (let attempt = 0; attempt < 5 && round2.length < 2_000; attempt++) {
       const current = attempt === 0 ? second : await cluster.leader(20_000);
-      const answer = await current.node.request<{ acked: string[]; failed: number }>({ op: 'propose', prefix: `b${attempt}`, count: 2_000 - round2.length, inflight: 32 }, 60_000);
+      const answer = await current.node.request<{ acked: string[]; failed: number; firstError: string | null }>({ op: 'propose', prefix: `b${attempt}`, count: 2_000 - round2.length, inflight: 32 }, 60_000);
+      if (answer.failed > 0) process.stdout.write(`# round 2 attempt ${attempt}: ${answer.failed} proposals failed (${answer.firstError ?? ''})\n`);
       round2.push(...answer.acked);
     }
     assert.equal(round2.length, 2_000);
