@@ -139,10 +139,15 @@ class UpDownEma {
   }
 }
 
-class Rsi implements Indicator {
+/** An indicator of the smoothed upward and downward moves (RSI, CMO with warmup). */
+class UpDownIndicator implements Indicator {
   private readonly moves: UpDownEma;
 
-  constructor(period: number, warmup: Warmup) {
+  constructor(
+    period: number,
+    warmup: Warmup,
+    private readonly formula: (up: number, down: number) => number,
+  ) {
     this.moves = new UpDownEma(period, warmup);
   }
 
@@ -152,27 +157,12 @@ class Rsi implements Indicator {
 
   add(v: number): number {
     this.moves.add(v);
-    return 100 - 100 / (1 + this.moves.up.last / this.moves.down.last);
+    return this.formula(this.moves.up.last, this.moves.down.last);
   }
 }
 
-class SmoothedCmo implements Indicator {
-  private readonly moves: UpDownEma;
-
-  constructor(period: number, warmup: Warmup) {
-    this.moves = new UpDownEma(period, warmup);
-  }
-
-  get warmCount(): number {
-    return this.moves.up.warmCount;
-  }
-
-  add(v: number): number {
-    this.moves.add(v);
-    const { up, down } = this.moves;
-    return 100 * ((up.last - down.last) / (up.last + down.last));
-  }
-}
+const rsiOf = (up: number, down: number): number => 100 - 100 / (1 + up / down);
+const cmoOf = (up: number, down: number): number => 100 * ((up - down) / (up + down));
 
 /** Chande momentum oscillator over a ring of period-1 differences (gota's CMO, warm-up 'none'). */
 class Cmo implements Indicator {
@@ -284,7 +274,7 @@ function createIndicator(params: IndicatorParams): Indicator {
     case 'triple_exponential_moving_average':
       return new MultipleEma(3, period, warmup);
     case 'relative_strength_index':
-      return new Rsi(period, warmup);
+      return new UpDownIndicator(period, warmup, rsiOf);
     case 'triple_exponential_derivative':
       return new Trix(period, warmup);
     case 'kaufmans_efficiency_ratio':
@@ -292,7 +282,7 @@ function createIndicator(params: IndicatorParams): Indicator {
     case 'kaufmans_adaptive_moving_average':
       return new Kama(period);
     case 'chande_momentum_oscillator':
-      return warmup === 'none' ? new Cmo(period) : new SmoothedCmo(period, warmup);
+      return warmup === 'none' ? new Cmo(period) : new UpDownIndicator(period, warmup, cmoOf);
   }
 }
 
