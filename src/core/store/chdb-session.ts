@@ -7,15 +7,22 @@ import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { quoteString } from './naming.js';
 import type { SqlResult } from '../query/query-port.js';
-import { InternalError } from '../errors.js';
+import { InternalError, LimitExceededError } from '../errors.js';
 
 export interface ChdbSessionOptions {
   readonly dir: string;
   /** Where insert payloads are staged as files for chDB to read (emptied on open). */
   readonly stagingDir: string;
+  /**
+   * Largest result one read may return (ClickHouse's in-memory size of the result; the JSON and
+   * the rows built from it take several times more), so one query cannot exhaust the process.
+   */
+  readonly maxResultBytes?: number;
 }
 
-interface JsonCompact {
+export const DEFAULT_MAX_RESULT_BYTES = 256 * 1024 * 1024;
+
+export interface JsonCompact {
   meta: Array<{ name: string; type: string }>;
   data: unknown[][];
 }
@@ -25,13 +32,46 @@ interface JsonCompact {
  * partitions: the partition key is a function of `time`, which is in the sort key, so rows that
  * merge always share a partition, and a partition holding one merged part is read unmerged.
  */
-const READ_SETTINGS =
-  ' SETTINGS output_format_json_quote_64bit_integers=1, output_format_json_quote_denormals=1, do_not_merge_across_partitions_select_final=1';
+function readSettings(maxResultBytes: number): string {
+  return (
+    ' SETTINGS output_format_json_quote_64bit_integers=1, output_format_json_quote_denormals=1, do_not_merge_across_partitions_select_final=1' +
+    `, max_result_bytes=${maxResultBytes}, result_overflow_mode='throw'`
+  );
+}
+
+/**
+ * Parses one JSONCompact answer. chdb hands the output a query wrote before it failed mid-stream
+ * (a complete document of its own) to the session's next query, ahead of that query's document;
+ * a document starts with `{`, newline, tab, `"meta":`, which no string value can contain raw (JSON
+ * escapes newlines and tabs), so the last such start is this query's answer.
+ */
+export function parseJsonCompact(text: string): JsonCompact {
+  try {
+    return JSON.parse(text) as JsonCompact;
+  } catch (error) {
+    const start = text.lastIndexOf(DOCUMENT_START);
+    if (start <= 0) throw error;
+    return JSON.parse(text.slice(start)) as JsonCompact;
+  }
+}
+
+const DOCUMENT_START = '{\n\t"meta":';
+
+/** ClickHouse's TOO_MANY_ROWS_OR_BYTES (code 396), raised by max_result_bytes. */
+function isResultTooLarge(error: unknown): boolean {
+  const text = error instanceof Error ? error.message : String(error);
+  return /TOO_MANY_ROWS_OR_BYTES|Code: 396\b/.test(text);
+}
 
 export class ChdbSession {
   private session: Session | null = null;
+  private readonly readSettings: string;
 
-  constructor(private readonly options: ChdbSessionOptions) {}
+  constructor(private readonly options: ChdbSessionOptions) {
+    const maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+    if (!(Number.isInteger(maxResultBytes) && maxResultBytes > 0)) throw new Error('chdb max result bytes must be a positive integer');
+    this.readSettings = readSettings(maxResultBytes);
+  }
 
   private staged = 0;
 
@@ -55,13 +95,20 @@ export class ChdbSession {
 
   /** Runs a SELECT and returns columns, types and rows. `sql` must not carry its own SETTINGS clause. */
   async query(sql: string, options: { readonly signal?: AbortSignal } = {}): Promise<SqlResult> {
-    const result = await this.live.queryAsync(sql + READ_SETTINGS, {
-      format: 'JSONCompact',
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    let result: Awaited<ReturnType<Session['queryAsync']>>;
+    try {
+      result = await this.live.queryAsync(sql + this.readSettings, {
+        format: 'JSONCompact',
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (error) {
+      if (!isResultTooLarge(error)) throw error;
+      const limit = this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+      throw new LimitExceededError(`max-result-size limit exceeded: the result is larger than ${limit} bytes; narrow the time range, select fewer fields or add a LIMIT`);
+    }
     const text = result.text();
     if (text.length === 0) return { columns: [], types: [], rows: [] };
-    const parsed = JSON.parse(text) as JsonCompact;
+    const parsed = parseJsonCompact(text);
     return { columns: parsed.meta.map((m) => m.name), types: parsed.meta.map((m) => m.type), rows: parsed.data };
   }
 

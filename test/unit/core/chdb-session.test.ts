@@ -1,0 +1,37 @@
+// The chDB session: a query failing mid-stream must not spoil the next query's answer, and
+// results past max_result_bytes fail with a clear error.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChdbSession, parseJsonCompact } from '../../../src/core/store/chdb-session.js';
+import { LimitExceededError } from '../../../src/core/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hb-chdb-session-'));
+const session = new ChdbSession({ dir: join(dir, 'chdb'), stagingDir: join(dir, 'staging'), maxResultBytes: 8 * 1024 * 1024 });
+session.open();
+after(() => {
+  session.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('parseJsonCompact takes the last document when a failed query left its output ahead of it', () => {
+  const leftover = '{\n\t"meta":\n\t[{"name": "x", "type": "String"}],\n\t"data": [["a\\n\\t\\"meta\\":"]],\n\t"rows": 1\n}\n';
+  const answer = '{\n\t"meta":\n\t[{"name": "1", "type": "UInt8"}],\n\t"data": [[1]],\n\t"rows": 1\n}\n';
+  assert.deepEqual(parseJsonCompact(answer).data, [[1]]);
+  assert.deepEqual(parseJsonCompact(leftover + answer).data, [[1]]);
+  assert.throws(() => parseJsonCompact('{"meta": [], "data": [[1]]} trailing'), SyntaxError);
+});
+
+test('a query failing mid-stream does not spoil the next answer', async () => {
+  // Blocks of ~65k rows: the first blocks are written out before the third one throws.
+  await assert.rejects(session.query('SELECT number, throwIf(number = 150000) FROM numbers(200000)'), /throwIf/);
+  const next = await session.query('SELECT 1 AS one');
+  assert.deepEqual(next.rows, [[1]]);
+});
+
+test('a result past max_result_bytes is a LimitExceededError, and the session answers on', async () => {
+  await assert.rejects(session.query('SELECT number, toString(number) FROM numbers(10000000)'), (e: unknown) => e instanceof LimitExceededError && /max-result-size limit exceeded/.test(e.message));
+  assert.deepEqual((await session.query('SELECT 2 AS two')).rows, [[2]]);
+});
