@@ -262,7 +262,7 @@ export interface RawConfig {
     secret: string; consistency: ConsistencyLevel;
   };
   tracing: { otlp_endpoint: string; service_name: string };
-  query: { max_select_buckets: number; chunk_size_default: number };
+  query: { max_select_buckets: number; max_result_size: number; chunk_size_default: number };
 }
 
 type FormatName = 'count' | 'duration' | 'seconds' | 'size' | 'bool' | 'text' | 'one-of' | 'optional-url' | 'peer-list';
@@ -319,6 +319,7 @@ function buildSchema(): convict.Schema<RawConfig> {
     },
     query: {
       max_select_buckets: setting('count', 1_000_000, 'Most GROUP BY time() buckets one SELECT may produce, over all its series (InfluxDB max-select-buckets).', { min: 1 }),
+      max_result_size: setting('size', 256 * MiB, 'Largest result one read may take from storage (in-memory size); larger queries fail with a statement error.', { min: 1 }),
       chunk_size_default: setting('count', 10_000, 'Rows per chunk when a chunked query gives no size.', { min: 1 }),
     },
   };
@@ -409,6 +410,7 @@ export function toConfig(raw: RawConfig): Config {
     tracing: { otlpEndpoint: tracing.otlp_endpoint, serviceName: tracing.service_name },
     query: {
       maxSelectBuckets: query.max_select_buckets,
+      maxResultBytes: query.max_result_size,
       chunkSizeDefault: query.chunk_size_default,
     },
   });
@@ -448,6 +450,7 @@ export function configToToml(config: Config): string {
     tracing: { otlp_endpoint: tracing.otlpEndpoint, service_name: tracing.serviceName },
     query: {
       max_select_buckets: query.maxSelectBuckets,
+      max_result_size: formatSizeBytes(query.maxResultBytes),
       chunk_size_default: query.chunkSizeDefault,
     },
   };

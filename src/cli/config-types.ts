@@ -74,6 +74,7 @@ export interface TracingConfig {
 
 export interface QueryConfig {
   readonly maxSelectBuckets: number;
+  readonly maxResultBytes: number;
   readonly chunkSizeDefault: number;
 }
 

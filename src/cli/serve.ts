@@ -26,6 +26,7 @@ export function engineOptionsFromConfig(config: Config): EngineOptions {
     maxConcurrentQueries: config.server.maxConcurrentQueries,
     maxQueuedQueries: config.server.maxQueuedQueries,
     maxSelectBuckets: config.query.maxSelectBuckets,
+    maxResultBytes: config.query.maxResultBytes,
   };
 }
 

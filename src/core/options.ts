@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { defaultFlushOptions, validateFlushOptions, type FlushOptions } from './flush/flush-service.js';
 import { defaultWalOptions } from './wal/wal-port.js';
 import { DEFAULT_MAX_SELECT_BUCKETS } from './query/executor.js';
+import { DEFAULT_MAX_RESULT_BYTES } from './store/chdb-session.js';
 
 export interface EngineWalOptions {
   readonly syncOnAppend: boolean;
@@ -26,6 +27,8 @@ export interface EngineOptions {
   readonly maxQueuedQueries: number;
   /** Most GROUP BY time() buckets one SELECT may produce over all its series. */
   readonly maxSelectBuckets: number;
+  /** Largest result one read may take from chDB (its in-memory size). */
+  readonly maxResultBytes: number;
 }
 
 export function defaultEngineOptions(dataDir: string): EngineOptions {
@@ -41,6 +44,7 @@ export function defaultEngineOptions(dataDir: string): EngineOptions {
     maxConcurrentQueries: 16,
     maxQueuedQueries: 64,
     maxSelectBuckets: DEFAULT_MAX_SELECT_BUCKETS,
+    maxResultBytes: DEFAULT_MAX_RESULT_BYTES,
   };
 }
 
@@ -50,4 +54,5 @@ export function validateEngineOptions(options: EngineOptions): void {
   if (!(options.maxConcurrentQueries >= 1)) throw new Error('max concurrent queries must be >= 1');
   if (!(options.maxQueuedQueries >= 0)) throw new Error('max queued queries must be >= 0');
   if (!(Number.isInteger(options.maxSelectBuckets) && options.maxSelectBuckets >= 1)) throw new Error('max select buckets must be an integer >= 1');
+  if (!(Number.isInteger(options.maxResultBytes) && options.maxResultBytes >= 1)) throw new Error('max result bytes must be an integer >= 1');
 }

@@ -1,0 +1,40 @@
+// The real server in a child process with small query bounds: a read too large for
+// query.max_result_size, or a fill past query.max_select_buckets, is a statement error and the
+// server keeps answering.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'undici';
+import { hyperbytedbAvailable, startHyperbytedb } from '../support/hyperbytedb-server.js';
+
+const availability = hyperbytedbAvailable();
+
+async function query(url: string, q: string): Promise<{ status: number; body: string }> {
+  const res = await request(`${url}/query?db=b&q=${encodeURIComponent(q)}`);
+  return { status: res.statusCode, body: await res.body.text() };
+}
+
+test('queries past the configured result size and bucket bounds fail cleanly', { skip: availability.available ? false : availability.reason, timeout: 60_000 }, async () => {
+  const server = await startHyperbytedb({ env: { HYPERBYTEDB__QUERY__MAX_RESULT_SIZE: '64KiB', HYPERBYTEDB__QUERY__MAX_SELECT_BUCKETS: '1000' } });
+  try {
+    await request(`${server.url}/query?q=CREATE+DATABASE+b`, { method: 'POST' }).then((r) => r.body.dump());
+    const lines = Array.from({ length: 5000 }, (_, i) => `m,host=h${i % 10} v=${i},s="${'x'.repeat(40)}" ${i * 1_000_000_000}`);
+    const write = await request(`${server.url}/write?db=b`, { method: 'POST', body: lines.join('\n') });
+    assert.equal(write.statusCode, 204);
+    await write.body.dump();
+
+    const tooLarge = await query(server.url, 'SELECT * FROM m');
+    assert.equal(tooLarge.status, 200);
+    assert.match(tooLarge.body, /"error":"max-result-size limit exceeded: the result is larger than 65536 bytes/);
+
+    const small = await query(server.url, "SELECT v FROM m WHERE host = 'h1' LIMIT 3");
+    assert.equal(small.body, '{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","v"],"values":[["1970-01-01T00:00:01Z",1],["1970-01-01T00:00:11Z",11],["1970-01-01T00:00:21Z",21]]}]}]}\n');
+
+    const buckets = await query(server.url, 'SELECT count(v) FROM m WHERE time >= 0 AND time < 5000s GROUP BY time(1s), host fill(0)');
+    assert.match(buckets.body, /"error":"max-select-buckets limit exceeded: \(\d+\/1000\)"/);
+
+    const count = await query(server.url, 'SELECT count(v) FROM m');
+    assert.match(count.body, /"values":\[\["1970-01-01T00:00:00Z",5000\]\]/);
+  } finally {
+    await server.stop();
+  }
+});
