@@ -8,6 +8,12 @@ import { join } from 'node:path';
 import { quoteString } from './naming.js';
 import type { SqlResult } from '../query/query-port.js';
 import { InternalError, LimitExceededError } from '../errors.js';
+import { decodeNative, UnsupportedNativeType } from './native-decoder.js';
+
+type ChdbResult = Awaited<ReturnType<Session['queryAsync']>>;
+
+/** Native reads of one statement before it falls back to self-delimiting JSONCompact. */
+const NATIVE_ATTEMPTS = 3;
 
 export interface ChdbSessionOptions {
   readonly dir: string;
@@ -74,6 +80,9 @@ export class ChdbSession {
   }
 
   private staged = 0;
+  /** Set when a query failed: its partial output may be waiting in front of the next answer. */
+  private leftoverPossible = false;
+  private failures = 0;
 
   open(): void {
     if (this.session) return;
@@ -93,23 +102,53 @@ export class ChdbSession {
     return this.session;
   }
 
-  /** Runs a SELECT and returns columns, types and rows. `sql` must not carry its own SETTINGS clause. */
+  /**
+   * Runs a SELECT and returns columns, types and rows (values as JSONCompact gives them). The
+   * answer travels in Native format, which chDB writes and we decode far cheaper than JSON; a
+   * result with a type the Native decoder does not know is read again as JSONCompact. `sql` must
+   * not carry its own SETTINGS clause.
+   */
   async query(sql: string, options: { readonly signal?: AbortSignal } = {}): Promise<SqlResult> {
-    let result: Awaited<ReturnType<Session['queryAsync']>>;
+    for (let attempt = 0; attempt < NATIVE_ATTEMPTS; attempt++) {
+      const failuresBefore = this.failures;
+      const native = await this.read(sql, 'Native', options.signal);
+      // Another query failed while this one waited: its leftover may sit in front of this answer.
+      if (this.failures !== failuresBefore) continue;
+      try {
+        return decodeNative(native.bytes());
+      } catch (error) {
+        if (!(error instanceof UnsupportedNativeType)) throw error;
+        break;
+      }
+    }
+    const text = (await this.read(sql, 'JSONCompact', options.signal)).text();
+    if (text.length === 0) return { columns: [], types: [], rows: [] };
+    const parsed = parseJsonCompact(text);
+    return { columns: parsed.meta.map((m) => m.name), types: parsed.meta.map((m) => m.type), rows: parsed.data };
+  }
+
+  private async read(sql: string, format: 'Native' | 'JSONCompact', signal: AbortSignal | undefined): Promise<ChdbResult> {
+    await this.drainLeftover();
     try {
-      result = await this.live.queryAsync(sql + this.readSettings, {
-        format: 'JSONCompact',
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      return await this.live.queryAsync(sql + this.readSettings, { format, ...(signal ? { signal } : {}) });
     } catch (error) {
+      this.leftoverPossible = true;
+      this.failures++;
       if (!isResultTooLarge(error)) throw error;
       const limit = this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
       throw new LimitExceededError(`max-result-size limit exceeded: the result is larger than ${limit} bytes; narrow the time range, select fewer fields or add a LIMIT`);
     }
-    const text = result.text();
-    if (text.length === 0) return { columns: [], types: [], rows: [] };
-    const parsed = parseJsonCompact(text);
-    return { columns: parsed.meta.map((m) => m.name), types: parsed.meta.map((m) => m.type), rows: parsed.data };
+  }
+
+  /**
+   * chdb hands the output a query wrote before it failed mid-stream to the session's next query,
+   * ahead of that query's own answer. A binary answer cannot be told apart from such a leftover,
+   * so after a failure a throwaway query takes it.
+   */
+  private async drainLeftover(): Promise<void> {
+    if (!this.leftoverPossible) return;
+    this.leftoverPossible = false;
+    await this.live.queryAsync('SELECT 1', { format: 'Null' });
   }
 
   /** Runs a statement whose output is ignored (DDL, mutations). */

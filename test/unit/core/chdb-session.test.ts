@@ -35,3 +35,19 @@ test('a result past max_result_bytes is a LimitExceededError, and the session an
   await assert.rejects(session.query('SELECT number, toString(number) FROM numbers(10000000)'), (e: unknown) => e instanceof LimitExceededError && /max-result-size limit exceeded/.test(e.message));
   assert.deepEqual((await session.query('SELECT 2 AS two')).rows, [[2]]);
 });
+
+test('a query already queued when another fails mid-stream still gets its own answer', async () => {
+  for (let round = 0; round < 3; round++) {
+    const failing = session.query('SELECT number, throwIf(number = 150000) FROM numbers(200000)');
+    const queued = [session.query('SELECT 3 AS three'), session.query("SELECT 'x' AS s, toInt64(-5) AS i")];
+    await assert.rejects(failing, /throwIf/);
+    assert.deepEqual((await queued[0])!.rows, [[3]]);
+    assert.deepEqual((await queued[1])!.rows, [['x', '-5']]);
+  }
+});
+
+test('a result type the Native decoder refuses is read as JSONCompact', async () => {
+  const result = await session.query("SELECT map('k', 1) AS m, toDecimal64(1.5, 2) AS d");
+  assert.deepEqual(result.columns, ['m', 'd']);
+  assert.deepEqual(result.rows, [[{ k: 1 }, 1.5]]);
+});
