@@ -205,8 +205,18 @@ class EngineImpl implements Engine {
 
   async query(text: string, request: QueryRequest): Promise<StatementResult[]> {
     return this.queryLimiter.run(async () => {
-      const timeout = AbortSignal.timeout(this.options.queryTimeoutMs);
-      const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+      // One controller, a timer and a listener: cheaper than AbortSignal.timeout plus .any on
+      // every query, and nothing is left behind once the query is done.
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort(new DOMException('query timeout', 'TimeoutError'));
+      }, this.options.queryTimeoutMs);
+      const callerAborted = (): void => controller.abort(request.signal?.reason);
+      if (request.signal?.aborted) callerAborted();
+      else request.signal?.addEventListener('abort', callerAborted, { once: true });
+      const signal = controller.signal;
       try {
         return await executeQuery(
           text,
@@ -222,8 +232,11 @@ class EngineImpl implements Engine {
           this.queryPort(),
         );
       } catch (error) {
-        if (timeout.aborted) throw new QueryTimeoutError();
+        if (timedOut) throw new QueryTimeoutError();
         throw error;
+      } finally {
+        clearTimeout(timer);
+        request.signal?.removeEventListener('abort', callerAborted);
       }
     });
   }

@@ -12,6 +12,8 @@ interface Entry {
   state: 'loading' | 'ready' | 'overflow';
   /** tag key → values */
   readonly values: Map<string, Set<string>>;
+  /** tag key → its values sorted, kept until a new value arrives */
+  readonly sorted: Map<string, readonly string[]>;
   size: number;
 }
 
@@ -26,7 +28,23 @@ function keyOf(db: string, rp: string, measurement: string): string {
 
 /** UTF-8 byte order, which is how ClickHouse (and InfluxDB) sort strings. */
 export function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+/**
+ * UTF-16 code units ranked in code point (hence UTF-8 byte) order: surrogates, which encode code
+ * points above U+FFFF, rank above U+E000–U+FFFF. At the first differing unit of two strings this
+ * decides their order.
+ */
+function codePointRank(unit: number): number {
+  if (unit < 0xd800) return unit;
+  return unit <= 0xdfff ? unit + 0x2000 : unit - 0x800;
 }
 
 export class TagValueIndex {
@@ -59,9 +77,11 @@ export class TagValueIndex {
     if (values === undefined) entry.values.set(key, (values = new Set()));
     if (values.has(value)) return;
     values.add(value);
+    entry.sorted.delete(key);
     if (++entry.size > this.options.maxValuesPerMeasurement) {
       entry.state = 'overflow';
       entry.values.clear();
+      entry.sorted.clear();
     }
   }
 
@@ -72,7 +92,7 @@ export class TagValueIndex {
   begin(db: string, rp: string, measurement: string): object | undefined {
     const key = keyOf(db, rp, measurement);
     if (this.entries.has(key)) return undefined;
-    const entry: Entry = { state: 'loading', values: new Map(), size: 0 };
+    const entry: Entry = { state: 'loading', values: new Map(), sorted: new Map(), size: 0 };
     this.entries.set(key, entry);
     return entry;
   }
@@ -97,7 +117,8 @@ export class TagValueIndex {
     if (entry?.state !== 'ready') return undefined;
     const out: Array<[string, string]> = [];
     for (const key of keys) {
-      const values = [...(entry.values.get(key) ?? [])].sort(compareUtf8);
+      let values = entry.sorted.get(key);
+      if (values === undefined) entry.sorted.set(key, (values = [...(entry.values.get(key) ?? [])].sort(compareUtf8)));
       for (const value of values) out.push([key, value]);
     }
     return out;

@@ -1,6 +1,7 @@
 // The in-memory tag value index: observes writes from begin(), answers only once loaded, gives up past its bound.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { compareUtf8, TagValueIndex } from '../../../src/core/meta/tag-value-index.js';
 import type { Point } from '../../../src/core/model/point.js';
 
@@ -48,4 +49,22 @@ test('past its bound a measurement is never answered from memory', () => {
 test('values sort in UTF-8 byte order like ClickHouse', () => {
   const values = ['\u{1F600}', '\uFF21', 'b', 'a'].sort(compareUtf8);
   assert.deepEqual(values, ['a', 'b', '\uFF21', '\u{1F600}']);
+});
+
+test('compareUtf8 orders any two strings as their UTF-8 bytes compare', () => {
+  const unit = fc.oneof(fc.constantFrom('a', 'b', '\u00e9', '\ud7ff', '\ue000', '\uffff', '\u{10000}', '\u{1F600}', '\u{10FFFF}'), fc.string({ unit: 'grapheme', maxLength: 1 }));
+  const text = fc.array(unit, { maxLength: 6 }).map((parts) => parts.join(''));
+  fc.assert(
+    fc.property(text, text, (a, b) => Math.sign(compareUtf8(a, b)) === Math.sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')))),
+    { numRuns: 5000 },
+  );
+});
+
+test('a value observed after a sorted answer shows in the next answer', () => {
+  const index = new TagValueIndex({ maxValuesPerMeasurement: 100 });
+  const token = index.begin('db', 'rp', 'cpu')!;
+  index.complete('db', 'rp', 'cpu', token, [['host', 'b']]);
+  assert.deepEqual(index.values('db', 'rp', 'cpu', ['host']), [['host', 'b']]);
+  index.observe('db', 'rp', [point('cpu', ['host', 'a'])]);
+  assert.deepEqual(index.values('db', 'rp', 'cpu', ['host']), [['host', 'a'], ['host', 'b']]);
 });
