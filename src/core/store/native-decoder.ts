@@ -290,6 +290,10 @@ function columnReader(type: string): ColumnReader {
     }
     case 'LowCardinality':
       return lowCardinalityReader(type, node.args[0] ?? '');
+    case 'SimpleAggregateFunction':
+      // Stored as its argument type (field columns are SimpleAggregateFunction(anyLast, Nullable(T))).
+      if (node.args.length !== 2) throw new UnsupportedNativeType(type);
+      return columnReader(node.args[1]!);
     case 'Nothing':
       // One placeholder byte a row; only ever seen inside Nullable, where every row is NULL.
       return (reader, rows) => {

@@ -33,6 +33,7 @@ const SAME_AS_JSON: ReadonlyArray<readonly [string, string]> = [
   ['LowCardinality, nullable or not, over many blocks', 'SELECT toLowCardinality(toNullable(if(number % 3 = 0, NULL, toString(number % 7)))) AS lc, toLowCardinality(toString(number)) AS lc2 FROM numbers(100000)'],
   ['dates and times in UTC', "SELECT toDateTime64(1451606400.123456789, 9, 'UTC') AS d, toDateTime64(-1.5, 3, 'UTC') AS dn, toDate('2016-02-29') AS dd, toDate32('1950-01-01') AS d32"],
   ['UTF-8, escapes, FixedString and bytes that are not UTF-8', "SELECT toFixedString('ab', 4) AS fs, 'héllo ☃ \\t\\n\"' AS u, unhex('ff00') AS bad"],
+  ['SimpleAggregateFunction columns, as field columns are stored', "SELECT CAST(toNullable(1.5), 'SimpleAggregateFunction(anyLast, Nullable(Float64))') AS f, CAST(NULL, 'SimpleAggregateFunction(anyLast, Nullable(String))') AS s, CAST(toNullable(toInt64(7)), 'SimpleAggregateFunction(anyLast, Nullable(Int64))') AS i"],
   ['a result of many blocks', 'SELECT toString(number) AS s, number * 1.5 AS f FROM numbers(200000)'],
 ];
 
