@@ -3,6 +3,8 @@
 //
 // Run: npm run bench:query
 // Knobs (env): POINTS (1000000) HOSTS (100) ITERATIONS (20) BATCH_LINES (5000) SEED (1)
+//   SETTLE_MS (30000): idle time between the load and the queries, as TSBS loads and queries in
+//   separate runs; both servers finish their background merges/compactions of the load meanwhile
 //              QUERIES (comma list of names below; default all) INFLUX_ONLY=1 (skip ours) OURS_ONLY=1 (skip influxd)
 //              SHOW_SAMPLE=1 (print each query's first text and answers, abbreviated)
 //
@@ -43,6 +45,7 @@ function envInt(name: string, fallback: number): number {
 
 const opts: TsbsOptions = { hosts: envInt('HOSTS', 100), points: envInt('POINTS', 1_000_000), seed: envInt('SEED', 1) };
 const iterations = envInt('ITERATIONS', 20);
+const settleMs = envInt('SETTLE_MS', 30_000);
 const batchLines = envInt('BATCH_LINES', 5000);
 const onlyQueries = new Set((process.env['QUERIES'] ?? '').split(',').filter((q) => q !== ''));
 const requestTimeoutMs = 300_000;
@@ -232,6 +235,10 @@ async function main(): Promise<void> {
     if (servers.length === 0) throw new Error('no server to benchmark');
     await load(servers, shape);
     await waitForCount(servers, shape.points, 300_000);
+    if (settleMs > 0) {
+      log(`settling ${settleMs} ms before the queries (SETTLE_MS)`);
+      await new Promise((resolve) => setTimeout(resolve, settleMs));
+    }
 
     const rows: string[][] = [['query', 'influx med', 'influx p99', 'ours med', 'ours p99', 'ours/influx', 'mismatches']];
     const mismatchNotes: string[] = [];
