@@ -83,7 +83,27 @@ class Reader {
   }
 }
 
-type ColumnReader = (reader: Reader, rows: number) => unknown[];
+/**
+ * Reads one column of a block. `prefix` reads the column's serialization state, which ClickHouse
+ * writes for the whole column ahead of its data: a LowCardinality nested in an Array, Tuple or
+ * Nullable has its version before the outer type's offsets or null map.
+ */
+type ColumnReader = ((reader: Reader, rows: number) => unknown[]) & { prefix?: (reader: Reader) => void };
+
+function withPrefix(read: (reader: Reader, rows: number) => unknown[], prefix: ((reader: Reader) => void) | undefined): ColumnReader {
+  const column: ColumnReader = read;
+  if (prefix) column.prefix = prefix;
+  return column;
+}
+
+/** The prefixes of several nested columns, in order; undefined when none has one. */
+function prefixes(columns: readonly ColumnReader[]): ((reader: Reader) => void) | undefined {
+  const withState = columns.filter((c) => c.prefix !== undefined);
+  if (withState.length === 0) return undefined;
+  return (reader) => {
+    for (const column of columns) column.prefix?.(reader);
+  };
+}
 
 /** Splits `A, B(C, D), 'x,y'` at its top-level commas. */
 export function splitTypeArgs(text: string): string[] {
@@ -201,9 +221,8 @@ function lowCardinalityReader(type: string, innerType: string): ColumnReader {
   const inner = parseType(innerType);
   const nullable = inner.name === 'Nullable';
   const readKeys = columnReader(nullable ? (inner.args[0] ?? '') : innerType);
-  return (reader, rows) => {
+  const read = (reader: Reader, rows: number): unknown[] => {
     const view = reader.dv();
-    reader.fixed(8); // KeysSerializationVersion
     const out = new Array<unknown>(rows);
     let keys: unknown[] = [];
     let filled = 0;
@@ -228,6 +247,7 @@ function lowCardinalityReader(type: string, innerType: string): ColumnReader {
     }
     return out;
   };
+  return withPrefix(read, (reader) => void reader.fixed(8)); // KeysSerializationVersion
 }
 
 function columnReader(type: string): ColumnReader {
@@ -302,16 +322,16 @@ function columnReader(type: string): ColumnReader {
       };
     case 'Nullable': {
       const inner = columnReader(node.args[0] ?? '');
-      return (reader, rows) => {
+      return withPrefix((reader, rows) => {
         const nulls = reader.fixed(rows);
         const values = inner(reader, rows);
         for (let i = 0; i < rows; i++) if (reader.u8(nulls + i) !== 0) values[i] = null;
         return values;
-      };
+      }, inner.prefix);
     }
     case 'Array': {
       const inner = columnReader(node.args[0] ?? '');
-      return (reader, rows) => {
+      return withPrefix((reader, rows) => {
         const offsets = reader.fixed(8 * rows);
         const view = reader.dv();
         const ends = new Array<number>(rows);
@@ -324,18 +344,18 @@ function columnReader(type: string): ColumnReader {
           start = ends[i]!;
         }
         return out;
-      };
+      }, inner.prefix);
     }
     case 'Tuple': {
       // JSONCompact writes a named tuple as an object; only unnamed ones (arrays) are decoded here.
       if (node.args.length === 0 || node.args.some((arg) => /^[A-Za-z_][A-Za-z0-9_]*\s+[A-Z]/.test(arg))) throw new UnsupportedNativeType(type);
       const elements = node.args.map(columnReader);
-      return (reader, rows) => {
+      return withPrefix((reader, rows) => {
         const columns = elements.map((read) => read(reader, rows));
         const out = new Array<unknown>(rows);
         for (let i = 0; i < rows; i++) out[i] = columns.map((c) => c[i]);
         return out;
-      };
+      }, prefixes(elements));
     }
     default:
       throw new UnsupportedNativeType(type);
@@ -369,6 +389,7 @@ export function decodeNative(bytes: Uint8Array): DecodedResult {
         read = columnReader(type);
         readers.set(type, read);
       }
+      read.prefix?.(reader);
       blockColumns.push(read(reader, rowCount));
     }
     if (first) {
