@@ -2,7 +2,9 @@
 // Prints median/p99 per server and the ours/influx ratio, and checks that both answer identically (compare.ts).
 //
 // Run: npm run bench:query
-// Knobs (env): POINTS (1000000) HOSTS (100) ITERATIONS (20) BATCH_LINES (5000) SEED (1)
+// Knobs (env): POINTS (1000000) HOSTS (100) ITERATIONS (50) BATCH_LINES (5000) SEED (1)
+//   WARMUP (5): untimed runs of each query on each server first (TSBS runs thousands of queries, so
+//   its figures are of warm servers; a JIT-compiled server needs a few runs of a new query shape)
 //   SETTLE_MS (30000): idle time between the load and the queries, as TSBS loads and queries in
 //   separate runs; both servers finish their background merges/compactions of the load meanwhile
 //              QUERIES (comma list of names below; default all) INFLUX_ONLY=1 (skip ours) OURS_ONLY=1 (skip influxd)
@@ -44,7 +46,8 @@ function envInt(name: string, fallback: number): number {
 }
 
 const opts: TsbsOptions = { hosts: envInt('HOSTS', 100), points: envInt('POINTS', 1_000_000), seed: envInt('SEED', 1) };
-const iterations = envInt('ITERATIONS', 20);
+const iterations = envInt('ITERATIONS', 50);
+const warmups = envInt('WARMUP', 5);
 const settleMs = envInt('SETTLE_MS', 30_000);
 const batchLines = envInt('BATCH_LINES', 5000);
 const onlyQueries = new Set((process.env['QUERIES'] ?? '').split(',').filter((q) => q !== ''));
@@ -212,7 +215,7 @@ function fmt(ms: number): string {
 async function main(): Promise<void> {
   const shape = tsbsShape(opts);
   process.stdout.write(
-    `bench:query — TSBS devops cpu, ${opts.hosts} hosts, ${shape.points} points (${shape.timestamps} timestamps × 10s from ${rfc3339(shape.startMs)}), ${iterations} iterations\n`,
+    `bench:query — TSBS devops cpu, ${opts.hosts} hosts, ${shape.points} points (${shape.timestamps} timestamps × 10s from ${rfc3339(shape.startMs)}), ${iterations} iterations after ${warmups} warm-up runs per query\n`,
   );
   const servers: Server[] = [];
   try {
@@ -247,6 +250,10 @@ async function main(): Promise<void> {
       const rand = seededRandom(opts.seed * 1000 + [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7));
       const times = new Map<string, number[]>(servers.map((s) => [s.name, []]));
       let mismatches = 0;
+      for (let i = 0; i < warmups; i++) {
+        const q = make(rand);
+        for (const s of servers) await query(s.url, q);
+      }
       for (let i = 0; i < iterations; i++) {
         const q = make(rand);
         // Alternate who goes first so neither server always runs on the other's warmed caches.
