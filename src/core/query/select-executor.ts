@@ -91,6 +91,33 @@ async function runPlan(plan: MeasurementPlan, ctx: SelectContext): Promise<SqlRe
   }
 }
 
+/** convertCell for every cell of one column: the type's tests run once, not once a cell. */
+export function cellConverter(type: string): (value: unknown) => unknown {
+  const wideInt = /Int(64|128|256)|UInt(64|128|256)/.test(type);
+  const float = /Float/.test(type);
+  const intType = /^(Nullable\()?(U?Int)/.test(type);
+  const plain = !type.includes('Array(') && !type.includes('Tuple(');
+  if (!plain) return (value) => convertCell(value, type);
+  return (value) => {
+    if (value === null || value === undefined) return null;
+    if (typeof value === 'string') {
+      if (wideInt && /^-?\d+$/.test(value)) return BigInt(value);
+      if (float) {
+        if (value === 'nan' || value === 'inf' || value === '-inf' || value === '+inf') return null;
+        return Number(value);
+      }
+      return value;
+    }
+    if (typeof value === 'number') {
+      if (intType) return BigInt(value);
+      return Number.isFinite(value) ? value : null;
+    }
+    return value;
+  };
+}
+
+const convertUntyped = cellConverter('');
+
 /** Converts one JSONCompact cell by its ClickHouse type (64-bit ints arrive as strings). */
 export function convertCell(value: unknown, type: string): unknown {
   if (value === null || value === undefined) return null;
@@ -149,10 +176,12 @@ async function splitSeries(plan: MeasurementPlan, result: SqlResult, pacer: RowP
   let current: RawSeries | undefined;
   let currentKey: string | undefined;
   const types = result.types;
+  const convertTime = cellConverter(types[0] ?? 'Int64');
+  const convertValue = types.slice(1 + tagCount).map((type) => cellConverter(type ?? ''));
   for (const row of result.rows) {
     if (pacer.due()) await pacer.pause();
-    const tagValues = row.slice(1, 1 + tagCount).map((v) => String(v ?? ''));
-    const key = tagValues.join('\u0000');
+    const tagValues = tagCount === 0 ? [] : row.slice(1, 1 + tagCount).map((v) => String(v ?? ''));
+    const key = tagCount === 0 ? '' : tagValues.join('\u0000');
     if (current === undefined || key !== currentKey) {
       const tags: Record<string, string> = {};
       plan.groupTags.forEach((k, i) => (tags[k] = tagValues[i] ?? ''));
@@ -160,8 +189,9 @@ async function splitSeries(plan: MeasurementPlan, result: SqlResult, pacer: RowP
       currentKey = key;
       out.push(current);
     }
-    const t = convertCell(row[0], types[0] ?? 'Int64');
-    const values = row.slice(1 + tagCount).map((v, i) => convertCell(v, types[1 + tagCount + i] ?? ''));
+    const t = convertTime(row[0]);
+    const values = new Array<unknown>(row.length - 1 - tagCount);
+    for (let i = 0; i < values.length; i++) values[i] = (convertValue[i] ?? convertUntyped)(row[1 + tagCount + i]);
     current.rows.push([typeof t === 'bigint' ? t : BigInt(String(t ?? 0)), ...values]);
   }
   return out;
