@@ -12,6 +12,7 @@ import { transformRows, transformsReadNothing } from './transforms.js';
 import { mergeSeriesRowsLazily } from './series-merge-order.js';
 import { resolvePickedRow } from './picked-point-row.js';
 import { quoteIdent, quoteString, tagColumn } from '../store/naming.js';
+import { splitTypeArgs } from '../store/type-names.js';
 import { validateSelect } from './select-validate.js';
 import { limitCountSql } from './table-source.js';
 import { checkSelectTypes } from './select-types.js';
@@ -139,30 +140,12 @@ export function convertCell(value: unknown, type: string): unknown {
     if (arrayInner !== undefined) return value.map((v) => convertCell(v, arrayInner));
     const tupleInner = /^Tuple\((.*)\)$/.exec(bare)?.[1];
     if (tupleInner !== undefined) {
-      const types = splitTypeList(tupleInner);
+      const types = splitTypeArgs(tupleInner);
       return value.map((v, i) => convertCell(v, types[i] ?? ''));
     }
     return value;
   }
   return value;
-}
-
-/** Splits "Float64, Int64" (top-level commas only) into type names. */
-function splitTypeList(text: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (ch === ',' && depth === 0) {
-      out.push(text.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  out.push(text.slice(start).trim());
-  return out;
 }
 
 interface RawSeries {

@@ -7,6 +7,7 @@
 // the caller reads that statement as JSONCompact instead. Pure: no I/O.
 
 import { Buffer } from 'node:buffer';
+import { parseTypeName, type TypeName } from './type-names.js';
 
 export class UnsupportedNativeType extends Error {
   constructor(readonly type: string) {
@@ -19,12 +20,6 @@ export interface DecodedResult {
   readonly columns: string[];
   readonly types: string[];
   readonly rows: unknown[][];
-}
-
-/** A parsed type name: `Array(Nullable(Float64))` is Array with one argument. */
-interface TypeNode {
-  readonly name: string;
-  readonly args: readonly string[];
 }
 
 class Reader {
@@ -105,35 +100,10 @@ function prefixes(columns: readonly ColumnReader[]): ((reader: Reader) => void) 
   };
 }
 
-/** Splits `A, B(C, D), 'x,y'` at its top-level commas. */
-export function splitTypeArgs(text: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '\\') i++;
-      else if (ch === "'") quoted = false;
-    } else if (ch === "'") quoted = true;
-    else if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (ch === ',' && depth === 0) {
-      out.push(text.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  const last = text.slice(start).trim();
-  if (last !== '' || out.length > 0) out.push(last);
-  return out;
-}
-
-export function parseType(type: string): TypeNode {
-  const open = type.indexOf('(');
-  if (open < 0) return { name: type.trim(), args: [] };
-  if (!type.endsWith(')')) throw new UnsupportedNativeType(type);
-  return { name: type.slice(0, open).trim(), args: splitTypeArgs(type.slice(open + 1, -1)) };
+function parseType(type: string): TypeName {
+  const node = parseTypeName(type);
+  if (node === undefined) throw new UnsupportedNativeType(type);
+  return node;
 }
 
 /** JSONCompact's text of a non-finite float (output_format_json_quote_denormals=1). */
@@ -191,7 +161,7 @@ function isUtc(zoneArg: string | undefined): boolean {
   return zoneArg === "'UTC'" || zoneArg === "'Etc/UTC'";
 }
 
-function dateTime64Reader(type: string, node: TypeNode): ColumnReader {
+function dateTime64Reader(type: string, node: TypeName): ColumnReader {
   const precision = Number(node.args[0]);
   if (!Number.isInteger(precision) || precision < 0 || precision > 9 || !isUtc(node.args[1])) throw new UnsupportedNativeType(type);
   const scale = 10n ** BigInt(precision);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'chdb';
-import { decodeNative, parseType, splitTypeArgs, UnsupportedNativeType } from '../../../src/core/store/native-decoder.js';
+import { decodeNative, UnsupportedNativeType } from '../../../src/core/store/native-decoder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hb-native-'));
 const session = new Session(join(dir, 'chdb'), { installSignalHandlers: false });
@@ -63,11 +63,4 @@ test('types JSONCompact writes differently are refused, so the caller reads JSON
 test('a truncated answer is an error, never short rows', async () => {
   const bytes = (await session.queryAsync("SELECT number, toString(number) FROM numbers(10)", { format: 'Native' })).bytes();
   for (const cut of [1, 5, bytes.length - 1]) assert.throws(() => decodeNative(bytes.subarray(0, cut)), RangeError);
-});
-
-test('type names split at top-level commas only', () => {
-  assert.deepEqual(splitTypeArgs("Nullable(Float64), DateTime64(9, 'UTC'), String"), ['Nullable(Float64)', "DateTime64(9, 'UTC')", 'String']);
-  assert.deepEqual(splitTypeArgs("'a,(b', Int8"), ["'a,(b'", 'Int8']);
-  assert.deepEqual(parseType('Array(Tuple(UInt8, String))'), { name: 'Array', args: ['Tuple(UInt8, String)'] });
-  assert.deepEqual(parseType('Float64'), { name: 'Float64', args: [] });
 });
