@@ -38,3 +38,38 @@ test('queries past the configured result size and bucket bounds fail cleanly', {
     await server.stop();
   }
 });
+
+test('a large answer is streamed whole: chunked transfer, every row, the same rows as smaller answers', { skip: availability.available ? false : availability.reason, timeout: 120_000 }, async () => {
+  const server = await startHyperbytedb();
+  try {
+    await request(`${server.url}/query?q=CREATE+DATABASE+b`, { method: 'POST' }).then((r) => r.body.dump());
+    const total = 30_000;
+    const lines = Array.from({ length: total }, (_, i) => `big,host=h${i % 3} v=${i},s="é\\"${i}" ${i * 1_000_000_000}`);
+    const write = await request(`${server.url}/write?db=b`, { method: 'POST', body: lines.join('\n') });
+    assert.equal(write.statusCode, 204);
+    await write.body.dump();
+
+    for (const extra of ['', '&pretty=true', '&epoch=ms', '&chunked=true&chunk_size=7000']) {
+      const res = await request(`${server.url}/query?db=b${extra}&q=${encodeURIComponent('SELECT v, s, host FROM big')}`);
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers['transfer-encoding'], 'chunked', extra);
+      assert.equal(res.headers['content-length'], undefined);
+      const text = await res.body.text();
+      assert.ok(text.endsWith('\n'), extra);
+      type Doc = { results: Array<{ series: Array<{ values: unknown[][] }> }> };
+      const values = extra.includes('chunked')
+        ? text.trimEnd().split('\n').flatMap((line) => (JSON.parse(line) as Doc).results[0]!.series[0]!.values)
+        : (JSON.parse(text) as Doc).results[0]!.series[0]!.values;
+      assert.equal(values.length, total, extra);
+      // Below the streaming threshold the same rows come as one string: they must agree.
+      const small = await request(`${server.url}/query?db=b${extra.includes('chunked') ? '' : extra}&q=${encodeURIComponent('SELECT v, s, host FROM big LIMIT 5000')}`);
+      assert.equal(small.headers['transfer-encoding'], undefined);
+      assert.deepEqual(values.slice(0, 5000), JSON.parse(await small.body.text()).results[0].series[0].values, extra);
+    }
+    const ping = await request(`${server.url}/ping`);
+    assert.equal(ping.statusCode, 204);
+    await ping.body.dump();
+  } finally {
+    await server.stop();
+  }
+});

@@ -113,15 +113,17 @@ function encodeCell(node: RowsNode, cell: unknown, index: number): string {
  */
 const ROWS_PARTS_PER_PIECE = 8_192;
 
-/** The rows as render() would print an array of arrays of raw cells, byte for byte. */
-function renderRows(node: RowsNode, indent: string | undefined, depth: number): string {
-  if (node.rows.length === 0) return '[]';
+/** The rows as render() would print an array of arrays of raw cells, byte for byte, in pieces. */
+function* renderRows(node: RowsNode, indent: string | undefined, depth: number): Generator<string> {
+  if (node.rows.length === 0) {
+    yield '[]';
+    return;
+  }
   const rowNl = indent === undefined ? '' : '\n' + indent.repeat(depth + 1);
   const rowSep = ',' + rowNl;
   const rowOpen = indent === undefined ? '[' : '[\n' + indent.repeat(depth + 2);
   const cellSep = indent === undefined ? ',' : ',\n' + indent.repeat(depth + 2);
   const rowClose = rowNl + ']';
-  const pieces: string[] = [];
   let parts: string[] = ['[' + rowNl];
   for (let r = 0; r < node.rows.length; r++) {
     const row = node.rows[r] as readonly unknown[];
@@ -134,13 +136,12 @@ function renderRows(node: RowsNode, indent: string | undefined, depth: number): 
       parts.push(rowClose);
     }
     if (parts.length >= ROWS_PARTS_PER_PIECE) {
-      pieces.push(parts.join(''));
+      yield parts.join('');
       parts = [];
     }
   }
   parts.push((indent === undefined ? '' : '\n' + indent.repeat(depth)) + ']');
-  pieces.push(parts.join(''));
-  return pieces.join('');
+  yield parts.join('');
 }
 
 function seriesToJson(series: Series, epoch: Epoch | undefined): Json {
@@ -171,27 +172,79 @@ function resultToJson(result: StatementResult, epoch: Epoch | undefined): Json {
   return out;
 }
 
-function render(value: Json, indent: string | undefined, depth: number): string {
-  if (typeof value === 'string') return value;
-  if (value instanceof RowsBox) return renderRows(value.node, indent, depth);
-  if (isRaw(value)) return value.raw;
+/**
+ * The JSON text of `value` in pieces: small nodes come out whole, a series' rows in pieces of
+ * some thousand rows, so a large answer can be written out piece by piece.
+ */
+function* renderPieces(value: Json, indent: string | undefined, depth: number): Generator<string> {
+  if (typeof value === 'string') {
+    yield value;
+    return;
+  }
+  if (value instanceof RowsBox) {
+    yield* renderRows(value.node, indent, depth);
+    return;
+  }
+  if (isRaw(value)) {
+    yield value.raw;
+    return;
+  }
   const nl = indent === undefined ? '' : '\n' + indent.repeat(depth + 1);
   const close = indent === undefined ? '' : '\n' + indent.repeat(depth);
   const sep = indent === undefined ? ':' : ': ';
   if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    return '[' + value.map((v) => nl + render(v, indent, depth + 1)).join(',') + close + ']';
+    if (value.length === 0) {
+      yield '[]';
+      return;
+    }
+    let opening = '[';
+    for (const item of value as readonly Json[]) {
+      yield opening + nl;
+      yield* renderPieces(item, indent, depth + 1);
+      opening = ',';
+    }
+    yield close + ']';
+    return;
   }
   const entries = Object.entries(value as Record<string, Json>);
-  if (entries.length === 0) return '{}';
-  return '{' + entries.map(([k, v]) => nl + goJsonString(k) + sep + render(v, indent, depth + 1)).join(',') + close + '}';
+  if (entries.length === 0) {
+    yield '{}';
+    return;
+  }
+  let opening = '{';
+  for (const [key, item] of entries) {
+    yield opening + nl + goJsonString(key) + sep;
+    yield* renderPieces(item, indent, depth + 1);
+    opening = ',';
+  }
+  yield close + '}';
+}
+
+function render(value: Json, indent: string | undefined, depth: number): string {
+  let out = '';
+  for (const piece of renderPieces(value, indent, depth)) out += piece;
+  return out;
 }
 
 /** `{"results":[...]}` exactly as InfluxDB 1.x writes it (no trailing newline). */
 export function formatResultsJson(results: readonly StatementResult[], options: FormatOptions = {}): string {
+  let out = '';
+  for (const piece of formatResultsJsonPieces(results, options)) out += piece;
+  return out;
+}
+
+/** formatResultsJson's text in pieces, for writing a large answer without building it whole. */
+export function formatResultsJsonPieces(results: readonly StatementResult[], options: FormatOptions = {}): Generator<string> {
   const body: Record<string, Json> = {};
   if (results.length > 0) body['results'] = results.map((r) => resultToJson(r, options.epoch));
-  return render(body, options.pretty === true ? '    ' : undefined, 0);
+  return renderPieces(body, options.pretty === true ? '    ' : undefined, 0);
+}
+
+/** Rows over every series of the results: how large an answer is about to be. */
+export function resultRowCount(results: readonly StatementResult[]): number {
+  let rows = 0;
+  for (const result of results) for (const series of result.series ?? []) rows += series.values.length;
+  return rows;
 }
 
 /** `{"error":"..."}` for request-level failures (parse errors, auth). */
@@ -206,8 +259,12 @@ export function formatErrorJson(message: string, options: FormatOptions = {}): s
  * newline-terminated JSON lines to write one after another.
  */
 export function formatResultsChunked(results: readonly StatementResult[], options: FormatOptions & { readonly chunkSize: number }): string[] {
+  return [...formatResultsChunkedLines(results, options)];
+}
+
+/** formatResultsChunked's lines, each formatted only when it is taken. */
+export function* formatResultsChunkedLines(results: readonly StatementResult[], options: FormatOptions & { readonly chunkSize: number }): Generator<string> {
   const chunkSize = Math.max(1, options.chunkSize);
-  const lines: string[] = [];
   for (const result of results) {
     const pieces: StatementResult[] = [];
     const series = result.series ?? [];
@@ -235,10 +292,10 @@ export function formatResultsChunked(results: readonly StatementResult[], option
         };
       }
     }
-    pieces.forEach((piece, i) => {
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i]!;
       const marked = i < pieces.length - 1 ? { ...piece, partial: true } : piece;
-      lines.push(formatResultsJson([marked], options) + '\n');
-    });
+      yield formatResultsJson([marked], options) + '\n';
+    }
   }
-  return lines;
 }

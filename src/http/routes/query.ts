@@ -4,7 +4,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Engine } from '../../core/index.js';
 import { BadRequestError, QueryTimeoutError } from '../../core/errors.js';
-import { formatResultsCsv, formatResultsJson, formatResultsChunked, type Epoch } from '../../core/query/index.js';
+import { formatResultsCsv, formatResultsJson, formatResultsJsonPieces, formatResultsChunkedLines, resultRowCount, type Epoch } from '../../core/query/index.js';
+import { pacedBody, STREAMED_ANSWER_ROWS } from '../paced-body.js';
 import { formValues } from '../request-params.js';
 import { RequestCancelledError } from '../error-handler.js';
 
@@ -70,19 +71,17 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
         if (accept.includes('application/csv') || accept.includes('text/csv')) {
           return reply.code(200).header('Content-Type', 'application/csv').send(formatResultsCsv(results, epoch ? { epoch } : {}));
         }
+        // A large answer is written piece by piece (see paced-body.ts); a small one in one string.
+        const streamed = resultRowCount(results) > STREAMED_ANSWER_ROWS;
+        reply.code(200).header('Content-Type', 'application/json');
         if (chunked) {
           const size = Number.parseInt(params.chunk_size ?? '', 10);
           const chunkSize = Number.isFinite(size) && size > 0 ? size : options.defaultChunkSize;
-          return reply
-            .code(200)
-            .header('Content-Type', 'application/json')
-            .send(formatResultsChunked(results, { chunkSize, ...(epoch ? { epoch } : {}) }).join(''));
+          const lines = formatResultsChunkedLines(results, { chunkSize, ...(epoch ? { epoch } : {}) });
+          return reply.send(streamed ? pacedBody(lines) : [...lines].join(''));
         }
-        const pretty = params.pretty === 'true';
-        return reply
-          .code(200)
-          .header('Content-Type', 'application/json')
-          .send(formatResultsJson(results, { pretty, ...(epoch ? { epoch } : {}) }) + '\n');
+        const format = { pretty: params.pretty === 'true', ...(epoch ? { epoch } : {}) };
+        return reply.send(streamed ? pacedBody(formatResultsJsonPieces(results, format), '\n') : formatResultsJson(results, format) + '\n');
       } catch (error) {
         // Whatever the engine threw once the client left (chdb's "Query aborted", an AbortError)
         // only says the work stopped as asked.
