@@ -8,9 +8,12 @@ import { join } from 'node:path';
 import { quoteString } from './naming.js';
 import type { SqlResult } from '../query/query-port.js';
 import { InternalError, LimitExceededError } from '../errors.js';
-import { decodeNative, UnsupportedNativeType } from './native-decoder.js';
+import { decodeNative, decodeNativeYielding, UnsupportedNativeType } from './native-decoder.js';
 
 type ChdbResult = Awaited<ReturnType<Session['queryAsync']>>;
+
+/** Answers larger than this are decoded a block at a time, letting other requests run between. */
+const YIELDING_DECODE_BYTES = 1024 * 1024;
 
 /** Native reads of one statement before it falls back to self-delimiting JSONCompact. */
 const NATIVE_ATTEMPTS = 3;
@@ -115,7 +118,8 @@ export class ChdbSession {
       // Another query failed while this one waited: its leftover may sit in front of this answer.
       if (this.failures !== failuresBefore) continue;
       try {
-        return decodeNative(native.bytes());
+        const bytes = native.bytes();
+        return bytes.length > YIELDING_DECODE_BYTES ? await decodeNativeYielding(bytes) : decodeNative(bytes);
       } catch (error) {
         if (!(error instanceof UnsupportedNativeType)) throw error;
         break;

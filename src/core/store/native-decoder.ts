@@ -4,9 +4,10 @@
 // (JSONCompact's text formatting and Node's JSON.parse cost several ms per MB of result). The
 // decoded values are exactly JSONCompact's (with 64-bit integers quoted and NaN/Inf as strings),
 // so callers see no difference. Types outside the supported set raise UnsupportedNativeType and
-// the caller reads that statement as JSONCompact instead. Pure: no I/O.
+// the caller reads that statement as JSONCompact instead. No I/O.
 
 import { Buffer } from 'node:buffer';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseTypeName, type TypeName } from './type-names.js';
 
 export class UnsupportedNativeType extends Error {
@@ -337,6 +338,25 @@ function columnReader(type: string): ColumnReader {
  * buffer is an empty result. Readers are built once per type and reused across blocks.
  */
 export function decodeNative(bytes: Uint8Array): DecodedResult {
+  const steps = decodeBlocks(bytes);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/** decodeNative, giving the event loop a turn after each block (about 65k rows) of a large answer. */
+export async function decodeNativeYielding(bytes: Uint8Array): Promise<DecodedResult> {
+  const steps = decodeBlocks(bytes);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+    await nextTurn();
+  }
+}
+
+/** Decodes block after block, pausing (yield) after each; returns the whole result. */
+function* decodeBlocks(bytes: Uint8Array): Generator<undefined, DecodedResult> {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const reader = new Reader(buf);
   let columns: string[] = [];
@@ -374,6 +394,7 @@ export function decodeNative(bytes: Uint8Array): DecodedResult {
       for (let c = 0; c < columnCount; c++) row[c] = blockColumns[c]![r];
       rows.push(row);
     }
+    yield;
   }
   return { columns, types, rows };
 }

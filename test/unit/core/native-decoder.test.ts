@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'chdb';
-import { decodeNative, UnsupportedNativeType } from '../../../src/core/store/native-decoder.js';
+import { decodeNative, decodeNativeYielding, UnsupportedNativeType } from '../../../src/core/store/native-decoder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hb-native-'));
 const session = new Session(join(dir, 'chdb'), { installSignalHandlers: false });
@@ -63,4 +63,15 @@ test('types JSONCompact writes differently are refused, so the caller reads JSON
 test('a truncated answer is an error, never short rows', async () => {
   const bytes = (await session.queryAsync("SELECT number, toString(number) FROM numbers(10)", { format: 'Native' })).bytes();
   for (const cut of [1, 5, bytes.length - 1]) assert.throws(() => decodeNative(bytes.subarray(0, cut)), RangeError);
+});
+
+test('the yielding decode gives the same rows, and other callbacks run between its blocks', async () => {
+  const bytes = (await session.queryAsync('SELECT number, toString(number) AS s, number / 7 AS f FROM numbers(300000)', { format: 'Native' })).bytes();
+  let turns = 0;
+  const ticker = setInterval(() => turns++, 0);
+  const yielding = await decodeNativeYielding(bytes);
+  clearInterval(ticker);
+  assert.deepEqual(yielding, decodeNative(bytes));
+  assert.equal(yielding.rows.length, 300000);
+  assert.ok(turns > 0, 'a timer ran while the answer was decoded');
 });
