@@ -262,7 +262,7 @@ export interface RawConfig {
     secret: string; consistency: ConsistencyLevel;
   };
   tracing: { otlp_endpoint: string; service_name: string };
-  query: { max_select_buckets: number; max_result_size: number; chunk_size_default: number };
+  query: { max_select_buckets: number; max_result_size: number; chunk_size_default: number; read_connections: number };
 }
 
 type FormatName = 'count' | 'duration' | 'seconds' | 'size' | 'bool' | 'text' | 'one-of' | 'optional-url' | 'peer-list';
@@ -321,6 +321,7 @@ function buildSchema(): convict.Schema<RawConfig> {
       max_select_buckets: setting('count', 1_000_000, 'Most GROUP BY time() buckets one SELECT may produce, over all its series (InfluxDB max-select-buckets).', { min: 1 }),
       max_result_size: setting('size', 256 * MiB, 'Largest result one read may take from storage (in-memory size); larger queries fail with a statement error.', { min: 1 }),
       chunk_size_default: setting('count', 10_000, 'Rows per chunk when a chunked query gives no size.', { min: 1 }),
+      read_connections: setting('count', 2, 'chDB connections reads run on at once (a slow read holds up only reads on its own connection); inserts have one more.', { min: 1, max: 16 }),
     },
   };
   for (const [section, keys] of Object.entries(schema as Record<string, Record<string, convict.SchemaObj>>)) {
@@ -412,6 +413,7 @@ export function toConfig(raw: RawConfig): Config {
       maxSelectBuckets: query.max_select_buckets,
       maxResultBytes: query.max_result_size,
       chunkSizeDefault: query.chunk_size_default,
+      readConnections: query.read_connections,
     },
   });
 }
@@ -452,6 +454,7 @@ export function configToToml(config: Config): string {
       max_select_buckets: query.maxSelectBuckets,
       max_result_size: formatSizeBytes(query.maxResultBytes),
       chunk_size_default: query.chunkSizeDefault,
+      read_connections: query.readConnections,
     },
   };
   return `${stringifyToml(document).trim()}\n`;

@@ -76,6 +76,8 @@ export interface QueryConfig {
   readonly maxSelectBuckets: number;
   readonly maxResultBytes: number;
   readonly chunkSizeDefault: number;
+  /** chDB connections reads are spread over. */
+  readonly readConnections: number;
 }
 
 export interface Config {

@@ -27,6 +27,7 @@ export function engineOptionsFromConfig(config: Config): EngineOptions {
     maxQueuedQueries: config.server.maxQueuedQueries,
     maxSelectBuckets: config.query.maxSelectBuckets,
     maxResultBytes: config.query.maxResultBytes,
+    readConnections: config.query.readConnections,
   };
 }
 

@@ -109,7 +109,7 @@ class EngineImpl implements Engine {
     this.metrics = createEngineMetrics(deps.registry, this.nowMs(), this.nowMs);
     this.catalogStore = new CatalogStore(options.metaDir);
     this.wal = new LevelWal({ dir: options.walDir, ...options.wal }, { onDurable: (seq, value) => this.flushService.remember(seq, value) });
-    this.session = new ChdbSession({ dir: options.chdbDir, stagingDir: join(options.dataDir, 'staging'), maxResultBytes: options.maxResultBytes });
+    this.session = new ChdbSession({ dir: options.chdbDir, stagingDir: join(options.dataDir, 'staging'), maxResultBytes: options.maxResultBytes, readConnections: options.readConnections });
     this.schemaManager = new SchemaManager(this.session);
     this.duplicates = new DuplicateTracker(chdbPartsProbe(this.session));
     this.flushService = new FlushService(options.flush, {

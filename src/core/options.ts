@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { defaultFlushOptions, validateFlushOptions, type FlushOptions } from './flush/flush-service.js';
 import { defaultWalOptions } from './wal/wal-port.js';
 import { DEFAULT_MAX_SELECT_BUCKETS } from './query/executor.js';
-import { DEFAULT_MAX_RESULT_BYTES } from './store/chdb-session.js';
+import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_READ_CONNECTIONS } from './store/chdb-session.js';
 
 export interface EngineWalOptions {
   readonly syncOnAppend: boolean;
@@ -29,6 +29,8 @@ export interface EngineOptions {
   readonly maxSelectBuckets: number;
   /** Largest result one read may take from chDB (its in-memory size). */
   readonly maxResultBytes: number;
+  /** chDB connections reads are spread over; inserts and DDL have one of their own. */
+  readonly readConnections: number;
 }
 
 export function defaultEngineOptions(dataDir: string): EngineOptions {
@@ -45,6 +47,7 @@ export function defaultEngineOptions(dataDir: string): EngineOptions {
     maxQueuedQueries: 64,
     maxSelectBuckets: DEFAULT_MAX_SELECT_BUCKETS,
     maxResultBytes: DEFAULT_MAX_RESULT_BYTES,
+    readConnections: DEFAULT_READ_CONNECTIONS,
   };
 }
 
@@ -55,4 +58,5 @@ export function validateEngineOptions(options: EngineOptions): void {
   if (!(options.maxQueuedQueries >= 0)) throw new Error('max queued queries must be >= 0');
   if (!(Number.isInteger(options.maxSelectBuckets) && options.maxSelectBuckets >= 1)) throw new Error('max select buckets must be an integer >= 1');
   if (!(Number.isInteger(options.maxResultBytes) && options.maxResultBytes >= 1)) throw new Error('max result bytes must be an integer >= 1');
+  if (!(Number.isInteger(options.readConnections) && options.readConnections >= 1 && options.readConnections <= 16)) throw new Error('read connections must be an integer from 1 to 16');
 }

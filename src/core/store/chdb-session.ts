@@ -27,6 +27,8 @@ export interface ChdbSessionOptions {
    * the rows built from it take several times more), so one query cannot exhaust the process.
    */
   readonly maxResultBytes?: number;
+  /** Connections reads are spread over (DEFAULT_READ_CONNECTIONS); inserts and DDL have their own. */
+  readonly readConnections?: number;
 }
 
 export const DEFAULT_MAX_RESULT_BYTES = 256 * 1024 * 1024;
@@ -72,37 +74,68 @@ function isResultTooLarge(error: unknown): boolean {
   return /TOO_MANY_ROWS_OR_BYTES|Code: 396\b/.test(text);
 }
 
+/** One chdb connection and what the session knows of its state. */
+class Connection {
+  /** Set when a query failed: its partial output may be waiting in front of the next answer. */
+  leftoverPossible = false;
+  failures = 0;
+  /** Reads started on this connection and not yet done. */
+  inFlight = 0;
+
+  constructor(readonly session: Session) {}
+}
+
+/** Read connections when the options do not say. */
+export const DEFAULT_READ_CONNECTIONS = 2;
+
+/**
+ * chdb runs one statement at a time per connection, and connections to one directory run
+ * concurrently over the same tables. Inserts and DDL go through a connection of their own, so a
+ * slow read never holds up the flush; reads go to the read connection with the fewest reads
+ * running, so a slow read holds up only the reads queued behind it on its connection.
+ */
 export class ChdbSession {
-  private session: Session | null = null;
+  private writer: Connection | null = null;
+  private readers: Connection[] = [];
   private readonly readSettings: string;
+  private readonly readConnections: number;
 
   constructor(private readonly options: ChdbSessionOptions) {
     const maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
     if (!(Number.isInteger(maxResultBytes) && maxResultBytes > 0)) throw new Error('chdb max result bytes must be a positive integer');
+    this.readConnections = options.readConnections ?? DEFAULT_READ_CONNECTIONS;
+    if (!(Number.isInteger(this.readConnections) && this.readConnections >= 1)) throw new Error('chdb read connections must be an integer >= 1');
     this.readSettings = readSettings(maxResultBytes);
   }
 
   private staged = 0;
-  /** Set when a query failed: its partial output may be waiting in front of the next answer. */
-  private leftoverPossible = false;
-  private failures = 0;
 
   open(): void {
-    if (this.session) return;
+    if (this.writer) return;
     rmSync(this.options.stagingDir, { recursive: true, force: true });
     mkdirSync(this.options.stagingDir, { recursive: true });
-    this.session = new Session(this.options.dir, { installSignalHandlers: false });
+    this.writer = new Connection(new Session(this.options.dir, { installSignalHandlers: false }));
+    this.readers = Array.from({ length: this.readConnections }, () => new Connection(new Session(this.options.dir, { installSignalHandlers: false })));
   }
 
   close(): void {
-    const session = this.session;
-    this.session = null;
-    session?.close();
+    const connections = [...this.readers, ...(this.writer ? [this.writer] : [])];
+    this.writer = null;
+    this.readers = [];
+    for (const connection of connections) connection.session.close();
   }
 
   private get live(): Session {
-    if (!this.session) throw new InternalError('chdb session is closed');
-    return this.session;
+    if (!this.writer) throw new InternalError('chdb session is closed');
+    return this.writer.session;
+  }
+
+  /** The read connection with the fewest reads running (the first of equals). */
+  private reader(): Connection {
+    if (!this.writer) throw new InternalError('chdb session is closed');
+    let best = this.readers[0]!;
+    for (const connection of this.readers) if (connection.inFlight < best.inFlight) best = connection;
+    return best;
   }
 
   /**
@@ -112,11 +145,21 @@ export class ChdbSession {
    * not carry its own SETTINGS clause.
    */
   async query(sql: string, options: { readonly signal?: AbortSignal } = {}): Promise<SqlResult> {
+    const connection = this.reader();
+    connection.inFlight++;
+    try {
+      return await this.queryOn(connection, sql, options.signal);
+    } finally {
+      connection.inFlight--;
+    }
+  }
+
+  private async queryOn(connection: Connection, sql: string, signal: AbortSignal | undefined): Promise<SqlResult> {
     for (let attempt = 0; attempt < NATIVE_ATTEMPTS; attempt++) {
-      const failuresBefore = this.failures;
-      const native = await this.read(sql, 'Native', options.signal);
+      const failuresBefore = connection.failures;
+      const native = await this.read(connection, sql, 'Native', signal);
       // Another query failed while this one waited: its leftover may sit in front of this answer.
-      if (this.failures !== failuresBefore) continue;
+      if (connection.failures !== failuresBefore) continue;
       try {
         const bytes = native.bytes();
         return bytes.length > YIELDING_DECODE_BYTES ? await decodeNativeYielding(bytes) : decodeNative(bytes);
@@ -125,19 +168,19 @@ export class ChdbSession {
         break;
       }
     }
-    const text = (await this.read(sql, 'JSONCompact', options.signal)).text();
+    const text = (await this.read(connection, sql, 'JSONCompact', signal)).text();
     if (text.length === 0) return { columns: [], types: [], rows: [] };
     const parsed = parseJsonCompact(text);
     return { columns: parsed.meta.map((m) => m.name), types: parsed.meta.map((m) => m.type), rows: parsed.data };
   }
 
-  private async read(sql: string, format: 'Native' | 'JSONCompact', signal: AbortSignal | undefined): Promise<ChdbResult> {
-    await this.drainLeftover();
+  private async read(connection: Connection, sql: string, format: 'Native' | 'JSONCompact', signal: AbortSignal | undefined): Promise<ChdbResult> {
+    await this.drainLeftover(connection);
     try {
-      return await this.live.queryAsync(sql + this.readSettings, { format, ...(signal ? { signal } : {}) });
+      return await connection.session.queryAsync(sql + this.readSettings, { format, ...(signal ? { signal } : {}) });
     } catch (error) {
-      this.leftoverPossible = true;
-      this.failures++;
+      connection.leftoverPossible = true;
+      connection.failures++;
       if (!isResultTooLarge(error)) throw error;
       const limit = this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
       throw new LimitExceededError(`max-result-size limit exceeded: the result is larger than ${limit} bytes; narrow the time range, select fewer fields or add a LIMIT`);
@@ -145,19 +188,19 @@ export class ChdbSession {
   }
 
   /**
-   * chdb hands the output a query wrote before it failed mid-stream to the session's next query,
-   * ahead of that query's own answer. A binary answer cannot be told apart from such a leftover,
-   * so after a failure a throwaway query takes it.
+   * chdb hands the output a query wrote before it failed mid-stream to the connection's next
+   * query, ahead of that query's own answer. A binary answer cannot be told apart from such a
+   * leftover, so after a failure a throwaway query takes it.
    */
-  private async drainLeftover(): Promise<void> {
-    if (!this.leftoverPossible) return;
-    this.leftoverPossible = false;
+  private async drainLeftover(connection: Connection): Promise<void> {
+    if (!connection.leftoverPossible) return;
+    connection.leftoverPossible = false;
     try {
-      await this.live.queryAsync('SELECT 1', { format: 'Null' });
+      await connection.session.queryAsync('SELECT 1', { format: 'Null' });
     } catch {
       // Counted as a failure: the read that follows is done again, at last as JSONCompact.
-      this.leftoverPossible = true;
-      this.failures++;
+      connection.leftoverPossible = true;
+      connection.failures++;
     }
   }
 

@@ -40,7 +40,7 @@ const DEFAULTS: Config = {
   metrics: { enabled: true },
   cluster: { nodeId: '', peers: [], raftBindAddress: '127.0.0.1', raftPort: 8089, secret: '', consistency: 'one' },
   tracing: { otlpEndpoint: '', serviceName: 'hyperbytedb' },
-  query: { maxSelectBuckets: 1_000_000, maxResultBytes: 256 * 1024 * 1024, chunkSizeDefault: 10_000 },
+  query: { maxSelectBuckets: 1_000_000, maxResultBytes: 256 * 1024 * 1024, chunkSizeDefault: 10_000, readConnections: 2 },
 };
 
 test('defaults: every limit is finite and the Config is deep-frozen', () => {

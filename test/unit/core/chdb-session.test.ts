@@ -51,3 +51,18 @@ test('a result type the Native decoder refuses is read as JSONCompact', async ()
   assert.deepEqual(result.columns, ['m', 'd']);
   assert.deepEqual(result.rows, [[{ k: 1 }, 1.5]]);
 });
+
+test('a slow read holds up neither a read on the other connection nor inserts and DDL', async () => {
+  const done: string[] = [];
+  // Seconds of CPU on one connection; the other read connection and the writer stay free.
+  const slow = session.query('SELECT max(sipHash64(number)) AS h FROM numbers(60000000)').then(() => done.push('slow'));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await session.exec('CREATE TABLE IF NOT EXISTS pool_t (x UInt64) ENGINE = MergeTree ORDER BY x');
+  done.push('ddl');
+  await session.exec('INSERT INTO pool_t SELECT number FROM numbers(10)');
+  done.push('insert');
+  assert.deepEqual((await session.query('SELECT count() AS c FROM pool_t')).rows, [['10']]);
+  done.push('read');
+  await slow;
+  assert.deepEqual(done, ['ddl', 'insert', 'read', 'slow']);
+});
