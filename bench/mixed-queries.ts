@@ -1,0 +1,69 @@
+// Mixed-query benchmark: small single-host queries (TSBS single-groupby-1-1-1) from two clients
+// while a third client runs heavy per-host aggregates without pause, on one server with
+// query.read_connections = 1 and then with the default, in one run. Prints how many small
+// queries each got through and their median and p99 latency, and the heavy queries done.
+//
+// Run: npm run bench:mixed-queries
+// Knobs (env): POINTS (200000) SECONDS (15) CONNECTIONS ("1,2": the read_connections to compare)
+
+import { request } from 'undici';
+import { startHyperbytedb } from '../test/support/hyperbytedb-server.js';
+import { tsbsCpuBatches } from './tsbs-data.js';
+
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return n;
+}
+
+const points = envInt('POINTS', 200_000);
+const seconds = envInt('SECONDS', 15);
+const connections = (process.env['CONNECTIONS'] ?? '1,2').split(',').map((c) => c.trim());
+const heavy = 'SELECT percentile(usage_user, 50), median(usage_system), stddev(usage_idle) FROM cpu GROUP BY hostname';
+
+async function answer(url: string, q: string): Promise<number> {
+  const started = performance.now();
+  const res = await request(`${url}/query?db=benchmark&q=${encodeURIComponent(q)}`);
+  await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`query answered ${res.statusCode}`);
+  return performance.now() - started;
+}
+
+async function run(readConnections: string): Promise<string> {
+  const server = await startHyperbytedb({ startTimeoutMs: 120_000, env: { HYPERBYTEDB__QUERY__READ_CONNECTIONS: readConnections } });
+  try {
+    const url = server.url;
+    await request(`${url}/query?q=CREATE+DATABASE+benchmark`, { method: 'POST' }).then((r) => r.body.dump());
+    for (const batch of tsbsCpuBatches({ hosts: 100, points, seed: 1 }, 5000)) {
+      await (await request(`${url}/write?db=benchmark&precision=ms`, { method: 'POST', body: batch.join('\n') })).body.dump();
+    }
+    await answer(url, 'SELECT count(usage_user) FROM cpu');
+    await new Promise((resolve) => setTimeout(resolve, 5000)); // let the load's merges finish
+    const small: number[] = [];
+    let heavyDone = 0;
+    const until = performance.now() + seconds * 1000;
+    const heavyLoop = async (): Promise<void> => {
+      while (performance.now() < until) {
+        await answer(url, heavy);
+        heavyDone++;
+      }
+    };
+    const smallLoop = async (first: number): Promise<void> => {
+      for (let i = first; performance.now() < until; i++) {
+        const host = (i * 37) % 100;
+        small.push(await answer(url, `SELECT max(usage_user) from cpu where (hostname = 'host_${host}') and time >= '2016-01-01T03:00:00Z' and time < '2016-01-01T04:00:00Z' group by time(1m)`));
+      }
+    };
+    await Promise.all([heavyLoop(), smallLoop(0), smallLoop(50)]);
+    small.sort((a, b) => a - b);
+    const median = small[small.length >> 1] ?? NaN;
+    const p99 = small[Math.min(small.length - 1, Math.floor(small.length * 0.99))] ?? NaN;
+    return `read_connections=${readConnections}: ${small.length} small queries (median ${median.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms) next to ${heavyDone} heavy ones in ${seconds} s`;
+  } finally {
+    await server.stop();
+  }
+}
+
+for (const readConnections of connections) process.stdout.write(`${await run(readConnections)}\n`);
