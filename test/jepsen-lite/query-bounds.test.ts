@@ -66,6 +66,13 @@ test('a large answer is streamed whole: chunked transfer, every row, the same ro
       assert.equal(small.headers['transfer-encoding'], undefined);
       assert.deepEqual(values.slice(0, 5000), JSON.parse(await small.body.text()).results[0].series[0].values, extra);
     }
+    const csv = await request(`${server.url}/query?db=b&q=${encodeURIComponent('SELECT v, s, host FROM big')}`, { headers: { accept: 'application/csv' } });
+    assert.equal(csv.headers['transfer-encoding'], 'chunked');
+    const csvLines = (await csv.body.text()).split('\n');
+    assert.equal(csvLines.length, total + 2, 'a header, every row, and the final newline');
+    assert.equal(csvLines[0], 'name,tags,time,v,s,host');
+    assert.equal(csvLines[1], 'big,,0,0,"é""0",h0');
+    assert.equal(csvLines[total + 1], '');
     const ping = await request(`${server.url}/ping`);
     assert.equal(ping.statusCode, 204);
     await ping.body.dump();

@@ -20,9 +20,19 @@ function cellText(value: unknown): string {
   return String(value);
 }
 
+/** Lines gathered into one piece of a streamed CSV answer. */
+const LINES_PER_PIECE = 2_000;
+
 /** CSV body for results (a new header, after a blank line, per statement and whenever the column set changes). */
 export function formatResultsCsv(results: readonly StatementResult[], options: { readonly epoch?: Epoch } = {}): string {
-  const lines: string[] = [];
+  let out = '';
+  for (const piece of formatResultsCsvPieces(results, options)) out += piece;
+  return out;
+}
+
+/** formatResultsCsv's text in pieces of some thousand lines, each line ending in a newline. */
+export function* formatResultsCsvPieces(results: readonly StatementResult[], options: { readonly epoch?: Epoch } = {}): Generator<string> {
+  let lines: string[] = [];
   let lastHeader: string | undefined;
   for (const result of results) {
     // InfluxDB 1.x's CSV encoder drops statement errors silently.
@@ -46,8 +56,12 @@ export function formatResultsCsv(results: readonly StatementResult[], options: {
       for (const row of series.values) {
         const cells = row.map((v, i) => (i === 0 && hasTime && typeof v === 'bigint' ? (v / DIVISOR[options.epoch ?? 'ns']).toString() : cellText(v)));
         lines.push([csvField(series.name ?? ''), csvField(tags), ...cells.map(csvField)].join(','));
+        if (lines.length >= LINES_PER_PIECE) {
+          yield lines.join('\n') + '\n';
+          lines = [];
+        }
       }
     }
   }
-  return lines.length === 0 ? '' : lines.join('\n') + '\n';
+  if (lines.length > 0) yield lines.join('\n') + '\n';
 }

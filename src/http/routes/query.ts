@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Engine } from '../../core/index.js';
 import { BadRequestError, QueryTimeoutError } from '../../core/errors.js';
-import { formatResultsCsv, formatResultsJson, formatResultsJsonPieces, formatResultsChunkedLines, resultRowCount, type Epoch } from '../../core/query/index.js';
+import { formatResultsCsv, formatResultsCsvPieces, formatResultsJson, formatResultsJsonPieces, formatResultsChunkedLines, resultRowCount, type Epoch } from '../../core/query/index.js';
 import { pacedBody, STREAMED_ANSWER_ROWS } from '../paced-body.js';
 import { formValues } from '../request-params.js';
 import { RequestCancelledError } from '../error-handler.js';
@@ -67,12 +67,14 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
         });
         if (results.some((r) => r.error !== undefined)) metrics.queryErrors.inc();
         metrics.queryDuration.observe((performance.now() - started) / 1000);
-        const accept = request.headers.accept ?? '';
-        if (accept.includes('application/csv') || accept.includes('text/csv')) {
-          return reply.code(200).header('Content-Type', 'application/csv').send(formatResultsCsv(results, epoch ? { epoch } : {}));
-        }
         // A large answer is written piece by piece (see paced-body.ts); a small one in one string.
         const streamed = resultRowCount(results) > STREAMED_ANSWER_ROWS;
+        const accept = request.headers.accept ?? '';
+        if (accept.includes('application/csv') || accept.includes('text/csv')) {
+          reply.code(200).header('Content-Type', 'application/csv');
+          const csvOptions = epoch ? { epoch } : {};
+          return reply.send(streamed ? pacedBody(formatResultsCsvPieces(results, csvOptions)) : formatResultsCsv(results, csvOptions));
+        }
         reply.code(200).header('Content-Type', 'application/json');
         if (chunked) {
           const size = Number.parseInt(params.chunk_size ?? '', 10);
