@@ -17,7 +17,7 @@ export interface ServerOptions {
   readonly maxBodyBytes: number;
   readonly defaultChunkSize: number;
   readonly metricsEnabled: boolean;
-  /** Bound on how long a request may take to arrive and be answered. */
+  /** Bound on how long a request may take to arrive, and on a large answer the client stopped reading. */
   readonly requestTimeoutMs: number;
 }
 
@@ -70,7 +70,7 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
   registerErrorHandler(app, httpLog);
   void app.register(pingHealthRoutes);
   void app.register(writeRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes });
-  void app.register(queryRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes, defaultChunkSize: options.defaultChunkSize });
+  void app.register(queryRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes, defaultChunkSize: options.defaultChunkSize, stallTimeoutMs: options.requestTimeoutMs });
   if (options.metricsEnabled) void app.register(metricsRoutes, { registry: deps.registry });
   return app;
 }

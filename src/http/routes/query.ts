@@ -13,6 +13,8 @@ export interface QueryRouteOptions {
   readonly engine: Engine;
   readonly maxBodyBytes: number;
   readonly defaultChunkSize: number;
+  /** A large answer whose client takes nothing for this long is abandoned. */
+  readonly stallTimeoutMs: number;
 }
 
 const EPOCHS = new Set(['u', 'ms', 's', 'm', 'h']);
@@ -69,21 +71,22 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
         metrics.queryDuration.observe((performance.now() - started) / 1000);
         // A large answer is written piece by piece (see paced-body.ts); a small one in one string.
         const streamed = resultRowCount(results) > STREAMED_ANSWER_ROWS;
+        const paced = { stallTimeoutMs: options.stallTimeoutMs };
         const accept = request.headers.accept ?? '';
         if (accept.includes('application/csv') || accept.includes('text/csv')) {
           reply.code(200).header('Content-Type', 'application/csv');
           const csvOptions = epoch ? { epoch } : {};
-          return reply.send(streamed ? pacedBody(formatResultsCsvPieces(results, csvOptions)) : formatResultsCsv(results, csvOptions));
+          return reply.send(streamed ? pacedBody(formatResultsCsvPieces(results, csvOptions), paced) : formatResultsCsv(results, csvOptions));
         }
         reply.code(200).header('Content-Type', 'application/json');
         if (chunked) {
           const size = Number.parseInt(params.chunk_size ?? '', 10);
           const chunkSize = Number.isFinite(size) && size > 0 ? size : options.defaultChunkSize;
           const lines = formatResultsChunkedLines(results, { chunkSize, ...(epoch ? { epoch } : {}) });
-          return reply.send(streamed ? pacedBody(lines) : [...lines].join(''));
+          return reply.send(streamed ? pacedBody(lines, paced) : [...lines].join(''));
         }
         const format = { pretty: params.pretty === 'true', ...(epoch ? { epoch } : {}) };
-        return reply.send(streamed ? pacedBody(formatResultsJsonPieces(results, format), '\n') : formatResultsJson(results, format) + '\n');
+        return reply.send(streamed ? pacedBody(formatResultsJsonPieces(results, format), { ...paced, suffix: '\n' }) : formatResultsJson(results, format) + '\n');
       } catch (error) {
         // Whatever the engine threw once the client left (chdb's "Query aborted", an AbortError)
         // only says the work stopped as asked.

@@ -1,12 +1,12 @@
-// pacedBody: every piece in order, a turn for the event loop after each piece, and no pulling
-// from the source once the stream is destroyed.
+// pacedBody: every piece in order, a turn for the event loop after each piece, no pulling from
+// the source once the stream is destroyed, and an end for a reader that takes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pacedBody } from '../../../src/http/paced-body.js';
 
 test('the body is the pieces in order, then the suffix', async () => {
   const chunks: string[] = [];
-  for await (const chunk of pacedBody(['{"a":', '[1,2]', '}'], '\n')) chunks.push(String(chunk));
+  for await (const chunk of pacedBody(['{"a":', '[1,2]', '}'], { suffix: '\n', stallTimeoutMs: 60_000 })) chunks.push(String(chunk));
   assert.equal(chunks.join(''), '{"a":[1,2]}\n');
 });
 
@@ -21,7 +21,7 @@ test('other callbacks run between pieces', async () => {
     }
   }
   let text = '';
-  for await (const chunk of pacedBody(source())) text += String(chunk);
+  for await (const chunk of pacedBody(source(), { stallTimeoutMs: 60_000 })) text += String(chunk);
   assert.equal(text, '012');
   assert.deepEqual(order.slice(0, 4), ['piece 0', 'other 0', 'piece 1', 'other 1']);
 });
@@ -39,7 +39,7 @@ test('a destroyed body stops pulling its source', async () => {
       finished = true;
     }
   }
-  const body = pacedBody(source());
+  const body = pacedBody(source(), { stallTimeoutMs: 60_000 });
   await new Promise<void>((resolve) => body.once('data', () => resolve()));
   body.destroy();
   await new Promise((resolve) => setTimeout(resolve, 50));
@@ -48,4 +48,16 @@ test('a destroyed body stops pulling its source', async () => {
   assert.equal(pulled, after);
   assert.ok(pulled < 1000, `pulled ${pulled} pieces`);
   assert.equal(finished, true);
+});
+
+test('a reader that takes nothing for the stall timeout gets the body destroyed with an error', async () => {
+  function* endless(): Generator<string> {
+    for (;;) yield 'y'.repeat(64 * 1024);
+  }
+  const body = pacedBody(endless(), { stallTimeoutMs: 200 });
+  await new Promise<void>((resolve) => body.once('data', () => resolve()));
+  body.pause(); // stops reading: the buffer fills and the source is no longer pulled
+  const error = await new Promise<Error>((resolve) => body.once('error', resolve));
+  assert.match(error.message, /client took no data for 200 ms/);
+  assert.equal(body.destroyed, true);
 });
