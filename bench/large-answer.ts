@@ -7,14 +7,7 @@
 
 import { request } from 'undici';
 import { startHyperbytedb } from '../test/support/hyperbytedb-server.js';
-
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return n;
-}
+import { envInt } from './env.js';
 
 const rows = envInt('ROWS', 500_000);
 const rounds = envInt('ROUNDS', 2);

@@ -9,14 +9,7 @@
 import { request } from 'undici';
 import { startHyperbytedb } from '../test/support/hyperbytedb-server.js';
 import { tsbsCpuBatches } from './tsbs-data.js';
-
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return n;
-}
+import { envInt } from './env.js';
 
 const points = envInt('POINTS', 200_000);
 const seconds = envInt('SECONDS', 15);

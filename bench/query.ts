@@ -34,21 +34,14 @@ import { startHyperbytedb, hyperbytedbAvailable } from '../test/support/hyperbyt
 import { seededRandom } from '../test/support/dataset.js';
 import { compareResponses } from '../test/support/compare.js';
 import { cpuFields, tsbsCpuBatches, tsbsShape, type TsbsOptions, type TsbsShape } from './tsbs-data.js';
+import { envInt } from './env.js';
 
 const db = 'benchmark';
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return n;
-}
-
 const opts: TsbsOptions = { hosts: envInt('HOSTS', 100), points: envInt('POINTS', 1_000_000), seed: envInt('SEED', 1) };
 const iterations = envInt('ITERATIONS', 50);
-const warmups = envInt('WARMUP', 5);
-const settleMs = envInt('SETTLE_MS', 30_000);
+const warmups = envInt('WARMUP', 5, 0);
+const settleMs = envInt('SETTLE_MS', 30_000, 0);
 const batchLines = envInt('BATCH_LINES', 5000);
 const onlyQueries = new Set((process.env['QUERIES'] ?? '').split(',').filter((q) => q !== ''));
 const requestTimeoutMs = 300_000;
