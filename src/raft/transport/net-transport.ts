@@ -366,7 +366,11 @@ class OutboundPeer {
   enqueue(message: Message): void {
     const bytes = estimateBytes(message);
     const config = this.owner.config;
-    if (this.state === 'closed' || this.queue.length >= config.sendQueueMax || this.queuedBytes + bytes > config.sendQueueMaxBytes) {
+    // In backoff the peer is known to be down: a message kept until the next attempt would reach a
+    // restarted peer stale (an append the leader has since compacted, say), and the leader would
+    // keep sending into the queue instead of probing. Drop it now and tell Raft, as a full queue does.
+    if (this.state === 'closed' || this.state === 'backoff'
+      || this.queue.length >= config.sendQueueMax || this.queuedBytes + bytes > config.sendQueueMaxBytes) {
       this.dropped++;
       this.owner.unreachable(this.id, message);
       return;

@@ -114,6 +114,31 @@ describe('NetTransport', () => {
     }
   });
 
+  it('drops what is sent while the peer is in reconnect backoff: a restarted peer never gets it stale', async () => {
+    const a = await startNode('a', { reconnectInitialMs: 1000, reconnectMaxMs: 1000 });
+    let b = await startNode('b');
+    const port = b.transport.listenAddress().port;
+    try {
+      a.transport.addPeer({ id: 'b', address: b.address });
+      a.transport.send(heartbeat('a', 'b', 1));
+      await waitFor('first delivery', () => b.received.length === 1);
+      await b.transport.stop();
+      await waitFor('disconnect noticed', () => a.transport.peerStats()['b']?.connected === false);
+      a.unreachable.length = 0;
+      a.transport.send(heartbeat('a', 'b', 2));
+      assert.equal(a.transport.peerStats()['b']?.queued, 0, 'nothing waits in the queue of a peer in backoff');
+      assert.deepEqual(a.unreachable, ['b'], 'the drop is reported at once');
+      b = await startNode('b', { port });
+      await waitFor('reconnected', () => a.transport.peerStats()['b']?.connected === true, 5000);
+      a.transport.send(heartbeat('a', 'b', 3));
+      await waitFor('delivery after restart', () => b.received.some((m) => m.term === 3));
+      assert.deepEqual(b.received.map((m) => m.term), [3], 'the message sent during backoff was not delivered late');
+    } finally {
+      await a.transport.stop();
+      await b.transport.stop();
+    }
+  });
+
   it('drops and reports unreachable when the per-peer queue is full (by count and by bytes)', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
