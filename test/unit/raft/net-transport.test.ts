@@ -94,48 +94,57 @@ describe('NetTransport', () => {
     }
   });
 
-  it('reconnects after the peer restarts on the same port', async () => {
-    const a = await startNode('a', { reconnectInitialMs: 20, reconnectMaxMs: 100 });
+  /** `a` delivers one message to `b`, then `b` stops and `a` notices; `restart` brings `b` back on its port. */
+  async function stoppedPeer(aOptions: Partial<NetTransportOptions>): Promise<{ a: Harness; restart: () => Promise<Harness>; stop: () => Promise<void> }> {
+    const a = await startNode('a', aOptions);
     let b = await startNode('b');
     const port = b.transport.listenAddress().port;
+    const stop = async (): Promise<void> => {
+      await a.transport.stop();
+      await b.transport.stop();
+    };
     try {
       a.transport.addPeer({ id: 'b', address: b.address });
       a.transport.send(heartbeat('a', 'b', 1));
       await waitFor('first delivery', () => b.received.length === 1);
       await b.transport.stop();
       await waitFor('disconnect noticed', () => a.transport.peerStats()['b']?.connected === false);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+    const restart = async (): Promise<Harness> => {
       b = await startNode('b', { port });
       await waitFor('reconnected', () => a.transport.peerStats()['b']?.connected === true, 5000);
+      return b;
+    };
+    return { a, restart, stop };
+  }
+
+  it('reconnects after the peer restarts on the same port', async () => {
+    const { a, restart, stop } = await stoppedPeer({ reconnectInitialMs: 20, reconnectMaxMs: 100 });
+    try {
+      const b = await restart();
       a.transport.send(heartbeat('a', 'b', 2));
       await waitFor('delivery after restart', () => b.received.some((m) => m.term === 2));
     } finally {
-      await a.transport.stop();
-      await b.transport.stop();
+      await stop();
     }
   });
 
   it('drops what is sent while the peer is in reconnect backoff: a restarted peer never gets it stale', async () => {
-    const a = await startNode('a', { reconnectInitialMs: 1000, reconnectMaxMs: 1000 });
-    let b = await startNode('b');
-    const port = b.transport.listenAddress().port;
+    const { a, restart, stop } = await stoppedPeer({ reconnectInitialMs: 1000, reconnectMaxMs: 1000 });
     try {
-      a.transport.addPeer({ id: 'b', address: b.address });
-      a.transport.send(heartbeat('a', 'b', 1));
-      await waitFor('first delivery', () => b.received.length === 1);
-      await b.transport.stop();
-      await waitFor('disconnect noticed', () => a.transport.peerStats()['b']?.connected === false);
       a.unreachable.length = 0;
       a.transport.send(heartbeat('a', 'b', 2));
       assert.equal(a.transport.peerStats()['b']?.queued, 0, 'nothing waits in the queue of a peer in backoff');
       assert.deepEqual(a.unreachable, ['b'], 'the drop is reported at once');
-      b = await startNode('b', { port });
-      await waitFor('reconnected', () => a.transport.peerStats()['b']?.connected === true, 5000);
+      const b = await restart();
       a.transport.send(heartbeat('a', 'b', 3));
       await waitFor('delivery after restart', () => b.received.some((m) => m.term === 3));
       assert.deepEqual(b.received.map((m) => m.term), [3], 'the message sent during backoff was not delivered late');
     } finally {
-      await a.transport.stop();
-      await b.transport.stop();
+      await stop();
     }
   });
 
