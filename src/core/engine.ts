@@ -32,7 +32,7 @@ import {
   QueryTimeoutError,
   RetentionPolicyNotFoundError,
 } from './errors.js';
-import type { MetaCommand, QueryPort, RetentionPolicySpec, SqlResult } from './query/query-port.js';
+import type { MetaCommand, QueryPort, RetentionPolicySpec, SqlResult } from './query/execute/query-port.js';
 import { executeQuery, type StatementResult } from './query/index.js';
 import { DuplicateTracker } from './store/duplicate-tracker.js';
 import { chdbPartsProbe } from './store/parts-probe.js';

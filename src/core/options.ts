@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { defaultFlushOptions, validateFlushOptions, type FlushOptions } from './flush/flush-service.js';
 import { defaultWalOptions } from './wal/wal-port.js';
-import { DEFAULT_MAX_SELECT_BUCKETS } from './query/executor.js';
+import { DEFAULT_MAX_SELECT_BUCKETS } from './query/execute/executor.js';
 import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_READ_CONNECTIONS } from './store/chdb-session.js';
 
 export interface EngineWalOptions {

@@ -4,7 +4,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { isHyperbyteError } from '../core/errors.js';
-import { goJsonString } from '../core/query/index.js';
+import { goJsonString } from './encode/json.js';
 
 export interface ErrorBody {
   readonly status: number;

@@ -6,7 +6,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { quoteString } from './naming.js';
-import type { SqlResult } from '../query/query-port.js';
+import type { SqlResult } from '../query/execute/query-port.js';
 import { InternalError, LimitExceededError } from '../errors.js';
 import { decodeNative, decodeNativeYielding, UnsupportedNativeType } from './native-decoder.js';
 

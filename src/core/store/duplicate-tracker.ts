@@ -7,7 +7,7 @@
 // The flush reports every insert (before and after); a table becomes clean again only when a
 // probe of its parts, run while no insert started or ran, finds no two parts overlapping in time.
 
-import type { ReadScope } from '../query/query-port.js';
+import type { ReadScope } from '../query/execute/query-port.js';
 
 export interface TableRef {
   readonly db: string;

@@ -4,7 +4,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Engine } from '../../core/index.js';
 import { BadRequestError, QueryTimeoutError } from '../../core/errors.js';
-import { formatResultsCsv, formatResultsCsvPieces, formatResultsJson, formatResultsJsonPieces, formatResultsChunkedLines, resultRowCount, type Epoch } from '../../core/query/index.js';
+import { formatResultsJson, formatResultsJsonPieces, formatResultsChunkedLines, resultRowCount, type Epoch } from '../encode/json.js';
+import { formatResultsCsv, formatResultsCsvPieces } from '../encode/csv.js';
 import { pacedBody, STREAMED_ANSWER_ROWS } from '../paced-body.js';
 import { formValues } from '../request-params.js';
 import { RequestCancelledError } from '../error-handler.js';

@@ -3,7 +3,7 @@
 
 import type { CorpusEntry } from '../../query-corpus/corpus.js';
 import { datasetStartNs, seededRandom } from '../../support/dataset.js';
-import { KEYWORDS } from '../../../src/core/query/lexer.js';
+import { KEYWORDS } from '../../../src/core/query/language/lexer.js';
 
 export interface FuzzRequest {
   readonly index: number;

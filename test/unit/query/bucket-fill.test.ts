@@ -2,9 +2,9 @@
 // and the rows of empty buckets per fill option.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bucketSpan, checkSelectBuckets, fillBuckets, type BucketGrid, type FillInput } from '../../../src/core/query/bucket-fill.js';
-import { RowPacer } from '../../../src/core/query/row-pacer.js';
-import { MAX_TIME_NS, MIN_TIME_NS } from '../../../src/core/query/time-literal.js';
+import { bucketSpan, checkSelectBuckets, fillBuckets, type BucketGrid, type FillInput } from '../../../src/core/query/execute/bucket-fill.js';
+import { RowPacer } from '../../../src/core/query/execute/row-pacer.js';
+import { MAX_TIME_NS, MIN_TIME_NS } from '../../../src/core/query/language/time-literal.js';
 
 const S = 1_000_000_000n;
 const grid: BucketGrid = { everyNs: 10n * S, offsetNs: 0n };

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { cellConverter, convertCell } from '../../../src/core/query/select-executor.js';
+import { cellConverter, convertCell } from '../../../src/core/query/execute/select-executor.js';
 
 const TYPES = [
   'Int64', 'UInt64', 'Nullable(Int64)', 'Int32', 'UInt8', 'Float64', 'Nullable(Float64)', 'Float32', 'String', 'LowCardinality(String)',

@@ -1,9 +1,9 @@
 // SHOW conditions as InfluxDB 1.6's index reads them: on tags only, time cut out, orderings refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSelect } from '../../../src/core/query/parser.js';
-import { compileCondition, conditionHasTime, extractTimeRange, indexCondition } from '../../../src/core/query/condition-sql.js';
-import { MAX_TIME_NS, MIN_TIME_NS } from '../../../src/core/query/time-literal.js';
+import { parseSelect } from '../../../src/core/query/language/parser.js';
+import { compileCondition, conditionHasTime, extractTimeRange, indexCondition } from '../../../src/core/query/sql/condition-sql.js';
+import { MAX_TIME_NS, MIN_TIME_NS } from '../../../src/core/query/language/time-literal.js';
 import type { MeasurementView } from '../../../src/core/meta/schema-view.js';
 
 const cpu: MeasurementView = { name: 'cpu', tagKeys: ['host', 'region'], fieldTypes: new Map([['usage', 'float']]) };

@@ -1,9 +1,9 @@
 // withConsistentReads: a statement whose FINAL-less read went stale runs again with FINAL everywhere.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withConsistentReads } from '../../../src/core/query/consistent-reads.js';
-import type { QueryPort, ReadScope } from '../../../src/core/query/query-port.js';
-import type { SelectContext } from '../../../src/core/query/select-executor.js';
+import { withConsistentReads } from '../../../src/core/query/execute/consistent-reads.js';
+import type { QueryPort, ReadScope } from '../../../src/core/query/execute/query-port.js';
+import type { SelectContext } from '../../../src/core/query/execute/select-executor.js';
 
 function context(valid: boolean[]): { ctx: SelectContext; forced: boolean[] } {
   const forced: boolean[] = [];

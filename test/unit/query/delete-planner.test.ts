@@ -2,8 +2,8 @@
 // as in InfluxDB, disappears (SHOW MEASUREMENTS stops listing it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseQuery } from '../../../src/core/query/parser.js';
-import { deleteCommands } from '../../../src/core/query/delete-planner.js';
+import { parseQuery } from '../../../src/core/query/language/parser.js';
+import { deleteCommands } from '../../../src/core/query/sql/delete-planner.js';
 import type { DatabaseView, MeasurementView } from '../../../src/core/meta/schema-view.js';
 
 const m = (name: string): MeasurementView => ({ name, tagKeys: ['host'], fieldTypes: new Map([['v', 'float']]) });

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { executeQuery, formatResultsJson } from '../../../src/core/query/index.js';
+import { executeQuery } from '../../../src/core/query/index.js';
+import { formatResultsJson } from '../../../src/http/encode/json.js';
 import { ChdbQueryPort } from './support/chdb-query-port.js';
 
 let port: ChdbQueryPort;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatResultsChunked, formatResultsCsv, formatResultsJson, goJsonFloat, goJsonString } from '../../../src/core/query/index.js';
+import { formatResultsChunked, formatResultsJson, goJsonFloat, goJsonString } from '../../../src/http/encode/json.js';
+import { formatResultsCsv } from '../../../src/http/encode/csv.js';
 import type { Series, StatementResult } from '../../../src/core/query/index.js';
 
 test('floats print like Go encoding/json', () => {

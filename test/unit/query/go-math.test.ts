@@ -1,7 +1,7 @@
 // Go's Frexp, Ldexp and Pow (whole exponents): exact values Go 1.10 on amd64 produces.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { frexp, ldexp, powWhole } from '../../../src/core/query/go-math.js';
+import { frexp, ldexp, powWhole } from '../../../src/core/query/functions/go-math.js';
 
 test('frexp splits into a [0.5, 1) fraction and an exponent; ldexp undoes it', () => {
   assert.deepEqual(frexp(8), { frac: 0.5, exp: 4 });

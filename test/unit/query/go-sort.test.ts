@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { goSort } from '../../../src/core/query/go-sort.js';
+import { goSort } from '../../../src/core/query/functions/go-sort.js';
 
 test('sorts any input into a permutation in non-decreasing order', () => {
   fc.assert(

@@ -2,7 +2,7 @@
 // same GROUP BY time() means (inputs and outputs recorded from a live influxd).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { holtWinters, holtWintersCooperative, type TimedValue } from '../../../src/core/query/holt-winters.js';
+import { holtWinters, holtWintersCooperative, type TimedValue } from '../../../src/core/query/functions/holt-winters.js';
 
 const T0 = 1_677_628_800_000_000_000n; // 2023-03-01T00:00:00Z
 const MINUTE = 60_000_000_000n;

@@ -2,7 +2,8 @@
 // through naming.ts quoting: queries return the right rows and nothing is injected.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { executeQuery, formatResultsJson } from '../../../src/core/query/index.js';
+import { executeQuery } from '../../../src/core/query/index.js';
+import { formatResultsJson } from '../../../src/http/encode/json.js';
 import { ChdbQueryPort } from './support/chdb-query-port.js';
 import { qualifiedTable } from '../../../src/core/store/naming.js';
 

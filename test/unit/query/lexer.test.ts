@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lexer, type Token } from '../../../src/core/query/lexer.js';
+import { Lexer, type Token } from '../../../src/core/query/language/lexer.js';
 
 function tokens(text: string): Array<[string, string]> {
   const lexer = new Lexer(text);

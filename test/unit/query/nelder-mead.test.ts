@@ -2,7 +2,7 @@
 // objective may rewrite the vertex it is handed (holt_winters relies on that).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { minimize } from '../../../src/core/query/nelder-mead.js';
+import { minimize } from '../../../src/core/query/functions/nelder-mead.js';
 
 test('finds the minimum of a shifted paraboloid', () => {
   const { value, point } = minimize((x) => (x[0]! - 3) ** 2 + (x[1]! + 1) ** 2 + 2, [0, 0], 1e-12, 1);

@@ -2,7 +2,9 @@
 // every query must produce byte-identical JSON. Skipped when `influxd` is not available.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { executeQuery, formatResultsChunked, formatResultsCsv, formatResultsJson } from '../../../src/core/query/index.js';
+import { executeQuery } from '../../../src/core/query/index.js';
+import { formatResultsChunked, formatResultsJson } from '../../../src/http/encode/json.js';
+import { formatResultsCsv } from '../../../src/http/encode/csv.js';
 import { influxdAvailable, startInfluxd, type InfluxdHandle } from '../../support/influxd.js';
 import { ChdbQueryPort } from './support/chdb-query-port.js';
 import { DATASET, loadDataset, toLineProtocol } from './support/dataset.js';

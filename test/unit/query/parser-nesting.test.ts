@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseQuery } from '../../../src/core/query/parser.js';
-import { MAX_NESTING_DEPTH } from '../../../src/core/query/parser-base.js';
+import { parseQuery } from '../../../src/core/query/language/parser.js';
+import { MAX_NESTING_DEPTH } from '../../../src/core/query/language/parser-base.js';
 import { QueryParseError } from '../../../src/core/errors.js';
 
 const parens = (n: number, inner = 'usage_user'): string => `${'('.repeat(n)}${inner}${')'.repeat(n)}`;

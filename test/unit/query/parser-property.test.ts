@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseQuery } from '../../../src/core/query/parser.js';
+import { parseQuery } from '../../../src/core/query/language/parser.js';
 import { QueryParseError } from '../../../src/core/errors.js';
 
 function ident(name: string): string {

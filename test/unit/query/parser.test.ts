@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseQuery } from '../../../src/core/query/parser.js';
+import { parseQuery } from '../../../src/core/query/language/parser.js';
 import { QueryParseError } from '../../../src/core/errors.js';
 
 // Messages verified byte for byte against InfluxDB 1.6.7 (`influxd`) during development.

@@ -2,7 +2,7 @@
 // order, Go 1.19's unstable sort by value, then the rank. Expected times were read from influxd.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { percentileIndex, pickPercentilePoint } from '../../../src/core/query/percentile-pick.js';
+import { percentileIndex, pickPercentilePoint } from '../../../src/core/query/execute/percentile-pick.js';
 import { corpusDatasetLines } from '../../support/dataset.js';
 
 /** The corpus cpu points of one field as [series key, time, value], sorted by series key then time. */

@@ -2,7 +2,7 @@
 // point's aux columns and, for a lone selector, the row time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolvePickedRow } from '../../../src/core/query/picked-point-row.js';
+import { resolvePickedRow } from '../../../src/core/query/execute/picked-point-row.js';
 
 test('a lone last() with an aux tag takes the picked point\'s time and tag', () => {
   const row: unknown[] = [0n, [['cpu,host=a', [[-20n, 1.5, 'a']]], ['cpu,host=b', [[-20n, 2.5, 'b'], [-10n, 9, 'b']]]], null];

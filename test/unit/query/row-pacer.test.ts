@@ -1,7 +1,7 @@
 // RowPacer: every slice of rows it checks the abort signal and yields to the event loop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ROWS_PER_SLICE, RowPacer } from '../../../src/core/query/row-pacer.js';
+import { ROWS_PER_SLICE, RowPacer } from '../../../src/core/query/execute/row-pacer.js';
 
 test('due() is true once per slice of rows, counting batches too', () => {
   const pacer = new RowPacer(undefined, 3);

@@ -2,10 +2,10 @@
 // per-series limits must be pushed into SQL; FINAL merges duplicate points.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSelect } from '../../../src/core/query/parser.js';
-import { extractTimeRange } from '../../../src/core/query/condition-sql.js';
-import { planMeasurement, withEngineRowLimit, type MeasurementPlan } from '../../../src/core/query/select-plan.js';
-import { edgeRowsSql, tableSourceSql } from '../../../src/core/query/table-source.js';
+import { parseSelect } from '../../../src/core/query/language/parser.js';
+import { extractTimeRange } from '../../../src/core/query/sql/condition-sql.js';
+import { planMeasurement, withEngineRowLimit, type MeasurementPlan } from '../../../src/core/query/sql/select-plan.js';
+import { edgeRowsSql, tableSourceSql } from '../../../src/core/query/sql/table-source.js';
 import type { MeasurementView } from '../../../src/core/meta/schema-view.js';
 
 const cpu: MeasurementView = { name: 'cpu', tagKeys: ['host', 'region'], fieldTypes: new Map([['value', 'float'], ['i', 'integer']]) };

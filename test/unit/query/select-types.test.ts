@@ -1,8 +1,8 @@
 // Field type checks: InfluxDB's type errors instead of engine errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSelect } from '../../../src/core/query/parser.js';
-import { checkSelectTypes } from '../../../src/core/query/select-types.js';
+import { parseSelect } from '../../../src/core/query/language/parser.js';
+import { checkSelectTypes } from '../../../src/core/query/execute/select-types.js';
 import type { MeasurementView } from '../../../src/core/meta/schema-view.js';
 
 const view: MeasurementView = {

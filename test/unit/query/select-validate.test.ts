@@ -1,8 +1,8 @@
 // Compile-time SELECT checks: InfluxDB 1.6's messages, raised before any data is read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSelect } from '../../../src/core/query/parser.js';
-import { validateSelect } from '../../../src/core/query/select-validate.js';
+import { parseSelect } from '../../../src/core/query/language/parser.js';
+import { validateSelect } from '../../../src/core/query/execute/select-validate.js';
 
 const CASES: Array<[string, string]> = [
   ['SELECT time FROM cpu LIMIT 3', 'at least 1 non-time field must be queried'],

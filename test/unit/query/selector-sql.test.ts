@@ -2,8 +2,8 @@
 // tag combination's best point (a lambda capturing the ranked array would make it quadratic).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TIME_NS_SQL } from '../../../src/core/query/condition-sql.js';
-import { topPointsSql } from '../../../src/core/query/selector-sql.js';
+import { TIME_NS_SQL } from '../../../src/core/query/sql/condition-sql.js';
+import { topPointsSql } from '../../../src/core/query/sql/selector-sql.js';
 
 test('top(x, n): rank by value then earlier time, keep n, order by time', () => {
   assert.equal(

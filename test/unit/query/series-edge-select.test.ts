@@ -2,7 +2,7 @@
 // series merge through, and the first/last reducer keeps one (cases checked against influxd 1.6.7).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { selectEdgePoint, shardGroupStartNs, type EdgePoint } from '../../../src/core/query/series-edge-select.js';
+import { selectEdgePoint, shardGroupStartNs, type EdgePoint } from '../../../src/core/query/execute/series-edge-select.js';
 
 const p = (t: bigint, value: unknown, aux: unknown[] = []): EdgePoint => ({ t, value, aux });
 const first = { fn: 'first' as const, shardGroupNs: 0n, auxCompareOrder: [] };

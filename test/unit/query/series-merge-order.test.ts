@@ -1,7 +1,7 @@
 // InfluxDB's sorted merge heap: rows of equal time come out in container/heap order, reproduced exactly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mergeSeriesRows, mergeSeriesRowsLazily } from '../../../src/core/query/series-merge-order.js';
+import { mergeSeriesRows, mergeSeriesRowsLazily } from '../../../src/core/query/execute/series-merge-order.js';
 
 type Row = readonly [bigint, string, string?];
 const options = (ascending: boolean) => ({ ascending, timeOf: (r: Row) => r[0], auxOf: (r: Row) => (r[2] === undefined ? [] : [r[2]]) });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { openEngine, defaultEngineOptions, type Engine } from '../../../src/core/index.js';
-import { EDGE_BOUND_ROWS_MAX, edgeRowsSql, limitCountSql } from '../../../src/core/query/table-source.js';
+import { EDGE_BOUND_ROWS_MAX, edgeRowsSql, limitCountSql } from '../../../src/core/query/sql/table-source.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hb-table-source-'));
 let engine: Engine;

@@ -2,9 +2,9 @@
 // exact error messages (each one recorded from a live influxd).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Expr } from '../../../src/core/query/ast.js';
-import { parseSelect } from '../../../src/core/query/parser.js';
-import { forecastParams, indicatorIteratorLabel, indicatorParams, validateAnalysisCall } from '../../../src/core/query/technical-analysis-args.js';
+import type { Expr } from '../../../src/core/query/language/ast.js';
+import { parseSelect } from '../../../src/core/query/language/parser.js';
+import { forecastParams, indicatorIteratorLabel, indicatorParams, validateAnalysisCall } from '../../../src/core/query/functions/technical-analysis-args.js';
 
 function callOf(query: string): Extract<Expr, { kind: 'call' }> {
   const expr = parseSelect(query).fields[0]?.expr;

@@ -2,7 +2,7 @@
 // 3,4,4,2,6,6,6,1,9,9 (one point every 10s), e.g. SELECT exponential_moving_average(v, 3) FROM s.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { indicatorSeries, type IndicatorParams } from '../../../src/core/query/technical-analysis.js';
+import { indicatorSeries, type IndicatorParams } from '../../../src/core/query/functions/technical-analysis.js';
 
 const SERIES = [3, 4, 4, 2, 6, 6, 6, 1, 9, 9];
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatGoDuration, parseDuration } from '../../../src/core/query/duration.js';
-import { formatRfc3339Nano, parseTimeString } from '../../../src/core/query/time-literal.js';
-import { zoneOffsetSeconds } from '../../../src/core/query/time-zone.js';
+import { formatGoDuration, parseDuration } from '../../../src/core/query/language/duration.js';
+import { formatRfc3339Nano, parseTimeString } from '../../../src/core/query/language/time-literal.js';
+import { zoneOffsetSeconds } from '../../../src/core/query/language/time-zone.js';
 
 test('durations parse like influxql.ParseDuration', () => {
   assert.equal(parseDuration('10s'), 10_000_000_000n);

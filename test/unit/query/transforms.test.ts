@@ -2,10 +2,10 @@
 // 1.6.7's answers (recorded on a live influxd for the same shapes of data).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TransformSpec } from '../../../src/core/query/transform-spec.js';
-import { applyTransform, transformReadRange, transformRows, transformsReadNothing } from '../../../src/core/query/transforms.js';
-import { MAX_TIME_NS, MIN_TIME_NS } from '../../../src/core/query/time-literal.js';
-import { RowPacer } from '../../../src/core/query/row-pacer.js';
+import type { TransformSpec } from '../../../src/core/query/functions/transform-spec.js';
+import { applyTransform, transformReadRange, transformRows, transformsReadNothing } from '../../../src/core/query/functions/transforms.js';
+import { MAX_TIME_NS, MIN_TIME_NS } from '../../../src/core/query/language/time-literal.js';
+import { RowPacer } from '../../../src/core/query/execute/row-pacer.js';
 
 const S = 1_000_000_000n;
 const MINUTE = 60n * S;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Session } from 'chdb';
 import type { DatabaseView, MeasurementView, RetentionPolicyInfo, SchemaView } from '../../../../src/core/meta/schema-view.js';
 import type { FieldType, Point } from '../../../../src/core/model/point.js';
-import type { MetaCommand, QueryPort, ReadScope, SqlResult } from '../../../../src/core/query/query-port.js';
+import type { MetaCommand, QueryPort, ReadScope, SqlResult } from '../../../../src/core/query/execute/query-port.js';
 import { chDatabaseName, fieldColumn, qualifiedTable, quoteIdent, quoteString, tagColumn } from '../../../../src/core/store/naming.js';
 
 const CH_TYPES: Readonly<Record<FieldType, string>> = { float: 'Float64', integer: 'Int64', unsigned: 'UInt64', string: 'String', boolean: 'Bool' };

@@ -1,8 +1,8 @@
 // SELECT ... INTO: turns a SELECT's series into points and writes them through the port
 // (like a client write, WAL first). Returns InfluxDB's `result` series with the written count.
 
-import type { FieldType, FieldValue, Point } from '../model/point.js';
-import type { SelectStatement, Target } from './ast.js';
+import type { FieldType, FieldValue, Point } from '../../model/point.js';
+import type { SelectStatement, Target } from '../language/ast.js';
 import { StatementError, type Series } from './result.js';
 import { executeSelect, type SelectContext } from './select-executor.js';
 import { withConsistentReads } from './consistent-reads.js';

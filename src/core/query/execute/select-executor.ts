@@ -1,20 +1,20 @@
 // Executes SELECT statements: resolves sources, runs one planned ClickHouse query per
 // measurement, then applies what InfluxQL defines itself (series split, fill, transforms, SLIMIT).
 
-import type { DatabaseView, MeasurementView } from '../meta/schema-view.js';
+import type { DatabaseView, MeasurementView } from '../../meta/schema-view.js';
 import type { QueryPort, ReadScope, SqlResult } from './query-port.js';
-import type { MeasurementSource, SelectStatement } from './ast.js';
-import { extractTimeRange, type TimeRange } from './condition-sql.js';
-import { compileRegex, groupInterval, planMeasurement, withEngineRowLimit, subqueryTable, type MeasurementPlan, type TransformSpec } from './select-plan.js';
+import type { MeasurementSource, SelectStatement } from '../language/ast.js';
+import { extractTimeRange, type TimeRange } from '../sql/condition-sql.js';
+import { compileRegex, groupInterval, planMeasurement, withEngineRowLimit, subqueryTable, type MeasurementPlan, type TransformSpec } from '../sql/select-plan.js';
 import { StatementError, type Series } from './result.js';
-import { MIN_TIME_NS } from './time-literal.js';
-import { transformRows, transformsReadNothing } from './transforms.js';
+import { MIN_TIME_NS } from '../language/time-literal.js';
+import { transformRows, transformsReadNothing } from '../functions/transforms.js';
 import { mergeSeriesRowsLazily } from './series-merge-order.js';
 import { resolvePickedRow } from './picked-point-row.js';
-import { quoteIdent, quoteString, tagColumn } from '../store/naming.js';
-import { splitTypeArgs } from '../store/type-names.js';
+import { quoteIdent, quoteString, tagColumn } from '../../store/naming.js';
+import { splitTypeArgs } from '../../store/type-names.js';
 import { validateSelect } from './select-validate.js';
-import { limitCountSql } from './table-source.js';
+import { limitCountSql } from '../sql/table-source.js';
 import { checkSelectTypes } from './select-types.js';
 import { bucketSpan, checkSelectBuckets, fillBuckets, type BucketGrid } from './bucket-fill.js';
 import { RowPacer } from './row-pacer.js';

@@ -1,9 +1,9 @@
 // Reads an InfluxQL transformation call (derivative, moving_average, the technical-analysis
 // family, holt_winters ...) into the parameters its per-series step needs. Pure AST reading.
 
-import type { Expr } from './ast.js';
+import type { Expr } from '../language/ast.js';
 import type { ForecastParams } from './holt-winters.js';
-import { StatementError } from './result.js';
+import { StatementError } from '../execute/result.js';
 import { INDICATOR_NAMES, type IndicatorParams } from './technical-analysis.js';
 import { FORECAST_NAMES, forecastParams, indicatorParams, isIndicator } from './technical-analysis-args.js';
 

@@ -1,7 +1,7 @@
 // InfluxQL statement parser: parseQuery(text) → Statement[] (recursive descent over lexer.ts).
 // Never executes anything; errors are QueryParseError with influxql 1.x's exact text.
 
-import { QueryParseError } from '../errors.js';
+import { QueryParseError } from '../../errors.js';
 import type { Expr, Privilege, RetentionPolicyOptions, SelectStatement, Source, Statement, WithKey, WithMeasurement } from './ast.js';
 import { ParseFailure, ParserBase } from './parser-base.js';
 

@@ -1,12 +1,12 @@
 // Compiles InfluxQL WHERE conditions into ClickHouse boolean SQL over one measurement's table,
 // and extracts the time range InfluxQL semantics need (bucketing, fill, aggregate timestamps).
 
-import type { MeasurementView } from '../meta/schema-view.js';
-import { fieldColumn, quoteIdent, quoteString, tagColumn } from '../store/naming.js';
-import type { Expr } from './ast.js';
-import { StatementError } from './result.js';
-import { formatRfc3339Nano, parseTimeString, MAX_TIME_NS, MIN_TIME_NS } from './time-literal.js';
-import { zoneOffsetSeconds } from './time-zone.js';
+import type { MeasurementView } from '../../meta/schema-view.js';
+import { fieldColumn, quoteIdent, quoteString, tagColumn } from '../../store/naming.js';
+import type { Expr } from '../language/ast.js';
+import { StatementError } from '../execute/result.js';
+import { formatRfc3339Nano, parseTimeString, MAX_TIME_NS, MIN_TIME_NS } from '../language/time-literal.js';
+import { zoneOffsetSeconds } from '../language/time-zone.js';
 
 export interface ConditionContext {
   /** Schema of the measurement; undefined compiles every tag as '' and every field as NULL. */

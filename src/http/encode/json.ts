@@ -1,9 +1,7 @@
 // Byte-exact InfluxDB 1.x JSON encoding of statement results (Go encoding/json conventions).
 // Pure string building; never touches I/O. Times arrive as bigint ns and leave per `epoch`.
 
-import type { Series, StatementResult } from './result.js';
-import { formatRfc3339Nano } from './time-literal.js';
-import { zoneOffsetSeconds } from './time-zone.js';
+import { formatRfc3339Nano, zoneOffsetSeconds, type Series, type StatementResult } from '../../core/query/index.js';
 
 export type Epoch = 'ns' | 'u' | 'µ' | 'ms' | 's' | 'm' | 'h';
 

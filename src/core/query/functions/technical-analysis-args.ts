@@ -1,9 +1,9 @@
 // Reads the arguments of InfluxQL's technical-analysis and holt_winters calls into parameters,
 // failing with influxql 1.6's exact messages. Pure: it only inspects the call's AST.
 
-import type { Expr } from './ast.js';
+import type { Expr } from '../language/ast.js';
 import type { ForecastParams } from './holt-winters.js';
-import { StatementError } from './result.js';
+import { StatementError } from '../execute/result.js';
 import { INDICATOR_NAMES, type IndicatorName, type IndicatorParams, type Warmup } from './technical-analysis.js';
 
 type Call = Extract<Expr, { kind: 'call' }>;

@@ -2,7 +2,7 @@
 // series merge order, Go 1.19's unstable sort orders them by value, and the rank picks one. Among
 // equal values that order decides the point's time and aux values. Pure; it never runs SQL.
 
-import { goSort } from './go-sort.js';
+import { goSort } from '../functions/go-sort.js';
 import type { EdgePoint } from './series-edge-select.js';
 import { mergeSeriesRows } from './series-merge-order.js';
 

@@ -1,8 +1,8 @@
 // InfluxDB 1.x CSV encoding (Accept: application/csv): name,tags,<columns> with one header per
 // column set, times as integers per epoch (ns by default), Go csv quoting rules.
 
-import type { StatementResult } from './result.js';
-import { goJsonFloat, type Epoch } from './format-json.js';
+import type { StatementResult } from '../../core/query/index.js';
+import { goJsonFloat, type Epoch } from './json.js';
 
 const DIVISOR: Readonly<Record<Epoch, bigint>> = { ns: 1n, u: 1_000n, µ: 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
 

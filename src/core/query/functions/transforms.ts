@@ -2,12 +2,12 @@
 // technical-analysis family, holt_winters ...): their first-point, warm-up and time rules differ
 // from SQL window functions. Pure: rows in, rows out; never reads storage.
 
-import type { TimeRange } from './condition-sql.js';
+import type { TimeRange } from '../sql/condition-sql.js';
 import { holtWintersCooperative, type TimedValue } from './holt-winters.js';
 import type { TransformSpec } from './transform-spec.js';
 import { indicatorSeries } from './technical-analysis.js';
-import { MAX_TIME_NS, MIN_TIME_NS } from './time-literal.js';
-import { RowPacer } from './row-pacer.js';
+import { MAX_TIME_NS, MIN_TIME_NS } from '../language/time-literal.js';
+import { RowPacer } from '../execute/row-pacer.js';
 
 export interface Point {
   readonly t: bigint;

@@ -1,18 +1,18 @@
 // Executes parsed InfluxQL statements against a QueryPort and returns InfluxDB 1.x results.
 // Plans only: data access goes through port.runSql, catalog changes through applyMetaCommand.
 
-import { isHyperbyteError } from '../errors.js';
+import { isHyperbyteError } from '../../errors.js';
 import type { MetaCommand, QueryPort, RetentionPolicySpec } from './query-port.js';
-import type { Statement, StatementOf } from './ast.js';
-import { parseQuery } from './parser.js';
+import type { Statement, StatementOf } from '../language/ast.js';
+import { parseQuery } from '../language/parser.js';
 import { StatementError, type Series, type StatementResult } from './result.js';
 import { executeSelect, type SelectContext } from './select-executor.js';
 import { executeShow, isShowStatement } from './show-executor.js';
 import { executeSelectInto } from './select-into.js';
 import { withConsistentReads } from './consistent-reads.js';
-import { readOnlyWarning, type SelectIntoContext } from './statement-text.js';
-import { deleteCommands } from './delete-planner.js';
-import { formatGoDuration, NS_PER } from './duration.js';
+import { readOnlyWarning, type SelectIntoContext } from '../language/statement-text.js';
+import { deleteCommands } from '../sql/delete-planner.js';
+import { formatGoDuration, NS_PER } from '../language/duration.js';
 
 export interface ExecuteOptions {
   /** Default database (`db=` of the request); '' when absent. */

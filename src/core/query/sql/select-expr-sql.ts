@@ -1,11 +1,11 @@
 // Compiles one selected InfluxQL expression (field and tag references, aggregates, math) into
 // ClickHouse SQL over a measurement's physical columns. Pure text; it never plans or runs a query.
 
-import type { MeasurementView } from '../meta/schema-view.js';
-import { fieldColumn, quoteIdent, quoteString } from '../store/naming.js';
-import type { Expr } from './ast.js';
+import type { MeasurementView } from '../../meta/schema-view.js';
+import { fieldColumn, quoteIdent, quoteString } from '../../store/naming.js';
+import type { Expr } from '../language/ast.js';
 import { numberSql, resolveRef, TIME_NS_SQL } from './condition-sql.js';
-import { StatementError } from './result.js';
+import { StatementError } from '../execute/result.js';
 import { percentileTupleSql, topPointsSql } from './selector-sql.js';
 import { integralAggregateSql, type IntegralColumn } from './integral-sql.js';
 

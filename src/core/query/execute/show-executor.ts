@@ -1,15 +1,15 @@
 // SHOW statements: answered from the SchemaView, and from chDB (DISTINCT tag values, series
 // keys) only where InfluxDB consults the index; WHERE filters compile through condition-sql.
 
-import type { DatabaseView, MeasurementView } from '../meta/schema-view.js';
-import { quoteIdent, tagColumn } from '../store/naming.js';
-import type { Statement, StatementOf, WithKey } from './ast.js';
-import { compileCondition, conditionHasTime, conditionReadsFields, indexCondition } from './condition-sql.js';
-import { formatGoDuration } from './duration.js';
+import type { DatabaseView, MeasurementView } from '../../meta/schema-view.js';
+import { quoteIdent, tagColumn } from '../../store/naming.js';
+import type { Statement, StatementOf, WithKey } from '../language/ast.js';
+import { compileCondition, conditionHasTime, conditionReadsFields, indexCondition } from '../sql/condition-sql.js';
+import { formatGoDuration } from '../language/duration.js';
 import { StatementError, type Series } from './result.js';
-import { compileRegex } from './select-plan.js';
+import { compileRegex } from '../sql/select-plan.js';
 import { resolveSources, type SelectContext } from './select-executor.js';
-import { tableSourceSql } from './table-source.js';
+import { tableSourceSql } from '../sql/table-source.js';
 
 type ShowStatement = Extract<Statement, { kind: `show-${string}` }>;
 

@@ -1,11 +1,11 @@
 // Semantic checks InfluxDB 1.6 makes when it compiles a SELECT, before any data is read.
 // Pure: it only inspects the AST and throws StatementError with InfluxDB's exact message.
 
-import type { Expr, SelectStatement } from './ast.js';
+import type { Expr, SelectStatement } from '../language/ast.js';
 import { StatementError } from './result.js';
-import { exprText } from './statement-text.js';
-import { FORECAST_NAMES, isIndicator, validateAnalysisCall } from './technical-analysis-args.js';
-import { TRANSFORMS } from './transform-spec.js';
+import { exprText } from '../language/statement-text.js';
+import { FORECAST_NAMES, isIndicator, validateAnalysisCall } from '../functions/technical-analysis-args.js';
+import { TRANSFORMS } from '../functions/transform-spec.js';
 
 /** Calls taking exactly one argument. */
 const ONE_ARG = new Set(['count', 'sum', 'mean', 'median', 'mode', 'spread', 'stddev', 'first', 'last', 'min', 'max']);

@@ -1,8 +1,8 @@
 // What the query layer needs from the engine (implemented by src/core/engine.ts).
 // The query layer never imports chdb, LevelDB or HTTP; it plans and shapes through this port.
 
-import type { Point } from '../model/point.js';
-import type { SchemaView } from '../meta/schema-view.js';
+import type { Point } from '../../model/point.js';
+import type { SchemaView } from '../../meta/schema-view.js';
 
 /** What one statement read without FINAL, so it can tell afterwards whether that stayed right. */
 export interface ReadScope {

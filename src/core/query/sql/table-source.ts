@@ -1,7 +1,7 @@
 // FROM clauses over a measurement's table: FINAL (the anyLast merge of rows sharing a series and
 // timestamp) only when the table's parts may hold such duplicates. Never drops a filter or a row.
 
-import { qualifiedTable } from '../store/naming.js';
+import { qualifiedTable } from '../../store/naming.js';
 
 export interface TableSourceInput {
   readonly db: string;

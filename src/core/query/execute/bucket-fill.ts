@@ -1,13 +1,13 @@
 // GROUP BY time() fill: the buckets each series spans, the statement's bound on their total
 // (InfluxDB's max-select-buckets), and the rows of empty buckets. Never reads storage.
 
-import { assert } from '../errors.js';
-import type { FillOption } from './ast.js';
-import type { TimeRange } from './condition-sql.js';
+import { assert } from '../../errors.js';
+import type { FillOption } from '../language/ast.js';
+import type { TimeRange } from '../sql/condition-sql.js';
 import { StatementError } from './result.js';
 import type { RowPacer } from './row-pacer.js';
-import { MAX_TIME_NS, MIN_TIME_NS } from './time-literal.js';
-import { zoneOffsetSeconds } from './time-zone.js';
+import { MAX_TIME_NS, MIN_TIME_NS } from '../language/time-literal.js';
+import { zoneOffsetSeconds } from '../language/time-zone.js';
 
 export interface BucketGrid {
   readonly everyNs: bigint;

@@ -3,7 +3,7 @@
 // Pure; the candidate cells come from edge-select-sql.ts and selector-sql.ts.
 
 import { pickPercentilePoint } from './percentile-pick.js';
-import type { OutputColumn } from './select-plan.js';
+import type { OutputColumn } from '../sql/select-plan.js';
 import { selectEdgePoint, type EdgePoint } from './series-edge-select.js';
 
 export interface PickOptions {

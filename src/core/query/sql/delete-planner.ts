@@ -1,11 +1,11 @@
 // Turns DELETE and DROP SERIES into delete-data MetaCommands, one per measurement, with the
 // WHERE clause compiled against that measurement's own columns (quoted through naming.ts).
 
-import type { DatabaseView, MeasurementView } from '../meta/schema-view.js';
-import type { MetaCommand } from './query-port.js';
-import type { Expr, StatementOf } from './ast.js';
+import type { DatabaseView, MeasurementView } from '../../meta/schema-view.js';
+import type { MetaCommand } from '../execute/query-port.js';
+import type { Expr, StatementOf } from '../language/ast.js';
 import { compileCondition } from './condition-sql.js';
-import { StatementError } from './result.js';
+import { StatementError } from '../execute/result.js';
 import { compileRegex } from './select-plan.js';
 
 /** Every measurement name of a database across its retention policies, per name the first view. */

@@ -1,11 +1,11 @@
 // Type checks InfluxDB 1.6 runs on SELECT fields once the sources' field types are known.
 // Pure: reports InfluxDB's own messages, so no engine (ClickHouse) type error reaches a client.
 
-import type { Expr, SelectStatement } from './ast.js';
-import type { MeasurementView } from '../meta/schema-view.js';
+import type { Expr, SelectStatement } from '../language/ast.js';
+import type { MeasurementView } from '../../meta/schema-view.js';
 import { StatementError } from './result.js';
-import { exprText } from './statement-text.js';
-import { indicatorIteratorLabel, isIndicator } from './technical-analysis-args.js';
+import { exprText } from '../language/statement-text.js';
+import { indicatorIteratorLabel, isIndicator } from '../functions/technical-analysis-args.js';
 
 type ValueType = 'float' | 'integer' | 'unsigned' | 'string' | 'boolean' | 'tag';
 

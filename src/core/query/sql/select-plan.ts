@@ -1,14 +1,14 @@
 // Plans one SELECT over one measurement: expands wildcards, names columns like InfluxDB, and
 // compiles filters, buckets, aggregates and per-series limits into one ClickHouse query.
 
-import type { MeasurementView } from '../meta/schema-view.js';
-import { fieldColumn, quoteIdent, quoteString, tagColumn } from '../store/naming.js';
-import type { Expr, Field, SelectStatement } from './ast.js';
+import type { MeasurementView } from '../../meta/schema-view.js';
+import { fieldColumn, quoteIdent, quoteString, tagColumn } from '../../store/naming.js';
+import type { Expr, Field, SelectStatement } from '../language/ast.js';
 import { compileCondition, resolveRef, TIME_NS_SQL, timeRangeSql, type TimeRange } from './condition-sql.js';
-import { StatementError } from './result.js';
+import { StatementError } from '../execute/result.js';
 import { edgeRowsSql, tableSourceSql } from './table-source.js';
-import { TRANSFORMS, transformSpec, type TransformSpec } from './transform-spec.js';
-import { transformReadRange } from './transforms.js';
+import { TRANSFORMS, transformSpec, type TransformSpec } from '../functions/transform-spec.js';
+import { transformReadRange } from '../functions/transforms.js';
 import { percentilePickSql, selectedAuxSql, selectorTimeSql, type SelectorName, type SelectorSqlInput } from './selector-sql.js';
 import { AGGREGATES, aggregateArgSql, fieldRefSql, numericLiteral, stripParens, valueSql, type CompileScope } from './select-expr-sql.js';
 import { edgeSelectSql, joinEdgeColumnsSql, type EdgeColumnSql } from './edge-select-sql.js';
