@@ -13,7 +13,7 @@ import { crc32IsNative } from '../src/core/wal/crc32.js';
 import { WalEntryCodec } from '../src/core/wal/entry-codec.js';
 import { LevelWal } from '../src/core/wal/level-wal.js';
 import { entryKey } from '../src/core/wal/wal-keys.js';
-import { defaultWalOptions, type WalEntry } from '../src/core/wal/wal-port.js';
+import { defaultWalOptions, type LocalWrite } from '../src/core/wal/wal-port.js';
 
 const ENTRIES = Number(process.env.ENTRIES ?? 120);
 const POINTS = Number(process.env.POINTS ?? 5000);
@@ -24,7 +24,7 @@ const FIELDS = ['usage_user', 'usage_system', 'usage_idle', 'usage_nice', 'usage
 const FLOAT_TYPES = FIELDS.map(() => 'float' as const);
 
 /** TSBS-like cpu points: 100 hosts with 10 tags each, 10 float fields. */
-function makeEntry(n: number, salt: number): WalEntry {
+function makeEntry(n: number, salt: number): LocalWrite {
   let seed = 42 + salt;
   const rand = (): number => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -46,7 +46,7 @@ function makeEntry(n: number, salt: number): WalEntry {
       timeNs: 1_700_000_000_000_000_000n + BigInt(Math.floor(i / 100)) * 10_000_000_000n,
     });
   }
-  return { db: 'bench', rp: 'autogen', points, origin: 'bench-node', originSeq: salt };
+  return { db: 'bench', rp: 'autogen', points, catalogIndex: salt };
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -60,7 +60,7 @@ interface RunResult {
   readonly batches: number;
 }
 
-async function runWal(dir: string, entries: readonly WalEntry[], concurrency: number, sync: boolean): Promise<RunResult> {
+async function runWal(dir: string, entries: readonly LocalWrite[], concurrency: number, sync: boolean): Promise<RunResult> {
   const wal = new LevelWal({ ...defaultWalOptions, dir, syncOnAppend: sync, groupCommitMaxDelayMs: DELAY_MS, maxPendingBytes: 8 * 1024 ** 3 });
   await wal.open();
   const latenciesMs: number[] = [];
@@ -70,7 +70,7 @@ async function runWal(dir: string, entries: readonly WalEntry[], concurrency: nu
     while (next < ENTRIES) {
       const entry = entries[next++ % entries.length]!;
       const t0 = performance.now();
-      await wal.append(entry);
+      await wal.appendLocal(entry);
       latenciesMs.push(performance.now() - t0);
     }
   };
@@ -119,7 +119,7 @@ function row(label: string, r: RunResult): string {
   return cells.join(' ');
 }
 
-function codecComparison(entry: WalEntry): void {
+function codecComparison(entry: LocalWrite): void {
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const variants: Array<[string, boolean]> = [['records (shipped)', true], ['plain maps', false]];
   process.stdout.write('\ncodec, one 5000-point entry    bytes   enc ms med (min)   dec ms med (min)\n');
@@ -146,8 +146,8 @@ async function main(): Promise<void> {
   const entries = Array.from({ length: 4 }, (_, i) => makeEntry(POINTS, i + 1));
   const codec = new WalEntryCodec();
   const values = entries.map((e, i) => {
-    const value = codec.encode(e);
-    codec.seal(entryKey(i + 1), value);
+    const value = codec.encode({ ...e, origin: 'bench~1' });
+    codec.seal(entryKey(i + 1), value, i + 1, BigInt(i + 1));
     return value;
   });
   process.stdout.write(
@@ -161,8 +161,8 @@ async function main(): Promise<void> {
   const encodeLatencies: number[] = [];
   for (let i = 0; i < ENTRIES; i++) {
     const t0 = performance.now();
-    const value = codec.encode(entries[i % entries.length]!);
-    codec.seal(entryKey(i + 1), value);
+    const value = codec.encode({ ...entries[i % entries.length]!, origin: 'bench~1' });
+    codec.seal(entryKey(i + 1), value, i + 1, BigInt(i + 1));
     encodeLatencies.push(performance.now() - t0);
   }
   const encodeSeconds = (performance.now() - encodeStarted) / 1000;

@@ -254,7 +254,8 @@ export interface RawConfig {
   };
   storage: { data_dir: string; wal_dir: string; meta_dir: string; chdb_dir: string };
   wal: { sync_on_append: boolean; group_commit_max_batch: number; group_commit_max_delay: number; max_pending_size: number };
-  flush: { interval_secs: number; max_points_per_insert: number };
+  flush: { interval_secs: number; max_points_per_insert: number; max_quarantine_size: number };
+  limits: { max_series_per_database: number; max_values_per_tag: number; max_fields_per_measurement: number; max_tag_keys_per_measurement: number };
   logging: { level: LogLevel; format: LogFormat };
   metrics: { enabled: boolean };
   cluster: {
@@ -297,6 +298,13 @@ function buildSchema(): convict.Schema<RawConfig> {
     flush: {
       interval_secs: setting('seconds', 10, 'Seconds between WAL-to-chDB flushes.', { min: 0.001 }),
       max_points_per_insert: setting('count', 500_000, 'Most points in one chDB INSERT.', { min: 1 }),
+      max_quarantine_size: setting('size', 256 * MiB, 'Points kept aside per table whose inserts fail (retried until stored); past it, writes to that measurement get a 503.', { min: 1 }),
+    },
+    limits: {
+      max_series_per_database: setting('count', 1_000_000, 'Series a database may hold; a write creating more is refused (InfluxDB max-series-per-database).', { min: 1 }),
+      max_values_per_tag: setting('count', 100_000, 'Values one tag key of a measurement may have; a write adding more is refused (InfluxDB max-values-per-tag).', { min: 1 }),
+      max_fields_per_measurement: setting('count', 10_000, 'Fields a measurement may have; a write adding more is refused.', { min: 1, max: 100_000 }),
+      max_tag_keys_per_measurement: setting('count', 1_000, 'Tag keys a measurement may have; a write adding more is refused.', { min: 1, max: 10_000 }),
     },
     logging: {
       level: setting<LogLevel>('one-of', 'info', 'Least severe level logged.', { values: LOG_LEVELS }),
@@ -371,7 +379,7 @@ export function checkRelations(raw: RawConfig): string[] {
 }
 
 export function toConfig(raw: RawConfig): Config {
-  const { server, storage, wal, flush, logging, metrics, cluster, tracing, query } = raw;
+  const { server, storage, wal, flush, limits, logging, metrics, cluster, tracing, query } = raw;
   return deepFreeze<Config>({
     server: {
       bindAddress: server.bind_address,
@@ -397,6 +405,13 @@ export function toConfig(raw: RawConfig): Config {
     flush: {
       intervalMs: Math.round(flush.interval_secs * SECOND_MS),
       maxPointsPerInsert: flush.max_points_per_insert,
+      maxQuarantineBytesPerTable: flush.max_quarantine_size,
+    },
+    limits: {
+      maxSeriesPerDatabase: limits.max_series_per_database,
+      maxValuesPerTag: limits.max_values_per_tag,
+      maxFieldsPerMeasurement: limits.max_fields_per_measurement,
+      maxTagKeysPerMeasurement: limits.max_tag_keys_per_measurement,
     },
     logging: { level: logging.level, format: logging.format },
     metrics: { enabled: metrics.enabled },
@@ -420,7 +435,7 @@ export function toConfig(raw: RawConfig): Config {
 
 /** The effective config as TOML that loads back to the same Config, with the cluster secret redacted. */
 export function configToToml(config: Config): string {
-  const { server, storage, wal, flush, logging, metrics, cluster, tracing, query } = config;
+  const { server, storage, wal, flush, limits, logging, metrics, cluster, tracing, query } = config;
   const document: Record<keyof RawConfig, Record<string, unknown>> = {
     server: {
       bind_address: server.bindAddress,
@@ -438,7 +453,13 @@ export function configToToml(config: Config): string {
       group_commit_max_delay: formatDurationMs(wal.groupCommitMaxDelayMs),
       max_pending_size: formatSizeBytes(wal.maxPendingBytes),
     },
-    flush: { interval_secs: flush.intervalMs / SECOND_MS, max_points_per_insert: flush.maxPointsPerInsert },
+    flush: { interval_secs: flush.intervalMs / SECOND_MS, max_points_per_insert: flush.maxPointsPerInsert, max_quarantine_size: formatSizeBytes(flush.maxQuarantineBytesPerTable) },
+    limits: {
+      max_series_per_database: limits.maxSeriesPerDatabase,
+      max_values_per_tag: limits.maxValuesPerTag,
+      max_fields_per_measurement: limits.maxFieldsPerMeasurement,
+      max_tag_keys_per_measurement: limits.maxTagKeysPerMeasurement,
+    },
     logging: { level: logging.level, format: logging.format },
     metrics: { enabled: metrics.enabled },
     cluster: {

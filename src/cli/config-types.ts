@@ -42,6 +42,16 @@ export interface WalConfig {
 export interface FlushConfig {
   readonly intervalMs: number;
   readonly maxPointsPerInsert: number;
+  /** Bytes kept aside per table whose inserts fail before its writes are refused. */
+  readonly maxQuarantineBytesPerTable: number;
+}
+
+/** Cardinality and schema bounds checked at write time. */
+export interface LimitsConfig {
+  readonly maxSeriesPerDatabase: number;
+  readonly maxValuesPerTag: number;
+  readonly maxFieldsPerMeasurement: number;
+  readonly maxTagKeysPerMeasurement: number;
 }
 
 export interface LoggingConfig {
@@ -85,6 +95,7 @@ export interface Config {
   readonly storage: StorageConfig;
   readonly wal: WalConfig;
   readonly flush: FlushConfig;
+  readonly limits: LimitsConfig;
   readonly logging: LoggingConfig;
   readonly metrics: MetricsConfig;
   readonly cluster: ClusterConfig;

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config-types.js';
 import { createLogger } from './logger.js';
 import { openEngine, type Engine } from '../core/index.js';
-import type { EngineOptions } from '../core/options.js';
+import { defaultEngineOptions, type EngineOptions } from '../core/options.js';
 import { buildServer } from '../http/server.js';
 
 export function engineOptionsFromConfig(config: Config): EngineOptions {
@@ -16,12 +16,15 @@ export function engineOptionsFromConfig(config: Config): EngineOptions {
     walDir: config.storage.walDir,
     metaDir: config.storage.metaDir,
     chdbDir: config.storage.chdbDir,
-    wal: config.wal,
+    wal: { ...defaultEngineOptions(config.storage.dataDir).wal, ...config.wal },
     flush: {
       intervalMs: config.flush.intervalMs,
       maxPointsPerInsert: config.flush.maxPointsPerInsert,
       maxBytesPerRound: 256 * 1024 * 1024,
+      maxQuarantineBytesPerTable: config.flush.maxQuarantineBytesPerTable,
     },
+    schemaLimits: { maxFieldsPerMeasurement: config.limits.maxFieldsPerMeasurement, maxTagKeysPerMeasurement: config.limits.maxTagKeysPerMeasurement },
+    seriesLimits: { maxSeriesPerDatabase: config.limits.maxSeriesPerDatabase, maxValuesPerTag: config.limits.maxValuesPerTag },
     queryTimeoutMs: config.server.queryTimeoutMs,
     maxConcurrentQueries: config.server.maxConcurrentQueries,
     maxQueuedQueries: config.server.maxQueuedQueries,

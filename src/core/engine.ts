@@ -1,5 +1,6 @@
-// The single-node engine: wires catalog, WAL, chDB store, flush and query execution.
-// It owns no HTTP or cluster logic; those wrap it. Every part it starts, it stops.
+// The single-node engine: wires catalog, WAL, chDB store, flush and query execution, and starts
+// and stops them as one group. It owns no HTTP or cluster logic; those wrap it through its ports
+// (the WAL, the catalog applier and writer). Every part it starts, it stops.
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,19 +8,19 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { CatalogStore } from './meta/catalog-store.js';
 import type { Catalog } from './meta/catalog.js';
-import { defaultShardGroupDurationNs } from './meta/catalog.js';
+import { CatalogApplier, LocalCatalogWriter, type CatalogWriter } from './meta/catalog-applier.js';
 import type { CatalogCommand } from './meta/commands.js';
-import type { RetentionPolicyInfo } from './meta/schema-view.js';
+import { SeriesIndex } from './meta/series-index.js';
+import { SeriesLoader } from './meta/series-loader.js';
 import { ChdbSession } from './store/chdb-session.js';
 import { SchemaManager } from './store/ddl.js';
-import { chDatabaseName, chDatabasePrefix, qualifiedTable, quoteIdent, quoteString } from './store/naming.js';
 import { FlushService } from './flush/flush-service.js';
 import { FlushEncoder } from './flush/flush-encoder.js';
+import { Quarantine, type QuarantinedTable } from './flush/quarantine.js';
 import { LevelWal } from './wal/level-wal.js';
-import type { Wal } from './wal/wal-port.js';
+import type { AppendReceipt, ReplicatedAppend, Wal, WalEntry } from './wal/wal-port.js';
 import { parseLineProtocol, formatPartialWriteMessage, type Precision } from './lineprotocol/index.js';
 import type { Point } from './model/point.js';
-import { validateWrite } from './write-validator.js';
 import { createEngineMetrics, type EngineMetrics } from './metrics.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { validateEngineOptions, type EngineOptions } from './options.js';
@@ -30,13 +31,17 @@ import {
   InternalError,
   PartialWriteError,
   QueryTimeoutError,
-  RetentionPolicyNotFoundError,
+  type HyperbyteError,
 } from './errors.js';
-import type { MetaCommand, QueryPort, RetentionPolicySpec, SqlResult } from './query/execute/query-port.js';
+import type { MetaCommand, QueryPort, SqlResult } from './query/execute/query-port.js';
 import { executeQuery, type StatementResult } from './query/index.js';
 import { DuplicateTracker } from './store/duplicate-tracker.js';
 import { chdbPartsProbe } from './store/parts-probe.js';
 import { TagValueLoader } from './meta/tag-value-loader.js';
+import { ServiceGroup, type Service } from './service.js';
+import { systemClock, type Clock } from './clock.js';
+import { StoreCatalogEffects } from './catalog-effects.js';
+import { WritePath } from './write-path.js';
 
 /** Unflushed WAL bytes that start a background flush between intervals (about 50k points of 10 fields). */
 const FLUSH_SLICE_BYTES = 16 * 1024 * 1024;
@@ -44,7 +49,12 @@ const FLUSH_SLICE_BYTES = 16 * 1024 * 1024;
 export interface EngineDeps {
   readonly log: Logger;
   readonly registry: Registry;
-  readonly nowMs?: () => number;
+  readonly clock?: Clock;
+  /**
+   * The writer catalog changes go through: by default the local one; in a cluster one that
+   * proposes them to Raft, whose state machine applies them through this engine's applier.
+   */
+  readonly catalogWriter?: (applier: CatalogApplier) => CatalogWriter;
 }
 
 export interface WriteRequest {
@@ -65,16 +75,41 @@ export interface QueryRequest {
   readonly signal?: AbortSignal;
 }
 
+/** What a write stored, where it went in the WAL, and the error the client gets for the lines it refused. */
+export interface WriteResult {
+  readonly points: number;
+  readonly receipt: AppendReceipt | null;
+  /** A PartialWriteError / FieldTypeConflictError for refused lines, sent after the stored ones are safe. */
+  readonly error: HyperbyteError | null;
+}
+
+export interface EngineHealth {
+  /** Why the WAL refuses appends right now (a failed write being recovered), or null. */
+  readonly walDegraded: string | null;
+  /** Why flushing keeps failing (the WAL keeps the points), or null. */
+  readonly flushFailing: string | null;
+  readonly quarantined: readonly QuarantinedTable[];
+}
+
 export interface Engine {
   readonly metrics: EngineMetrics;
   readonly catalog: Catalog;
+  /** The WAL port (replication reads it, holds it and appends to it). */
+  readonly wal: Wal;
+  /** Applies catalog commands at an index (the cluster's Raft state machine drives it). */
+  readonly catalogApplier: CatalogApplier;
   /** Parses, validates and durably appends a line-protocol batch. Throws PartialWriteError after storing the good lines. */
   write(request: WriteRequest): Promise<{ readonly points: number }>;
-  /** Appends already-parsed points (SELECT INTO, cluster replication). */
+  /** Like write, but returns the WAL receipt and the error for refused lines instead of throwing it. */
+  writeLines(request: WriteRequest): Promise<WriteResult>;
+  /** Appends already-parsed points (SELECT INTO, continuous queries). */
   writePoints(db: string, rp: string | undefined, points: readonly Point[]): Promise<number>;
+  /** Appends an entry another node accepted (in order per origin, once). */
+  appendReplicated(entry: WalEntry): Promise<ReplicatedAppend>;
   query(text: string, request: QueryRequest): Promise<StatementResult[]>;
   /** Moves every acknowledged write into chDB. */
   flush(): Promise<void>;
+  health(): EngineHealth;
   close(): Promise<void>;
 }
 
@@ -86,18 +121,29 @@ export async function openEngine(options: EngineOptions, deps: EngineDeps): Prom
   return engine;
 }
 
+function service(name: string, start: () => Promise<void> | void, stop: () => Promise<void> | void): Service {
+  return { name, start: async () => start(), stop: async () => stop() };
+}
+
 class EngineImpl implements Engine {
   readonly metrics: EngineMetrics;
+  readonly wal: LevelWal;
+  readonly catalogApplier: CatalogApplier;
   private readonly log: Logger;
+  private readonly clock: Clock;
   private readonly catalogStore: CatalogStore;
-  private readonly wal: Wal;
+  private readonly catalogWriter: CatalogWriter;
   private readonly session: ChdbSession;
   private readonly schemaManager: SchemaManager;
   private readonly duplicates: DuplicateTracker;
   private readonly tagValues: TagValueLoader;
+  private readonly series = new SeriesIndex();
+  private readonly seriesLoader: SeriesLoader;
+  private readonly quarantine: Quarantine;
   private readonly flushService: FlushService;
+  private readonly writePath: WritePath;
   private readonly queryLimiter: ConcurrencyLimiter;
-  private readonly nowMs: () => number;
+  private readonly services: ServiceGroup;
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -105,13 +151,18 @@ class EngineImpl implements Engine {
     deps: EngineDeps,
   ) {
     this.log = deps.log;
-    this.nowMs = deps.nowMs ?? Date.now;
-    this.metrics = createEngineMetrics(deps.registry, this.nowMs(), this.nowMs);
+    this.clock = deps.clock ?? systemClock;
+    const clock = this.clock;
+    this.metrics = createEngineMetrics(deps.registry, clock.nowMs(), () => clock.nowMs());
     this.catalogStore = new CatalogStore(options.metaDir);
-    this.wal = new LevelWal({ dir: options.walDir, ...options.wal }, { onDurable: (seq, value) => this.flushService.remember(seq, value) });
+    this.wal = new LevelWal(
+      { dir: options.walDir, nodeId: options.nodeId, ...options.wal },
+      { timer: { nowMs: () => clock.monotonicMs(), setTimer: (ms, fn) => clock.setTimer(ms, fn) }, nowMs: () => clock.nowMs(), log: deps.log.child({ component: 'wal' }) },
+    );
     this.session = new ChdbSession({ dir: options.chdbDir, stagingDir: join(options.dataDir, 'staging'), maxResultBytes: options.maxResultBytes, readConnections: options.readConnections });
     this.schemaManager = new SchemaManager(this.session);
     this.duplicates = new DuplicateTracker(chdbPartsProbe(this.session));
+    this.quarantine = new Quarantine(join(options.dataDir, 'quarantine'), () => clock.nowMs(), { first: options.flush.intervalMs, max: 300_000 });
     this.flushService = new FlushService(options.flush, {
       wal: this.wal,
       session: this.session,
@@ -121,6 +172,8 @@ class EngineImpl implements Engine {
       metrics: this.metrics,
       encoder: new FlushEncoder(join(options.dataDir, 'staging')),
       duplicates: this.duplicates,
+      quarantine: this.quarantine,
+      clock,
     });
     this.tagValues = new TagValueLoader({
       session: this.session,
@@ -128,51 +181,107 @@ class EngineImpl implements Engine {
       catalog: () => this.catalogStore.catalog,
       log: deps.log.child({ component: 'tag-values' }),
     });
+    this.seriesLoader = new SeriesLoader({ session: this.session, series: this.series, catalog: () => this.catalogStore.catalog, log: deps.log.child({ component: 'series' }) });
+    this.catalogApplier = new CatalogApplier(
+      this.catalogStore,
+      new StoreCatalogEffects({
+        session: this.session,
+        schema: this.schemaManager,
+        duplicates: this.duplicates,
+        tagValues: this.tagValues,
+        series: this.series,
+        flush: this.flushService,
+        quarantine: this.quarantine,
+        log: deps.log.child({ component: 'catalog' }),
+        reloadSeries: (db, rp, measurement) => this.seriesLoader.reload(db, rp, measurement),
+      }),
+    );
+    this.catalogWriter = deps.catalogWriter?.(this.catalogApplier) ?? new LocalCatalogWriter(this.catalogApplier);
+    this.writePath = new WritePath({
+      catalog: () => this.catalogStore.catalog,
+      writer: this.catalogWriter,
+      wal: this.wal,
+      series: this.series,
+      schemaLimits: options.schemaLimits,
+      seriesLimits: options.seriesLimits,
+      refusesWrites: (db, rp, measurement) => this.flushService.refusesWrites(db, rp, measurement),
+    });
     this.queryLimiter = new ConcurrencyLimiter(options.maxConcurrentQueries, options.maxQueuedQueries);
+    this.wal.onDurable(({ seq, entry, value }) => {
+      this.flushService.remember(seq, value);
+      this.tagValues.observe(entry.db, entry.rp, entry.points);
+      if (entry.origin !== this.wal.localOrigin) this.series.observe(entry.db, entry.rp, entry.points);
+      this.metrics.walLastSequence.set(seq);
+    });
+    this.services = new ServiceGroup([
+      service('catalog', () => this.catalogStore.open(), () => this.catalogStore.close()),
+      service('wal', () => this.wal.open(), () => this.wal.close()),
+      service('chdb', () => this.session.open(), () => this.session.close()),
+      service('quarantine', () => this.quarantine.open(), () => undefined),
+      this.flushService,
+      service('series-index', () => this.startSeriesIndex(), () => this.seriesLoader.stop()),
+      service('tag-values', () => undefined, () => this.tagValues.settled()),
+    ]);
   }
 
   async open(): Promise<void> {
-    await this.catalogStore.open();
-    await this.wal.open();
-    this.session.open();
+    await this.services.start();
     const pending = this.wal.lastSeq() - this.wal.flushedSeq();
-    if (pending > 0) {
-      this.log.info({ entries: pending, fromSeq: this.wal.flushedSeq() + 1 }, 'replaying WAL entries past the flushed watermark');
-      await this.flushService.flush();
-    }
+    if (pending > 0) this.log.info({ entries: pending, fromSeq: this.wal.flushedSeq() + 1 }, 'replaying WAL entries past the flushed watermark in the background');
     this.metrics.walLastSequence.set(this.wal.lastSeq());
-    await this.flushService.start();
+  }
+
+  /** Cardinality limits wait until the stored series are counted, after the WAL replay is flushed. */
+  private startSeriesIndex(): void {
+    for (const name of this.catalogStore.catalog.databaseNames()) this.series.setLoading(name, true);
+    this.flushService
+      .flush()
+      .catch(() => undefined)
+      .then(() => this.seriesLoader.loadAll());
   }
 
   get catalog(): Catalog {
     return this.catalogStore.catalog;
   }
 
+  health(): EngineHealth {
+    return { walDegraded: this.wal.degraded(), flushFailing: this.flushService.failing(), quarantined: this.flushService.quarantined() };
+  }
+
   async write(request: WriteRequest): Promise<{ points: number }> {
+    const result = await this.writeLines(request);
+    if (result.error) throw result.error;
+    return { points: result.points };
+  }
+
+  async writeLines(request: WriteRequest): Promise<WriteResult> {
     const { rp } = this.resolveTarget(request.db, request.rp);
-    const nowNs = BigInt(this.nowMs()) * 1_000_000n;
+    const nowNs = BigInt(this.clock.nowMs()) * 1_000_000n;
     const parsed = parseLineProtocol(request.body, { precision: request.precision ?? 'ns', nowNs });
     if (parsed.errors.length > 0 && parsed.points.length === 0) {
+      this.metrics.writeDroppedPoints.inc({ reason: 'parse' }, parsed.errors.length);
       throw new BadRequestError(formatPartialWriteMessage(parsed.errors, { parsedPoints: 0 }));
     }
-    const written = await this.appendPoints(request.db, rp, parsed.points);
-    if (written.inBatchConflict) throw new FieldTypeConflictError('field type conflict');
-    if (written.dropped > 0) {
-      throw new PartialWriteError(`partial write: ${written.firstReason} dropped=${written.dropped}`, written.dropped);
-    }
-    if (parsed.errors.length > 0) {
-      throw new PartialWriteError(formatPartialWriteMessage(parsed.errors, { parsedPoints: parsed.points.length }), 0);
-    }
-    return { points: written.points };
+    const outcome = await this.appendPoints(request.db, rp, parsed.points);
+    let error: HyperbyteError | null = null;
+    if (outcome.inBatchConflict) error = new FieldTypeConflictError('field type conflict');
+    else if (outcome.dropped > 0) error = new PartialWriteError(`partial write: ${outcome.firstReason} dropped=${outcome.dropped}`, outcome.dropped);
+    else if (parsed.errors.length > 0) error = new PartialWriteError(formatPartialWriteMessage(parsed.errors, { parsedPoints: parsed.points.length }), 0);
+    if (parsed.errors.length > 0) this.metrics.writeDroppedPoints.inc({ reason: 'parse' }, parsed.errors.length);
+    return { points: outcome.points, receipt: outcome.receipt, error };
   }
 
   async writePoints(db: string, rp: string | undefined, points: readonly Point[]): Promise<number> {
     const target = this.resolveTarget(db, rp);
-    const written = await this.appendPoints(db, target.rp, points);
-    if (written.dropped > 0) {
-      throw new PartialWriteError(`partial write: ${written.firstReason} dropped=${written.dropped}`, written.dropped);
+    const outcome = await this.appendPoints(db, target.rp, points);
+    if (outcome.dropped > 0) {
+      throw new PartialWriteError(`partial write: ${outcome.firstReason} dropped=${outcome.dropped}`, outcome.dropped);
     }
-    return written.points;
+    return outcome.points;
+  }
+
+  appendReplicated(entry: WalEntry): Promise<ReplicatedAppend> {
+    return this.wal.appendReplicated(entry);
   }
 
   private resolveTarget(db: string, rp: string | undefined): { rp: string } {
@@ -186,21 +295,14 @@ class EngineImpl implements Engine {
     return { rp: name };
   }
 
-  private async appendPoints(
-    db: string,
-    rp: string,
-    points: readonly Point[],
-  ): Promise<{ points: number; dropped: number; firstReason: string | null; inBatchConflict: boolean }> {
-    const validated = validateWrite(this.catalogStore.catalog, db, rp, points);
-    if (validated.commands.length > 0) await this.catalogStore.apply(validated.commands);
-    if (validated.accepted.length > 0) {
-      await this.wal.append({ db, rp, points: validated.accepted, origin: this.options.nodeId, originSeq: 0 });
-      this.tagValues.observe(db, rp, validated.accepted);
-      this.metrics.walLastSequence.set(this.wal.lastSeq());
-      this.metrics.ingestionPoints.inc(validated.accepted.length);
+  private async appendPoints(db: string, rp: string, points: readonly Point[]) {
+    const outcome = await this.writePath.append(db, rp, points);
+    if (outcome.dropped > 0) this.metrics.writeDroppedPoints.inc({ reason: dropReason(outcome.firstReason) }, outcome.dropped);
+    if (outcome.points > 0) {
+      this.metrics.ingestionPoints.inc(outcome.points);
       this.flushService.nudge(Math.min(FLUSH_SLICE_BYTES, this.options.wal.maxPendingBytes / 4));
     }
-    return { points: validated.accepted.length, dropped: validated.dropped, firstReason: validated.firstReason, inBatchConflict: validated.inBatchConflict };
+    return outcome;
   }
 
   async query(text: string, request: QueryRequest): Promise<StatementResult[]> {
@@ -248,12 +350,12 @@ class EngineImpl implements Engine {
         return engine.catalogStore.catalog;
       },
       runSql: (sql, options) => this.session.query(sql, options) as Promise<SqlResult>,
-      ensureFlushed: () => this.flushService.flush(),
+      ensureFlushed: (targets) => this.flushService.ensureReadable(targets),
       readScope: (forceFinal) => this.duplicates.readScope(forceFinal),
       indexedTagValues: (db, rp, measurement, keys) => this.tagValues.values(db, rp, measurement, keys),
       applyMetaCommand: (command) => this.applyMetaCommand(command),
       writePoints: (db, rp, points) => this.writePoints(db, rp, points),
-      nowNs: () => BigInt(this.nowMs()) * 1_000_000n,
+      nowNs: () => BigInt(this.clock.nowMs()) * 1_000_000n,
     };
   }
 
@@ -261,139 +363,33 @@ class EngineImpl implements Engine {
     await this.flushService.flush();
   }
 
+  /** DDL and deletes from statements: one catalog command each, through the writer. */
   private async applyMetaCommand(command: MetaCommand): Promise<void> {
-    const catalog = this.catalogStore.catalog;
-    switch (command.kind) {
-      case 'create-database': {
-        const existing = catalog.database(command.name);
-        if (existing) {
-          if (command.rp) {
-            const rp = existing.retentionPolicies.find((p) => p.name === command.rp!.name);
-            if (!rp || rp.durationNs !== command.rp.durationNs || rp.replicaN !== command.rp.replicaN) {
-              throw new BadRequestError('retention policy conflicts with an existing policy');
-            }
-          }
-          return;
-        }
-        const create: CatalogCommand = command.rp
-          ? { kind: 'create-database', name: command.name, rp: toRpInfo(command.rp) }
-          : { kind: 'create-database', name: command.name };
-        await this.catalogStore.apply([create]);
-        return;
-      }
-      case 'drop-database': {
-        if (!catalog.database(command.name)) return;
-        await this.flushService.flush();
-        await this.catalogStore.apply([{ kind: 'drop-database', name: command.name }]);
-        await this.dropChDatabases(chDatabasePrefix(command.name));
-        this.duplicates.forget((t) => t.db === command.name);
-        this.tagValues.forget((db) => db === command.name);
-        return;
-      }
-      case 'create-retention-policy': {
-        const db = this.requireDb(command.db);
-        const existing = db.retentionPolicies.find((p) => p.name === command.rp.name);
-        if (existing) {
-          if (existing.durationNs !== command.rp.durationNs || existing.replicaN !== command.rp.replicaN) {
-            throw new BadRequestError('retention policy already exists');
-          }
-          if (command.rp.makeDefault && db.defaultRetentionPolicy !== existing.name) {
-            await this.catalogStore.apply([{ kind: 'alter-retention-policy', db: command.db, rp: existing, makeDefault: true }]);
-          }
-          return;
-        }
-        await this.catalogStore.apply([{ kind: 'create-retention-policy', db: command.db, rp: toRpInfo(command.rp), makeDefault: command.rp.makeDefault }]);
-        return;
-      }
-      case 'alter-retention-policy': {
-        const db = this.requireDb(command.db);
-        const existing = db.retentionPolicies.find((p) => p.name === command.name);
-        if (!existing) throw new RetentionPolicyNotFoundError(command.name);
-        const durationNs = command.durationNs ?? existing.durationNs;
-        const rp: RetentionPolicyInfo = {
-          name: existing.name,
-          durationNs,
-          shardGroupDurationNs: command.shardGroupDurationNs ?? existing.shardGroupDurationNs,
-          replicaN: command.replicaN ?? existing.replicaN,
-        };
-        await this.catalogStore.apply([{ kind: 'alter-retention-policy', db: command.db, rp, makeDefault: command.makeDefault ?? false }]);
-        return;
-      }
-      case 'drop-retention-policy': {
-        const db = this.requireDb(command.db);
-        if (!db.retentionPolicies.some((p) => p.name === command.name)) return;
-        await this.flushService.flush();
-        await this.catalogStore.apply([{ kind: 'drop-retention-policy', db: command.db, name: command.name }]);
-        await this.dropChDatabases(chDatabaseName(command.db, command.name), true);
-        this.duplicates.forget((t) => t.db === command.db && t.rp === command.name);
-        this.tagValues.forget((db, rp) => db === command.db && rp === command.name);
-        return;
-      }
-      case 'drop-measurement': {
-        const db = this.requireDb(command.db);
-        await this.flushService.flush();
-        await this.catalogStore.apply([{ kind: 'drop-measurement', db: command.db, name: command.name }]);
-        for (const rp of db.retentionPolicies) {
-          const table = qualifiedTable(command.db, rp.name, command.name);
-          await this.session.exec(`DROP TABLE IF EXISTS ${table} SYNC`);
-          this.schemaManager.forgetTable(table);
-        }
-        this.duplicates.forget((t) => t.db === command.db && t.measurement === command.name);
-        this.tagValues.forget((db, _rp, measurement) => db === command.db && measurement === command.name);
-        return;
-      }
-      case 'delete-data': {
-        const db = this.requireDb(command.db);
-        await this.flushService.flush();
-        for (const rp of db.retentionPolicies) {
-          const names = command.measurements.length > 0 ? command.measurements : db.measurements(rp.name).map((m) => m.name);
-          for (const name of names) {
-            if (!db.measurement(rp.name, name)) continue;
-            const table = qualifiedTable(command.db, rp.name, name);
-            await this.schemaManager.ensureTable(command.db, rp.name, name, { tagKeys: db.measurement(rp.name, name)!.tagKeys, fields: [...db.measurement(rp.name, name)!.fieldTypes] });
-            await this.session.exec(`DELETE FROM ${table} WHERE ${command.whereSql}`);
-          }
-        }
-        this.tagValues.forget((db, _rp, measurement) => db === command.db && (command.measurements.length === 0 || command.measurements.includes(measurement)));
-        return;
-      }
-    }
-  }
-
-  private requireDb(name: string) {
-    const db = this.catalogStore.catalog.database(name);
-    if (!db) throw new DatabaseNotFoundError(name);
-    return db;
-  }
-
-  /** Drops the chDB databases whose name equals `name` (exact) or starts with it (prefix). */
-  private async dropChDatabases(name: string, exact = false): Promise<void> {
-    const filter = exact ? `name = ${quoteString(name)}` : `startsWith(name, ${quoteString(name)})`;
-    const result = await this.session.query(`SELECT name FROM system.databases WHERE ${filter}`);
-    for (const row of result.rows) {
-      const chDb = String(row[0]);
-      await this.session.exec(`DROP DATABASE IF EXISTS ${quoteIdent(chDb)} SYNC`);
-      this.schemaManager.forgetDatabase(chDb);
-    }
+    await this.catalogWriter.apply([toCatalogCommand(command)]);
   }
 
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      await this.tagValues.settled();
-      await this.flushService.stop();
-      await this.wal.close();
-      this.session.close();
-      await this.catalogStore.close();
-    })();
+    this.closing ??= this.services.stop();
     return this.closing;
   }
 }
 
-function toRpInfo(spec: RetentionPolicySpec): RetentionPolicyInfo {
-  return {
-    name: spec.name,
-    durationNs: spec.durationNs,
-    shardGroupDurationNs: spec.shardGroupDurationNs > 0n ? spec.shardGroupDurationNs : defaultShardGroupDurationNs(spec.durationNs),
-    replicaN: spec.replicaN,
-  };
+function toCatalogCommand(command: MetaCommand): CatalogCommand {
+  switch (command.kind) {
+    case 'create-database':
+      return command.rp ? { kind: 'create-database', name: command.name, rp: command.rp } : { kind: 'create-database', name: command.name };
+    case 'create-retention-policy':
+      return { kind: 'create-retention-policy', db: command.db, rp: command.rp, makeDefault: command.rp.makeDefault };
+    default:
+      return command;
+  }
+}
+
+/** A metric label for why points were dropped (bounded set). */
+function dropReason(reason: string | null): string {
+  if (reason === null) return 'unknown';
+  if (reason.startsWith('field type conflict')) return 'field_type_conflict';
+  if (reason.startsWith('max-')) return reason.slice(0, reason.indexOf(' ')).replace(/-/g, '_');
+  if (reason.startsWith('invalid')) return 'invalid_name';
+  return 'other';
 }

@@ -16,6 +16,8 @@ export interface EngineMetrics {
   readonly flushErrors: Counter;
   readonly flushPoints: Counter;
   readonly flushDuration: Histogram;
+  readonly flushQuarantined: Counter;
+  readonly writeDroppedPoints: Counter<'reason'>;
   readonly walLastSequence: Gauge;
   readonly walFlushedSequence: Gauge;
   readonly uptime: Gauge;
@@ -54,6 +56,13 @@ export function createEngineMetrics(registry: Registry, startedAtMs: number, now
       name: 'hyperbytedb_flush_duration_seconds',
       help: 'Duration of one flush round.',
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    flushQuarantined: new Counter({ name: 'hyperbytedb_flush_quarantined_points_total', help: 'Points kept aside because their table could not be stored (retried until stored).', registers }),
+    writeDroppedPoints: new Counter({
+      name: 'hyperbytedb_write_dropped_points_total',
+      help: 'Points refused by writes, by reason (field type conflict, schema or cardinality limits, bad input).',
+      labelNames: ['reason'],
       registers,
     }),
     walLastSequence: new Gauge({ name: 'hyperbytedb_wal_last_sequence', help: 'Highest WAL sequence number assigned.', registers }),

@@ -4,6 +4,8 @@
 import { join } from 'node:path';
 import { defaultFlushOptions, validateFlushOptions, type FlushOptions } from './flush/flush-service.js';
 import { defaultWalOptions } from './wal/wal-port.js';
+import { defaultSchemaLimits, type SchemaLimits } from './write-validator.js';
+import { defaultSeriesLimits, type SeriesLimits } from './meta/series-index.js';
 import { DEFAULT_MAX_SELECT_BUCKETS } from './query/execute/executor.js';
 import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_READ_CONNECTIONS } from './store/chdb-session.js';
 
@@ -12,6 +14,11 @@ export interface EngineWalOptions {
   readonly groupCommitMaxBatch: number;
   readonly groupCommitMaxDelayMs: number;
   readonly maxPendingBytes: number;
+  /** Consumers (peers) never hold more stored bytes than this. */
+  readonly maxRetainedBytes: number;
+  /** Consumers never hold entries older than this. */
+  readonly maxRetainedAgeMs: number;
+  readonly recoveryDelayMs: number;
 }
 
 export interface EngineOptions {
@@ -22,6 +29,8 @@ export interface EngineOptions {
   readonly chdbDir: string;
   readonly wal: EngineWalOptions;
   readonly flush: FlushOptions;
+  readonly schemaLimits: SchemaLimits;
+  readonly seriesLimits: SeriesLimits;
   readonly queryTimeoutMs: number;
   readonly maxConcurrentQueries: number;
   readonly maxQueuedQueries: number;
@@ -42,6 +51,8 @@ export function defaultEngineOptions(dataDir: string): EngineOptions {
     chdbDir: join(dataDir, 'chdb'),
     wal: { ...defaultWalOptions },
     flush: defaultFlushOptions,
+    schemaLimits: defaultSchemaLimits,
+    seriesLimits: defaultSeriesLimits,
     queryTimeoutMs: 60_000,
     maxConcurrentQueries: 16,
     maxQueuedQueries: 64,
@@ -53,6 +64,9 @@ export function defaultEngineOptions(dataDir: string): EngineOptions {
 
 export function validateEngineOptions(options: EngineOptions): void {
   validateFlushOptions(options.flush);
+  for (const [name, value] of Object.entries({ ...options.schemaLimits, ...options.seriesLimits })) {
+    if (!(Number.isSafeInteger(value) && value >= 1)) throw new Error(`limit ${name} must be an integer >= 1`);
+  }
   if (!(options.queryTimeoutMs > 0)) throw new Error('query timeout must be > 0');
   if (!(options.maxConcurrentQueries >= 1)) throw new Error('max concurrent queries must be >= 1');
   if (!(options.maxQueuedQueries >= 0)) throw new Error('max queued queries must be >= 0');

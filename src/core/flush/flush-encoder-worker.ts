@@ -31,6 +31,7 @@ async function handle(request: EncodeRequest): Promise<EncodeResponse> {
       structure: encoded.structure,
       minTimeNs: encoded.minTimeNs,
       maxTimeNs: encoded.maxTimeNs,
+      minCatalogIndex: batch.minCatalogIndex,
       tagKeys: encoded.tagKeys,
       fields: encoded.fields,
     });

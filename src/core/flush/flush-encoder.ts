@@ -20,6 +20,8 @@ export interface StagedTable {
   readonly structure: string;
   readonly minTimeNs: bigint;
   readonly maxTimeNs: bigint;
+  /** Lowest catalog index the table's writes were validated at. */
+  readonly minCatalogIndex: number;
   readonly tagKeys: readonly string[];
   readonly fields: ReadonlyArray<readonly [string, FieldType]>;
 }

@@ -10,17 +10,36 @@ export interface TableBatch {
   readonly rp: string;
   readonly measurement: string;
   readonly points: Point[];
+  /** The version of each point's write (parallel to points). */
+  readonly versions: bigint[];
+  /** Lowest and highest catalog index the batch's writes were validated at. */
+  minCatalogIndex: number;
+  maxCatalogIndex: number;
+  /** Runs of points by the catalog index of their write: [end (exclusive), catalogIndex, …]. */
+  readonly catalogIndexRuns: number[];
+}
+
+export function tableKey(db: string, rp: string, measurement: string): string {
+  return `${db}\u0000${rp}\u0000${measurement}`;
 }
 
 export function groupByTable(records: readonly WalRecord[]): Map<string, TableBatch> {
   const batches = new Map<string, TableBatch>();
   for (const record of records) {
-    const { db, rp } = record.entry;
+    const { db, rp, version, catalogIndex } = record.entry;
     for (const point of record.entry.points) {
-      const key = `${db}\u0000${rp}\u0000${point.measurement}`;
+      const key = tableKey(db, rp, point.measurement);
       let batch = batches.get(key);
-      if (!batch) batches.set(key, (batch = { db, rp, measurement: point.measurement, points: [] }));
+      if (!batch) {
+        batches.set(key, (batch = { db, rp, measurement: point.measurement, points: [], versions: [], minCatalogIndex: catalogIndex, maxCatalogIndex: catalogIndex, catalogIndexRuns: [] }));
+      }
       batch.points.push(point);
+      batch.versions.push(version);
+      const runs = batch.catalogIndexRuns;
+      if (runs.length > 0 && runs[runs.length - 1] === catalogIndex) runs[runs.length - 2] = batch.points.length;
+      else runs.push(batch.points.length, catalogIndex);
+      if (catalogIndex < batch.minCatalogIndex) batch.minCatalogIndex = catalogIndex;
+      if (catalogIndex > batch.maxCatalogIndex) batch.maxCatalogIndex = catalogIndex;
     }
   }
   return batches;
@@ -38,6 +57,31 @@ export function pointFieldTypes(points: readonly Point[]): Map<string, FieldType
   return types;
 }
 
+/** The batch without the points of writes validated before `catalogIndex` (null when none is left). */
+export function pointsSince(batch: TableBatch, catalogIndex: number): TableBatch | null {
+  if (batch.minCatalogIndex >= catalogIndex) return batch;
+  const points: Point[] = [];
+  const versions: bigint[] = [];
+  const catalogIndexRuns: number[] = [];
+  let start = 0;
+  let min = Number.MAX_SAFE_INTEGER;
+  for (let r = 0; r < batch.catalogIndexRuns.length; r += 2) {
+    const end = batch.catalogIndexRuns[r]!;
+    const index = batch.catalogIndexRuns[r + 1]!;
+    if (index >= catalogIndex) {
+      for (let i = start; i < end; i++) {
+        points.push(batch.points[i]!);
+        versions.push(batch.versions[i]!);
+      }
+      catalogIndexRuns.push(points.length, index);
+      min = Math.min(min, index);
+    }
+    start = end;
+  }
+  if (points.length === 0) return null;
+  return { ...batch, points, versions, minCatalogIndex: min, catalogIndexRuns };
+}
+
 export function encodeTable(batch: TableBatch): EncodedInsert {
-  return encodeInsert(batch.points, pointFieldTypes(batch.points));
+  return encodeInsert(batch.points, batch.versions, pointFieldTypes(batch.points));
 }

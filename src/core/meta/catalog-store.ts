@@ -1,58 +1,67 @@
-// Persists the catalog in LevelDB (classic-level) and keeps the current value in memory.
-// Every mutation is written (synced) before the new catalog becomes visible; it never touches chDB.
+// Persists the catalog and its applied index in LevelDB (classic-level), with an optional opaque
+// sidecar (the cluster's membership) in the same synced write. Keeps the current value in memory;
+// it never decides what changes (catalog-applier.ts does) and never touches chDB.
 
 import { ClassicLevel } from 'classic-level';
 import { Packr } from 'msgpackr';
-import { Catalog, type DatabaseState, type MeasurementState } from './catalog.js';
-import type { CatalogCommand } from './commands.js';
+import { assert } from '../errors.js';
+import { Catalog, type DatabaseState, type DeleteRecord, type MeasurementState } from './catalog.js';
 import type { FieldType } from '../model/point.js';
 import type { RetentionPolicyInfo } from './schema-view.js';
 
-const CATALOG_KEY = 'catalog/v1';
+const CATALOG_KEY = 'catalog/v2';
+const SIDECAR_KEY = 'sidecar/v1';
+const LEGACY_KEY = 'catalog/v1';
 const packr = new Packr({ useRecords: false, moreTypes: true });
 
 interface StoredDatabase {
   name: string;
   defaultRetentionPolicy: string;
   rps: RetentionPolicyInfo[];
-  measurements: Array<{ rp: string; name: string; tagKeys: string[]; fields: Array<[string, FieldType]> }>;
+  measurements: Array<{ rp: string; name: string; tagKeys: string[]; fields: Array<[string, FieldType]>; createdAtIndex: number }>;
+}
+
+interface StoredCatalog {
+  index: number;
+  databases: StoredDatabase[];
+  deletes: DeleteRecord[];
 }
 
 export function encodeCatalog(catalog: Catalog): Buffer {
-  const stored: StoredDatabase[] = [];
+  const databases: StoredDatabase[] = [];
   for (const db of catalog.databases.values()) {
     const measurements: StoredDatabase['measurements'] = [];
     for (const [rp, byName] of db.measurementsByRp) {
       for (const m of byName.values()) {
-        measurements.push({ rp, name: m.name, tagKeys: [...m.tagKeys], fields: [...m.fieldTypes] });
+        measurements.push({ rp, name: m.name, tagKeys: [...m.tagKeys], fields: [...m.fieldTypes], createdAtIndex: m.createdAtIndex });
       }
     }
-    stored.push({ name: db.name, defaultRetentionPolicy: db.defaultRetentionPolicy, rps: [...db.rps.values()], measurements });
+    databases.push({ name: db.name, defaultRetentionPolicy: db.defaultRetentionPolicy, rps: [...db.rps.values()], measurements });
   }
-  return packr.pack(stored);
+  return packr.pack({ index: catalog.index, databases, deletes: [...catalog.deletes] } satisfies StoredCatalog);
 }
 
 export function decodeCatalog(bytes: Buffer): Catalog {
-  const stored = packr.unpack(bytes) as StoredDatabase[];
+  const stored = packr.unpack(bytes) as StoredCatalog;
+  assert(typeof stored === 'object' && stored !== null && Number.isSafeInteger(stored.index) && Array.isArray(stored.databases), 'catalog: stored value is not a catalog');
   const databases = new Map<string, DatabaseState>();
-  for (const db of stored) {
+  for (const db of stored.databases) {
     const measurementsByRp = new Map<string, Map<string, MeasurementState>>();
     for (const m of db.measurements) {
       let byName = measurementsByRp.get(m.rp);
       if (!byName) measurementsByRp.set(m.rp, (byName = new Map()));
-      byName.set(m.name, { name: m.name, tagKeys: m.tagKeys, fieldTypes: new Map(m.fields) });
+      byName.set(m.name, { name: m.name, tagKeys: m.tagKeys, fieldTypes: new Map(m.fields), createdAtIndex: m.createdAtIndex });
     }
     const rps = new Map(db.rps.map((rp) => [rp.name, { ...rp, durationNs: BigInt(rp.durationNs), shardGroupDurationNs: BigInt(rp.shardGroupDurationNs) }]));
     databases.set(db.name, { name: db.name, defaultRetentionPolicy: db.defaultRetentionPolicy, rps, measurementsByRp });
   }
-  return new Catalog(databases);
+  return new Catalog(databases, stored.index, stored.deletes ?? []);
 }
 
 export class CatalogStore {
   private db: ClassicLevel<string, Buffer> | null = null;
   private current = Catalog.empty();
-  /** Serializes mutations so each one persists on top of the previous. */
-  private tail: Promise<unknown> = Promise.resolve();
+  private currentSidecar: Buffer | undefined;
 
   constructor(private readonly dir: string) {}
 
@@ -60,16 +69,20 @@ export class CatalogStore {
     if (this.db) return;
     const db = new ClassicLevel<string, Buffer>(this.dir, { valueEncoding: 'buffer' });
     await db.open();
+    if ((await db.get(LEGACY_KEY)) !== undefined && (await db.get(CATALOG_KEY)) === undefined) {
+      await db.close();
+      throw new Error(`catalog: ${this.dir} holds a catalog of an older format; move the data directory aside`);
+    }
     this.db = db;
     const bytes = await db.get(CATALOG_KEY);
     this.current = bytes ? decodeCatalog(bytes) : Catalog.empty();
+    this.currentSidecar = await db.get(SIDECAR_KEY);
   }
 
   async close(): Promise<void> {
     const db = this.db;
     if (!db) return;
     this.db = null;
-    await this.tail.catch(() => undefined);
     await db.close();
   }
 
@@ -77,19 +90,19 @@ export class CatalogStore {
     return this.current;
   }
 
-  /** Applies commands in order, persists the result, then publishes it. */
-  apply(commands: readonly CatalogCommand[]): Promise<Catalog> {
-    const run = this.tail.then(async () => {
-      const db = this.db;
-      if (!db) throw new Error('catalog store is closed');
-      let next = this.current;
-      for (const command of commands) next = next.apply(command);
-      if (next === this.current) return next;
-      await db.put(CATALOG_KEY, encodeCatalog(next), { sync: true });
-      this.current = next;
-      return next;
-    });
-    this.tail = run.catch(() => undefined);
-    return run;
+  get sidecar(): Buffer | undefined {
+    return this.currentSidecar;
+  }
+
+  /** Writes the catalog (and the sidecar, when given) in one synced batch, then makes it current. */
+  async persist(next: Catalog, sidecar?: Buffer): Promise<void> {
+    const db = this.db;
+    if (!db) throw new Error('catalog store is closed');
+    assert(next.index >= this.current.index, `catalog: index must not go back (${this.current.index} -> ${next.index})`);
+    const ops: Array<{ type: 'put'; key: string; value: Buffer }> = [{ type: 'put', key: CATALOG_KEY, value: encodeCatalog(next) }];
+    if (sidecar !== undefined) ops.push({ type: 'put', key: SIDECAR_KEY, value: sidecar });
+    await db.batch(ops, { sync: true });
+    this.current = next;
+    if (sidecar !== undefined) this.currentSidecar = sidecar;
   }
 }

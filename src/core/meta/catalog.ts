@@ -1,9 +1,12 @@
 // The catalog as an immutable value: databases, retention policies, measurements (tag keys,
-// field types). apply(command) returns a new Catalog; it never performs I/O.
+// field types) and the index of the last command applied. apply(command) returns a new Catalog
+// or throws InfluxDB's error for a command it refuses; it never performs I/O and is deterministic,
+// so every replica that applies the same commands in the same order holds the same catalog.
 
+import { BadRequestError, DatabaseNotFoundError, RetentionPolicyNotFoundError } from '../errors.js';
 import type { FieldType } from '../model/point.js';
 import type { DatabaseView, MeasurementView, RetentionPolicyInfo, SchemaView } from './schema-view.js';
-import type { CatalogCommand } from './commands.js';
+import type { CatalogCommand, RetentionPolicyDefinition } from './commands.js';
 
 export const DEFAULT_RP = 'autogen';
 const WEEK_NS = 7n * 24n * 3600n * 1_000_000_000n;
@@ -17,7 +20,21 @@ export function defaultShardGroupDurationNs(durationNs: bigint): bigint {
   return HOUR_NS;
 }
 
-export interface MeasurementState extends MeasurementView {}
+export interface MeasurementState extends MeasurementView {
+  /** Catalog index at which the measurement (last) came into being: older writes to it were dropped. */
+  readonly createdAtIndex: number;
+}
+
+/** A DELETE / DROP SERIES as applied: writes validated before it, stored after it, must be deleted again. */
+export interface DeleteRecord {
+  readonly index: number;
+  readonly db: string;
+  readonly measurements: readonly string[];
+  readonly whereSql: string;
+}
+
+/** Deletes remembered for writes still on their way (replication lag, hinted handoff). */
+export const MAX_DELETE_RECORDS = 1024;
 
 export interface DatabaseState {
   readonly name: string;
@@ -50,10 +67,26 @@ class DatabaseViewImpl implements DatabaseView {
 
 export class Catalog implements SchemaView {
   static empty(): Catalog {
-    return new Catalog(new Map());
+    return new Catalog(new Map(), 0, []);
   }
 
-  constructor(readonly databases: ReadonlyMap<string, DatabaseState>) {}
+  constructor(
+    readonly databases: ReadonlyMap<string, DatabaseState>,
+    /** Index of the last command applied (a Raft index in a cluster, a local counter otherwise). */
+    readonly index: number,
+    /** The latest deletes, oldest first, at most MAX_DELETE_RECORDS. */
+    readonly deletes: readonly DeleteRecord[],
+  ) {}
+
+  /** Deletes of the table applied after `catalogIndex`: rows of writes validated at that index must go again. */
+  deletesAfter(catalogIndex: number, db: string, measurement: string): DeleteRecord[] {
+    const found: DeleteRecord[] = [];
+    for (let i = this.deletes.length - 1; i >= 0 && this.deletes[i]!.index > catalogIndex; i--) {
+      const record = this.deletes[i]!;
+      if (record.db === db && (record.measurements.length === 0 || record.measurements.includes(measurement))) found.unshift(record);
+    }
+    return found;
+  }
 
   databaseNames(): readonly string[] {
     return [...this.databases.keys()];
@@ -73,61 +106,80 @@ export class Catalog implements SchemaView {
     return this.databases.get(db)?.measurementsByRp.get(rp)?.get(measurement);
   }
 
+  /** Applies commands as one step at `index`: all of them or, if one is refused (thrown), none. */
+  applyAll(commands: readonly CatalogCommand[], index: number): Catalog {
+    let next: Catalog = this;
+    for (const command of commands) next = next.applyOne(command, index);
+    return next.index === index ? next : new Catalog(next.databases, index, next.deletes);
+  }
+
+  /** Applies one command at the next index (tests and single steps). */
   apply(command: CatalogCommand): Catalog {
+    return this.applyAll([command], this.index + 1);
+  }
+
+  private applyOne(command: CatalogCommand, index: number): Catalog {
     const next = new Map(this.databases);
     switch (command.kind) {
       case 'create-database': {
-        if (next.has(command.name)) {
-          // InfluxDB: creating an existing database is a no-op unless the RP spec conflicts (checked by the caller).
+        const existing = next.get(command.name);
+        if (existing) {
+          // InfluxDB: creating an existing database is a no-op unless the policy given conflicts.
+          const rp = command.rp && existing.rps.get(command.rp.name);
+          if (command.rp && (!rp || rp.durationNs !== command.rp.durationNs || rp.replicaN !== command.rp.replicaN)) {
+            throw new BadRequestError('retention policy conflicts with an existing policy');
+          }
           return this;
         }
-        const rp = command.rp ?? { name: DEFAULT_RP, durationNs: 0n, shardGroupDurationNs: WEEK_NS, replicaN: 1 };
-        next.set(command.name, {
-          name: command.name,
-          defaultRetentionPolicy: rp.name,
-          rps: new Map([[rp.name, rp]]),
-          measurementsByRp: new Map(),
-        });
-        return new Catalog(next);
+        const rp = command.rp ? policyInfo(command.rp) : { name: DEFAULT_RP, durationNs: 0n, shardGroupDurationNs: WEEK_NS, replicaN: 1 };
+        next.set(command.name, { name: command.name, defaultRetentionPolicy: rp.name, rps: new Map([[rp.name, rp]]), measurementsByRp: new Map() });
+        return new Catalog(next, index, this.deletes);
       }
       case 'drop-database':
         if (!next.delete(command.name)) return this;
-        return new Catalog(next);
-      case 'create-retention-policy':
+        return new Catalog(next, index, this.deletes);
+      case 'create-retention-policy': {
+        const db = this.requireDb(command.db);
+        const existing = db.rps.get(command.rp.name);
+        if (existing) {
+          if (existing.durationNs !== command.rp.durationNs || existing.replicaN !== command.rp.replicaN) throw new BadRequestError('retention policy already exists');
+          if (!command.makeDefault || db.defaultRetentionPolicy === existing.name) return this;
+          next.set(db.name, { ...db, defaultRetentionPolicy: existing.name });
+          return new Catalog(next, index, this.deletes);
+        }
+        const rps = new Map(db.rps);
+        rps.set(command.rp.name, policyInfo(command.rp));
+        next.set(db.name, { ...db, rps, defaultRetentionPolicy: command.makeDefault ? command.rp.name : db.defaultRetentionPolicy });
+        return new Catalog(next, index, this.deletes);
+      }
       case 'alter-retention-policy': {
         const db = this.requireDb(command.db);
+        const existing = db.rps.get(command.name);
+        if (!existing) throw new RetentionPolicyNotFoundError(command.name);
+        const altered: RetentionPolicyInfo = {
+          name: existing.name,
+          durationNs: command.durationNs ?? existing.durationNs,
+          shardGroupDurationNs: command.shardGroupDurationNs ?? existing.shardGroupDurationNs,
+          replicaN: command.replicaN ?? existing.replicaN,
+        };
         const rps = new Map(db.rps);
-        rps.set(command.rp.name, command.rp);
-        const defaultRetentionPolicy = command.makeDefault ? command.rp.name : db.defaultRetentionPolicy;
-        next.set(db.name, { ...db, rps, defaultRetentionPolicy });
-        return new Catalog(next);
+        rps.set(altered.name, altered);
+        next.set(db.name, { ...db, rps, defaultRetentionPolicy: command.makeDefault ? altered.name : db.defaultRetentionPolicy });
+        return new Catalog(next, index, this.deletes);
       }
       case 'drop-retention-policy': {
         const db = this.requireDb(command.db);
+        if (!db.rps.has(command.name)) return this;
         const rps = new Map(db.rps);
         rps.delete(command.name);
         const measurementsByRp = new Map(db.measurementsByRp);
         measurementsByRp.delete(command.name);
         const defaultRetentionPolicy = db.defaultRetentionPolicy === command.name ? '' : db.defaultRetentionPolicy;
         next.set(db.name, { ...db, rps, measurementsByRp, defaultRetentionPolicy });
-        return new Catalog(next);
+        return new Catalog(next, index, this.deletes);
       }
-      case 'extend-measurement': {
-        const db = this.requireDb(command.db);
-        const byName = new Map(db.measurementsByRp.get(command.rp) ?? []);
-        const current = byName.get(command.measurement);
-        const tagKeys = new Set(current?.tagKeys ?? []);
-        for (const key of command.tagKeys) tagKeys.add(key);
-        const fieldTypes = new Map(current?.fieldTypes ?? []);
-        for (const [key, type] of command.fields) {
-          if (!fieldTypes.has(key)) fieldTypes.set(key, type);
-        }
-        byName.set(command.measurement, { name: command.measurement, tagKeys: [...tagKeys].sort(), fieldTypes });
-        const measurementsByRp = new Map(db.measurementsByRp);
-        measurementsByRp.set(command.rp, byName);
-        next.set(db.name, { ...db, measurementsByRp });
-        return new Catalog(next);
-      }
+      case 'extend-measurement':
+        return this.extendMeasurement(next, command, index);
       case 'drop-measurement': {
         const db = this.requireDb(command.db);
         const measurementsByRp = new Map(db.measurementsByRp);
@@ -141,14 +193,65 @@ export class Catalog implements SchemaView {
         }
         if (!changed) return this;
         next.set(db.name, { ...db, measurementsByRp });
-        return new Catalog(next);
+        return new Catalog(next, index, this.deletes);
+      }
+      case 'delete-data': {
+        this.requireDb(command.db);
+        // The catalog keeps its shape; the delete is remembered for writes still on their way.
+        const record: DeleteRecord = { index, db: command.db, measurements: command.measurements, whereSql: command.whereSql };
+        return new Catalog(this.databases, index, [...this.deletes.slice(-(MAX_DELETE_RECORDS - 1)), record]);
       }
     }
   }
 
+  /**
+   * Adds tag keys and fields a write needs. A field that exists keeps its type (first writer
+   * wins); new fields and tag keys are added only up to the limits the command carries, so every
+   * replica draws the line at the same place. The writer then drops the points this left out.
+   */
+  private extendMeasurement(next: Map<string, DatabaseState>, command: Extract<CatalogCommand, { kind: 'extend-measurement' }>, index: number): Catalog {
+    const db = this.requireDb(command.db);
+    if (!db.rps.has(command.rp)) throw new RetentionPolicyNotFoundError(command.rp);
+    const byName = new Map(db.measurementsByRp.get(command.rp) ?? []);
+    const current = byName.get(command.measurement);
+    const tagKeys = new Set(current?.tagKeys ?? []);
+    let changed = current === undefined;
+    for (const key of command.tagKeys) {
+      if (tagKeys.has(key) || tagKeys.size >= (command.maxTagKeys ?? Number.MAX_SAFE_INTEGER)) continue;
+      tagKeys.add(key);
+      changed = true;
+    }
+    const fieldTypes = new Map(current?.fieldTypes ?? []);
+    for (const [key, type] of command.fields) {
+      if (fieldTypes.has(key) || fieldTypes.size >= (command.maxFields ?? Number.MAX_SAFE_INTEGER)) continue;
+      fieldTypes.set(key, type);
+      changed = true;
+    }
+    if (!changed) return this;
+    byName.set(command.measurement, {
+      name: command.measurement,
+      tagKeys: [...tagKeys].sort(),
+      fieldTypes,
+      createdAtIndex: current?.createdAtIndex ?? index,
+    });
+    const measurementsByRp = new Map(db.measurementsByRp);
+    measurementsByRp.set(command.rp, byName);
+    next.set(db.name, { ...db, measurementsByRp });
+    return new Catalog(next, index, this.deletes);
+  }
+
   private requireDb(name: string): DatabaseState {
     const db = this.databases.get(name);
-    if (!db) throw new Error(`catalog: database ${name} does not exist`);
+    if (!db) throw new DatabaseNotFoundError(name);
     return db;
   }
+}
+
+function policyInfo(spec: RetentionPolicyDefinition): RetentionPolicyInfo {
+  return {
+    name: spec.name,
+    durationNs: spec.durationNs,
+    shardGroupDurationNs: spec.shardGroupDurationNs > 0n ? spec.shardGroupDurationNs : defaultShardGroupDurationNs(spec.durationNs),
+    replicaN: spec.replicaN,
+  };
 }

@@ -1,14 +1,31 @@
 // Catalog mutations as plain data, so they can be persisted, replicated (Raft) and replayed.
-// Encoding is msgpackr; bigint durations survive the round trip.
+// Every node applies the same commands in the same order (catalog.ts); their effects on stored
+// data (drops, deletes) run where each one is applied (catalog-applier.ts).
 
 import type { FieldType } from '../model/point.js';
-import type { RetentionPolicyInfo } from './schema-view.js';
+
+export interface RetentionPolicyDefinition {
+  readonly name: string;
+  /** 0n means infinite. */
+  readonly durationNs: bigint;
+  /** 0n means "derive from the duration" as InfluxDB 1.x does. */
+  readonly shardGroupDurationNs: bigint;
+  readonly replicaN: number;
+}
 
 export type CatalogCommand =
-  | { readonly kind: 'create-database'; readonly name: string; readonly rp?: RetentionPolicyInfo }
+  | { readonly kind: 'create-database'; readonly name: string; readonly rp?: RetentionPolicyDefinition }
   | { readonly kind: 'drop-database'; readonly name: string }
-  | { readonly kind: 'create-retention-policy'; readonly db: string; readonly rp: RetentionPolicyInfo; readonly makeDefault: boolean }
-  | { readonly kind: 'alter-retention-policy'; readonly db: string; readonly rp: RetentionPolicyInfo; readonly makeDefault: boolean }
+  | { readonly kind: 'create-retention-policy'; readonly db: string; readonly rp: RetentionPolicyDefinition; readonly makeDefault: boolean }
+  | {
+      readonly kind: 'alter-retention-policy';
+      readonly db: string;
+      readonly name: string;
+      readonly durationNs?: bigint;
+      readonly shardGroupDurationNs?: bigint;
+      readonly replicaN?: number;
+      readonly makeDefault?: boolean;
+    }
   | { readonly kind: 'drop-retention-policy'; readonly db: string; readonly name: string }
   | {
       readonly kind: 'extend-measurement';
@@ -17,5 +34,20 @@ export type CatalogCommand =
       readonly measurement: string;
       readonly tagKeys: readonly string[];
       readonly fields: ReadonlyArray<readonly [string, FieldType]>;
+      /** Fields beyond this many are not added (the write that wanted them is partly refused). */
+      readonly maxFields?: number;
+      /** Tag keys beyond this many are not added. */
+      readonly maxTagKeys?: number;
     }
-  | { readonly kind: 'drop-measurement'; readonly db: string; readonly name: string };
+  | { readonly kind: 'drop-measurement'; readonly db: string; readonly name: string }
+  /**
+   * DELETE / DROP SERIES: rows of `measurements` (all measurements when empty) in every retention
+   * policy of `db` matching `whereSql` (a ClickHouse boolean expression over the table's own
+   * columns, built by the planner with any "now" already fixed; 'true' for all) are removed.
+   */
+  | { readonly kind: 'delete-data'; readonly db: string; readonly measurements: readonly string[]; readonly whereSql: string; readonly dropSeries: boolean };
+
+/** Commands that only change the shape of the catalog and touch no stored data when applied. */
+export function isSchemaOnly(command: CatalogCommand): boolean {
+  return command.kind === 'create-database' || command.kind === 'create-retention-policy' || command.kind === 'alter-retention-policy' || command.kind === 'extend-measurement';
+}

@@ -137,7 +137,7 @@ function findRow(state: SeriesRows, timeNs: bigint, rowPoint: readonly number[],
  * Encodes points (all of one measurement, in WAL order) into one insert. Rows are merged per
  * (series, time) with later points overwriting earlier fields; output order is first appearance.
  */
-export function encodeInsert(points: readonly Point[], fieldTypes: ReadonlyMap<string, FieldType>): EncodedInsert {
+export function encodeInsert(points: readonly Point[], _versions: readonly bigint[], fieldTypes: ReadonlyMap<string, FieldType>): EncodedInsert {
   // Pass 1: columns, and for every point the row it lands in (duplicates share one row).
   const tagIndex = new Set<string>();
   const fieldIndex = new Set<string>();

@@ -1,8 +1,11 @@
-// WAL value framing: [crc32 u32 BE][msgpackr(entry)], the CRC taken over key + payload so a
-// value under the wrong key fails too. Never hands back an entry whose checksum did not match.
+// WAL value framing: [crc32 u32][originSeq u64][version u64][msgpackr(entry)] (big-endian), the
+// CRC taken over key + the rest, so a value under the wrong key fails too. The originSeq and
+// version sit in the header because the log assigns them when it writes the batch. Never hands
+// back an entry whose checksum did not match.
 import { Packr, Unpackr } from 'msgpackr';
 import { assert } from '../errors.js';
 import { crc32 } from './crc32.js';
+import { readU64, writeU64 } from './wal-keys.js';
 import type { WalEntry } from './wal-port.js';
 import type { FieldType, FieldValue, Point } from '../model/point.js';
 
@@ -16,7 +19,7 @@ interface StoredEntry {
   readonly db: string;
   readonly rp: string;
   readonly origin: string;
-  readonly originSeq: number;
+  readonly catalogIndex: number;
   readonly measurements: string[];
   readonly tagSets: Array<readonly string[]>;
   readonly keySets: Array<readonly string[]>;
@@ -45,7 +48,9 @@ class RefTable<T> {
   }
 }
 
-export function toStoredEntry(entry: WalEntry): StoredEntry {
+type EntryBody = Pick<WalEntry, 'db' | 'rp' | 'points' | 'origin' | 'catalogIndex'>;
+
+export function toStoredEntry(entry: EntryBody): StoredEntry {
   const measurements = new RefTable<string>();
   const tagSets = new RefTable<readonly string[]>();
   const keySets = new RefTable<readonly string[]>();
@@ -59,7 +64,7 @@ export function toStoredEntry(entry: WalEntry): StoredEntry {
     db: entry.db,
     rp: entry.rp,
     origin: entry.origin,
-    originSeq: entry.originSeq,
+    catalogIndex: entry.catalogIndex,
     measurements: measurements.items,
     tagSets: tagSets.items,
     keySets: keySets.items,
@@ -68,7 +73,7 @@ export function toStoredEntry(entry: WalEntry): StoredEntry {
   };
 }
 
-export function fromStoredEntry(stored: StoredEntry): WalEntry {
+export function fromStoredEntry(stored: StoredEntry, originSeq: number, version: bigint): WalEntry {
   const points: Point[] = [];
   const { flat } = stored;
   let i = 0;
@@ -85,10 +90,12 @@ export function fromStoredEntry(stored: StoredEntry): WalEntry {
     i += fieldKeys.length;
     points.push({ measurement, tags, fieldKeys, fieldTypes, fieldValues, timeNs });
   }
-  return { db: stored.db, rp: stored.rp, points, origin: stored.origin, originSeq: stored.originSeq };
+  return { db: stored.db, rp: stored.rp, points, origin: stored.origin, originSeq, version, catalogIndex: stored.catalogIndex };
 }
 
-export const VALUE_HEADER_BYTES = 4;
+export const VALUE_HEADER_BYTES = 20;
+const ORIGIN_SEQ_OFFSET = 4;
+const VERSION_OFFSET = 12;
 
 export class WalEntryCodec {
   // Records, without shared structures: every value carries its own record definitions, so
@@ -98,16 +105,19 @@ export class WalEntryCodec {
   private readonly packr = new Packr({ useRecords: true, int64AsType: 'bigint' });
   private readonly unpackr = new Unpackr({ useRecords: true, int64AsType: 'bigint' });
 
-  /** Encodes with a zeroed checksum; `seal` fills it once the key is known. */
-  encode(entry: WalEntry): Buffer {
+  /** Encodes with a zeroed header; `seal` fills originSeq, version and the checksum once the key is known. */
+  encode(entry: EntryBody): Buffer {
     const payload = this.packr.pack(toStoredEntry(entry));
     const value = Buffer.allocUnsafe(VALUE_HEADER_BYTES + payload.length);
-    value.writeUInt32BE(0, 0);
+    value.fill(0, 0, VALUE_HEADER_BYTES);
     value.set(payload, VALUE_HEADER_BYTES);
     return value;
   }
 
-  seal(key: Buffer, value: Buffer): void {
+  seal(key: Buffer, value: Buffer, originSeq: number, version: bigint): void {
+    assert(Number.isSafeInteger(originSeq) && originSeq >= 1, `wal: originSeq must be a positive integer, got ${originSeq}`);
+    writeU64(value, ORIGIN_SEQ_OFFSET, originSeq);
+    value.writeBigUInt64BE(version, VERSION_OFFSET);
     value.writeUInt32BE(checksum(key, value), 0);
   }
 
@@ -117,10 +127,14 @@ export class WalEntryCodec {
     const stored = value.readUInt32BE(0);
     const computed = checksum(key, value);
     assert(stored === computed, `wal: CRC mismatch in entry ${seq}: stored ${hex(stored)}, computed ${hex(computed)}`);
-    const entry = fromStoredEntry(this.unpackr.unpack(value.subarray(VALUE_HEADER_BYTES)) as StoredEntry);
+    const entry = fromStoredEntry(
+      this.unpackr.unpack(value.subarray(VALUE_HEADER_BYTES)) as StoredEntry,
+      readU64(value, ORIGIN_SEQ_OFFSET),
+      value.readBigUInt64BE(VERSION_OFFSET),
+    );
     assert(
       typeof entry === 'object' && entry !== null && typeof entry.db === 'string' && typeof entry.rp === 'string' &&
-        Array.isArray(entry.points) && typeof entry.origin === 'string' && Number.isSafeInteger(entry.originSeq),
+        Array.isArray(entry.points) && typeof entry.origin === 'string' && Number.isSafeInteger(entry.catalogIndex),
       `wal: entry ${seq} passed its CRC but is not a WalEntry`,
     );
     return entry;
@@ -128,7 +142,7 @@ export class WalEntryCodec {
 }
 
 function checksum(key: Buffer, value: Buffer): number {
-  return crc32(value.subarray(VALUE_HEADER_BYTES), crc32(key));
+  return crc32(value.subarray(4), crc32(key));
 }
 
 function hex(n: number): string {

@@ -1,6 +1,6 @@
 // Group commit: gathers concurrent appends into one storage batch, bounded by entries per batch
 // and by bytes not yet flushed. Never delays a lone writer on an idle log; never reorders.
-import { InternalError, LimitExceededError, UnavailableError, assert } from '../errors.js';
+import { LimitExceededError, UnavailableError, assert } from '../errors.js';
 
 export interface GroupCommitOptions {
   /** Most items per batch. */
@@ -30,7 +30,7 @@ export const realGroupCommitTimer: GroupCommitTimer = {
 
 /**
  * Writes `batch` atomically (and durably, as configured); resolves with the seq given to
- * batch[0], batch[i] getting first + i. A rejection is fatal to the committer.
+ * batch[0], batch[i] getting first + i. A rejection stops the committer (see onFailed).
  */
 export type BatchWriter<T> = (batch: readonly T[]) => Promise<number>;
 
@@ -66,6 +66,7 @@ export class GroupCommitter<T> {
     private readonly options: GroupCommitOptions,
     private readonly write: BatchWriter<T>,
     private readonly timer: GroupCommitTimer = realGroupCommitTimer,
+    private readonly onFailure?: (failure: Error) => void,
   ) {
     assert(Number.isInteger(options.maxBatch) && options.maxBatch >= 1, 'group commit: maxBatch >= 1');
     assert(options.maxDelayMs >= 0, 'group commit: maxDelayMs >= 0');
@@ -76,8 +77,8 @@ export class GroupCommitter<T> {
   /**
    * Queues `item` and resolves with its seq once its batch is written. Refusals are synchronous
    * throws, so a caller knows before any await whether the item was admitted:
-   * LimitExceededError (503) past maxPendingBytes, UnavailableError once closed, InternalError
-   * after a failed write.
+   * LimitExceededError (503) past maxPendingBytes, UnavailableError once closed or after a
+   * failed write.
    */
   submit(item: T, bytes: number): Promise<number> {
     this.throwIfRefusing();
@@ -198,9 +199,10 @@ export class GroupCommitter<T> {
   }
 
   private onFailed(batch: readonly Waiter<T>[], error: unknown): void {
-    // A failed (synced) write leaves the log's durability unknown: refuse everything from now on.
+    // A failed (synced) write leaves the log's durability unknown: this committer refuses
+    // everything from now on; its owner reopens the log and starts a new one.
     const reason = error instanceof Error ? error.message : String(error);
-    const failure = new InternalError(`wal: batch write failed, the log refuses appends until restart: ${reason}`);
+    const failure = new UnavailableError(`wal: write failed (${reason}); writes are refused until the log has recovered`);
     (failure as Error & { cause?: unknown }).cause = error;
     this.failure = failure;
     const rest = this.queue;
@@ -208,6 +210,12 @@ export class GroupCommitter<T> {
     for (const w of batch) w.reject(failure);
     for (const w of rest) w.reject(failure);
     this.becomeIdle();
+    this.onFailure?.(failure);
+  }
+
+  /** The failure that stopped this committer, or null. */
+  failed(): Error | null {
+    return this.failure;
   }
 
   private becomeIdle(): void {

@@ -16,7 +16,7 @@ const warnings: string[] = [];
 const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
 
 before(async () => {
-  engine = await openEngine({ ...defaultEngineOptions(dir), flush: { intervalMs: 60_000, maxPointsPerInsert: 1000, maxBytesPerRound: 1 << 20 } }, { log, registry: new Registry() });
+  engine = await openEngine({ ...defaultEngineOptions(dir), flush: { ...defaultEngineOptions(dir).flush, intervalMs: 60_000, maxPointsPerInsert: 1000, maxBytesPerRound: 1 << 20 } }, { log, registry: new Registry() });
   await engine.query('CREATE DATABASE db', { db: '' });
 });
 

@@ -57,6 +57,7 @@ test('series key escapes like line protocol', () => {
 test('duplicate points merge per field, last write wins', () => {
   const encoded = encodeInsert(
     [p(['host', 'a'], ['v', 's'], [1, 'x'], 5n), p(['host', 'a'], ['v', 'b'], [2, true], 5n), p(['host', 'b'], ['v'], [3], 5n)],
+    [1n, 2n, 3n],
     types,
   );
   assert.equal(encoded.rows, 2);
@@ -70,7 +71,7 @@ test('duplicate points merge per field, last write wins', () => {
 
 test('strings of any length and content round-trip; missing tags are empty; int64 extremes are exact', () => {
   const long = 'é'.repeat(300) + '\t\n\\';
-  const encoded = encodeInsert([p([], ['s', 'i'], [long, '-9223372036854775808'], -1n), p(['host', 'h'], ['i'], ['9223372036854775807'], 2n)], types);
+  const encoded = encodeInsert([p([], ['s', 'i'], [long, '-9223372036854775808'], -1n), p(['host', 'h'], ['i'], ['9223372036854775807'], 2n)], [1n, 1n], types);
   assert.deepEqual(decode(encoded.payload, encoded.structure), [
     [-1n, 'cpu', '', -9223372036854775808n, long],
     [2n, 'cpu,host=h', 'h', 9223372036854775807n, null],

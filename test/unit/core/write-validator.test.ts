@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Catalog } from '../../../src/core/meta/catalog.js';
-import { validateWrite } from '../../../src/core/write-validator.js';
+import { admitPoints, validateWrite } from '../../../src/core/write-validator.js';
 import type { FieldType, FieldValue, Point } from '../../../src/core/model/point.js';
 
 function point(measurement: string, fields: Array<[string, FieldType, FieldValue]>, tags: string[] = []): Point {
@@ -39,7 +39,7 @@ test('new tag keys and fields become one extend-measurement command per measurem
     point('cpu', [['v', 'float', 1]], ['zone', 'z']),
   ]);
   assert.deepEqual(result.commands, [
-    { kind: 'extend-measurement', db: 'db', rp: 'autogen', measurement: 'cpu', tagKeys: ['region', 'zone'], fields: [['w', 'string']] },
+    { kind: 'extend-measurement', db: 'db', rp: 'autogen', measurement: 'cpu', tagKeys: ['region', 'zone'], fields: [['w', 'string']], maxFields: 10_000, maxTagKeys: 1_000 },
   ]);
 });
 
@@ -59,4 +59,33 @@ test('a tag key named time rejects the point', () => {
   const result = validateWrite(base, 'db', 'autogen', [point('cpu', [['v', 'float', 1]], ['time', '1'])]);
   assert.equal(result.dropped, 1);
   assert.equal(result.firstReason, 'invalid tag key: input tag "time" on measurement "cpu" is invalid');
+});
+
+test('admitPoints keeps only what the applied catalog holds, naming conflicts and limits', () => {
+  // Another writer gave "x" the type string first; the limits left out field "over" and tag "t2".
+  const applied = base.apply({ kind: 'extend-measurement', db: 'db', rp: 'autogen', measurement: 'cpu', tagKeys: ['t1'], fields: [['x', 'string']] });
+  const tags = ['host', 'a'];
+  const result = admitPoints(applied, 'db', 'autogen', [
+    point('cpu', [['v', 'float', 1]], tags),
+    point('cpu', [['x', 'integer', '1']], tags),
+    point('cpu', [['over', 'float', 1]], tags),
+    point('cpu', [['v', 'float', 2]], ['t2', 'b']),
+    point('nowhere', [['v', 'float', 2]]),
+    point('cpu', [['x', 'string', 'ok']], ['t1', 'z']),
+  ], { maxFieldsPerMeasurement: 2, maxTagKeysPerMeasurement: 2 });
+  assert.equal(result.accepted.length, 2);
+  assert.equal(result.dropped, 4);
+  assert.equal(result.firstReason, 'field type conflict: input field "x" on measurement "cpu" is type integer, already exists as type string');
+  const one = (p: Point): string | null => admitPoints(applied, 'db', 'autogen', [p], { maxFieldsPerMeasurement: 2, maxTagKeysPerMeasurement: 2 }).firstReason;
+  assert.equal(one(point('cpu', [['over', 'float', 1]])), 'max-fields-per-measurement limit exceeded: (2/2): measurement="cpu" field="over"');
+  assert.equal(one(point('cpu', [['v', 'float', 1]], ['t2', 'b'])), 'max-tag-keys-per-measurement limit exceeded: (2/2): measurement="cpu" tag="t2"');
+});
+
+test('admitPoints checks each shape once but never trusts a types array shared by other keys', () => {
+  const types: FieldType[] = ['float'];
+  const a: Point = { measurement: 'cpu', tags: [], fieldKeys: ['v'], fieldTypes: types, fieldValues: [1], timeNs: 1n };
+  const b: Point = { measurement: 'cpu', tags: [], fieldKeys: ['nope'], fieldTypes: types, fieldValues: [1], timeNs: 1n };
+  const result = admitPoints(base, 'db', 'autogen', [a, a, b], { maxFieldsPerMeasurement: 1, maxTagKeysPerMeasurement: 10 });
+  assert.equal(result.accepted.length, 2);
+  assert.equal(result.dropped, 1);
 });

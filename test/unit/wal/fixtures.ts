@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Point } from '../../../src/core/model/point.js';
-import type { WalEntry } from '../../../src/core/wal/wal-port.js';
+import type { LocalWrite, WalEntry } from '../../../src/core/wal/wal-port.js';
 
 export function makePoint(i: number, timeNs: bigint | null = 1_700_000_000_000_000_000n + BigInt(i)): Point {
   return {
@@ -16,10 +16,21 @@ export function makePoint(i: number, timeNs: bigint | null = 1_700_000_000_000_0
   };
 }
 
-export function makeEntry(i: number, options: { points?: number; origin?: string; originSeq?: number } = {}): WalEntry {
+/** A write of this node (the WAL gives it origin, originSeq and version). */
+export function makeWrite(i: number, options: { points?: number } = {}): LocalWrite {
   const points: Point[] = [];
   for (let p = 0; p < (options.points ?? 3); p++) points.push(makePoint(i * 1000 + p));
-  return { db: 'db0', rp: 'autogen', points, origin: options.origin ?? 'node-a', originSeq: options.originSeq ?? i };
+  return { db: 'db0', rp: 'autogen', points, catalogIndex: i };
+}
+
+/** An entry of another origin, as replication delivers it. */
+export function makeEntry(i: number, options: { points?: number; origin?: string; originSeq?: number; version?: bigint } = {}): WalEntry {
+  return {
+    ...makeWrite(i, options),
+    origin: options.origin ?? 'node-a~00000001',
+    originSeq: options.originSeq ?? i,
+    version: options.version ?? BigInt(i) * 1000n,
+  };
 }
 
 export async function tempDir(prefix = 'hb-wal-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GroupCommitter, type GroupCommitOptions, type GroupCommitTimer } from '../../../src/core/wal/group-commit.js';
-import { InternalError, LimitExceededError, UnavailableError } from '../../../src/core/errors.js';
+import { LimitExceededError, UnavailableError } from '../../../src/core/errors.js';
 
 /** A writer whose batches complete only when the test says so. */
 class ManualWriter {
@@ -169,16 +169,19 @@ test('the pending-bytes bound is hit: a 503 LimitExceededError, thrown before an
   assert.throws(() => gc.release(1000), /release 1000 of 51/);
 });
 
-test('a failed write rejects its batch and the queue, and refuses appends from then on', async () => {
+test('a failed write rejects its batch and the queue with a 503, refuses appends from then on, and reports once', async () => {
   const w = new ManualWriter();
-  const gc = new GroupCommitter(opts(), w.write, new ManualTimer());
+  const failures: Error[] = [];
+  const gc = new GroupCommitter(opts(), w.write, new ManualTimer(), (failure) => failures.push(failure));
   const a = gc.submit('a', 1);
   await tick();
   const b = gc.submit('b', 1);
   w.finish(false);
-  await assert.rejects(a, (e: unknown) => e instanceof InternalError && /disk on fire/.test(e.message));
-  await assert.rejects(b, InternalError);
-  assert.throws(() => gc.submit('c', 1), InternalError);
+  await assert.rejects(a, (e: unknown) => e instanceof UnavailableError && e.status === 503 && /disk on fire/.test(e.message));
+  await assert.rejects(b, UnavailableError);
+  assert.throws(() => gc.submit('c', 1), UnavailableError);
+  assert.equal(failures.length, 1);
+  assert.equal(gc.failed(), failures[0]);
   await gc.close();
 });
 

@@ -1,0 +1,79 @@
+// Applies catalog commands at an index, one step at a time: the pure catalog decides, the effects
+// (drops and deletes in chDB, caches) run, then the new catalog is persisted and published.
+// The one path every catalog change takes, whether it came from this node or from Raft.
+
+import type { Catalog } from './catalog.js';
+import type { CatalogStore } from './catalog-store.js';
+import { isSchemaOnly, type CatalogCommand } from './commands.js';
+
+export interface CatalogEffects {
+  /**
+   * Does to stored data and caches what `command` means (drop a table, delete rows). Runs before
+   * the catalog holding the command is persisted, so a crash in between runs it again: it must
+   * be idempotent.
+   */
+  apply(command: CatalogCommand, before: Catalog, after: Catalog): Promise<void>;
+  /** Runs `fn` while no flush runs, so the flush never sees data of a table half dropped. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** Where commands come from: the index they apply at, or the next one after the current catalog. */
+export type ApplyIndex = number | 'next';
+
+export class CatalogApplier {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly effects: CatalogEffects,
+  ) {}
+
+  get catalog(): Catalog {
+    return this.store.catalog;
+  }
+
+  get sidecar(): Buffer | undefined {
+    return this.store.sidecar;
+  }
+
+  /**
+   * Applies `commands` as one step at `index`, after every step before it. An index at or below
+   * the current one was applied already (a replay after a restart) and changes nothing. A
+   * refused command throws and changes nothing. `sidecar` (the cluster's own state) is persisted
+   * with the catalog.
+   */
+  apply(commands: readonly CatalogCommand[], index: ApplyIndex, sidecar?: (catalog: Catalog) => Buffer | undefined): Promise<Catalog> {
+    const run = this.tail.then(() => this.applyNow(commands, index, sidecar));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(commands: readonly CatalogCommand[], index: ApplyIndex, sidecar?: (catalog: Catalog) => Buffer | undefined): Promise<Catalog> {
+    const before = this.store.catalog;
+    const at = index === 'next' ? before.index + 1 : index;
+    if (at <= before.index) return before;
+    const after = before.applyAll(commands, at);
+    const publish = async (): Promise<void> => {
+      for (const command of commands) if (!isSchemaOnly(command)) await this.effects.apply(command, before, after);
+      await this.store.persist(after, sidecar?.(after));
+    };
+    if (commands.every(isSchemaOnly)) await publish();
+    else await this.effects.exclusive(publish);
+    return after;
+  }
+}
+
+/** The port every catalog change goes through: locally, or through Raft in a cluster. */
+export interface CatalogWriter {
+  /** Applies the commands as one step; resolves once they are applied (and their effects done) on this node. */
+  apply(commands: readonly CatalogCommand[]): Promise<void>;
+}
+
+/** A single node's writer: the next local index, straight to the applier. */
+export class LocalCatalogWriter implements CatalogWriter {
+  constructor(private readonly applier: CatalogApplier) {}
+
+  async apply(commands: readonly CatalogCommand[]): Promise<void> {
+    await this.applier.apply(commands, 'next');
+  }
+}
