@@ -203,7 +203,12 @@ export class FlushService implements Service {
    * acknowledged points in quarantine that a retry could not store now.
    */
   async ensureReadable(targets: ReadonlyArray<{ readonly db: string; readonly rp: string; readonly measurement: string }>): Promise<void> {
-    await this.flush();
+    try {
+      await this.flush();
+    } catch {
+      // The store cannot take the writes now (a full disk): reads answer from what it holds
+      // rather than failing too; the failure is logged by the flush and shown on /health.
+    }
     for (const target of targets) {
       if (!this.deps.quarantine.has(target.db, target.rp, target.measurement)) continue;
       const key = tableKey(target.db, target.rp, target.measurement);

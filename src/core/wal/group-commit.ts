@@ -32,6 +32,16 @@ export const realGroupCommitTimer: GroupCommitTimer = {
  * Writes `batch` atomically (and durably, as configured); resolves with the seq given to
  * batch[0], batch[i] getting first + i. A rejection stops the committer (see onFailed).
  */
+/** What a client may read of a storage failure: the condition, never paths or internals (the log has those). */
+export function storageFailureReason(error: unknown): string {
+  const text = error instanceof Error ? `${error.message} ${(error as { code?: unknown }).code ?? ''}` : String(error);
+  if (/no space left|ENOSPC/i.test(text)) return 'no space left on device';
+  if (/EDQUOT|quota/i.test(text)) return 'disk quota exceeded';
+  if (/EROFS|read-only file system/i.test(text)) return 'read-only file system';
+  if (/EACCES|EPERM|permission denied/i.test(text)) return 'permission denied';
+  return 'I/O error';
+}
+
 export type BatchWriter<T> = (batch: readonly T[]) => Promise<number>;
 
 export interface GroupCommitStats {
@@ -201,8 +211,7 @@ export class GroupCommitter<T> {
   private onFailed(batch: readonly Waiter<T>[], error: unknown): void {
     // A failed (synced) write leaves the log's durability unknown: this committer refuses
     // everything from now on; its owner reopens the log and starts a new one.
-    const reason = error instanceof Error ? error.message : String(error);
-    const failure = new UnavailableError(`wal: write failed (${reason}); writes are refused until the log has recovered`);
+    const failure = new UnavailableError(`wal: write failed (${storageFailureReason(error)}); writes are refused until the log has recovered`);
     (failure as Error & { cause?: unknown }).cause = error;
     this.failure = failure;
     const rest = this.queue;

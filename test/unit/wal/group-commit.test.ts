@@ -177,7 +177,7 @@ test('a failed write rejects its batch and the queue with a 503, refuses appends
   await tick();
   const b = gc.submit('b', 1);
   w.finish(false);
-  await assert.rejects(a, (e: unknown) => e instanceof UnavailableError && e.status === 503 && /disk on fire/.test(e.message));
+  await assert.rejects(a, (e: unknown) => e instanceof UnavailableError && e.status === 503 && /write failed \(I\/O error\)/.test(e.message) && /disk on fire/.test(String((e as Error & { cause?: Error }).cause?.message)));
   await assert.rejects(b, UnavailableError);
   assert.throws(() => gc.submit('c', 1), UnavailableError);
   assert.equal(failures.length, 1);

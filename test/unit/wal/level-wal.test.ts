@@ -358,8 +358,8 @@ test('after a failed write the log refuses with a 503, reopens by itself and acc
     if (failures-- > 0) return Promise.reject(new Error('IO error: No space left on device'));
     return (realBatch as (...a: Parameters<typeof db.batch>) => ReturnType<typeof db.batch>)(...args);
   }) as typeof db.batch;
-  await assert.rejects(wal.appendLocal(makeWrite(2)), (e: unknown) => e instanceof UnavailableError && /No space left on device/.test(e.message));
-  assert.match(wal.degraded() ?? '', /No space left/);
+  await assert.rejects(wal.appendLocal(makeWrite(2)), (e: unknown) => e instanceof UnavailableError && /write failed \(no space left on device\)/.test(e.message));
+  assert.match(wal.degraded() ?? '', /no space left/);
   await assert.rejects(wal.appendLocal(makeWrite(3)), UnavailableError);
   for (let i = 0; i < 100 && wal.degraded() !== null; i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal(wal.degraded(), null, 'recovered');
