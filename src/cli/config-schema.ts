@@ -260,7 +260,10 @@ export interface RawConfig {
   metrics: { enabled: boolean };
   cluster: {
     node_id: string; peers: string[]; raft_bind_address: string; raft_port: number;
-    secret: string; consistency: ConsistencyLevel;
+    secret: string; consistency: ConsistencyLevel; http_advertise_address: string; raft_advertise_address: string;
+    heartbeat_interval_secs: number; heartbeat_miss_threshold: number; write_timeout: number; peer_request_timeout: number;
+    replication_max_batch_size: number; replicate_body_limit: number; wal_retention_max_size: number; wal_retention_max_age: number;
+    raft_election_timeout: number; raft_snapshot_every: number;
   };
   tracing: { otlp_endpoint: string; service_name: string };
   query: { max_select_buckets: number; max_result_size: number; chunk_size_default: number; read_connections: number };
@@ -319,7 +322,19 @@ function buildSchema(): convict.Schema<RawConfig> {
       raft_bind_address: setting('text', '', 'Address Raft listens on; empty means server.bind_address.'),
       raft_port: setting('count', 8089, 'Raft and peer-to-peer port.', { min: 1, max: 65535 }),
       secret: setting('text', '', 'Shared secret authenticating peers.', { sensitive: true }),
-      consistency: setting<ConsistencyLevel>('one-of', 'one', 'Default write consistency.', { values: CONSISTENCY_LEVELS }),
+      consistency: setting<ConsistencyLevel>('one-of', 'quorum', 'Default write consistency (any, one, quorum, all), counted against the members declared Active.', { values: CONSISTENCY_LEVELS }),
+      http_advertise_address: setting('text', '', 'host:port peers reach this node\'s HTTP API on; empty means server.bind_address:server.port.'),
+      raft_advertise_address: setting('text', '', 'host:port peers reach this node\'s Raft port on; empty means raft_bind_address:raft_port.'),
+      heartbeat_interval_secs: setting('seconds', 2, 'Seconds between heartbeats to each peer.', { min: 0.05, max: 60 }),
+      heartbeat_miss_threshold: setting('count', 3, 'Missed heartbeats before a peer is observed Disconnected.', { min: 1, max: 100 }),
+      write_timeout: setting('duration', 10 * SECOND_MS, 'Longest a write waits for the copies its consistency level needs (then 504; the write is kept and delivered).', { min: 100 }),
+      peer_request_timeout: setting('duration', 10 * SECOND_MS, 'Deadline of one request to a peer.', { min: 100 }),
+      replication_max_batch_size: setting('size', 4 * MiB, 'Bytes of WAL entries sent to a peer in one request.', { min: 64 * KiB }),
+      replicate_body_limit: setting('size', 32 * MiB, 'Largest replication body a node accepts.', { min: 64 * KiB }),
+      wal_retention_max_size: setting('size', 1024 * MiB, 'Most WAL bytes kept for peers that have not received them (hinted handoff); a peer further behind needs a sync.', { min: MiB }),
+      wal_retention_max_age: setting('duration', 168 * HOUR_MS, 'Oldest WAL entry kept for a peer that has not received it.', { min: MINUTE_MS }),
+      raft_election_timeout: setting('duration', SECOND_MS, 'Raft election timeout (at least ten Raft heartbeats of 100ms).', { min: SECOND_MS, max: 60 * SECOND_MS }),
+      raft_snapshot_every: setting('count', 10_000, 'Raft entries between state-machine snapshots.', { min: 100 }),
     },
     tracing: {
       otlp_endpoint: setting('optional-url', '', 'OTLP/HTTP traces endpoint; empty turns tracing off.'),
@@ -370,6 +385,24 @@ export function checkRelations(raw: RawConfig): string[] {
   }
   if (raw.cluster.peers.length > 0 && raw.cluster.node_id.trim() === '') {
     problems.push('cluster.node_id: must be set when cluster.peers is not empty; got ""');
+  }
+  if (raw.cluster.peers.length > 0 && raw.cluster.secret === '') {
+    problems.push('cluster.secret: a cluster needs a shared secret (every peer request is signed with it); set it in the file or HYPERBYTEDB__CLUSTER__SECRET');
+  }
+  if (raw.cluster.peers.length > 0 && !raw.cluster.peers.some((peer) => parsePeer(peer)?.id === raw.cluster.node_id)) {
+    problems.push(`cluster.peers: must list this node ("${raw.cluster.node_id}=host:raft_port") with the others; got ${JSON.stringify(raw.cluster.peers)}`);
+  }
+  if (raw.cluster.node_id !== '' && !/^[A-Za-z0-9._-]{1,64}$/.test(raw.cluster.node_id)) {
+    problems.push(`cluster.node_id: 1 to 64 characters of letters, digits, '.', '_' and '-'; got ${JSON.stringify(raw.cluster.node_id)}`);
+  }
+  if (raw.cluster.write_timeout < raw.cluster.heartbeat_interval_secs * SECOND_MS) {
+    problems.push('cluster.write_timeout: must be at least cluster.heartbeat_interval_secs');
+  }
+  if (raw.cluster.wal_retention_max_size < raw.wal.max_pending_size) {
+    problems.push(`cluster.wal_retention_max_size: must be at least wal.max_pending_size (${formatSizeBytes(raw.wal.max_pending_size)}); got ${formatSizeBytes(raw.cluster.wal_retention_max_size)}`);
+  }
+  if (raw.cluster.replication_max_batch_size > raw.cluster.replicate_body_limit) {
+    problems.push('cluster.replication_max_batch_size: must not exceed cluster.replicate_body_limit');
   }
   const raftAddress = raw.cluster.raft_bind_address || raw.server.bind_address;
   if (raw.cluster.peers.length > 0 && raftAddress === raw.server.bind_address && raw.cluster.raft_port === raw.server.port) {
@@ -422,6 +455,18 @@ export function toConfig(raw: RawConfig): Config {
       raftPort: cluster.raft_port,
       secret: cluster.secret,
       consistency: cluster.consistency,
+      httpAdvertiseAddress: cluster.http_advertise_address,
+      raftAdvertiseAddress: cluster.raft_advertise_address,
+      heartbeatIntervalMs: Math.round(cluster.heartbeat_interval_secs * SECOND_MS),
+      heartbeatMissThreshold: cluster.heartbeat_miss_threshold,
+      writeTimeoutMs: cluster.write_timeout,
+      peerRequestTimeoutMs: cluster.peer_request_timeout,
+      replicationMaxBatchBytes: cluster.replication_max_batch_size,
+      replicateBodyLimitBytes: cluster.replicate_body_limit,
+      walRetentionMaxBytes: cluster.wal_retention_max_size,
+      walRetentionMaxAgeMs: cluster.wal_retention_max_age,
+      raftElectionTimeoutMs: cluster.raft_election_timeout,
+      raftSnapshotEvery: cluster.raft_snapshot_every,
     },
     tracing: { otlpEndpoint: tracing.otlp_endpoint, serviceName: tracing.service_name },
     query: {
@@ -469,6 +514,18 @@ export function configToToml(config: Config): string {
       raft_port: cluster.raftPort,
       secret: cluster.secret === '' ? '' : REDACTED,
       consistency: cluster.consistency,
+      http_advertise_address: cluster.httpAdvertiseAddress,
+      raft_advertise_address: cluster.raftAdvertiseAddress,
+      heartbeat_interval_secs: cluster.heartbeatIntervalMs / SECOND_MS,
+      heartbeat_miss_threshold: cluster.heartbeatMissThreshold,
+      write_timeout: formatDurationMs(cluster.writeTimeoutMs),
+      peer_request_timeout: formatDurationMs(cluster.peerRequestTimeoutMs),
+      replication_max_batch_size: formatSizeBytes(cluster.replicationMaxBatchBytes),
+      replicate_body_limit: formatSizeBytes(cluster.replicateBodyLimitBytes),
+      wal_retention_max_size: formatSizeBytes(cluster.walRetentionMaxBytes),
+      wal_retention_max_age: formatDurationMs(cluster.walRetentionMaxAgeMs),
+      raft_election_timeout: formatDurationMs(cluster.raftElectionTimeoutMs),
+      raft_snapshot_every: cluster.raftSnapshotEvery,
     },
     tracing: { otlp_endpoint: tracing.otlpEndpoint, service_name: tracing.serviceName },
     query: {

@@ -74,6 +74,20 @@ export interface ClusterConfig {
   /** Sensitive: never log it; `hyperbytedb config` prints it redacted. */
   readonly secret: string;
   readonly consistency: ConsistencyLevel;
+  /** host:port peers use for this node's HTTP API; empty means bind address and port. */
+  readonly httpAdvertiseAddress: string;
+  /** host:port peers use for this node's Raft port; empty means Raft bind address and port. */
+  readonly raftAdvertiseAddress: string;
+  readonly heartbeatIntervalMs: number;
+  readonly heartbeatMissThreshold: number;
+  readonly writeTimeoutMs: number;
+  readonly peerRequestTimeoutMs: number;
+  readonly replicationMaxBatchBytes: number;
+  readonly replicateBodyLimitBytes: number;
+  readonly walRetentionMaxBytes: number;
+  readonly walRetentionMaxAgeMs: number;
+  readonly raftElectionTimeoutMs: number;
+  readonly raftSnapshotEvery: number;
 }
 
 export interface TracingConfig {

@@ -8,6 +8,12 @@ import { createLogger } from './logger.js';
 import { openEngine, type Engine } from '../core/index.js';
 import { defaultEngineOptions, type EngineOptions } from '../core/options.js';
 import { buildServer } from '../http/server.js';
+import { Cluster } from '../cluster/cluster.js';
+import { defaultClusterTimings, validateClusterOptions, type ClusterOptions } from '../cluster/cluster-options.js';
+import { parsePeer } from './config-schema.js';
+import { systemClock } from '../core/clock.js';
+import { UnavailableError } from '../core/errors.js';
+import type { CatalogWriter } from '../core/meta/catalog-applier.js';
 
 export function engineOptionsFromConfig(config: Config): EngineOptions {
   return {
@@ -39,6 +45,38 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** The cluster part of the config, for one node; null in single-node mode. */
+export function clusterOptionsFromConfig(config: Config): ClusterOptions | null {
+  const { cluster, server, storage } = config;
+  if (cluster.peers.length === 0) return null;
+  const options: ClusterOptions = {
+    ...defaultClusterTimings,
+    nodeId: cluster.nodeId,
+    httpAddress: cluster.httpAdvertiseAddress || `${server.bindAddress}:${server.port}`,
+    peers: cluster.peers.map((text) => {
+      const peer = parsePeer(text)!;
+      return { id: peer.id, raftAddress: `${peer.host}:${peer.port}` };
+    }),
+    raftBindHost: cluster.raftBindAddress,
+    raftPort: cluster.raftPort,
+    raftAdvertiseAddress: cluster.raftAdvertiseAddress || `${cluster.raftBindAddress}:${cluster.raftPort}`,
+    secret: cluster.secret,
+    dataDir: storage.dataDir,
+    consistency: cluster.consistency,
+    heartbeatIntervalMs: cluster.heartbeatIntervalMs,
+    heartbeatMissThreshold: cluster.heartbeatMissThreshold,
+    writeTimeoutMs: cluster.writeTimeoutMs,
+    peerRequestTimeoutMs: cluster.peerRequestTimeoutMs,
+    replicationMaxBatchBytes: cluster.replicationMaxBatchBytes,
+    replicateBodyLimitBytes: cluster.replicateBodyLimitBytes,
+    raftElectionTicks: Math.max(10, Math.round(cluster.raftElectionTimeoutMs / defaultClusterTimings.raftTickMs)),
+    raftSnapshotEvery: cluster.raftSnapshotEvery,
+  };
+  validateClusterOptions(options);
+  if (server.port === 0 && cluster.httpAdvertiseAddress === '') throw new Error('cluster: server.port 0 needs cluster.http_advertise_address (peers must know where to reach this node)');
+  return options;
+}
+
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -46,19 +84,50 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
     registry.removeSingleMetric(name);
   }
-  let engine: Engine | null = await openEngine(engineOptionsFromConfig(config), { log: log.child({ component: 'engine' }), registry });
+  const clusterOptions = clusterOptionsFromConfig(config);
+  let clusterWriter: CatalogWriter | null = null;
+  const engineOptions = engineOptionsFromConfig(config);
+  let engine: Engine | null = await openEngine(
+    clusterOptions
+      ? { ...engineOptions, wal: { ...engineOptions.wal, maxRetainedBytes: config.cluster.walRetentionMaxBytes, maxRetainedAgeMs: config.cluster.walRetentionMaxAgeMs } }
+      : engineOptions,
+    {
+      log: log.child({ component: 'engine' }),
+      registry,
+      ...(clusterOptions
+        ? {
+            catalogWriter: () => ({
+              apply: (commands) => {
+                if (clusterWriter === null) throw new UnavailableError('the cluster is starting; schema changes are not available yet');
+                return clusterWriter.apply(commands);
+              },
+            }),
+          }
+        : {}),
+    },
+  );
+  let cluster: Cluster | null = null;
+  if (clusterOptions) {
+    cluster = new Cluster(clusterOptions, { engine, registry, log: log.child({ component: 'cluster', node: clusterOptions.nodeId }), clock: systemClock });
+    clusterWriter = cluster.catalogWriter;
+  }
   const app = buildServer(
     {
       maxBodyBytes: config.server.maxBodyBytes,
       defaultChunkSize: config.query.chunkSizeDefault,
       metricsEnabled: config.metrics.enabled,
       requestTimeoutMs: config.server.queryTimeoutMs + 30_000,
+      maxPeerBodyBytes: config.cluster.replicateBodyLimitBytes,
     },
-    { engine, registry, log },
+    { engine, registry, log, ...(cluster ? { cluster } : {}) },
   );
   try {
     await app.listen({ host: config.server.bindAddress, port: config.server.port });
+    // Peers reach this node's HTTP API before it takes part in Raft and replication.
+    await cluster?.start();
   } catch (error) {
+    await app.close().catch(() => undefined);
+    await cluster?.stop().catch(() => undefined);
     await engine.close();
     throw error;
   }
@@ -72,6 +141,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     stop() {
       stopping ??= (async () => {
         await app.close();
+        await cluster?.stop();
         const current = engine;
         engine = null;
         await current?.close();

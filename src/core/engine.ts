@@ -156,7 +156,7 @@ class EngineImpl implements Engine {
     this.metrics = createEngineMetrics(deps.registry, clock.nowMs(), () => clock.nowMs());
     this.catalogStore = new CatalogStore(options.metaDir);
     this.wal = new LevelWal(
-      { dir: options.walDir, nodeId: options.nodeId, ...options.wal },
+      { ...options.wal, dir: options.walDir, nodeId: options.nodeId },
       { timer: { nowMs: () => clock.monotonicMs(), setTimer: (ms, fn) => clock.setTimer(ms, fn) }, nowMs: () => clock.nowMs(), log: deps.log.child({ component: 'wal' }) },
     );
     this.session = new ChdbSession({ dir: options.chdbDir, stagingDir: join(options.dataDir, 'staging'), maxResultBytes: options.maxResultBytes, readConnections: options.readConnections });

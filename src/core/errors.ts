@@ -84,8 +84,19 @@ export class LimitExceededError extends HyperbyteError {
 }
 
 export class UnavailableError extends HyperbyteError {
+  /** Sent as Retry-After: when the client may try again. */
+  readonly retryAfterSeconds: number = 5;
+  /** Sent as X-Hyperbytedb-Redirect: a node that can take the request now. */
+  redirect: string | null = null;
   constructor(message: string, code = 'HB_UNAVAILABLE') {
     super(code, 503, message);
+  }
+}
+
+/** The request was taken but its outcome could not be confirmed in time (a replication timeout). */
+export class GatewayTimeoutError extends HyperbyteError {
+  constructor(message: string) {
+    super('HB_TIMEOUT', 504, message);
   }
 }
 

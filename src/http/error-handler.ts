@@ -3,7 +3,7 @@
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { isHyperbyteError } from '../core/errors.js';
+import { isHyperbyteError, UnavailableError } from '../core/errors.js';
 import { goJsonString } from './encode/json.js';
 
 export interface ErrorBody {
@@ -51,6 +51,10 @@ export function sendError(reply: FastifyReply, error: unknown, log: Logger): Fas
   const { status, message } = describeError(error);
   if (error instanceof RequestCancelledError) log.debug({ cause: causeMessage(error) }, 'request cancelled by the client');
   else if (status >= 500) log.error({ err: error }, 'request failed');
+  if (error instanceof UnavailableError) {
+    reply.header('Retry-After', String(error.retryAfterSeconds));
+    if (error.redirect !== null) reply.header('X-Hyperbytedb-Redirect', error.redirect);
+  }
   return reply
     .code(status)
     .header('Content-Type', 'application/json')

@@ -11,6 +11,11 @@ import { pingHealthRoutes } from './routes/ping-health.js';
 import { writeRoutes } from './routes/write.js';
 import { queryRoutes } from './routes/query.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { internalRoutes, type InternalRoutesPort } from './routes/internal.js';
+import { clusterRoutes, type ClusterRoutesPort } from './routes/cluster.js';
+import type { HealthCheck } from './routes/ping-health.js';
+import type { WriteHandler } from './routes/write.js';
+import { parseConsistency } from '../cluster/consistency.js';
 import { HYPERBYTEDB_VERSION, INFLUXDB_COMPAT_VERSION } from './version.js';
 
 export interface ServerOptions {
@@ -19,12 +24,24 @@ export interface ServerOptions {
   readonly metricsEnabled: boolean;
   /** Bound on how long a request may take to arrive, and on a large answer the client stopped reading. */
   readonly requestTimeoutMs: number;
+  /** Largest peer replication body (cluster mode). */
+  readonly maxPeerBodyBytes?: number;
+}
+
+/** A cluster node around the engine: the routes a cluster adds, and its write coordinator. */
+export interface ClusterHttpPort extends InternalRoutesPort, ClusterRoutesPort {
+  write: WriteHandler;
+  /** Health checks of the cluster layer, and this node's state named in /health. */
+  healthChecks(): readonly HealthCheck[];
+  stateName(): string;
 }
 
 export interface ServerDeps {
   readonly engine: Engine;
   readonly registry: Registry;
   readonly log: Logger;
+  /** Present in cluster mode. */
+  readonly cluster?: ClusterHttpPort;
 }
 
 /** InfluxDB v1 clients may send the password as ?p=…; it never reaches a log line. */
@@ -68,9 +85,26 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
     done();
   });
   registerErrorHandler(app, httpLog);
-  void app.register(pingHealthRoutes, { health: () => deps.engine.health() });
-  void app.register(writeRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes });
+  const { cluster } = deps;
+  void app.register(pingHealthRoutes, {
+    health: () => deps.engine.health(),
+    ...(cluster ? { extraChecks: () => cluster.healthChecks(), state: () => cluster.stateName() } : {}),
+  });
+  const write: WriteHandler = cluster ? (request) => cluster.write(request) : singleNodeWrite(deps.engine);
+  void app.register(writeRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes, write });
+  if (cluster) {
+    void app.register(internalRoutes, { cluster, maxBodyBytes: options.maxPeerBodyBytes ?? options.maxBodyBytes });
+    void app.register(clusterRoutes, { cluster });
+  }
   void app.register(queryRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes, defaultChunkSize: options.defaultChunkSize, stallTimeoutMs: options.requestTimeoutMs });
   if (options.metricsEnabled) void app.register(metricsRoutes, { registry: deps.registry });
   return app;
+}
+
+/** A single node holds the only copy: every consistency level is met by its durable append. */
+function singleNodeWrite(engine: Engine): WriteHandler {
+  return async (request) => {
+    parseConsistency(request.consistency, 'one');
+    await engine.write(request);
+  };
 }

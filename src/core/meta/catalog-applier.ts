@@ -48,6 +48,22 @@ export class CatalogApplier {
     return run;
   }
 
+  /**
+   * Replaces the catalog wholesale (a snapshot), first doing to stored data what the commands
+   * between the two catalogs did (drops, deletes), then persisting it with its sidecar.
+   */
+  restore(next: Catalog, sidecar: Buffer): Promise<void> {
+    const run = this.tail.then(() =>
+      this.effects.exclusive(async () => {
+        const before = this.store.catalog;
+        for (const command of catchUpCommands(before, next)) await this.effects.apply(command, before, next);
+        await this.store.persist(next, sidecar);
+      }),
+    );
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
   private async applyNow(commands: readonly CatalogCommand[], index: ApplyIndex, sidecar?: (catalog: Catalog) => Buffer | undefined): Promise<Catalog> {
     const before = this.store.catalog;
     const at = index === 'next' ? before.index + 1 : index;
@@ -76,4 +92,34 @@ export class LocalCatalogWriter implements CatalogWriter {
   async apply(commands: readonly CatalogCommand[]): Promise<void> {
     await this.applier.apply(commands, 'next');
   }
+}
+
+/**
+ * What replacing `before` by `after` wholesale (a Raft snapshot from the leader) means for stored
+ * data: the drops and deletes that happened between them, as commands for the effects.
+ */
+export function catchUpCommands(before: Catalog, after: Catalog): CatalogCommand[] {
+  const commands: CatalogCommand[] = [];
+  for (const name of before.databaseNames()) {
+    const old = before.databases.get(name)!;
+    const next = after.databases.get(name);
+    if (next === undefined) {
+      commands.push({ kind: 'drop-database', name });
+      continue;
+    }
+    for (const rp of old.rps.keys()) if (!next.rps.has(rp)) commands.push({ kind: 'drop-retention-policy', db: name, name: rp });
+    for (const [rp, byName] of old.measurementsByRp) {
+      if (!next.rps.has(rp)) continue;
+      for (const [measurement, state] of byName) {
+        const now = next.measurementsByRp.get(rp)?.get(measurement);
+        if (now === undefined || now.createdAtIndex !== state.createdAtIndex) commands.push({ kind: 'drop-measurement', db: name, name: measurement });
+      }
+    }
+  }
+  for (const record of after.deletes) {
+    if (record.index > before.index && after.databases.has(record.db)) {
+      commands.push({ kind: 'delete-data', db: record.db, measurements: record.measurements, whereSql: record.whereSql, dropSeries: false });
+    }
+  }
+  return commands;
 }

@@ -121,6 +121,17 @@ export class WalEntryCodec {
     value.writeUInt32BE(checksum(key, value), 0);
   }
 
+  /**
+   * Decodes a value another node stored and shipped: its checksum covers the sender's key, which
+   * the receiver does not know, so only the shape is checked; the receiver seals its own copy.
+   */
+  decodeShipped(value: Buffer): WalEntry {
+    assert(value.length > VALUE_HEADER_BYTES, `wal: shipped entry is truncated (${value.length} bytes)`);
+    const entry = fromStoredEntry(this.unpackr.unpack(value.subarray(VALUE_HEADER_BYTES)) as StoredEntry, readU64(value, ORIGIN_SEQ_OFFSET), value.readBigUInt64BE(VERSION_OFFSET));
+    assert(typeof entry.db === 'string' && typeof entry.rp === 'string' && typeof entry.origin === 'string' && Number.isSafeInteger(entry.catalogIndex), 'wal: shipped value is not a WalEntry');
+    return entry;
+  }
+
   /** Verifies the checksum (assert: corruption stops the caller) and decodes. */
   decode(key: Buffer, value: Buffer, seq: number): WalEntry {
     assert(value.length > VALUE_HEADER_BYTES, `wal: entry ${seq} is truncated (${value.length} bytes)`);

@@ -36,6 +36,7 @@ import {
   type HoldDropped,
   type LocalWrite,
   type OriginRead,
+  type OriginRecord,
   type ReplicatedAppend,
   type Wal,
   type WalEntry,
@@ -224,7 +225,7 @@ export class LevelWal implements Wal {
       seqs.push(readU64(value, 0));
     }
     const values = seqs.length === 0 ? [] : await db.getMany(seqs.map(entryKey));
-    const records: WalRecord[] = [];
+    const records: OriginRecord[] = [];
     let bytes = 0;
     for (let i = 0; i < seqs.length; i++) {
       const value = values[i];
@@ -234,7 +235,7 @@ export class LevelWal implements Wal {
       const seq = seqs[i]!;
       const entry = this.codec.decode(entryKey(seq), value, seq);
       assert(entry.origin === origin && entry.originSeq === fromOriginSeq + i, `wal: index of ${origin} points at the wrong entry (seq ${seq})`);
-      records.push({ seq, entry });
+      records.push({ seq, entry, value });
       bytes += value.length;
     }
     return { records, firstRetained: this.firstRetainedByOrigin.get(origin) };

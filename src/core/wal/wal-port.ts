@@ -52,8 +52,13 @@ export interface DurableRecord {
 
 export type DurableListener = (record: DurableRecord) => void;
 
+export interface OriginRecord extends WalRecord {
+  /** The sealed value as stored (a replica decodes it with WalEntryCodec.decodeShipped). */
+  readonly value: Buffer;
+}
+
 export interface OriginRead {
-  readonly records: readonly WalRecord[];
+  readonly records: readonly OriginRecord[];
   /** Lowest originSeq of the origin still held (undefined if none is). */
   readonly firstRetained: number | undefined;
 }

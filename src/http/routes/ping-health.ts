@@ -16,6 +16,8 @@ export interface PingHealthOptions {
   readonly health: () => EngineHealth;
   /** More checks from the layers above (cluster state). */
   readonly extraChecks?: () => readonly HealthCheck[];
+  /** This node's cluster state, named in the body (absent for a single node). */
+  readonly state?: () => string;
 }
 
 export function healthChecks(health: EngineHealth): HealthCheck[] {
@@ -59,6 +61,7 @@ export async function pingHealthRoutes(app: FastifyInstance, options: PingHealth
           name: 'hyperbytedb',
           message: warn ? 'serving, with warnings' : 'ready for queries and writes',
           status: warn ? 'warn' : 'pass',
+          ...(options.state ? { state: options.state() } : {}),
           checks,
           version: HYPERBYTEDB_VERSION,
         }),

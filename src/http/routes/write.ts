@@ -2,15 +2,19 @@
 // hands it to the engine and answers 204 only after the WAL append resolved.
 
 import type { FastifyInstance } from 'fastify';
-import type { Engine } from '../../core/index.js';
+import type { Engine, WriteRequest } from '../../core/index.js';
 import { BadRequestError } from '../../core/errors.js';
 import { precisionFromQuery } from '../../core/lineprotocol/precision.js';
 import { decodeBody } from '../request-body.js';
 import { firstValues } from '../request-params.js';
 
+/** Takes a parsed /write request: the engine alone, or a cluster node coordinating replicas. */
+export type WriteHandler = (request: WriteRequest & { readonly consistency?: string }) => Promise<void>;
+
 export interface WriteRouteOptions {
   readonly engine: Engine;
   readonly maxBodyBytes: number;
+  readonly write: WriteHandler;
 }
 
 export async function writeRoutes(app: FastifyInstance, options: WriteRouteOptions): Promise<void> {
@@ -26,9 +30,10 @@ export async function writeRoutes(app: FastifyInstance, options: WriteRouteOptio
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const body = await decodeBody(raw, request.headers['content-encoding'], options.maxBodyBytes);
       metrics.writePayloadBytes.observe(body.length);
-      await engine.write({
+      await options.write({
         db,
         ...(query.rp ? { rp: query.rp } : {}),
+        ...(query.consistency !== undefined ? { consistency: query.consistency } : {}),
         precision: precisionFromQuery(query.precision),
         body,
       });

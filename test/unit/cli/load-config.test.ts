@@ -39,7 +39,11 @@ const DEFAULTS: Config = {
   limits: { maxSeriesPerDatabase: 1_000_000, maxValuesPerTag: 100_000, maxFieldsPerMeasurement: 10_000, maxTagKeysPerMeasurement: 1_000 },
   logging: { level: 'info', format: 'text' },
   metrics: { enabled: true },
-  cluster: { nodeId: '', peers: [], raftBindAddress: '127.0.0.1', raftPort: 8089, secret: '', consistency: 'one' },
+  cluster: {
+    nodeId: '', peers: [], raftBindAddress: '127.0.0.1', raftPort: 8089, secret: '', consistency: 'quorum', httpAdvertiseAddress: '', raftAdvertiseAddress: '',
+    heartbeatIntervalMs: 2000, heartbeatMissThreshold: 3, writeTimeoutMs: 10_000, peerRequestTimeoutMs: 10_000, replicationMaxBatchBytes: 4 * 1024 * 1024,
+    replicateBodyLimitBytes: 32 * 1024 * 1024, walRetentionMaxBytes: 1024 * 1024 * 1024, walRetentionMaxAgeMs: 168 * 3600 * 1000, raftElectionTimeoutMs: 1000, raftSnapshotEvery: 10_000,
+  },
   tracing: { otlpEndpoint: '', serviceName: 'hyperbytedb' },
   query: { maxSelectBuckets: 1_000_000, maxResultBytes: 256 * 1024 * 1024, chunkSizeDefault: 10_000, readConnections: 2 },
 };

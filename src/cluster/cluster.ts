@@ -1,0 +1,487 @@
+// One node of a cluster around the engine: the Raft node and its state machine (catalog and
+// membership), the replication streams to every peer, the receiver of theirs, heartbeats, and the
+// write coordinator. Started after the engine, stopped before it; the HTTP routes call into it.
+
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createRaftNode, LevelStorage, NetTransport, registerRaftMetrics, type RaftNode, type RaftLogger } from '../raft/index.js';
+import type { Engine, WriteRequest } from '../core/index.js';
+import type { Clock } from '../core/clock.js';
+import type { Service } from '../core/service.js';
+import { GatewayTimeoutError, UnavailableError } from '../core/errors.js';
+import type { CatalogCommand } from '../core/meta/commands.js';
+import type { CatalogWriter } from '../core/meta/catalog-applier.js';
+import { ClusterStateMachine, decodeClusterCommand, type ApplyResult } from './cluster-state-machine.js';
+import { NODE_STATES, type Membership, type NodeState } from './membership.js';
+import { PeerClient } from './peer-client.js';
+import { signingKey, verifyRequest, type VerifyResult } from './peer-auth.js';
+import { HeartbeatService, type HeartbeatAnswer } from './heartbeat.js';
+import { Proposer } from './proposer.js';
+import { AckTracker } from './replication/ack-tracker.js';
+import { RecentEntries } from './replication/recent-entries.js';
+import { PeerStream, holdName } from './replication/peer-stream.js';
+import { ReplicationReceiver } from './replication/receiver.js';
+import { decodeReplicateBatch } from './replication/replicate-codec.js';
+import { createClusterMetrics, type ClusterMetrics } from './cluster-metrics.js';
+import { parseConsistency, requiredCopies, unavailableMessage, type ConsistencyLevel } from './consistency.js';
+import type { ClusterOptions } from './cluster-options.js';
+
+export interface ClusterDeps {
+  readonly engine: Engine;
+  readonly registry: Registry;
+  readonly log: Logger;
+  readonly clock: Clock;
+}
+
+export interface ClusterWriteRequest extends WriteRequest {
+  readonly consistency?: string;
+}
+
+export interface NodeView {
+  readonly node_id: string;
+  readonly addr: string | null;
+  readonly raft_addr: string | null;
+  readonly state: NodeState;
+  readonly declared_state: NodeState | null;
+  readonly voter: boolean;
+  readonly self: boolean;
+  readonly reachable: boolean;
+  readonly last_heartbeat: string | null;
+}
+
+function raftLogger(log: Logger): RaftLogger {
+  return {
+    debug: (obj, msg) => log.debug(obj, msg),
+    info: (obj, msg) => log.info(obj, msg),
+    warn: (obj, msg) => log.warn(obj, msg),
+    error: (obj, msg) => log.error(obj, msg),
+  };
+}
+
+export class Cluster implements Service {
+  readonly name = 'cluster';
+  readonly raft: RaftNode<ApplyResult>;
+  readonly stateMachine: ClusterStateMachine;
+  readonly catalogWriter: CatalogWriter;
+  readonly metrics: ClusterMetrics;
+  private readonly key: Buffer;
+  private readonly client: PeerClient;
+  private readonly heartbeat: HeartbeatService;
+  private readonly proposer: Proposer;
+  private readonly acks: AckTracker;
+  private readonly recent: RecentEntries;
+  private readonly streams = new Map<string, PeerStream>();
+  private readonly receiver: ReplicationReceiver;
+  private readonly log: Logger;
+  private readonly unsubscribes: Array<() => void> = [];
+  private started = false;
+  private registered = false;
+  private registering: Promise<void> = Promise.resolve();
+  private stopping = false;
+
+  constructor(
+    private readonly options: ClusterOptions,
+    private readonly deps: ClusterDeps,
+  ) {
+    const { engine, clock } = deps;
+    this.log = deps.log;
+    this.key = signingKey(options.secret);
+    this.client = new PeerClient({
+      nodeId: options.nodeId,
+      key: this.key,
+      requestTimeoutMs: options.peerRequestTimeoutMs,
+      connectionsPerPeer: 4,
+      maxResponseBytes: options.replicateBodyLimitBytes,
+      nowMs: () => clock.nowMs(),
+    });
+    this.stateMachine = new ClusterStateMachine(engine.catalogApplier);
+    this.raft = createRaftNode<ApplyResult>({
+      id: options.nodeId,
+      peers: options.peers.map((p) => ({ id: p.id, address: p.raftAddress })),
+      storage: new LevelStorage({ path: join(options.dataDir, 'raft') }),
+      transport: new NetTransport({ id: options.nodeId, host: options.raftBindHost, port: options.raftPort, clusterSecret: options.secret, logger: raftLogger(deps.log.child({ component: 'raft-transport' })) }),
+      stateMachine: this.stateMachine,
+      logger: raftLogger(deps.log.child({ component: 'raft' })),
+      tickMs: options.raftTickMs,
+      electionTicks: options.raftElectionTicks,
+      snapshotEvery: options.raftSnapshotEvery,
+    });
+    registerRaftMetrics(this.raft, deps.registry);
+    this.proposer = new Proposer({ raft: this.raft, client: this.client, clock, log: deps.log, httpAddressOf: (id) => this.membership.get(id)?.httpAddress ?? null }, options.proposeTimeoutMs);
+    this.catalogWriter = { apply: (commands) => this.applyCatalog(commands) };
+    this.acks = new AckTracker((ms, fn) => clock.setTimer(ms, fn));
+    this.recent = new RecentEntries(options.recentEntriesBytes);
+    this.metrics = createClusterMetrics(deps.registry, {
+      nodeState: () => NODE_STATES[this.observedState()],
+      peersActive: () => this.countedPeers().filter((id) => this.heartbeat.reachable(id)).length,
+      membershipVersion: () => this.membership.version,
+      nodesTotal: () => this.membership.nodes.size,
+      handoff: () =>
+        [...this.streams.values()].map((stream) => {
+          const status = stream.status();
+          return { peer: status.peer, entries: status.pendingEntries, oldestSeconds: status.pendingSinceMs === null ? 0 : Math.max(0, (clock.nowMs() - status.pendingSinceMs) / 1000), bytes: status.pendingEntries * this.averageEntryBytes() };
+        }),
+      originLag: () => this.originLag(),
+    });
+    this.heartbeat = new HeartbeatService(
+      { intervalMs: options.heartbeatIntervalMs, missThreshold: options.heartbeatMissThreshold, timeoutMs: Math.min(options.heartbeatIntervalMs, 1_000) },
+      {
+        client: this.client,
+        clock,
+        log: deps.log.child({ component: 'heartbeat' }),
+        metrics: this.metrics,
+        peers: () => this.peerIds().map((id) => ({ id, httpAddress: this.membership.get(id)?.httpAddress ?? null })),
+        onAnswer: (peer, answer) => this.onHeartbeat(peer, answer),
+        onReachability: (peer, reachable) => {
+          if (reachable) this.streams.get(peer)?.notify();
+        },
+      },
+    );
+    this.receiver = new ReplicationReceiver(
+      {
+        appendReplicated: (entry) => engine.appendReplicated(entry),
+        watermark: (origin) => engine.wal.originWatermarks().get(origin) ?? 0,
+        waitForCatalog: (index, timeoutMs) => this.waitForApplied(index, timeoutMs),
+        metrics: this.metrics,
+      },
+      options.catalogWaitMs,
+    );
+  }
+
+  get membership(): Membership {
+    return this.stateMachine.membership;
+  }
+
+  get nodeId(): string {
+    return this.options.nodeId;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const { engine } = this.deps;
+    this.unsubscribes.push(
+      engine.wal.onDurable(({ seq, entry, value }) => {
+        if (entry.origin !== engine.wal.localOrigin) return;
+        this.recent.push({ seq, originSeq: entry.originSeq, value });
+        for (const stream of this.streams.values()) stream.notify();
+      }),
+      engine.wal.onHoldDropped((dropped) => {
+        const peer = dropped.name.startsWith('peer:') ? dropped.name.slice(5) : null;
+        if (peer === null) return;
+        this.metrics.holdsDropped.inc({ peer_id: peer });
+        this.log.warn({ peer, reason: dropped.reason }, 'the WAL retention bound let go of entries a peer had not acknowledged; the peer needs a sync');
+      }),
+      this.stateMachine.onMembership(() => this.syncStreams()),
+    );
+    await this.raft.start();
+    this.syncStreams();
+    await this.heartbeat.start();
+    this.registering = this.registerSelf();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started || this.stopping) return;
+    this.stopping = true;
+    for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
+    await this.heartbeat.stop();
+    await Promise.all([...this.streams.values()].map((stream) => stream.stop()));
+    await this.registering.catch(() => undefined);
+    await this.raft.stop();
+    await this.client.close();
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  /**
+   * A client write with this node as coordinator: refused before any side effect when the
+   * consistency level cannot be met by the reachable members; acknowledged once enough members
+   * hold it durably (504 when they do not in time: the write stays and is delivered later).
+   */
+  async write(request: ClusterWriteRequest): Promise<void> {
+    const { engine } = this.deps;
+    const state = this.observedState();
+    if (state !== 'active') throw new NodeNotActiveError(state, this.activePeerHint());
+    const level: ConsistencyLevel = parseConsistency(request.consistency, this.options.consistency);
+    const counted = this.countedMembers();
+    const required = requiredCopies(level, counted.length);
+    const peers = counted.filter((id) => id !== this.options.nodeId);
+    const reachable = 1 + peers.filter((id) => this.heartbeat.reachable(id)).length;
+    if (reachable < required) {
+      this.metrics.consistency.inc({ level, outcome: 'unavailable' });
+      throw new UnavailableError(unavailableMessage(level, required, counted.length, reachable));
+    }
+    const result = await engine.writeLines(request);
+    if (result.receipt !== null && required > 1) {
+      const outcome = await this.acks.waitFor(result.receipt.originSeq, peers, required - 1, this.options.writeTimeoutMs);
+      if (!outcome.ok) {
+        this.metrics.consistency.inc({ level, outcome: 'timeout' });
+        throw new GatewayTimeoutError(`replication ${level} timeout: ${outcome.acked}/${required - 1} peer acks received within ${this.options.writeTimeoutMs}ms; the write is stored here and will reach every peer`);
+      }
+    }
+    this.metrics.consistency.inc({ level, outcome: 'ok' });
+    if (result.error) throw result.error;
+  }
+
+  /** POST /internal/replicate: entries of one origin from its coordinator. */
+  async receiveReplicate(body: Buffer): Promise<{ status: number; body: object }> {
+    if (this.observedStateOfSelfDeclared() === 'leaving') return { status: 503, body: { error: 'node is leaving' } };
+    const { origin, entries } = decodeReplicateBatch(body);
+    const outcome = await this.receiver.receive(origin, entries);
+    if (outcome.kind === 'gap') return { status: 409, body: { error: `gap: origin ${origin} is at ${outcome.ackSeq}`, origin, ack_seq: outcome.ackSeq } };
+    return { status: 200, body: { ok: true, origin, ack_seq: outcome.ackSeq } };
+  }
+
+  // ------------------------------------------------------------------ catalog through Raft
+
+  private async applyCatalog(commands: readonly CatalogCommand[]): Promise<void> {
+    const index = await this.proposer.propose({ kind: 'catalog', commands });
+    if (!(await this.waitForApplied(index, this.options.catalogWaitMs))) {
+      throw new UnavailableError(`the change is committed (index ${index}) but this node has not applied it yet; retry the request`);
+    }
+  }
+
+  /** POST /internal/propose on the leader: puts a command into the log, answers its index once applied. */
+  async receivePropose(body: Buffer): Promise<{ status: number; body: object }> {
+    if (!this.raft.isLeader()) return { status: 421, body: { error: 'not raft leader', leader_id: this.raft.leader() } };
+    decodeClusterCommand(body);
+    const result = await this.raft.propose(body);
+    return { status: 200, body: { index: result.index } };
+  }
+
+  waitForApplied(index: number, timeoutMs: number): Promise<boolean> {
+    if (this.stateMachine.appliedIndex >= index) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const onApplied = (): void => {
+        if (this.stateMachine.appliedIndex < index) return;
+        finish(true);
+      };
+      const cancel = this.deps.clock.setTimer(timeoutMs, () => finish(false));
+      const finish = (ok: boolean): void => {
+        this.raft.off('applied', onApplied);
+        cancel();
+        resolve(ok);
+      };
+      this.raft.on('applied', onApplied);
+    });
+  }
+
+  // ------------------------------------------------------------------ membership and liveness
+
+  private async registerSelf(): Promise<void> {
+    const { options } = this;
+    while (!this.stopping) {
+      const me = this.membership.get(options.nodeId);
+      if (me && me.httpAddress === options.httpAddress && me.raftAddress === options.raftAdvertiseAddress) {
+        this.registered = true;
+        return;
+      }
+      try {
+        await this.proposer.propose({ kind: 'register-node', id: options.nodeId, httpAddress: options.httpAddress, raftAddress: options.raftAdvertiseAddress, initialState: 'active' });
+      } catch (error) {
+        this.log.debug({ err: error instanceof Error ? error.message : String(error) }, 'registering this node is waiting for a leader');
+        await new Promise((resolve) => this.deps.clock.setTimer(500, () => resolve(undefined)));
+      }
+    }
+  }
+
+  private peerIds(): string[] {
+    const ids = new Set<string>(this.options.peers.map((p) => p.id));
+    for (const node of this.membership.nodes.values()) ids.add(node.id);
+    ids.delete(this.options.nodeId);
+    return [...ids].sort();
+  }
+
+  private voters(): string[] {
+    return this.options.peers.map((p) => p.id);
+  }
+
+  /** Members writes count against (self included when Active). */
+  countedMembers(): string[] {
+    return this.membership.countedMembers(this.voters());
+  }
+
+  private countedPeers(): string[] {
+    return this.countedMembers().filter((id) => id !== this.options.nodeId);
+  }
+
+  private syncStreams(): void {
+    if (this.stopping) return;
+    for (const id of this.peerIds()) {
+      const address = this.membership.get(id)?.httpAddress ?? null;
+      let stream = this.streams.get(id);
+      if (!stream) {
+        stream = new PeerStream(
+          id,
+          address,
+          {
+            wal: this.deps.engine.wal,
+            recent: this.recent,
+            client: this.client,
+            acks: this.acks,
+            clock: this.deps.clock,
+            log: this.log.child({ component: 'replication', peer: id }),
+            metrics: this.metrics,
+            onNeedsSync: (peer, reason) => this.log.error({ peer, reason }, 'peer needs a sync: it misses entries this node no longer holds'),
+          },
+          { maxBatchBytes: this.options.replicationMaxBatchBytes, backoffInitialMs: 100, backoffMaxMs: 5_000, requestTimeoutMs: this.options.peerRequestTimeoutMs },
+        );
+        this.streams.set(id, stream);
+        if (!this.deps.engine.wal.holds().has(holdName(id))) {
+          // Until the peer says what it holds, keep everything from here on for it.
+          void this.deps.engine.wal.setHold(holdName(id), this.deps.engine.wal.flushedSeq()).catch(() => undefined);
+        }
+        stream.start();
+      } else {
+        stream.setAddress(address);
+      }
+    }
+  }
+
+  private onHeartbeat(peer: string, answer: HeartbeatAnswer): void {
+    const watermark = answer.watermarks[this.deps.engine.wal.localOrigin] ?? 0;
+    this.streams.get(peer)?.learnWatermark(watermark);
+  }
+
+  /** GET /internal/heartbeat: how this node is and what it holds. */
+  heartbeatAnswer(): HeartbeatAnswer {
+    const metrics = this.raft.metrics();
+    return {
+      node_id: this.options.nodeId,
+      state: this.observedState(),
+      term: metrics.term,
+      leader: metrics.leader,
+      catalog_index: this.stateMachine.appliedIndex,
+      watermarks: Object.fromEntries(this.deps.engine.wal.originWatermarks()),
+    };
+  }
+
+  /** This node's state: declared in Raft, or Disconnected while it sees no leader. */
+  observedState(): NodeState {
+    const declared = this.observedStateOfSelfDeclared();
+    if (declared === 'active' && this.raft.leader() === null) return 'disconnected';
+    return declared;
+  }
+
+  private observedStateOfSelfDeclared(): NodeState {
+    const me = this.membership.get(this.options.nodeId);
+    if (me) return me.state;
+    // Not registered yet (starting): it becomes what its registration says.
+    return 'joining';
+  }
+
+  private activePeerHint(): string | null {
+    for (const id of this.countedPeers()) {
+      if (this.heartbeat.reachable(id)) return this.membership.get(id)?.httpAddress ?? null;
+    }
+    return null;
+  }
+
+  nodes(): NodeView[] {
+    const ids = new Set<string>([this.options.nodeId, ...this.peerIds()]);
+    const voters = new Set(this.voters());
+    return [...ids].sort().map((id) => {
+      const info = this.membership.get(id);
+      const self = id === this.options.nodeId;
+      const live = self ? null : this.heartbeat.get(id);
+      const declared = info?.state ?? null;
+      const state: NodeState = self ? this.observedState() : live!.reachable ? (declared ?? 'joining') : 'disconnected';
+      return {
+        node_id: id,
+        addr: info?.httpAddress ?? null,
+        raft_addr: info?.raftAddress ?? this.options.peers.find((p) => p.id === id)?.raftAddress ?? null,
+        state,
+        declared_state: declared,
+        voter: voters.has(id),
+        self,
+        reachable: self ? true : live!.reachable,
+        last_heartbeat: live?.lastSuccessMs ? new Date(live.lastSuccessMs).toISOString() : null,
+      };
+    });
+  }
+
+  leaderView(): { leader_id: string | null; leader_addr: string | null; this_node_id: string; is_leader: boolean; term: number } {
+    const metrics = this.raft.metrics();
+    return {
+      leader_id: metrics.leader,
+      leader_addr: metrics.leader === null ? null : (this.membership.get(metrics.leader)?.httpAddress ?? null),
+      this_node_id: this.options.nodeId,
+      is_leader: metrics.leader === this.options.nodeId,
+      term: metrics.term,
+    };
+  }
+
+  clusterMetrics(): object {
+    const metrics = this.raft.metrics();
+    const peers = this.nodes().filter((n) => !n.self);
+    return {
+      mode: 'master-master',
+      node_id: this.options.nodeId,
+      node_addr: this.options.httpAddress,
+      state: this.observedState(),
+      membership_version: this.membership.version,
+      leader_id: metrics.leader,
+      term: metrics.term,
+      peers: peers.map((p) => ({ node_id: p.node_id, addr: p.addr, state: p.state })),
+      peer_count: peers.length,
+      peers_active: peers.filter((p) => p.state === 'active').length,
+      registered: this.registered,
+      replication: [...this.streams.values()].map((s) => s.status()),
+    };
+  }
+
+  stateName(): string {
+    return this.observedState();
+  }
+
+  /** What /health adds for the cluster: this node's state, and peers it cannot reach. */
+  healthChecks(): Array<{ name: string; status: 'pass' | 'warn'; message: string }> {
+    const state = this.observedState();
+    const checks: Array<{ name: string; status: 'pass' | 'warn'; message: string }> = [
+      { name: 'cluster', status: state === 'active' ? 'pass' : 'warn', message: `node ${this.options.nodeId} is ${state}; leader ${this.raft.leader() ?? 'unknown'}` },
+    ];
+    for (const peer of this.countedPeers()) {
+      if (!this.heartbeat.reachable(peer)) checks.push({ name: `peer:${peer}`, status: 'warn', message: `peer ${peer} does not answer heartbeats` });
+    }
+    for (const stream of this.streams.values()) {
+      const status = stream.status();
+      if (status.needsSync) checks.push({ name: `replication:${status.peer}`, status: 'warn', message: `peer ${status.peer} misses entries this node no longer holds; it needs a sync` });
+    }
+    return checks;
+  }
+
+  /** Checks a peer request's signature (internal routes). */
+  verify(request: { method: string; pathWithQuery: string; headers: Readonly<Record<string, string | string[] | undefined>>; body: Uint8Array }): VerifyResult {
+    const result = verifyRequest(this.key, { ...request, nowMs: this.deps.clock.nowMs() }, this.options.signatureWindowMs);
+    if (!result.ok) this.metrics.authFailures.inc({ reason: result.reason });
+    return result;
+  }
+
+  private averageEntryBytes(): number {
+    const wal = this.deps.engine.wal;
+    const entries = Math.max(1, wal.lastSeq() - wal.flushedSeq());
+    return Math.round(wal.pendingBytes() / entries);
+  }
+
+  private originLag(): Array<{ origin: string; entries: number }> {
+    const mine = this.deps.engine.wal.originWatermarks();
+    const best = new Map<string, number>();
+    for (const id of this.peerIds()) {
+      const answer = this.heartbeat.get(id).answer;
+      for (const [origin, watermark] of Object.entries(answer?.watermarks ?? {})) best.set(origin, Math.max(best.get(origin) ?? 0, watermark));
+    }
+    return [...best].map(([origin, top]) => ({ origin, entries: Math.max(0, top - (mine.get(origin) ?? 0)) }));
+  }
+}
+
+/** /write on a node that is not Active: 503 with a clear body and a Retry-After. */
+export class NodeNotActiveError extends UnavailableError {
+  constructor(
+    readonly state: NodeState,
+    readonly activePeer: string | null,
+  ) {
+    super(`node is ${state}: it does not take writes now${activePeer ? `; write to ${activePeer}` : ''}`, 'HB_NODE_NOT_ACTIVE');
+    this.redirect = activePeer;
+  }
+}

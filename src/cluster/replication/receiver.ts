@@ -1,0 +1,64 @@
+// Applies entries other nodes ship (replication pushes and WAL-delta pulls): per origin one batch at
+// a time, in originSeq order, each entry once, and only after this node's catalog reached the
+// index the origin validated it against. The acknowledgement follows the local durable append.
+
+import { UnavailableError } from '../../core/errors.js';
+import { WalGapError, type ReplicatedAppend, type WalEntry } from '../../core/wal/wal-port.js';
+import type { ClusterMetrics } from '../cluster-metrics.js';
+
+export interface ReceiverDeps {
+  readonly appendReplicated: (entry: WalEntry) => Promise<ReplicatedAppend>;
+  /** The origin's watermark here: every originSeq up to it is held. */
+  readonly watermark: (origin: string) => number;
+  /** Resolves true once the local catalog index reaches `index`, false after `timeoutMs`. */
+  readonly waitForCatalog: (index: number, timeoutMs: number) => Promise<boolean>;
+  readonly metrics: ClusterMetrics;
+}
+
+export type ReceiveOutcome = { readonly kind: 'ok'; readonly ackSeq: number } | { readonly kind: 'gap'; readonly ackSeq: number };
+
+export class ReplicationReceiver {
+  /** The batch being applied per origin: batches of one origin never interleave. */
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly deps: ReceiverDeps,
+    private readonly catalogWaitMs: number,
+  ) {}
+
+  receive(origin: string, entries: readonly WalEntry[]): Promise<ReceiveOutcome> {
+    const previous = this.tails.get(origin) ?? Promise.resolve();
+    const run = previous.then(() => this.apply(origin, entries));
+    const tail = run.catch(() => undefined);
+    this.tails.set(origin, tail);
+    void tail.then(() => {
+      if (this.tails.get(origin) === tail) this.tails.delete(origin);
+    });
+    return run;
+  }
+
+  private async apply(origin: string, entries: readonly WalEntry[]): Promise<ReceiveOutcome> {
+    const { deps } = this;
+    if (entries.length === 0) return { kind: 'ok', ackSeq: deps.watermark(origin) };
+    const needed = Math.max(...entries.map((e) => e.catalogIndex));
+    if (!(await deps.waitForCatalog(needed, this.catalogWaitMs))) {
+      throw new UnavailableError(`catalog behind: entries need catalog index ${needed}; retry once this node has caught up`);
+    }
+    // Admission is synchronous and in call order, so the batch is appended in order and group-committed.
+    const appends = entries.map((entry) => deps.appendReplicated(entry));
+    const results = await Promise.allSettled(appends);
+    for (const result of results) {
+      if (result.status === 'fulfilled') {
+        deps.metrics.applyEntries.inc({ outcome: result.value.kind });
+        continue;
+      }
+      if (result.reason instanceof WalGapError) {
+        deps.metrics.applyEntries.inc({ outcome: 'gap' });
+        return { kind: 'gap', ackSeq: deps.watermark(origin) };
+      }
+      deps.metrics.applyEntries.inc({ outcome: 'error' });
+      throw result.reason;
+    }
+    return { kind: 'ok', ackSeq: deps.watermark(origin) };
+  }
+}
