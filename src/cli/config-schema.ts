@@ -398,9 +398,6 @@ export function checkRelations(raw: RawConfig): string[] {
   if (raw.cluster.write_timeout < raw.cluster.heartbeat_interval_secs * SECOND_MS) {
     problems.push('cluster.write_timeout: must be at least cluster.heartbeat_interval_secs');
   }
-  if (raw.cluster.wal_retention_max_size < raw.wal.max_pending_size) {
-    problems.push(`cluster.wal_retention_max_size: must be at least wal.max_pending_size (${formatSizeBytes(raw.wal.max_pending_size)}); got ${formatSizeBytes(raw.cluster.wal_retention_max_size)}`);
-  }
   if (raw.cluster.replication_max_batch_size > raw.cluster.replicate_body_limit) {
     problems.push('cluster.replication_max_batch_size: must not exceed cluster.replicate_body_limit');
   }

@@ -89,7 +89,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const engineOptions = engineOptionsFromConfig(config);
   let engine: Engine | null = await openEngine(
     clusterOptions
-      ? { ...engineOptions, wal: { ...engineOptions.wal, maxRetainedBytes: config.cluster.walRetentionMaxBytes, maxRetainedAgeMs: config.cluster.walRetentionMaxAgeMs } }
+      ? { ...engineOptions, wal: { ...engineOptions.wal, maxRetainedBytes: Math.max(config.cluster.walRetentionMaxBytes, config.wal.maxPendingBytes), maxRetainedAgeMs: config.cluster.walRetentionMaxAgeMs } }
       : engineOptions,
     {
       log: log.child({ component: 'engine' }),

@@ -111,6 +111,7 @@ test('environment overrides the file', () => {
       HYPERBYTEDB__SERVER__MAX_BODY_SIZE: '10MiB',
       HYPERBYTEDB__CLUSTER__NODE_ID: 'a',
       HYPERBYTEDB__CLUSTER__PEERS: 'a=h1:8089, b=h2:8089',
+      HYPERBYTEDB__CLUSTER__SECRET: 'x',
     },
   });
   assert.equal(config.server.port, 9999);
@@ -247,9 +248,11 @@ test('file problems name the file: missing, wrong extension, bad TOML', () => {
 });
 
 test('the printed config loads back to the same Config', () => {
-  const configFile = tomlFile('[server]\nport = 0\nquery_timeout = 1500\n[flush]\ninterval_secs = 0.25\n[cluster]\nnode_id = "n1"\npeers = ["n1=[::1]:8089"]\n');
+  const configFile = tomlFile('[server]\nport = 0\nquery_timeout = 1500\n[flush]\ninterval_secs = 0.25\n[cluster]\nnode_id = "n1"\npeers = ["n1=[::1]:8089"]\nsecret = "s"\n');
   const config = loadConfig({ configFile, env: { HYPERBYTEDB__WAL__MAX_PENDING_SIZE: '300000000' } });
-  assert.deepEqual(loadConfig({ configFile: tomlFile(configToToml(config)), env: {} }), config);
+  const reloaded = loadConfig({ configFile: tomlFile(configToToml(config)), env: {} });
+  assert.equal(reloaded.cluster.secret, '<redacted>', 'the secret is never printed');
+  assert.deepEqual({ ...reloaded, cluster: { ...reloaded.cluster, secret: 's' } }, config);
 });
 
 test('config.example.toml documents every key and holds the defaults', () => {
@@ -270,4 +273,12 @@ test('auth_enabled = true is refused until authentication exists (requests would
 test('query.max_select_buckets reaches the engine options', () => {
   const config = loadConfig({ configFile: tomlFile('[query]\nmax_select_buckets = 5000\n'), env: {} });
   assert.equal(engineOptionsFromConfig(config).maxSelectBuckets, 5000);
+});
+
+test('a cluster refuses to start without a secret, without itself among its peers, or with a bad node id', () => {
+  const base = { HYPERBYTEDB__CLUSTER__NODE_ID: 'a', HYPERBYTEDB__CLUSTER__PEERS: 'a=h1:8089,b=h2:8089' };
+  assert.match(configError({ env: base }).message, /cluster\.secret: a cluster needs a shared secret/);
+  assert.match(configError({ env: { ...base, HYPERBYTEDB__CLUSTER__SECRET: 's', HYPERBYTEDB__CLUSTER__NODE_ID: 'c' } }).message, /cluster\.peers: must list this node/);
+  assert.match(configError({ env: { ...base, HYPERBYTEDB__CLUSTER__SECRET: 's', HYPERBYTEDB__CLUSTER__NODE_ID: 'a b', HYPERBYTEDB__CLUSTER__PEERS: 'a b=h:1' } }).message, /cluster\.(node_id|peers)/);
+  assert.equal(loadConfig({ env: { ...base, HYPERBYTEDB__CLUSTER__SECRET: 's' } }).cluster.consistency, 'quorum');
 });
