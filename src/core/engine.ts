@@ -42,6 +42,8 @@ import { ServiceGroup, type Service } from './service.js';
 import { systemClock, type Clock } from './clock.js';
 import { StoreCatalogEffects } from './catalog-effects.js';
 import { WritePath } from './write-path.js';
+import { digestTable, exportPage, importPage, physicalColumns, type TableDigest, type TableRef } from './store/table-copy.js';
+import { quoteIdent } from './store/naming.js';
 
 /** Unflushed WAL bytes that start a background flush between intervals (about 50k points of 10 fields). */
 const FLUSH_SLICE_BYTES = 16 * 1024 * 1024;
@@ -91,8 +93,24 @@ export interface EngineHealth {
   readonly quarantined: readonly QuarantinedTable[];
 }
 
+/** Copies stored tables to and from other nodes (a full catch-up) and compares replicas. */
+export interface DataCopyPort {
+  /** The tables the catalog knows of. */
+  tables(): TableRef[];
+  /** Data columns of a stored table ([] when it was never flushed). */
+  columns(table: TableRef): Promise<string[]>;
+  /** One page of merged rows as Native bytes, or null past the end. */
+  exportPage(table: TableRef, columns: readonly string[], page: number, pageRows: number): Promise<Buffer | null>;
+  /** Writes an exported page into the table here (created from the catalog if needed). */
+  importPage(table: TableRef, columns: readonly string[], page: Buffer): Promise<void>;
+  digest(table: TableRef): Promise<TableDigest>;
+  /** Drops every stored table (a node about to be filled from another's copy). */
+  dropAllTables(): Promise<void>;
+}
+
 export interface Engine {
   readonly metrics: EngineMetrics;
+  readonly dataCopy: DataCopyPort;
   readonly catalog: Catalog;
   /** The WAL port (replication reads it, holds it and appends to it). */
   readonly wal: Wal;
@@ -242,6 +260,44 @@ class EngineImpl implements Engine {
 
   get catalog(): Catalog {
     return this.catalogStore.catalog;
+  }
+
+  get dataCopy(): DataCopyPort {
+    const { session, schemaManager } = this;
+    const catalog = (): Catalog => this.catalogStore.catalog;
+    return {
+      tables: () => {
+        const out: TableRef[] = [];
+        for (const db of catalog().databaseNames()) {
+          const view = catalog().database(db)!;
+          for (const rp of view.retentionPolicies) for (const m of view.measurements(rp.name)) out.push({ db, rp: rp.name, measurement: m.name });
+        }
+        return out;
+      },
+      columns: (table) => physicalColumns(session, table),
+      exportPage: (table, columns, page, pageRows) => exportPage(session, table, columns, page, pageRows),
+      importPage: async (table, columns, page) => {
+        const state = catalog().measurementState(table.db, table.rp, table.measurement);
+        if (state === undefined) return;
+        await schemaManager.ensureTable(table.db, table.rp, table.measurement, { tagKeys: state.tagKeys, fields: [...state.fieldTypes] });
+        // Imported rows may share series and time with rows already here: read with FINAL from now on.
+        this.duplicates.forget((t) => t.db === table.db && t.rp === table.rp && t.measurement === table.measurement);
+        await importPage(session, table, columns, page);
+        this.tagValues.forget((db, rp, measurement) => db === table.db && rp === table.rp && measurement === table.measurement);
+        this.seriesLoader.reload(table.db, table.rp, table.measurement);
+      },
+      digest: (table) => digestTable(session, table),
+      dropAllTables: () =>
+        this.flushService.exclusive(async () => {
+          const result = await session.query("SELECT name FROM system.databases WHERE startsWith(name, 'hb_')");
+          for (const row of result.rows) {
+            await session.exec(`DROP DATABASE IF EXISTS ${quoteIdent(String(row[0]))} SYNC`);
+            schemaManager.forgetDatabase(String(row[0]));
+          }
+          this.duplicates.forget(() => true);
+          this.tagValues.forget(() => true);
+        }),
+    };
   }
 
   health(): EngineHealth {

@@ -138,6 +138,8 @@ export interface RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents>
   addNode(id: NodeId, address: string, options?: { readonly learner?: boolean }): Promise<ConfState>;
   removeNode(id: NodeId): Promise<ConfState>;
   metrics(): RaftNodeMetrics;
+  /** The applied configuration: voters and learners (empty before start). */
+  configuration(): ConfState;
   isLeader(): boolean;
   leader(): NodeId | null;
 }
@@ -361,6 +363,10 @@ class RaftNodeImpl<Result> extends EventEmitter<RaftNodeEvents> implements RaftN
 
   leader(): NodeId | null {
     return this.leaderId;
+  }
+
+  configuration(): ConfState {
+    return this.core?.status().confState ?? { voters: [], learners: [] };
   }
 
   metrics(): RaftNodeMetrics {

@@ -241,4 +241,27 @@ export class ChdbSession {
       await unlink(path).catch(() => undefined);
     }
   }
+
+  /**
+   * Runs a read on the insert connection and returns its raw answer in `format` (a table copy for
+   * another node: Native bytes travel as they are). The caller bounds the answer with LIMIT.
+   */
+  async readRaw(sql: string, format: string): Promise<Buffer> {
+    const result = await this.live.queryAsync(sql, { format });
+    const bytes = result.bytes();
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** Inserts a staged file in a self-describing format (Native) into `columns` of `target`, then removes it. */
+  async insertFormattedFile(target: string, columns: readonly string[], path: string, format: string): Promise<void> {
+    try {
+      await this.live.queryAsync(
+        `INSERT INTO ${target} (${columns.join(', ')}) SELECT * FROM file(${quoteString(path)}, ${quoteString(format)})` +
+          ' SETTINGS max_partitions_per_insert_block = 100000, throw_on_max_partitions_per_insert_block = 0',
+        { format: 'TSV' },
+      );
+    } finally {
+      await unlink(path).catch(() => undefined);
+    }
+  }
 }

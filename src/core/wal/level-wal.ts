@@ -317,6 +317,22 @@ export class LevelWal implements Wal {
     return this.holdsByName;
   }
 
+  async adoptWatermarks(watermarks: ReadonlyMap<string, number>): Promise<void> {
+    const db = this.requireDb();
+    const raised: Array<[string, number]> = [];
+    for (const [origin, seq] of watermarks) {
+      assert(Number.isSafeInteger(seq) && seq >= 0, `wal: adopted watermark must be a non-negative integer, got ${seq}`);
+      if (origin === this.origin) throw new BadRequestError(`wal: origin ${origin} is this node's own; its watermark is never adopted`);
+      if (seq > (this.acceptedOrigins.get(origin) ?? 0)) raised.push([origin, seq]);
+    }
+    if (raised.length === 0) return;
+    await db.batch(raised.map(([origin, seq]) => ({ type: 'put' as const, key: originKey(origin), value: u64Value(seq) })), { sync: true });
+    for (const [origin, seq] of raised) {
+      this.durableOrigins.set(origin, seq);
+      this.acceptedOrigins.set(origin, seq);
+    }
+  }
+
   observeVersion(version: bigint): void {
     this.clock.observe(version);
   }

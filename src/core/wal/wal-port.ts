@@ -161,6 +161,12 @@ export interface Wal {
   holds(): ReadonlyMap<string, number>;
   /** Called when truncation let a hold go past its mark because of the retention bounds. */
   onHoldDropped(listener: (dropped: HoldDropped) => void): () => void;
+  /**
+   * Records that the store already holds every entry of these origins up to the given originSeq
+   * (a full copy of another node's data): their watermarks rise to it (synced), with no entries,
+   * and replication continues after it. Never lowers a watermark; not for this node's own origin.
+   */
+  adoptWatermarks(watermarks: ReadonlyMap<string, number>): Promise<void>;
   /** Raises the version clock to at least `version` (a version seen from another node). */
   observeVersion(version: bigint): void;
   /** Why appends are refused right now (a failed write being recovered), or null. */

@@ -415,3 +415,20 @@ test('calls on a WAL that is not open are refused; open and close are idempotent
   assert.throws(() => new LevelWal({ ...defaultWalOptions, dir: '' }), /dir/);
   assert.throws(() => new LevelWal({ ...defaultWalOptions, dir, nodeId: 'a b' }), /nodeId/);
 });
+
+test('adopted watermarks continue an origin after a full copy, never lower it, and survive a reopen', async (t) => {
+  const { wal, reopen } = await withWal(t);
+  await wal.appendReplicated(makeEntry(1, { origin: 'a~1', originSeq: 1 }));
+  await wal.adoptWatermarks(new Map([['a~1', 50], ['b~1', 7]]));
+  await wal.adoptWatermarks(new Map([['a~1', 10]]));
+  assert.deepEqual([...wal.originWatermarks()].sort(), [['a~1', 50], ['b~1', 7]]);
+  assert.deepEqual(await wal.appendReplicated(makeEntry(50, { origin: 'a~1', originSeq: 50 })), { kind: 'duplicate' });
+  await assert.rejects(wal.appendReplicated(makeEntry(52, { origin: 'a~1', originSeq: 52 })), WalGapError);
+  assert.equal((await wal.appendReplicated(makeEntry(51, { origin: 'a~1', originSeq: 51 }))).kind, 'appended');
+  await assert.rejects(wal.readOrigin('b~1', 3, BIG), WalTruncatedError, 'adopted entries are not held as entries');
+  await assert.rejects(wal.adoptWatermarks(new Map([[wal.localOrigin, 3]])), /this node's own/);
+  await wal.close();
+  const again = await reopen();
+  assert.equal(again.originWatermarks().get('b~1'), 7);
+  assert.equal((await again.appendReplicated(makeEntry(8, { origin: 'b~1', originSeq: 8 }))).kind, 'appended');
+});
