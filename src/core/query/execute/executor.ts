@@ -12,6 +12,7 @@ import { executeSelectInto } from './select-into.js';
 import { withConsistentReads } from './consistent-reads.js';
 import { readOnlyWarning, type SelectIntoContext } from '../language/statement-text.js';
 import { deleteCommands } from '../sql/delete-planner.js';
+import { RowPacer } from './row-pacer.js';
 import { formatGoDuration, NS_PER } from '../language/duration.js';
 
 export interface ExecuteOptions {
@@ -156,7 +157,7 @@ export async function executeStatement(statement: Statement, options: ExecuteOpt
     case 'delete':
     case 'drop-series': {
       const db = defaultDatabase(port, options.db);
-      for (const command of deleteCommands(statement, db, ctx.nowNs)) await port.applyMetaCommand(command);
+      for (const command of await deleteCommands(statement, db, ctx.nowNs, new RowPacer(ctx.signal))) await port.applyMetaCommand(command);
       return [];
     }
     default:

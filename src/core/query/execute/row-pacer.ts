@@ -34,3 +34,16 @@ export class RowPacer {
     this.signal?.throwIfAborted();
   }
 }
+
+/**
+ * `items.filter(keep)` over a list a user can make long (measurement names, tag keys), pausing
+ * through `pacer` so a predicate such as a regex never holds the event loop for the whole list.
+ */
+export async function filterPaced<T>(items: Iterable<T>, keep: (item: T) => boolean, pacer: RowPacer): Promise<T[]> {
+  const out: T[] = [];
+  for (const item of items) {
+    if (pacer.due()) await pacer.pause();
+    if (keep(item)) out.push(item);
+  }
+  return out;
+}

@@ -5,7 +5,8 @@ import type { DatabaseView, MeasurementView } from '../../meta/schema-view.js';
 import type { QueryPort, ReadScope, SqlResult } from './query-port.js';
 import type { MeasurementSource, SelectStatement } from '../language/ast.js';
 import { extractTimeRange, type TimeRange } from '../sql/condition-sql.js';
-import { compileRegex, groupInterval, planMeasurement, withEngineRowLimit, subqueryTable, type MeasurementPlan, type TransformSpec } from '../sql/select-plan.js';
+import { groupInterval, planMeasurement, withEngineRowLimit, subqueryTable, type MeasurementPlan, type TransformSpec } from '../sql/select-plan.js';
+import { compileRegex } from '../language/regex.js';
 import { StatementError, type Series } from './result.js';
 import { MIN_TIME_NS } from '../language/time-literal.js';
 import { transformRows, transformsReadNothing } from '../functions/transforms.js';
@@ -17,7 +18,7 @@ import { validateSelect } from './select-validate.js';
 import { limitCountSql } from '../sql/table-source.js';
 import { checkSelectTypes } from './select-types.js';
 import { bucketSpan, checkSelectBuckets, fillBuckets, type BucketGrid } from './bucket-fill.js';
-import { RowPacer } from './row-pacer.js';
+import { filterPaced, RowPacer } from './row-pacer.js';
 
 export interface SelectContext {
   readonly port: QueryPort;
@@ -51,8 +52,9 @@ function databaseOrThrow(ctx: SelectContext, name: string): DatabaseView {
   return db;
 }
 
-export function resolveSources(sources: readonly MeasurementSource[], ctx: SelectContext): ResolvedSource[] {
+export async function resolveSources(sources: readonly MeasurementSource[], ctx: SelectContext): Promise<ResolvedSource[]> {
   const out: ResolvedSource[] = [];
+  const pacer = new RowPacer(ctx.signal);
   const seen = new Set<string>();
   for (const source of sources) {
     const dbName = source.database !== undefined && source.database !== '' ? source.database : ctx.db;
@@ -63,7 +65,7 @@ export function resolveSources(sources: readonly MeasurementSource[], ctx: Selec
     const candidates: MeasurementView[] = [];
     if (source.regex !== undefined) {
       const re = compileRegex(source.regex);
-      candidates.push(...db.measurements(rpName).filter((m) => re.test(m.name)));
+      candidates.push(...(await filterPaced(db.measurements(rpName), (m) => re.test(m.name), pacer)));
     } else if (source.name !== undefined) {
       const m = db.measurement(rpName, source.name);
       if (m !== undefined) candidates.push(m);
@@ -333,7 +335,7 @@ async function planSources(statement: SelectStatement, ctx: SelectContext, depth
   const out: PlannedSource[] = [];
   const measurementSources: MeasurementSource[] = [];
   for (const s of statement.sources) if (s.kind === 'measurement') measurementSources.push(s);
-  const direct = resolveSources(measurementSources, ctx);
+  const direct = await resolveSources(measurementSources, ctx);
   await ctx.port.ensureFlushed(direct.map((s) => ({ db: s.db, rp: s.rp, measurement: s.measurement.name })));
   out.push(...direct);
   for (const s of statement.sources) {
