@@ -70,7 +70,7 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
   registerErrorHandler(app, httpLog);
   void app.register(pingHealthRoutes, { health: () => deps.engine.health() });
   void app.register(writeRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes });
-  void app.register(queryRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes, defaultChunkSize: options.defaultChunkSize, stallTimeoutMs: options.requestTimeoutMs });
+  void app.register(queryRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes, defaultChunkSize: options.defaultChunkSize, stallTimeoutMs: options.requestTimeoutMs, log: httpLog });
   if (options.metricsEnabled) void app.register(metricsRoutes, { registry: deps.registry });
   return app;
 }
