@@ -4,6 +4,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { isHyperbyteError, UnavailableError } from '../core/errors.js';
+import { INTERNAL_STATEMENT_ERROR } from '../core/query/index.js';
 import { goJsonString } from './encode/json.js';
 
 export interface ErrorBody {
@@ -25,17 +26,41 @@ export class RequestCancelledError extends Error {
   }
 }
 
-/** Translates any thrown value into the status and message InfluxDB 1.x would send. */
-export function describeError(error: unknown): ErrorBody {
+/**
+ * What a client reads for a failure that is not one of ours: never a chDB text, a stack or a
+ * path; the full error is in the server log under the same request id (the Request-Id header).
+ */
+export function internalErrorMessage(requestId: string | undefined): string {
+  return requestId === undefined ? 'internal error' : `internal error; see the server log for request id ${requestId}`;
+}
+
+/**
+ * Translates any thrown value into the status and message InfluxDB 1.x would send. Our typed
+ * errors keep their InfluxDB-exact messages (they are built without chDB texts or paths); any
+ * other failure answers a generic message naming the request id.
+ */
+export function describeError(error: unknown, requestId?: string): ErrorBody {
   if (error instanceof RequestCancelledError) return { status: CLIENT_CLOSED_REQUEST, message: error.message };
   if (isHyperbyteError(error)) return { status: error.status, message: error.message };
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, message: 'Request Entity Too Large' };
   if (fastifyError.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return { status: 400, message: 'invalid content length' };
-  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
-    return { status: fastifyError.statusCode, message: fastifyError.message ?? 'bad request' };
-  }
-  return { status: 500, message: error instanceof Error ? error.message : String(error) };
+  const status = typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode <= 599 ? fastifyError.statusCode : 500;
+  if (status < 500) return { status, message: fastifyError.message ?? 'bad request' };
+  return { status, message: internalErrorMessage(requestId) };
+}
+
+/**
+ * Statement results as a client may see them: a statement that failed inside (its `cause` set by
+ * the executor) is logged once with the request id and names that id in its error.
+ */
+export function withInternalErrorsLogged<T extends { readonly error?: string; readonly cause?: unknown }>(results: readonly T[], requestId: string, log: Logger): T[] {
+  return results.map((result) => {
+    if (!('cause' in result)) return result;
+    log.error({ err: result.cause, reqId: requestId }, 'statement failed');
+    const { cause: _cause, ...shown } = result;
+    return (result.error === INTERNAL_STATEMENT_ERROR ? { ...shown, error: internalErrorMessage(requestId) } : shown) as T;
+  });
 }
 
 /**
@@ -48,9 +73,10 @@ export function errorHeaderValue(message: string): string {
 }
 
 export function sendError(reply: FastifyReply, error: unknown, log: Logger): FastifyReply {
-  const { status, message } = describeError(error);
-  if (error instanceof RequestCancelledError) log.debug({ cause: causeMessage(error) }, 'request cancelled by the client');
-  else if (status >= 500) log.error({ err: error }, 'request failed');
+  const reqId = reply.request.id;
+  const { status, message } = describeError(error, reqId);
+  if (error instanceof RequestCancelledError) log.debug({ cause: causeMessage(error), reqId }, 'request cancelled by the client');
+  else if (status >= 500) log.error({ err: error, reqId }, 'request failed');
   if (error instanceof UnavailableError) {
     reply.header('Retry-After', String(error.retryAfterSeconds));
     if (error.redirect !== null) reply.header('X-Hyperbytedb-Redirect', error.redirect);

@@ -96,7 +96,7 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
     void app.register(internalRoutes, { cluster, maxBodyBytes: options.maxPeerBodyBytes ?? options.maxBodyBytes });
     void app.register(clusterRoutes, { cluster });
   }
-  void app.register(queryRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes, defaultChunkSize: options.defaultChunkSize, stallTimeoutMs: options.requestTimeoutMs });
+  void app.register(queryRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes, defaultChunkSize: options.defaultChunkSize, stallTimeoutMs: options.requestTimeoutMs, log: httpLog });
   if (options.metricsEnabled) void app.register(metricsRoutes, { registry: deps.registry });
   return app;
 }

@@ -8,7 +8,8 @@ import { formatResultsJson, formatResultsJsonPieces, formatResultsChunkedLines, 
 import { formatResultsCsv, formatResultsCsvPieces } from '../encode/csv.js';
 import { pacedBody, STREAMED_ANSWER_ROWS } from '../paced-body.js';
 import { formValues } from '../request-params.js';
-import { RequestCancelledError } from '../error-handler.js';
+import type { Logger } from 'pino';
+import { RequestCancelledError, withInternalErrorsLogged } from '../error-handler.js';
 
 export interface QueryRouteOptions {
   readonly engine: Engine;
@@ -16,6 +17,8 @@ export interface QueryRouteOptions {
   readonly defaultChunkSize: number;
   /** A large answer whose client takes nothing for this long is abandoned. */
   readonly stallTimeoutMs: number;
+  /** Where statements that failed inside are logged with their request id. */
+  readonly log: Logger;
 }
 
 const EPOCHS = new Set(['u', 'ms', 's', 'm', 'h']);
@@ -60,7 +63,7 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
           if (!reply.raw.writableFinished) abort.abort();
         });
         const chunked = params.chunked === 'true';
-        const results = await engine.query(q, {
+        const answered = await engine.query(q, {
           db: params.db ?? '',
           readOnly: request.method === 'GET',
           chunked,
@@ -68,6 +71,7 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
           ...(bindParams ? { params: bindParams } : {}),
           signal: abort.signal,
         });
+        const results = withInternalErrorsLogged(answered, request.id, options.log);
         if (results.some((r) => r.error !== undefined)) metrics.queryErrors.inc();
         metrics.queryDuration.observe((performance.now() - started) / 1000);
         // A large answer is written piece by piece (see paced-body.ts); a small one in one string.

@@ -39,6 +39,12 @@ const ERRORS: Array<[string, string]> = [
   ['SELECT * FROM cpu WHERE host =~ /[/', 'error parsing regexp: missing closing ]: `[` at line 1, char 32'],
   ['SELECT /* hi */ usage_user FROM cpu', 'error parsing regexp: missing argument to repetition operator: `*` at line 1, char 7'],
   ['SELECT * FROM select', 'found SELECT, expected identifier at line 1, char 15'],
+  ['SELECT * FROM /a**/', 'error parsing regexp: invalid nested repetition operator: `**` at line 1, char 14'],
+  ['SELECT * FROM /(?<name>x)/', 'error parsing regexp: invalid or unsupported Perl syntax: `(?<` at line 1, char 14'],
+  ['SELECT * FROM /(?=x)/', 'error parsing regexp: invalid or unsupported Perl syntax: `(?=` at line 1, char 14'],
+  ['SELECT * FROM /a{2,1001}/', 'error parsing regexp: invalid repeat count: `{2,1001}` at line 1, char 14'],
+  ['SELECT * FROM /\\8/', 'error parsing regexp: invalid escape sequence: `\\8` at line 1, char 14'],
+  ['SHOW MEASUREMENTS WITH MEASUREMENT =~ /(abc/', 'error parsing regexp: missing closing ): `(abc` at line 1, char 38'],
 ];
 
 test('RE2-only regex syntax such as (?i) is not refused by the parser', () => {

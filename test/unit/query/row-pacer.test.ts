@@ -1,7 +1,7 @@
 // RowPacer: every slice of rows it checks the abort signal and yields to the event loop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ROWS_PER_SLICE, RowPacer } from '../../../src/core/query/execute/row-pacer.js';
+import { filterPaced, ROWS_PER_SLICE, RowPacer, sortPaced } from '../../../src/core/query/execute/row-pacer.js';
 
 test('due() is true once per slice of rows, counting batches too', () => {
   const pacer = new RowPacer(undefined, 3);
@@ -38,4 +38,19 @@ test('a loop paced per row stops within one slice of the abort', async () => {
     { name: 'AbortError' },
   );
   assert.ok(rows <= 200, `ran ${rows} rows after the abort`);
+});
+
+test('filterPaced and sortPaced give filter() and a stable sort(), and stop once aborted', async () => {
+  const items = Array.from({ length: 5_000 }, (_, i) => ({ key: (i * 7919) % 101, at: i }));
+  const byKey = (a: { key: number }, b: { key: number }): number => a.key - b.key;
+  assert.deepEqual(await filterPaced(items, (x) => x.key % 3 === 0, new RowPacer(undefined, 64)), items.filter((x) => x.key % 3 === 0));
+  for (const n of [0, 1, 2, 3, 100, 5_000]) {
+    const list = items.slice(0, n);
+    assert.deepEqual(await sortPaced(list, byKey, new RowPacer(undefined, 64)), list.slice().sort(byKey), `n=${n}`);
+  }
+  assert.equal(items[0]?.at, 0, 'the input is left as it was');
+  const abort = new AbortController();
+  abort.abort(new Error('query timeout'));
+  await assert.rejects(sortPaced(items, byKey, new RowPacer(abort.signal, 64)), { message: 'query timeout' });
+  await assert.rejects(filterPaced(items, () => true, new RowPacer(abort.signal, 64)), { message: 'query timeout' });
 });

@@ -5,13 +5,14 @@ import { isHyperbyteError } from '../../errors.js';
 import type { MetaCommand, QueryPort, RetentionPolicySpec } from './query-port.js';
 import type { Statement, StatementOf } from '../language/ast.js';
 import { parseQuery } from '../language/parser.js';
-import { StatementError, type Series, type StatementResult } from './result.js';
+import { INTERNAL_STATEMENT_ERROR, StatementError, type Series, type StatementResult } from './result.js';
 import { executeSelect, type SelectContext } from './select-executor.js';
 import { executeShow, isShowStatement } from './show-executor.js';
 import { executeSelectInto } from './select-into.js';
 import { withConsistentReads } from './consistent-reads.js';
 import { readOnlyWarning, type SelectIntoContext } from '../language/statement-text.js';
 import { deleteCommands } from '../sql/delete-planner.js';
+import { RowPacer } from './row-pacer.js';
 import { formatGoDuration, NS_PER } from '../language/duration.js';
 
 export interface ExecuteOptions {
@@ -59,12 +60,12 @@ export async function executeQuery(text: string, options: ExecuteOptions, port: 
       results.push(series.length > 0 ? { statement_id: i, series, ...messages, ...unchunked } : { statement_id: i, ...messages });
     } catch (err) {
       if (options.signal?.aborted === true) throw err;
-      const message = statementErrorMessage(err);
+      const failure = statementFailure(err);
       if (options.chunked === true) {
-        results.push({ statement_id: i, error: message });
+        results.push({ statement_id: i, ...failure });
         for (let j = i; j < statements.length - 1; j++) results.push({ statement_id: i, error: NOT_EXECUTED });
       } else {
-        results.push({ statement_id: i, error: i < statements.length - 1 ? NOT_EXECUTED : message });
+        results.push(i < statements.length - 1 ? { statement_id: i, error: NOT_EXECUTED, ...causeOf(failure) } : { statement_id: i, ...failure });
       }
       break;
     }
@@ -81,11 +82,19 @@ function selectIntoContext(statement: Statement, db: string, port: QueryPort): S
   return { db, defaultRp: requestDb.defaultRetentionPolicy, targetDefaultRp: view.defaultRetentionPolicy };
 }
 
-function statementErrorMessage(err: unknown): string {
-  if (err instanceof StatementError) return err.message;
-  if (isHyperbyteError(err)) return err.message;
-  if (err instanceof Error) return err.message;
-  return String(err);
+/**
+ * A statement's error as the client sees it: our typed errors (InfluxDB's wording) as they are;
+ * anything else (a chDB exception with its code and stack, a broken invariant) as
+ * INTERNAL_STATEMENT_ERROR, with the failure kept as `cause` for the server log.
+ */
+function statementFailure(err: unknown): { readonly error: string; readonly cause?: unknown } {
+  if (err instanceof StatementError) return { error: err.message };
+  if (isHyperbyteError(err)) return { error: err.message };
+  return { error: INTERNAL_STATEMENT_ERROR, cause: err };
+}
+
+function causeOf(failure: { readonly cause?: unknown }): { readonly cause?: unknown } {
+  return 'cause' in failure ? { cause: failure.cause } : {};
 }
 
 /** Runs one statement; throws StatementError (or port errors) on failure. */
@@ -156,7 +165,7 @@ export async function executeStatement(statement: Statement, options: ExecuteOpt
     case 'delete':
     case 'drop-series': {
       const db = defaultDatabase(port, options.db);
-      for (const command of deleteCommands(statement, db, ctx.nowNs)) await port.applyMetaCommand(command);
+      for (const command of await deleteCommands(statement, db, ctx.nowNs, new RowPacer(ctx.signal))) await port.applyMetaCommand(command);
       return [];
     }
     default:

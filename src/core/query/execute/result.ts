@@ -30,7 +30,15 @@ export interface StatementResult {
   readonly error?: string;
   /** Not a SELECT: a chunked response still sends the whole result at once (never encoded itself). */
   readonly unchunked?: boolean;
+  /**
+   * The failure behind an `error` of INTERNAL_STATEMENT_ERROR (a chDB exception, a broken
+   * invariant): for the server log with the request id, never encoded, never shown to a client.
+   */
+  readonly cause?: unknown;
 }
 
 /** A per-statement failure: its message becomes the statement's `error` (HTTP 200). */
 export class StatementError extends Error {}
+
+/** A statement's `error` when the failure is not one InfluxDB reports (its detail goes to the log). */
+export const INTERNAL_STATEMENT_ERROR = 'internal error';

@@ -34,3 +34,42 @@ export class RowPacer {
     this.signal?.throwIfAborted();
   }
 }
+
+/**
+ * `items.filter(keep)` over a list a user can make long (measurement names, tag keys), pausing
+ * through `pacer` so a predicate such as a regex never holds the event loop for the whole list.
+ */
+export async function filterPaced<T>(items: Iterable<T>, keep: (item: T) => boolean, pacer: RowPacer): Promise<T[]> {
+  const out: T[] = [];
+  for (const item of items) {
+    if (pacer.due()) await pacer.pause();
+    if (keep(item)) out.push(item);
+  }
+  return out;
+}
+
+/**
+ * A stable sort (like `Array.prototype.sort`) of a list a query can make long, such as a
+ * subquery's rows: a bottom-up merge sort that pauses through `pacer` as it goes.
+ */
+export async function sortPaced<T>(items: readonly T[], compare: (a: T, b: T) => number, pacer: RowPacer): Promise<T[]> {
+  let from = items.slice();
+  let to = items.slice();
+  const n = from.length;
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      // Equal items keep their order: the right run wins only when strictly smaller.
+      while (i < mid && j < hi) to[k++] = compare(from[j] as T, from[i] as T) < 0 ? (from[j++] as T) : (from[i++] as T);
+      while (i < mid) to[k++] = from[i++] as T;
+      while (j < hi) to[k++] = from[j++] as T;
+      if (pacer.due(hi - lo)) await pacer.pause();
+    }
+    [from, to] = [to, from];
+  }
+  return from;
+}

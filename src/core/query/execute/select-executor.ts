@@ -5,7 +5,8 @@ import type { DatabaseView, MeasurementView } from '../../meta/schema-view.js';
 import type { QueryPort, ReadScope, SqlResult } from './query-port.js';
 import type { MeasurementSource, SelectStatement } from '../language/ast.js';
 import { extractTimeRange, type TimeRange } from '../sql/condition-sql.js';
-import { compileRegex, groupInterval, planMeasurement, withEngineRowLimit, subqueryTable, type MeasurementPlan, type TransformSpec } from '../sql/select-plan.js';
+import { groupInterval, planMeasurement, withEngineRowLimit, subqueryTable, type MeasurementPlan, type TransformSpec } from '../sql/select-plan.js';
+import { compileRegex } from '../language/regex.js';
 import { StatementError, type Series } from './result.js';
 import { MIN_TIME_NS } from '../language/time-literal.js';
 import { transformRows, transformsReadNothing } from '../functions/transforms.js';
@@ -17,7 +18,7 @@ import { validateSelect } from './select-validate.js';
 import { limitCountSql } from '../sql/table-source.js';
 import { checkSelectTypes } from './select-types.js';
 import { bucketSpan, checkSelectBuckets, fillBuckets, type BucketGrid } from './bucket-fill.js';
-import { RowPacer } from './row-pacer.js';
+import { filterPaced, RowPacer, sortPaced } from './row-pacer.js';
 
 export interface SelectContext {
   readonly port: QueryPort;
@@ -51,8 +52,9 @@ function databaseOrThrow(ctx: SelectContext, name: string): DatabaseView {
   return db;
 }
 
-export function resolveSources(sources: readonly MeasurementSource[], ctx: SelectContext): ResolvedSource[] {
+export async function resolveSources(sources: readonly MeasurementSource[], ctx: SelectContext): Promise<ResolvedSource[]> {
   const out: ResolvedSource[] = [];
+  const pacer = new RowPacer(ctx.signal);
   const seen = new Set<string>();
   for (const source of sources) {
     const dbName = source.database !== undefined && source.database !== '' ? source.database : ctx.db;
@@ -63,7 +65,7 @@ export function resolveSources(sources: readonly MeasurementSource[], ctx: Selec
     const candidates: MeasurementView[] = [];
     if (source.regex !== undefined) {
       const re = compileRegex(source.regex);
-      candidates.push(...db.measurements(rpName).filter((m) => re.test(m.name)));
+      candidates.push(...(await filterPaced(db.measurements(rpName), (m) => re.test(m.name), pacer)));
     } else if (source.name !== undefined) {
       const m = db.measurement(rpName, source.name);
       if (m !== undefined) candidates.push(m);
@@ -333,7 +335,7 @@ async function planSources(statement: SelectStatement, ctx: SelectContext, depth
   const out: PlannedSource[] = [];
   const measurementSources: MeasurementSource[] = [];
   for (const s of statement.sources) if (s.kind === 'measurement') measurementSources.push(s);
-  const direct = resolveSources(measurementSources, ctx);
+  const direct = await resolveSources(measurementSources, ctx);
   await ctx.port.ensureFlushed(direct.map((s) => ({ db: s.db, rp: s.rp, measurement: s.measurement.name })));
   out.push(...direct);
   for (const s of statement.sources) {
@@ -379,18 +381,20 @@ export async function executeSelect(requested: SelectStatement, ctx: SelectConte
   for (const read of reads) all.push(...(await shapeSeries(read, statement, range, ctx, pacer)));
   // ORDER BY time DESC also reverses the series order (InfluxDB's merge heap compares name and tags with >).
   const direction = statement.ascending ? 1 : -1;
-  all.sort((a, b) => {
-    const an = a.name ?? '';
-    const bn = b.name ?? '';
-    if (an !== bn) return (an < bn ? -1 : 1) * direction;
-    const ak = seriesTagKey(a);
-    const bk = seriesTagKey(b);
-    return (ak < bk ? -1 : ak > bk ? 1 : 0) * direction;
-  });
+  const keyed = all.map((series) => ({ name: series.name ?? '', tags: seriesTagKey(series), series }));
+  const ordered = await sortPaced(
+    keyed,
+    (a, b) => {
+      if (a.name !== b.name) return (a.name < b.name ? -1 : 1) * direction;
+      return (a.tags < b.tags ? -1 : a.tags > b.tags ? 1 : 0) * direction;
+    },
+    pacer,
+  );
+  const series = ordered.map((k) => k.series);
   const soffset = statement.soffset;
   // InfluxDB's LimitTagSets slices [soffset, soffset + slimit): SOFFSET without SLIMIT keeps nothing.
   if (soffset > 0 && statement.slimit <= 0) return [];
-  return statement.slimit > 0 || soffset > 0 ? all.slice(soffset, statement.slimit > 0 ? soffset + statement.slimit : undefined) : all;
+  return statement.slimit > 0 || soffset > 0 ? series.slice(soffset, statement.slimit > 0 ? soffset + statement.slimit : undefined) : series;
 }
 
 const SERIES_COLUMN = '__s';
@@ -451,16 +455,21 @@ async function orderLikeMergeIterator(plan: MeasurementPlan, statement: SelectSt
           timeOf,
           auxOf: (row) => auxOrder.map(({ index }) => (stringColumns[index] === true ? row[index] : null)),
         })
-      : series.flatMap((c) => c.rows).sort((a, b) => {
-          const d = timeOf(a) - timeOf(b);
-          return (d === 0n ? 0 : d < 0n ? -1 : 1) * (statement.ascending ? 1 : -1);
-        });
+      : await sortByTime(series.flatMap((c) => c.rows), timeOf, statement.ascending, pacer);
     for (const row of merged) {
       if (pacer.due()) await pacer.pause();
       out.push(row.slice(1));
     }
   }
   return { columns: result.columns.slice(1), types: result.types.slice(1), rows: out };
+}
+
+/** Rows in time order (stable), each row's time parsed once; paced, a subquery can be long. */
+async function sortByTime(rows: ReadonlyArray<readonly unknown[]>, timeOf: (row: readonly unknown[]) => bigint, ascending: boolean, pacer: RowPacer): Promise<Array<readonly unknown[]>> {
+  const direction = ascending ? 1 : -1;
+  const keyed = rows.map((row) => ({ time: timeOf(row), row }));
+  const sorted = await sortPaced(keyed, (a, b) => (a.time === b.time ? 0 : a.time < b.time ? -direction : direction), pacer);
+  return sorted.map((k) => k.row);
 }
 
 function unionView(list: readonly MeasurementView[]): MeasurementView {

@@ -7,8 +7,9 @@ import type { Statement, StatementOf, WithKey } from '../language/ast.js';
 import { compileCondition, conditionHasTime, conditionReadsFields, indexCondition } from '../sql/condition-sql.js';
 import { formatGoDuration } from '../language/duration.js';
 import { StatementError, type Series } from './result.js';
-import { compileRegex } from '../sql/select-plan.js';
+import { compileRegex } from '../language/regex.js';
 import { resolveSources, type SelectContext } from './select-executor.js';
+import { filterPaced, RowPacer } from './row-pacer.js';
 import { tableSourceSql } from '../sql/table-source.js';
 
 type ShowStatement = Extract<Statement, { kind: `show-${string}` }>;
@@ -46,7 +47,7 @@ interface Target {
 }
 
 /** Measurements a SHOW statement covers: FROM sources, or every measurement of the default RP. */
-function targets(ctx: SelectContext, statement: { readonly database?: string; readonly sources: StatementOf<'show-series'>['sources'] }): Target[] {
+async function targets(ctx: SelectContext, statement: { readonly database?: string; readonly sources: StatementOf<'show-series'>['sources'] }): Promise<Target[]> {
   const db = database(ctx, statement.database);
   const rp = ctx.rp !== undefined && ctx.rp !== '' ? ctx.rp : db.defaultRetentionPolicy;
   if (statement.sources.length === 0) return db.measurements(rp).map((measurement) => ({ db, rp, measurement }));
@@ -54,7 +55,7 @@ function targets(ctx: SelectContext, statement: { readonly database?: string; re
     if (s.kind !== 'measurement') throw new StatementError('subqueries are not allowed in SHOW statements');
     return { ...s, database: s.database ?? db.name };
   });
-  return resolveSources(sources, { ...ctx, db: db.name }).map((r) => ({ db: ctx.port.schema.database(r.db) ?? db, rp: r.rp, measurement: r.measurement }));
+  return (await resolveSources(sources, { ...ctx, db: db.name })).map((r) => ({ db: ctx.port.schema.database(r.db) ?? db, rp: r.rp, measurement: r.measurement }));
 }
 
 /**
@@ -69,18 +70,23 @@ function sourceSql(target: Target, statementCondition: StatementOf<'show-series'
   return tableSourceSql({ ...table, where, final });
 }
 
-function keyMatches(withKey: WithKey, key: string): boolean {
+/** The WITH KEY clause as a predicate on tag keys (a regex is compiled once, not per key). */
+function keyMatcher(withKey: WithKey): (key: string) => boolean {
   switch (withKey.op) {
     case '=':
-      return key === withKey.key;
+      return (key) => key === withKey.key;
     case '!=':
-      return key !== withKey.key;
-    case '=~':
-      return compileRegex(withKey.regex).test(key);
-    case '!~':
-      return !compileRegex(withKey.regex).test(key);
+      return (key) => key !== withKey.key;
+    case '=~': {
+      const re = compileRegex(withKey.regex);
+      return (key) => re.test(key);
+    }
+    case '!~': {
+      const re = compileRegex(withKey.regex);
+      return (key) => !re.test(key);
+    }
     case 'IN':
-      return withKey.keys.includes(key);
+      return (key) => withKey.keys.includes(key);
   }
 }
 
@@ -137,6 +143,7 @@ export async function executeShow(statement: ShowStatement, ctx: SelectContext):
       if (conditionHasTime(statement.condition)) throw new StatementError("SHOW MEASUREMENTS doesn't support time in WHERE clause");
       const db = database(ctx, statement.database);
       const rp = ctx.rp !== undefined && ctx.rp !== '' ? ctx.rp : db.defaultRetentionPolicy;
+      const pacer = new RowPacer(ctx.signal);
       let list = db.measurements(rp);
       const source = statement.source;
       if (source !== undefined) {
@@ -146,7 +153,7 @@ export async function executeShow(statement: ShowStatement, ctx: SelectContext):
         } else if ('regex' in source) {
           const re = compileRegex(source.regex);
           const op = source.op;
-          list = list.filter((m) => re.test(m.name) === (op === '=~'));
+          list = await filterPaced(list, (m) => re.test(m.name) === (op === '=~'), pacer);
         }
       }
       if (statement.condition !== undefined) {
@@ -160,7 +167,7 @@ export async function executeShow(statement: ShowStatement, ctx: SelectContext):
       return values.length > 0 ? [{ name: 'measurements', columns: ['name'], values }] : [];
     }
     case 'show-tag-keys': {
-      const list = targets(ctx, statement).filter((t) => t.measurement.tagKeys.length > 0);
+      const list = (await targets(ctx, statement)).filter((t) => t.measurement.tagKeys.length > 0);
       if (statement.condition !== undefined) await ensureFlushed(ctx, list);
       const out: Series[] = [];
       for (const t of list) {
@@ -171,7 +178,7 @@ export async function executeShow(statement: ShowStatement, ctx: SelectContext):
       return page(out, statement.slimit, statement.soffset);
     }
     case 'show-field-keys':
-      return targets(ctx, statement)
+      return (await targets(ctx, statement))
         .map((t) => ({
           name: t.measurement.name,
           columns: ['fieldKey', 'fieldType'],
@@ -179,21 +186,27 @@ export async function executeShow(statement: ShowStatement, ctx: SelectContext):
         }))
         .filter((s) => s.values.length > 0);
     case 'show-tag-values': {
-      const list = targets(ctx, statement);
-      const keysOf = (t: Target): string[] => t.measurement.tagKeys.filter((k) => keyMatches(statement.withKey, k));
+      const list = await targets(ctx, statement);
+      const matches = keyMatcher(statement.withKey);
+      const pacer = new RowPacer(ctx.signal);
+      const keysOf: string[][] = [];
+      for (const t of list) {
+        if (pacer.due(t.measurement.tagKeys.length)) await pacer.pause();
+        keysOf.push(t.measurement.tagKeys.filter(matches));
+      }
       // The in-memory index holds every acknowledged write: only scans need the flush first.
-      const indexed = statement.condition === undefined ? list.map((t) => ctx.port.indexedTagValues?.(t.db.name, t.rp, t.measurement.name, keysOf(t))) : [];
+      const indexed = statement.condition === undefined ? list.map((t, i) => ctx.port.indexedTagValues?.(t.db.name, t.rp, t.measurement.name, keysOf[i] ?? [])) : [];
       if (list.some((_, i) => indexed[i] === undefined)) await ensureFlushed(ctx, list);
       const out: Series[] = [];
       for (const [i, t] of list.entries()) {
-        const keys = keysOf(t);
+        const keys = keysOf[i] ?? [];
         const values = page(indexed[i] ?? (await tagValues(ctx, t, keys, statement.condition)), statement.limit, statement.offset);
         if (values.length > 0) out.push({ name: t.measurement.name, columns: ['key', 'value'], values });
       }
       return out;
     }
     case 'show-series': {
-      const list = targets(ctx, statement);
+      const list = await targets(ctx, statement);
       await ensureFlushed(ctx, list);
       const keys: string[] = [];
       for (const t of list) keys.push(...(await seriesKeys(ctx, t, statement.condition)));
@@ -201,12 +214,12 @@ export async function executeShow(statement: ShowStatement, ctx: SelectContext):
       return values.length > 0 ? [{ columns: ['key'], values }] : [];
     }
     case 'show-measurement-cardinality': {
-      const n = targets(ctx, statement).length;
+      const n = (await targets(ctx, statement)).length;
       return statement.exact ? (n > 0 ? [count(undefined, n)] : []) : [{ columns: ['cardinality estimation'], values: [[BigInt(n)]] }];
     }
     case 'show-series-cardinality': {
       if (conditionHasTime(statement.condition)) throw new StatementError("SHOW SERIES EXACT CARDINALITY doesn't support time in WHERE clause");
-      const list = targets(ctx, statement);
+      const list = await targets(ctx, statement);
       await ensureFlushed(ctx, list);
       const perMeasurement: Array<[string, number]> = [];
       for (const t of list) perMeasurement.push([t.measurement.name, (await seriesKeys(ctx, t, statement.condition)).length]);
@@ -214,21 +227,22 @@ export async function executeShow(statement: ShowStatement, ctx: SelectContext):
       return perMeasurement.filter(([, n]) => n > 0).map(([name, n]) => count(name, n));
     }
     case 'show-tag-key-cardinality':
-      return targets(ctx, statement)
+      return (await targets(ctx, statement))
         .filter((t) => t.measurement.tagKeys.length > 0)
         .map((t) => count(t.measurement.name, t.measurement.tagKeys.length));
     case 'show-field-key-cardinality':
-      return targets(ctx, statement)
+      return (await targets(ctx, statement))
         .filter((t) => t.measurement.fieldTypes.size > 0)
         .map((t) => count(t.measurement.name, t.measurement.fieldTypes.size));
     case 'show-tag-values-cardinality': {
       // influxd 1.6 answers a time-bounded count with no series at all.
       if (conditionHasTime(statement.condition)) return [];
-      const list = targets(ctx, statement);
+      const list = await targets(ctx, statement);
       await ensureFlushed(ctx, list);
+      const matches = keyMatcher(statement.withKey);
       const out: Series[] = [];
       for (const t of list) {
-        const keys = t.measurement.tagKeys.filter((k) => keyMatches(statement.withKey, k));
+        const keys = t.measurement.tagKeys.filter(matches);
         const n = (await tagValues(ctx, t, keys, statement.condition)).length;
         if (n > 0) out.push(count(t.measurement.name, n));
       }

@@ -4,6 +4,7 @@
 import type { BinaryOp, Expr, FillOption, MeasurementSource, SelectStatement, Source, Target, VarRefType } from './ast.js';
 import { Lexer, tokenText, type Token, type TokenKind } from './lexer.js';
 import { parseDuration } from './duration.js';
+import { regexSyntaxError } from './regex.js';
 
 /** A parse failure; `message` is influxql's text without the "error parsing query: " prefix. */
 export class ParseFailure extends Error {}
@@ -195,7 +196,7 @@ export class ParserBase {
     const token = this.lexer.scanRegex();
     // InfluxDB reports regex errors one character before the opening '/' and drops the text.
     if (token.kind === 'BADREGEX') throw this.errorAt('bad regex: ', token.offset - 1);
-    const invalid = goRegexError(token.lit);
+    const invalid = regexSyntaxError(token.lit);
     if (invalid !== undefined) throw this.errorAt(`error parsing regexp: ${invalid}`, token.offset - 1);
     return token.lit;
   }
@@ -595,25 +596,5 @@ function isKnownTimeZone(zone: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/**
- * The Go regexp errors InfluxDB reports while parsing, for the mistakes JS and RE2 agree on.
- * Syntax only RE2 accepts (such as `(?i)`) is left for the engine rather than refused here.
- */
-function goRegexError(source: string): string | undefined {
-  try {
-    new RegExp(source);
-    return undefined;
-  } catch (err) {
-    const message = err instanceof Error ? err.message : '';
-    if (/Unterminated character class/.test(message)) {
-      const open = source.lastIndexOf('[');
-      return `missing closing ]: \`${source.slice(Math.max(open, 0))}\``;
-    }
-    const first = source[0];
-    if (/Nothing to repeat/.test(message) && (first === '*' || first === '+' || first === '?')) return `missing argument to repetition operator: \`${first}\``;
-    return undefined;
   }
 }

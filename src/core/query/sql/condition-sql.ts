@@ -7,6 +7,7 @@ import type { Expr } from '../language/ast.js';
 import { StatementError } from '../execute/result.js';
 import { formatRfc3339Nano, parseTimeString, MAX_TIME_NS, MIN_TIME_NS } from '../language/time-literal.js';
 import { zoneOffsetSeconds } from '../language/time-zone.js';
+import { clickhouseMatchPattern } from '../language/regex.js';
 
 export interface ConditionContext {
   /** Schema of the measurement; undefined compiles every tag as '' and every field as NULL. */
@@ -346,7 +347,7 @@ function compileOperand(expr: Expr, ctx: ConditionContext, hint?: 'string' | 'nu
     case 'string':
       return { sql: quoteString(e.value), kind: 'string' };
     case 'regex':
-      return { sql: quoteString(e.source), kind: 'regex' };
+      return { sql: quoteString(clickhouseMatchPattern(e.source)), kind: 'regex' };
     case 'integer':
     case 'unsigned':
       return { sql: e.value.toString(), kind: 'literal' };

@@ -6,7 +6,8 @@ import type { MetaCommand } from '../execute/query-port.js';
 import type { Expr, StatementOf } from '../language/ast.js';
 import { compileCondition } from './condition-sql.js';
 import { StatementError } from '../execute/result.js';
-import { compileRegex } from './select-plan.js';
+import { compileRegex } from '../language/regex.js';
+import { filterPaced, RowPacer } from '../execute/row-pacer.js';
 
 /** Every measurement name of a database across its retention policies, per name the first view. */
 function allMeasurements(db: DatabaseView): Map<string, MeasurementView> {
@@ -15,7 +16,8 @@ function allMeasurements(db: DatabaseView): Map<string, MeasurementView> {
   return out;
 }
 
-export function deleteCommands(statement: StatementOf<'delete'> | StatementOf<'drop-series'>, db: DatabaseView, nowNs: bigint): MetaCommand[] {
+/** `pacer` bounds the time a regex FROM spends over a database's measurement names. */
+export async function deleteCommands(statement: StatementOf<'delete'> | StatementOf<'drop-series'>, db: DatabaseView, nowNs: bigint, pacer = new RowPacer(undefined)): Promise<MetaCommand[]> {
   const all = allMeasurements(db);
   let selected: MeasurementView[];
   if (statement.sources.length === 0) selected = [...all.values()];
@@ -25,7 +27,7 @@ export function deleteCommands(statement: StatementOf<'delete'> | StatementOf<'d
       if (source.kind !== 'measurement') throw new StatementError('subqueries are not allowed here');
       if (source.regex !== undefined) {
         const re = compileRegex(source.regex);
-        selected.push(...[...all.values()].filter((m) => re.test(m.name)));
+        selected.push(...(await filterPaced(all.values(), (m) => re.test(m.name), pacer)));
       } else if (source.name !== undefined) {
         const m = all.get(source.name);
         if (m !== undefined) selected.push(m);

@@ -4,6 +4,7 @@
 import type { MeasurementView } from '../../meta/schema-view.js';
 import { fieldColumn, quoteIdent, quoteString, tagColumn } from '../../store/naming.js';
 import type { Expr, Field, SelectStatement } from '../language/ast.js';
+import { compileRegex } from '../language/regex.js';
 import { compileCondition, resolveRef, TIME_NS_SQL, timeRangeSql, type TimeRange } from './condition-sql.js';
 import { StatementError } from '../execute/result.js';
 import { edgeRowsSql, tableSourceSql } from './table-source.js';
@@ -197,14 +198,6 @@ export function groupTagKeys(statement: SelectStatement, measurement: Measuremen
     } else throw new StatementError('only time and tag dimensions allowed');
   }
   return [...keys].sort();
-}
-
-export function compileRegex(source: string): RegExp {
-  try {
-    return new RegExp(source.replace(/^\(\?i\)/, ''), source.startsWith('(?i)') ? 'i' : '');
-  } catch {
-    throw new StatementError(`error parsing regexp: ${source}`);
-  }
 }
 
 /** Expands `*`, `*::field`, regex and wildcard call arguments into concrete fields. */
