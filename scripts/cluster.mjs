@@ -30,6 +30,8 @@ function start(index) {
     HYPERBYTEDB__CLUSTER__PEERS: peers,
     HYPERBYTEDB__CLUSTER__RAFT_PORT: String(raftBase + index),
     HYPERBYTEDB__CLUSTER__SECRET: secret,
+    // A node whose data directory was wiped joins again through the others.
+    HYPERBYTEDB__CLUSTER__JOIN: ids.filter((other) => other !== id).map((_, j) => `${host}:${httpBase + ids.indexOf(ids.filter((o) => o !== id)[j])}`).join(','),
   };
   const args = ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(httpBase + index), '--bind', host, '--data-dir', dataDir];
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -217,6 +217,16 @@ const FORMATS: readonly convict.Format[] = [
     },
   },
   {
+    name: 'url-list',
+    coerce: (text: string): unknown => text.split(',').map((url) => url.trim()).filter((url) => url !== ''),
+    validate(value: unknown, item: convict.SchemaObj) {
+      if (!Array.isArray(value)) invalid('an array of "host:port" or "http://host:port" strings', value, item);
+      for (const [index, entry] of (value as unknown[]).entries()) {
+        if (typeof entry !== 'string' || !/^(https?:\/\/)?[^\s/]+:\d{1,5}\/?$/.test(entry)) invalid(`"host:port" or "http://host:port" (entry ${index})`, entry, item);
+      }
+    },
+  },
+  {
     name: 'peer-list',
     coerce: (text: string): unknown => text.split(',').map((peer) => peer.trim()).filter((peer) => peer !== ''),
     validate(value: unknown, item: convict.SchemaObj) {
@@ -263,13 +273,14 @@ export interface RawConfig {
     secret: string; consistency: ConsistencyLevel; http_advertise_address: string; raft_advertise_address: string;
     heartbeat_interval_secs: number; heartbeat_miss_threshold: number; write_timeout: number; peer_request_timeout: number;
     replication_max_batch_size: number; replicate_body_limit: number; wal_retention_max_size: number; wal_retention_max_age: number;
-    raft_election_timeout: number; raft_snapshot_every: number;
+    raft_election_timeout: number; raft_snapshot_every: number; join: string[]; max_voters: number; sync_interval: number;
+    startup_sync_timeout: number; sync_pull_max_bytes: number;
   };
   tracing: { otlp_endpoint: string; service_name: string };
   query: { max_select_buckets: number; max_result_size: number; chunk_size_default: number; read_connections: number };
 }
 
-type FormatName = 'count' | 'duration' | 'seconds' | 'size' | 'bool' | 'text' | 'one-of' | 'optional-url' | 'peer-list';
+type FormatName = 'count' | 'duration' | 'seconds' | 'size' | 'bool' | 'text' | 'one-of' | 'optional-url' | 'peer-list' | 'url-list';
 
 function setting<T>(format: FormatName, value: T, doc: string, extra: SettingBounds & { sensitive?: boolean } = {}): convict.SchemaObj<T> {
   return { format, default: value, doc, ...extra };
@@ -335,6 +346,11 @@ function buildSchema(): convict.Schema<RawConfig> {
       wal_retention_max_age: setting('duration', 168 * HOUR_MS, 'Oldest WAL entry kept for a peer that has not received it.', { min: MINUTE_MS }),
       raft_election_timeout: setting('duration', SECOND_MS, 'Raft election timeout (at least ten Raft heartbeats of 100ms).', { min: SECOND_MS, max: 60 * SECOND_MS }),
       raft_snapshot_every: setting('count', 10_000, 'Raft entries between state-machine snapshots.', { min: 100 }),
+      join: setting<string[]>('url-list', [], 'Members (host:port or http URLs) asked to admit this node when it starts without Raft state (env: comma-separated).'),
+      max_voters: setting('count', 5, 'Raft voters at most; further Active nodes stay learners (they hold all data and serve; they do not vote).', { min: 1, max: 15 }),
+      sync_interval: setting('duration', 30 * SECOND_MS, 'The Raft leader compares every node\'s manifest this often and orders the pulls a lagging node needs.', { min: SECOND_MS }),
+      startup_sync_timeout: setting('duration', 60 * SECOND_MS, 'Longest a starting node waits for its peers\' answers (then it serves what it holds).', { min: SECOND_MS }),
+      sync_pull_max_bytes: setting('size', 8 * MiB, 'WAL bytes per sync pull request.', { min: 64 * KiB }),
     },
     tracing: {
       otlp_endpoint: setting('optional-url', '', 'OTLP/HTTP traces endpoint; empty turns tracing off.'),
@@ -383,10 +399,11 @@ export function checkRelations(raw: RawConfig): string[] {
   if (raw.server.auth_enabled) {
     problems.push('server.auth_enabled: authentication is not built yet; refusing to start with it on (requests would not be checked); got true');
   }
-  if (raw.cluster.peers.length > 0 && raw.cluster.node_id.trim() === '') {
-    problems.push('cluster.node_id: must be set when cluster.peers is not empty; got ""');
+  const clustered = raw.cluster.peers.length > 0 || raw.cluster.join.length > 0;
+  if (clustered && raw.cluster.node_id.trim() === '') {
+    problems.push(`cluster.node_id: must be set when cluster.${raw.cluster.peers.length > 0 ? 'peers' : 'join'} is not empty; got ""`);
   }
-  if (raw.cluster.peers.length > 0 && raw.cluster.secret === '') {
+  if (clustered && raw.cluster.secret === '') {
     problems.push('cluster.secret: a cluster needs a shared secret (every peer request is signed with it); set it in the file or HYPERBYTEDB__CLUSTER__SECRET');
   }
   if (raw.cluster.peers.length > 0 && !raw.cluster.peers.some((peer) => parsePeer(peer)?.id === raw.cluster.node_id)) {
@@ -464,6 +481,11 @@ export function toConfig(raw: RawConfig): Config {
       walRetentionMaxAgeMs: cluster.wal_retention_max_age,
       raftElectionTimeoutMs: cluster.raft_election_timeout,
       raftSnapshotEvery: cluster.raft_snapshot_every,
+      join: [...cluster.join],
+      maxVoters: cluster.max_voters,
+      syncIntervalMs: cluster.sync_interval,
+      startupSyncTimeoutMs: cluster.startup_sync_timeout,
+      syncPullMaxBytes: cluster.sync_pull_max_bytes,
     },
     tracing: { otlpEndpoint: tracing.otlp_endpoint, serviceName: tracing.service_name },
     query: {
@@ -523,6 +545,11 @@ export function configToToml(config: Config): string {
       wal_retention_max_age: formatDurationMs(cluster.walRetentionMaxAgeMs),
       raft_election_timeout: formatDurationMs(cluster.raftElectionTimeoutMs),
       raft_snapshot_every: cluster.raftSnapshotEvery,
+      join: [...cluster.join],
+      max_voters: cluster.maxVoters,
+      sync_interval: formatDurationMs(cluster.syncIntervalMs),
+      startup_sync_timeout: formatDurationMs(cluster.startupSyncTimeoutMs),
+      sync_pull_max_bytes: formatSizeBytes(cluster.syncPullMaxBytes),
     },
     tracing: { otlp_endpoint: tracing.otlpEndpoint, service_name: tracing.serviceName },
     query: {

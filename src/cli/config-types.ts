@@ -88,6 +88,12 @@ export interface ClusterConfig {
   readonly walRetentionMaxAgeMs: number;
   readonly raftElectionTimeoutMs: number;
   readonly raftSnapshotEvery: number;
+  /** Members asked to admit this node when it starts without Raft state. */
+  readonly join: readonly string[];
+  readonly maxVoters: number;
+  readonly syncIntervalMs: number;
+  readonly startupSyncTimeoutMs: number;
+  readonly syncPullMaxBytes: number;
 }
 
 export interface TracingConfig {

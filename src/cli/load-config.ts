@@ -29,6 +29,8 @@ export interface ConfigFlags {
   readonly bindAddress?: string | undefined;
   readonly dataDir?: string | undefined;
   readonly logLevel?: string | undefined;
+  /** Comma-separated members to ask for admission (cluster.join). */
+  readonly join?: string | undefined;
 }
 
 const FLAG_SETTINGS: ReadonlyArray<readonly [keyof ConfigFlags, string, string]> = [
@@ -36,6 +38,7 @@ const FLAG_SETTINGS: ReadonlyArray<readonly [keyof ConfigFlags, string, string]>
   ['bindAddress', 'server.bind_address', '--bind'],
   ['dataDir', 'storage.data_dir', '--data-dir'],
   ['logLevel', 'logging.level', '--log-level'],
+  ['join', 'cluster.join', '--join'],
 ];
 
 export interface LoadConfigOptions {

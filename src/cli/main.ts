@@ -14,6 +14,7 @@ interface ConfigOptionValues {
   readonly bind?: string | undefined;
   readonly dataDir?: string | undefined;
   readonly logLevel?: string | undefined;
+  readonly join?: string | undefined;
 }
 
 /** The options every config-consuming subcommand accepts, so `config` shows exactly what `serve` would run with. */
@@ -28,7 +29,7 @@ function withConfigOptions(command: Command) {
 
 /** The Config, or undefined after printing why it is invalid and setting exit code 1. */
 function loadConfigOrReport(values: ConfigOptionValues, env: NodeJS.ProcessEnv): Config | undefined {
-  const flags: ConfigFlags = { port: values.port, bindAddress: values.bind, dataDir: values.dataDir, logLevel: values.logLevel };
+  const flags: ConfigFlags = { port: values.port, bindAddress: values.bind, dataDir: values.dataDir, logLevel: values.logLevel, join: values.join };
   try {
     return loadConfig({ configFile: values.config, env, flags });
   } catch (error) {
@@ -41,6 +42,7 @@ function loadConfigOrReport(values: ConfigOptionValues, env: NodeJS.ProcessEnv):
 
 function addServeCommand(program: Command, env: NodeJS.ProcessEnv): void {
   withConfigOptions(program.command('serve').description('run the database server'))
+    .option('--join <url>', 'join a running cluster through this member (host:port or URL; comma-separated for several) when this node has no Raft state yet (cluster.join)')
     .action(async (values) => {
       const config = loadConfigOrReport(values, env);
       if (config === undefined) return;

@@ -48,15 +48,18 @@ export interface RunningServer {
 /** The cluster part of the config, for one node; null in single-node mode. */
 export function clusterOptionsFromConfig(config: Config): ClusterOptions | null {
   const { cluster, server, storage } = config;
-  if (cluster.peers.length === 0) return null;
+  if (cluster.peers.length === 0 && cluster.join.length === 0) return null;
   const options: ClusterOptions = {
     ...defaultClusterTimings,
     nodeId: cluster.nodeId,
     httpAddress: cluster.httpAdvertiseAddress || `${server.bindAddress}:${server.port}`,
-    peers: cluster.peers.map((text) => {
-      const peer = parsePeer(text)!;
-      return { id: peer.id, raftAddress: `${peer.host}:${peer.port}` };
-    }),
+    peers:
+      cluster.peers.length > 0
+        ? cluster.peers.map((text) => {
+            const peer = parsePeer(text)!;
+            return { id: peer.id, raftAddress: `${peer.host}:${peer.port}` };
+          })
+        : [{ id: cluster.nodeId, raftAddress: cluster.raftAdvertiseAddress || `${cluster.raftBindAddress}:${cluster.raftPort}` }],
     raftBindHost: cluster.raftBindAddress,
     raftPort: cluster.raftPort,
     raftAdvertiseAddress: cluster.raftAdvertiseAddress || `${cluster.raftBindAddress}:${cluster.raftPort}`,
@@ -71,6 +74,11 @@ export function clusterOptionsFromConfig(config: Config): ClusterOptions | null 
     replicateBodyLimitBytes: cluster.replicateBodyLimitBytes,
     raftElectionTicks: Math.max(10, Math.round(cluster.raftElectionTimeoutMs / defaultClusterTimings.raftTickMs)),
     raftSnapshotEvery: cluster.raftSnapshotEvery,
+    joinSeeds: cluster.join,
+    maxVoters: cluster.maxVoters,
+    syncIntervalMs: cluster.syncIntervalMs,
+    startupSyncTimeoutMs: cluster.startupSyncTimeoutMs,
+    syncPullMaxBytes: cluster.syncPullMaxBytes,
   };
   validateClusterOptions(options);
   if (server.port === 0 && cluster.httpAdvertiseAddress === '') throw new Error('cluster: server.port 0 needs cluster.http_advertise_address (peers must know where to reach this node)');
@@ -110,6 +118,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   if (clusterOptions) {
     cluster = new Cluster(clusterOptions, { engine, registry, log: log.child({ component: 'cluster', node: clusterOptions.nodeId }), clock: systemClock });
     clusterWriter = cluster.catalogWriter;
+    cluster.onFatal = (error) => {
+      // Raft stopped on a broken invariant or a storage failure: continuing would serve a node
+      // that can never rejoin. Exit loudly; a restart replays the WAL and Raft's log.
+      log.fatal({ err: error }, 'raft failed; exiting so the node restarts');
+      process.exitCode = 70;
+      setImmediate(() => process.exit(70));
+    };
   }
   const app = buildServer(
     {

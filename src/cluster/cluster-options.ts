@@ -34,6 +34,18 @@ export interface ClusterOptions {
   readonly raftTickMs: number;
   readonly raftElectionTicks: number;
   readonly raftSnapshotEvery: number;
+  /** Members to ask for admission when this node starts without Raft state (host:port or URL). */
+  readonly joinSeeds: readonly string[];
+  /** Raft voters at most; further Active nodes stay learners. */
+  readonly maxVoters: number;
+  /** The leader's anti-entropy round. */
+  readonly syncIntervalMs: number;
+  /** Longest a starting node waits for its peers' answers before it serves what it holds. */
+  readonly startupSyncTimeoutMs: number;
+  readonly syncPullMaxBytes: number;
+  /** Rows per page of a table copy between nodes. */
+  readonly copyPageRows: number;
+  readonly snapshotTtlMs: number;
 }
 
 export const defaultClusterTimings = {
@@ -51,6 +63,13 @@ export const defaultClusterTimings = {
   raftTickMs: 100,
   raftElectionTicks: 10,
   raftSnapshotEvery: 10_000,
+  joinSeeds: [] as readonly string[],
+  maxVoters: 5,
+  syncIntervalMs: 30_000,
+  startupSyncTimeoutMs: 60_000,
+  syncPullMaxBytes: 8 * 1024 * 1024,
+  copyPageRows: 100_000,
+  snapshotTtlMs: 10 * 60_000,
 } as const;
 
 export function validateClusterOptions(o: ClusterOptions): void {

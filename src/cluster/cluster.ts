@@ -1,8 +1,10 @@
 // One node of a cluster around the engine: the Raft node and its state machine (catalog and
-// membership), the replication streams to every peer, the receiver of theirs, heartbeats, and the
-// write coordinator. Started after the engine, stopped before it; the HTTP routes call into it.
+// membership), the replication streams to every peer, the receiver of theirs, heartbeats,
+// anti-entropy (startup sync, the leader's sync monitor, joins) and the write coordinator. Started
+// after the engine, stopped before it; the HTTP routes call into it.
 
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join as pathJoin } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createRaftNode, LevelStorage, NetTransport, registerRaftMetrics, type RaftNode, type RaftLogger } from '../raft/index.js';
@@ -26,6 +28,13 @@ import { decodeReplicateBatch } from './replication/replicate-codec.js';
 import { createClusterMetrics, type ClusterMetrics } from './cluster-metrics.js';
 import { parseConsistency, requiredCopies, unavailableMessage, type ConsistencyLevel } from './consistency.js';
 import type { ClusterOptions } from './cluster-options.js';
+import { SyncService, type SnapshotInfo, type TriggerBody } from './sync/sync-service.js';
+import { SyncMonitor } from './sync/sync-monitor.js';
+import { createSyncMetrics, type SyncMetrics } from './sync/sync-metrics.js';
+import { startupSync } from './sync/startup-sync.js';
+import type { SyncManifest } from './sync/manifest.js';
+import { clusterExists, parseJoinRequest, requestJoin, type JoinAnswer } from './join.js';
+import type { TableRef } from '../core/store/table-copy.js';
 
 export interface ClusterDeps {
   readonly engine: Engine;
@@ -61,7 +70,8 @@ function raftLogger(log: Logger): RaftLogger {
 
 export class Cluster implements Service {
   readonly name = 'cluster';
-  readonly raft: RaftNode<ApplyResult>;
+  /** Created when the node starts (after a join handshake, for a joining node). */
+  private raftNode: RaftNode<ApplyResult> | null = null;
   readonly stateMachine: ClusterStateMachine;
   readonly catalogWriter: CatalogWriter;
   readonly metrics: ClusterMetrics;
@@ -75,6 +85,11 @@ export class Cluster implements Service {
   private readonly receiver: ReplicationReceiver;
   private readonly log: Logger;
   private readonly unsubscribes: Array<() => void> = [];
+  private readonly sync: SyncService;
+  private readonly syncMonitor: SyncMonitor;
+  private readonly syncMetrics: SyncMetrics;
+  /** Set while this node catches up after its start or its join: queries and writes wait. */
+  private localState: 'syncing' | 'joining' | null = 'syncing';
   private started = false;
   private registered = false;
   private registering: Promise<void> = Promise.resolve();
@@ -96,19 +111,7 @@ export class Cluster implements Service {
       nowMs: () => clock.nowMs(),
     });
     this.stateMachine = new ClusterStateMachine(engine.catalogApplier);
-    this.raft = createRaftNode<ApplyResult>({
-      id: options.nodeId,
-      peers: options.peers.map((p) => ({ id: p.id, address: p.raftAddress })),
-      storage: new LevelStorage({ path: join(options.dataDir, 'raft') }),
-      transport: new NetTransport({ id: options.nodeId, host: options.raftBindHost, port: options.raftPort, clusterSecret: options.secret, logger: raftLogger(deps.log.child({ component: 'raft-transport' })) }),
-      stateMachine: this.stateMachine,
-      logger: raftLogger(deps.log.child({ component: 'raft' })),
-      tickMs: options.raftTickMs,
-      electionTicks: options.raftElectionTicks,
-      snapshotEvery: options.raftSnapshotEvery,
-    });
-    registerRaftMetrics(this.raft, deps.registry);
-    this.proposer = new Proposer({ raft: this.raft, client: this.client, clock, log: deps.log, httpAddressOf: (id) => this.membership.get(id)?.httpAddress ?? null }, options.proposeTimeoutMs);
+    this.proposer = new Proposer({ raft: () => this.raft, client: this.client, clock, log: deps.log, httpAddressOf: (id) => this.membership.get(id)?.httpAddress ?? null }, options.proposeTimeoutMs);
     this.catalogWriter = { apply: (commands) => this.applyCatalog(commands) };
     this.acks = new AckTracker((ms, fn) => clock.setTimer(ms, fn));
     this.recent = new RecentEntries(options.recentEntriesBytes);
@@ -147,6 +150,41 @@ export class Cluster implements Service {
       },
       options.catalogWaitMs,
     );
+    this.syncMetrics = createSyncMetrics(deps.registry);
+    this.sync = new SyncService(
+      { pullMaxBytes: options.syncPullMaxBytes, copyPageRows: options.copyPageRows, snapshotTtlMs: options.snapshotTtlMs, catalogWaitMs: options.catalogWaitMs },
+      {
+        nodeId: options.nodeId,
+        engine,
+        client: this.client,
+        receiver: this.receiver,
+        clock,
+        log: deps.log.child({ component: 'sync' }),
+        metrics: this.syncMetrics,
+        state: () => this.observedState(),
+        currentTerm: () => this.raftNode?.metrics().term ?? 0,
+        httpAddressOf: (id) => this.membership.get(id)?.httpAddress ?? null,
+        waitForApplied: (index, timeoutMs) => this.waitForApplied(index, timeoutMs),
+      },
+    );
+    this.syncMonitor = new SyncMonitor(options.syncIntervalMs, {
+      nodeId: options.nodeId,
+      client: this.client,
+      clock,
+      log: deps.log.child({ component: 'sync-monitor' }),
+      metrics: this.syncMetrics,
+      isLeader: () => this.raftNode?.isLeader() ?? false,
+      term: () => this.raft.metrics().term,
+      members: () => [...this.membership.nodes.values()].map((n) => ({ id: n.id, httpAddress: n.httpAddress })),
+      localManifest: () => this.sync.manifest(false),
+      onSelfOrder: (body) => this.sync.trigger(body),
+      onRound: () => this.promoteLearners(),
+    });
+  }
+
+  get raft(): RaftNode<ApplyResult> {
+    if (this.raftNode === null) throw new UnavailableError('the cluster node is starting');
+    return this.raftNode;
   }
 
   get membership(): Membership {
@@ -175,20 +213,192 @@ export class Cluster implements Service {
       }),
       this.stateMachine.onMembership(() => this.syncStreams()),
     );
-    await this.raft.start();
+    const fresh = !existsSync(pathJoin(this.options.dataDir, 'raft', 'CURRENT'));
+    let join: JoinAnswer | null = null;
+    // A node without Raft state joins a running cluster (a new node, or a member whose data was
+    // wiped: Raft must forget what it knew of it); only a cluster's very first start bootstraps.
+    const onlyMember = this.options.peers.length === 1 && this.options.peers[0]!.id === this.options.nodeId;
+    if (fresh && this.options.joinSeeds.length > 0 && (onlyMember ? await this.waitForCluster() : await clusterExists(this.client, this.options.joinSeeds))) {
+      join = await requestJoin(this.client, this.options.joinSeeds, { node_id: this.options.nodeId, http_address: this.options.httpAddress, raft_address: this.options.raftAdvertiseAddress });
+      this.log.info({ leader: join.leader_id, members: join.members.length }, 'admitted to the cluster as a learner; catching up');
+      this.localState = 'joining';
+    } else if (fresh) {
+      // A node whose Raft state is new (first start, or wiped) must not vote in a term it may have
+      // voted in before: every such election ends within two election timeouts.
+      await new Promise((resolve) => this.deps.clock.setTimer(2 * this.options.raftElectionTicks * this.options.raftTickMs, () => resolve(undefined)));
+    }
+    this.raftNode = this.createRaft(join);
+    this.raftNode.on('fatal', (error) => this.onFatal?.(error));
+    registerRaftMetrics(this.raftNode, this.deps.registry);
+    await this.raftNode.start();
     this.syncStreams();
     await this.heartbeat.start();
-    this.registering = this.registerSelf();
+    await this.syncMonitor.start();
+    this.registering = join ? this.completeJoin(join) : this.registerSelf().then(() => this.catchUpAtStart());
+  }
+
+  /** Called when Raft stopped on a broken invariant or storage failure: the process must restart. */
+  onFatal: ((error: Error) => void) | null = null;
+
+  /** A node that only knows seeds waits (bounded) until one of them answers with a running cluster. */
+  private async waitForCluster(): Promise<boolean> {
+    const deadline = this.deps.clock.monotonicMs() + this.options.startupSyncTimeoutMs;
+    while (this.deps.clock.monotonicMs() < deadline) {
+      if (await clusterExists(this.client, this.options.joinSeeds)) return true;
+      await new Promise((resolve) => this.deps.clock.setTimer(500, () => resolve(undefined)));
+    }
+    throw new Error(`join: no member at ${this.options.joinSeeds.join(', ')} answered with a running cluster within ${this.options.startupSyncTimeoutMs} ms`);
+  }
+
+  private createRaft(join: JoinAnswer | null): RaftNode<ApplyResult> {
+    const { options, deps } = this;
+    const peers = join
+      ? [...join.members.filter((m) => m.id !== options.nodeId).map((m) => ({ id: m.id, address: m.raft_address })), { id: options.nodeId, address: options.raftAdvertiseAddress }]
+      : options.peers.map((p) => ({ id: p.id, address: p.raftAddress }));
+    return createRaftNode<ApplyResult>({
+      id: options.nodeId,
+      peers,
+      storage: new LevelStorage({ path: pathJoin(options.dataDir, 'raft') }),
+      transport: new NetTransport({ id: options.nodeId, host: options.raftBindHost, port: options.raftPort, clusterSecret: options.secret, logger: raftLogger(deps.log.child({ component: 'raft-transport' })) }),
+      stateMachine: this.stateMachine,
+      logger: raftLogger(deps.log.child({ component: 'raft' })),
+      tickMs: options.raftTickMs,
+      electionTicks: options.raftElectionTicks,
+      snapshotEvery: options.raftSnapshotEvery,
+      ...(join ? { join: true } : {}),
+    });
+  }
+
+  /**
+   * After a restart (or a wipe): pull what the peers hold and this node misses, or copy a peer's
+   * data set when nobody holds the entries any more; Syncing until then.
+   */
+  private async catchUpAtStart(): Promise<void> {
+    try {
+      const outcome = await startupSync({
+        wal: this.deps.engine.wal,
+        sync: this.sync,
+        clock: this.deps.clock,
+        log: this.log.child({ component: 'startup-sync' }),
+        peers: () => this.countedPeers(),
+        answer: (peer) => this.heartbeat.get(peer).answer,
+        timeoutMs: this.options.startupSyncTimeoutMs,
+      });
+      this.log.info({ outcome }, 'startup sync done; this node serves reads and writes');
+    } catch (error) {
+      this.log.error({ err: error }, 'startup sync failed; serving what this node holds (the leader\'s sync monitor keeps checking it)');
+    } finally {
+      this.localState = null;
+    }
+  }
+
+  /** A joining node: catalog from Raft, Syncing while it copies the data, then Active. */
+  private async completeJoin(join: JoinAnswer): Promise<void> {
+    const { options } = this;
+    try {
+      while (!this.stopping && !(await this.waitForApplied(join.applied_index, 10_000))) this.log.info({ index: join.applied_index }, 'join: waiting for the catalog');
+      await this.proposer.propose({ kind: 'set-node-state', id: options.nodeId, state: 'syncing' });
+      this.localState = null;
+      const source = join.leader_id === options.nodeId ? join.members[0]!.id : join.leader_id;
+      await this.sync.runNow({ full: { source } });
+      await this.catchUpAtStart();
+      await this.proposer.propose({ kind: 'set-node-state', id: options.nodeId, state: 'active' });
+      this.registered = true;
+      this.log.info({ source }, 'join complete: this node is Active');
+    } catch (error) {
+      this.log.error({ err: error }, 'join did not complete; the node stays Syncing (restart it to try again)');
+    }
+  }
+
+  /** Leader: makes Active learners voters while the voters stay within max_voters. */
+  private async promoteLearners(): Promise<void> {
+    if (!this.raft.isLeader()) return;
+    const conf = this.raft.configuration();
+    let voters = conf.voters.length;
+    for (const id of conf.learners) {
+      const node = this.membership.get(id);
+      if (!node || node.state !== 'active' || voters >= this.options.maxVoters) continue;
+      await this.raft.addNode(id, node.raftAddress);
+      voters++;
+      this.log.info({ node: id }, 'learner promoted to voter');
+    }
+  }
+
+  /** POST /internal/membership/join: the leader admits a new node as a learner, registered Joining. */
+  async admitJoin(body: Buffer): Promise<{ status: number; body: object }> {
+    const request = parseJoinRequest(body);
+    const raft = this.raft;
+    if (!raft.isLeader()) {
+      const leader = raft.leader();
+      const address = leader === null ? null : (this.membership.get(leader)?.httpAddress ?? null);
+      if (address === null) return { status: 503, body: { error: 'no raft leader known; retry' } };
+      const answer = await this.client.requestOk(address, { method: 'POST', path: '/internal/membership/join', body, contentType: 'application/json', timeoutMs: 30_000 });
+      return { status: 200, body: JSON.parse(answer.toString('utf8')) as object };
+    }
+    const conf = raft.configuration();
+    if (request.node_id === this.options.nodeId) return { status: 409, body: { error: 'a node cannot admit itself' } };
+    if (conf.voters.includes(request.node_id) || conf.learners.includes(request.node_id)) {
+      // A member without its Raft state (wiped): Raft's memory of it (its log position) is wrong
+      // now, so it leaves the configuration and comes back as a learner starting from nothing.
+      this.log.warn({ node: request.node_id }, 'a member asks to join again without its Raft state; re-adding it as a learner');
+      await raft.removeNode(request.node_id);
+    }
+    await raft.addNode(request.node_id, request.raft_address, { learner: true });
+    let index = await this.proposer.propose({ kind: 'register-node', id: request.node_id, httpAddress: request.http_address, raftAddress: request.raft_address, initialState: 'joining' });
+    if (this.membership.get(request.node_id)?.state !== 'joining') {
+      // A member coming back without its data is not Active until it copied the data again.
+      index = await this.proposer.propose({ kind: 'set-node-state', id: request.node_id, state: 'joining' });
+    }
+    const members = this.membership.list().map((n) => ({ id: n.id, raft_address: n.raftAddress, http_address: n.httpAddress }));
+    const answer: JoinAnswer = { members, leader_id: this.options.nodeId, applied_index: index };
+    return { status: 200, body: answer };
+  }
+
+  // ------------------------------------------------------------------ sync routes
+
+  manifest(withDataDigest: boolean): Promise<SyncManifest> {
+    return this.sync.manifest(withDataDigest);
+  }
+
+  walDelta(origin: string, fromSeq: number, maxBytes: number): Promise<{ status: number; body: Buffer; contentType: string }> {
+    return this.sync.walDelta(origin, fromSeq, maxBytes);
+  }
+
+  syncTrigger(body: Buffer): { status: number; body: object } {
+    return this.sync.trigger(JSON.parse(body.toString('utf8')) as TriggerBody);
+  }
+
+  openSnapshot(): Promise<SnapshotInfo> {
+    return this.sync.openSnapshot();
+  }
+
+  snapshotPage(id: string, table: TableRef, page: number): Promise<Buffer | null> {
+    return this.sync.snapshotPage(id, table, page);
+  }
+
+  closeSnapshot(id: string): Promise<void> {
+    return this.sync.closeSnapshot(id);
+  }
+
+  /** Queries wait while this node does not yet hold every acknowledged write (never a silent subset). */
+  assertQueryable(): void {
+    const state = this.observedState();
+    if (state === 'joining' || state === 'syncing') {
+      const error = new UnavailableError(`node is ${state}: it does not hold every acknowledged write yet; query an Active node or retry shortly`, 'HB_NODE_SYNCING');
+      error.redirect = this.activePeerHint();
+      throw error;
+    }
   }
 
   async stop(): Promise<void> {
     if (!this.started || this.stopping) return;
     this.stopping = true;
     for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
+    await this.syncMonitor.stop();
     await this.heartbeat.stop();
     await Promise.all([...this.streams.values()].map((stream) => stream.stop()));
     await this.registering.catch(() => undefined);
-    await this.raft.stop();
+    await this.raftNode?.stop();
     await this.client.close();
   }
 
@@ -293,8 +503,10 @@ export class Cluster implements Service {
     return [...ids].sort();
   }
 
+  /** Raft's voters (the configured members until Raft runs). */
   private voters(): string[] {
-    return this.options.peers.map((p) => p.id);
+    const voters = this.raftNode?.configuration().voters ?? [];
+    return voters.length > 0 ? [...voters] : this.options.peers.map((p) => p.id);
   }
 
   /** Members writes count against (self included when Active). */
@@ -346,7 +558,7 @@ export class Cluster implements Service {
 
   /** GET /internal/heartbeat: how this node is and what it holds. */
   heartbeatAnswer(): HeartbeatAnswer {
-    const metrics = this.raft.metrics();
+    const metrics = this.raftNode?.metrics() ?? { term: 0, leader: null };
     return {
       node_id: this.options.nodeId,
       state: this.observedState(),
@@ -360,7 +572,8 @@ export class Cluster implements Service {
   /** This node's state: declared in Raft, or Disconnected while it sees no leader. */
   observedState(): NodeState {
     const declared = this.observedStateOfSelfDeclared();
-    if (declared === 'active' && this.raft.leader() === null) return 'disconnected';
+    if (declared === 'active' && this.localState !== null) return this.localState;
+    if (declared === 'active' && (this.raftNode === null || this.raftNode.leader() === null)) return 'disconnected';
     return declared;
   }
 

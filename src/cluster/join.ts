@@ -45,3 +45,21 @@ export async function requestJoin(client: PeerClient, seeds: readonly string[], 
   }
   throw new Error(`join: no seed admitted this node (${problems.join('; ')})`);
 }
+
+/**
+ * Whether a running cluster answers at one of the seeds (a member that knows a Raft leader).
+ * Unreachable seeds are not an answer: a cluster starting for the first time has none yet.
+ */
+export async function clusterExists(client: PeerClient, seeds: readonly string[]): Promise<boolean> {
+  for (const seed of seeds) {
+    const address = seed.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+    try {
+      const body = await client.requestOk(address, { method: 'GET', path: '/internal/heartbeat', timeoutMs: 2_000 });
+      const answer = JSON.parse(body.toString('utf8')) as { leader?: unknown; catalog_index?: unknown };
+      if (answer.leader !== null && answer.leader !== undefined) return true;
+    } catch {
+      // not up, or not a member yet
+    }
+  }
+  return false;
+}

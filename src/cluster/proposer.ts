@@ -4,7 +4,7 @@
 
 import type { Logger } from 'pino';
 import { NotLeaderError, type RaftNode } from '../raft/index.js';
-import { HyperbyteError, UnavailableError } from '../core/errors.js';
+import { UnavailableError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { PeerRequestError, type PeerClient } from './peer-client.js';
 import { encodeClusterCommand, type ApplyResult, type ClusterCommand } from './cluster-state-machine.js';
@@ -13,7 +13,8 @@ import { encodeClusterCommand, type ApplyResult, type ClusterCommand } from './c
 export const NOT_LEADER_STATUS = 421;
 
 export interface ProposerDeps {
-  readonly raft: RaftNode<ApplyResult>;
+  /** The node's Raft (created when the cluster starts). */
+  readonly raft: () => RaftNode<ApplyResult>;
   readonly client: PeerClient;
   readonly clock: Clock;
   readonly log: Logger;
@@ -33,10 +34,11 @@ export class Proposer {
     const deadline = deps.clock.monotonicMs() + this.timeoutMs;
     let lastProblem = 'no leader is known';
     while (deps.clock.monotonicMs() < deadline) {
-      const leader = deps.raft.leader();
-      if (leader === deps.raft.id) {
+      const raft = deps.raft();
+      const leader = raft.leader();
+      if (leader === raft.id) {
         try {
-          return (await deps.raft.propose(encodeClusterCommand(command))).index;
+          return (await raft.propose(encodeClusterCommand(command))).index;
         } catch (error) {
           if (!(error instanceof NotLeaderError)) throw error;
           lastProblem = 'leadership moved';
@@ -64,9 +66,4 @@ export class Proposer {
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => this.deps.clock.setTimer(ms, resolve));
   }
-}
-
-/** Errors the leader's state machine throws travel back with their status and message. */
-export function isRefusal(error: unknown): error is HyperbyteError {
-  return error instanceof HyperbyteError && error.status >= 400 && error.status < 500;
 }

@@ -76,6 +76,8 @@ export function sendError(reply: FastifyReply, error: unknown, log: Logger): Fas
   const reqId = reply.request.id;
   const { status, message } = describeError(error, reqId);
   if (error instanceof RequestCancelledError) log.debug({ cause: causeMessage(error), reqId }, 'request cancelled by the client');
+  // A 503 is an expected state (catching up, draining, a full disk): one line, no stack.
+  else if (error instanceof UnavailableError) log.warn({ reqId, status, reason: message }, 'request refused for now');
   else if (status >= 500) log.error({ err: error, reqId }, 'request failed');
   if (error instanceof UnavailableError) {
     reply.header('Retry-After', String(error.retryAfterSeconds));

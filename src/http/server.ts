@@ -34,6 +34,8 @@ export interface ClusterHttpPort extends InternalRoutesPort, ClusterRoutesPort {
   /** Health checks of the cluster layer, and this node's state named in /health. */
   healthChecks(): readonly HealthCheck[];
   stateName(): string;
+  /** Throws (503) while this node does not hold every acknowledged write (Joining, Syncing). */
+  assertQueryable(): void;
 }
 
 export interface ServerDeps {
@@ -93,10 +95,17 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
   const write: WriteHandler = cluster ? (request) => cluster.write(request) : singleNodeWrite(deps.engine);
   void app.register(writeRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes, write });
   if (cluster) {
-    void app.register(internalRoutes, { cluster, maxBodyBytes: options.maxPeerBodyBytes ?? options.maxBodyBytes });
+    void app.register(internalRoutes, { cluster, maxBodyBytes: options.maxPeerBodyBytes ?? options.maxBodyBytes, openManifest: true });
     void app.register(clusterRoutes, { cluster });
   }
-  void app.register(queryRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes, defaultChunkSize: options.defaultChunkSize, stallTimeoutMs: options.requestTimeoutMs, log: httpLog });
+  void app.register(queryRoutes, {
+    engine: deps.engine,
+    maxBodyBytes: options.maxBodyBytes,
+    defaultChunkSize: options.defaultChunkSize,
+    stallTimeoutMs: options.requestTimeoutMs,
+    log: httpLog,
+    ...(cluster ? { beforeQuery: () => cluster.assertQueryable() } : {}),
+  });
   if (options.metricsEnabled) void app.register(metricsRoutes, { registry: deps.registry });
   return app;
 }

@@ -18,7 +18,7 @@ export interface ClusterNode {
 }
 
 export interface TestCluster {
-  readonly nodes: readonly ClusterNode[];
+  readonly nodes: ClusterNode[];
   readonly secret: string;
   /** Starts a stopped or killed node again with its data directory (and the same ports). */
   start(id: string): Promise<void>;
@@ -27,6 +27,8 @@ export interface TestCluster {
   /** Waits until every running node sees a leader and every node registered and reachable. */
   waitReady(timeoutMs?: number): Promise<void>;
   node(id: string): ClusterNode;
+  /** Starts one more node that joins through `seed` (--join); it is not in the others' peer lists. */
+  addNode(seed: string): Promise<ClusterNode>;
   stop(): Promise<void>;
 }
 
@@ -61,14 +63,19 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<T
     if (!node) throw new Error(`no node ${id}`);
     return node;
   };
+  const joiners = new Map<string, string>();
   const start = async (id: string): Promise<void> => {
     const node = byId(id);
+    const seed = joiners.get(id);
     node.handle = await startHyperbytedb({
       dataDir: node.dataDir,
       port: node.httpPort,
+      ...(seed ? { extraArgs: ['--join', seed] } : {}),
       env: {
         HYPERBYTEDB__CLUSTER__NODE_ID: node.id,
-        HYPERBYTEDB__CLUSTER__PEERS: peers,
+        HYPERBYTEDB__CLUSTER__PEERS: seed ? `${node.id}=127.0.0.1:${node.raftPort}` : peers,
+        // Seeds: a node that lost its data (or a new one) joins through the others.
+        HYPERBYTEDB__CLUSTER__JOIN: seed ?? nodes.filter((n) => n.id !== node.id).map((n) => `127.0.0.1:${n.httpPort}`).join(','),
         HYPERBYTEDB__CLUSTER__RAFT_PORT: String(node.raftPort),
         HYPERBYTEDB__CLUSTER__SECRET: secret,
         HYPERBYTEDB__CLUSTER__HEARTBEAT_INTERVAL_SECS: '0.5',
@@ -104,6 +111,15 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<T
         await new Promise((r) => setTimeout(r, 250));
       }
       throw new Error(`cluster not ready within ${timeoutMs} ms: ${last}\n${nodes.map((n) => `--- ${n.id}\n${n.handle?.output().slice(-3000) ?? '(stopped)'}`).join('\n')}`);
+    },
+    async addNode(seed) {
+      const httpPort = await freePort();
+      const raftPort = await freePort();
+      const node: ClusterNode = { id: `n${nodes.length + 1}`, httpPort, raftPort, dataDir: join(root, `n${nodes.length + 1}`), url: `http://127.0.0.1:${httpPort}`, handle: null };
+      nodes.push(node);
+      joiners.set(node.id, seed);
+      await start(node.id);
+      return node;
     },
     async stop() {
       await Promise.all(nodes.map((n) => n.handle?.kill('SIGKILL')));

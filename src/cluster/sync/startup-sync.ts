@@ -36,15 +36,15 @@ export async function startupSync(deps: StartupSyncDeps): Promise<'caught-up' | 
   const deadline = deps.clock.monotonicMs() + deps.timeoutMs;
   const peers = deps.peers();
   if (peers.length === 0) return 'alone';
-  // Wait for every peer's answer, or a majority's once the wait is half over.
+  // Wait for every peer's answer, or (after a grace period) enough for a majority with this node.
   let answers: Array<[string, HeartbeatAnswer]> = [];
   for (;;) {
     answers = peers.flatMap((peer) => {
       const answer = deps.answer(peer);
       return answer ? [[peer, answer] as [string, HeartbeatAnswer]] : [];
     });
-    const halfway = deps.clock.monotonicMs() > deadline - deps.timeoutMs / 2;
-    if (answers.length === peers.length || (halfway && answers.length * 2 >= peers.length + 1)) break;
+    const halfway = deps.clock.monotonicMs() > deadline - deps.timeoutMs + Math.min(deps.timeoutMs / 2, 5_000);
+    if (answers.length === peers.length || (halfway && (answers.length + 1) * 2 > peers.length + 1)) break;
     if (deps.clock.monotonicMs() > deadline) {
       deps.log.warn({ answered: answers.length, peers: peers.length }, 'startup sync: peers did not answer in time; serving what this node holds');
       return 'timed-out';

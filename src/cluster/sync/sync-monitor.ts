@@ -21,6 +21,8 @@ export interface SyncMonitorDeps {
   readonly members: () => ReadonlyArray<{ readonly id: string; readonly httpAddress: string | null }>;
   /** This node's own manifest, without a request. */
   readonly localManifest: () => Promise<SyncManifest>;
+  /** Carries out an order for the leader itself (it is lagging too). */
+  readonly onSelfOrder: (body: { term: number; pulls?: Array<{ origin: string; from_seq: number; source: string }>; full?: { source: string } }) => unknown;
   /** Called each round with the plan (joins, promotions, tests). */
   readonly onRound?: (orders: readonly SyncOrder[]) => Promise<void> | void;
 }
@@ -99,13 +101,14 @@ export class SyncMonitor implements Service {
     }
     for (const [node, orders] of groupByNode(plan.orders)) {
       const address = node === deps.nodeId ? null : addresses.get(node);
-      if (address === undefined && node !== deps.nodeId) continue;
+      if (address === undefined) continue;
       const full = orders.find((o): o is Extract<SyncOrder, { kind: 'full' }> => o.kind === 'full');
       const body = full
         ? { term, full: { source: full.source } }
         : { term, pulls: orders.filter((o): o is Extract<SyncOrder, { kind: 'pull' }> => o.kind === 'pull').map((o) => ({ origin: o.origin, from_seq: o.fromSeq, source: o.source })) };
       try {
-        if (address) await deps.client.requestOk(address, { method: 'POST', path: '/internal/sync/trigger', body: Buffer.from(JSON.stringify(body)), contentType: 'application/json' });
+        if (address === null) deps.onSelfOrder(body);
+        else await deps.client.requestOk(address, { method: 'POST', path: '/internal/sync/trigger', body: Buffer.from(JSON.stringify(body)), contentType: 'application/json' });
         for (const order of orders) deps.metrics.ordersSent.inc({ kind: order.kind });
         deps.log.info({ node, orders: full ? 'full copy' : orders.length + ' pulls' }, 'sync order sent');
       } catch (error) {

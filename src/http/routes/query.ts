@@ -17,6 +17,8 @@ export interface QueryRouteOptions {
   readonly defaultChunkSize: number;
   /** A large answer whose client takes nothing for this long is abandoned. */
   readonly stallTimeoutMs: number;
+  /** Refuses queries before they run (a cluster node that is still catching up). */
+  readonly beforeQuery?: () => void;
   /** Where statements that failed inside are logged with their request id. */
   readonly log: Logger;
 }
@@ -46,6 +48,7 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
         const params = queryParams(request);
         const q = (params.q ?? '').trim();
         if (q === '') throw new BadRequestError('missing required parameter "q"');
+        options.beforeQuery?.();
         let bindParams: Record<string, unknown> | undefined;
         if (params.params) {
           try {
