@@ -8,10 +8,10 @@ import { join as pathJoin } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createRaftNode, LevelStorage, NetTransport, registerRaftMetrics, type RaftNode, type RaftLogger } from '../raft/index.js';
-import type { Engine, WriteRequest } from '../core/index.js';
+import type { Engine } from '../core/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Service } from '../core/service.js';
-import { GatewayTimeoutError, UnavailableError } from '../core/errors.js';
+import { UnavailableError } from '../core/errors.js';
 import type { CatalogCommand } from '../core/meta/commands.js';
 import type { CatalogWriter } from '../core/meta/catalog-applier.js';
 import { ClusterStateMachine, decodeClusterCommand, type ApplyResult } from './cluster-state-machine.js';
@@ -26,8 +26,9 @@ import { PeerStream, holdName } from './replication/peer-stream.js';
 import { ReplicationReceiver } from './replication/receiver.js';
 import { decodeReplicateBatch } from './replication/replicate-codec.js';
 import { createClusterMetrics, type ClusterMetrics } from './cluster-metrics.js';
-import { parseConsistency, requiredCopies, unavailableMessage, type ConsistencyLevel } from './consistency.js';
 import type { ClusterOptions } from './cluster-options.js';
+import { WriteCoordinator, type ClusterWriteRequest } from './write-coordinator.js';
+import { clusterHealthChecks, clusterMetricsView, leaderView, nodesView, type ClusterViewSource, type HealthCheckView, type LeaderView, type NodeView } from './cluster-views.js';
 import { SyncService, type SnapshotInfo, type TriggerBody } from './sync/sync-service.js';
 import { SyncMonitor } from './sync/sync-monitor.js';
 import { createSyncMetrics, type SyncMetrics } from './sync/sync-metrics.js';
@@ -43,21 +44,6 @@ export interface ClusterDeps {
   readonly clock: Clock;
 }
 
-export interface ClusterWriteRequest extends WriteRequest {
-  readonly consistency?: string;
-}
-
-export interface NodeView {
-  readonly node_id: string;
-  readonly addr: string | null;
-  readonly raft_addr: string | null;
-  readonly state: NodeState;
-  readonly declared_state: NodeState | null;
-  readonly voter: boolean;
-  readonly self: boolean;
-  readonly reachable: boolean;
-  readonly last_heartbeat: string | null;
-}
 
 function raftLogger(log: Logger): RaftLogger {
   return {
@@ -88,6 +74,7 @@ export class Cluster implements Service {
   private readonly sync: SyncService;
   private readonly syncMonitor: SyncMonitor;
   private readonly syncMetrics: SyncMetrics;
+  private readonly coordinator: WriteCoordinator;
   /** Set while this node catches up after its start or its join: queries and writes wait. */
   private localState: 'syncing' | 'joining' | null = 'syncing';
   private started = false;
@@ -150,6 +137,18 @@ export class Cluster implements Service {
       },
       options.catalogWaitMs,
     );
+    this.coordinator = new WriteCoordinator({
+      nodeId: options.nodeId,
+      engine,
+      acks: this.acks,
+      metrics: this.metrics,
+      defaultConsistency: options.consistency,
+      writeTimeoutMs: options.writeTimeoutMs,
+      state: () => this.observedState(),
+      countedMembers: () => this.countedMembers(),
+      reachable: (peer) => this.heartbeat.reachable(peer),
+      activePeerHint: () => this.activePeerHint(),
+    });
     this.syncMetrics = createSyncMetrics(deps.registry);
     this.sync = new SyncService(
       { pullMaxBytes: options.syncPullMaxBytes, copyPageRows: options.copyPageRows, snapshotTtlMs: options.snapshotTtlMs, catalogWaitMs: options.catalogWaitMs },
@@ -404,34 +403,9 @@ export class Cluster implements Service {
 
   // ------------------------------------------------------------------ writes
 
-  /**
-   * A client write with this node as coordinator: refused before any side effect when the
-   * consistency level cannot be met by the reachable members; acknowledged once enough members
-   * hold it durably (504 when they do not in time: the write stays and is delivered later).
-   */
-  async write(request: ClusterWriteRequest): Promise<void> {
-    const { engine } = this.deps;
-    const state = this.observedState();
-    if (state !== 'active') throw new NodeNotActiveError(state, this.activePeerHint());
-    const level: ConsistencyLevel = parseConsistency(request.consistency, this.options.consistency);
-    const counted = this.countedMembers();
-    const required = requiredCopies(level, counted.length);
-    const peers = counted.filter((id) => id !== this.options.nodeId);
-    const reachable = 1 + peers.filter((id) => this.heartbeat.reachable(id)).length;
-    if (reachable < required) {
-      this.metrics.consistency.inc({ level, outcome: 'unavailable' });
-      throw new UnavailableError(unavailableMessage(level, required, counted.length, reachable));
-    }
-    const result = await engine.writeLines(request);
-    if (result.receipt !== null && required > 1) {
-      const outcome = await this.acks.waitFor(result.receipt.originSeq, peers, required - 1, this.options.writeTimeoutMs);
-      if (!outcome.ok) {
-        this.metrics.consistency.inc({ level, outcome: 'timeout' });
-        throw new GatewayTimeoutError(`replication ${level} timeout: ${outcome.acked}/${required - 1} peer acks received within ${this.options.writeTimeoutMs}ms; the write is stored here and will reach every peer`);
-      }
-    }
-    this.metrics.consistency.inc({ level, outcome: 'ok' });
-    if (result.error) throw result.error;
+  /** A client write with this node as its coordinator (write-coordinator.ts). */
+  write(request: ClusterWriteRequest): Promise<void> {
+    return this.coordinator.write(request);
   }
 
   /** POST /internal/replicate: entries of one origin from its coordinator. */
@@ -591,77 +565,42 @@ export class Cluster implements Service {
     return null;
   }
 
-  nodes(): NodeView[] {
-    const ids = new Set<string>([this.options.nodeId, ...this.peerIds()]);
-    const voters = new Set(this.voters());
-    return [...ids].sort().map((id) => {
-      const info = this.membership.get(id);
-      const self = id === this.options.nodeId;
-      const live = self ? null : this.heartbeat.get(id);
-      const declared = info?.state ?? null;
-      const state: NodeState = self ? this.observedState() : live!.reachable ? (declared ?? 'joining') : 'disconnected';
-      return {
-        node_id: id,
-        addr: info?.httpAddress ?? null,
-        raft_addr: info?.raftAddress ?? this.options.peers.find((p) => p.id === id)?.raftAddress ?? null,
-        state,
-        declared_state: declared,
-        voter: voters.has(id),
-        self,
-        reachable: self ? true : live!.reachable,
-        last_heartbeat: live?.lastSuccessMs ? new Date(live.lastSuccessMs).toISOString() : null,
-      };
-    });
+  private viewSource(): ClusterViewSource {
+    return {
+      nodeId: this.options.nodeId,
+      httpAddress: this.options.httpAddress,
+      configuredPeers: this.options.peers,
+      membership: this.membership,
+      peerIds: this.peerIds(),
+      countedPeers: this.countedPeers(),
+      voters: this.voters(),
+      observedState: this.observedState(),
+      raft: this.raftNode?.metrics() ?? null,
+      liveness: (peer) => this.heartbeat.get(peer),
+      streams: [...this.streams.values()].map((s) => s.status()),
+      registered: this.registered,
+      syncOutcome: this.sync.lastOutcome,
+    };
   }
 
-  leaderView(): { leader_id: string | null; leader_addr: string | null; this_node_id: string; is_leader: boolean; term: number } {
-    const metrics = this.raft.metrics();
-    return {
-      leader_id: metrics.leader,
-      leader_addr: metrics.leader === null ? null : (this.membership.get(metrics.leader)?.httpAddress ?? null),
-      this_node_id: this.options.nodeId,
-      is_leader: metrics.leader === this.options.nodeId,
-      term: metrics.term,
-    };
+  nodes(): NodeView[] {
+    return nodesView(this.viewSource());
+  }
+
+  leaderView(): LeaderView {
+    return leaderView(this.viewSource());
   }
 
   clusterMetrics(): object {
-    const metrics = this.raft.metrics();
-    const peers = this.nodes().filter((n) => !n.self);
-    return {
-      mode: 'master-master',
-      node_id: this.options.nodeId,
-      node_addr: this.options.httpAddress,
-      state: this.observedState(),
-      membership_version: this.membership.version,
-      leader_id: metrics.leader,
-      term: metrics.term,
-      peers: peers.map((p) => ({ node_id: p.node_id, addr: p.addr, state: p.state })),
-      peer_count: peers.length,
-      peers_active: peers.filter((p) => p.state === 'active').length,
-      registered: this.registered,
-      replication: [...this.streams.values()].map((s) => s.status()),
-    };
+    return clusterMetricsView(this.viewSource());
   }
 
   stateName(): string {
     return this.observedState();
   }
 
-  /** What /health adds for the cluster: this node's state, and peers it cannot reach. */
-  healthChecks(): Array<{ name: string; status: 'pass' | 'warn'; message: string }> {
-    const state = this.observedState();
-    const checks: Array<{ name: string; status: 'pass' | 'warn'; message: string }> = [
-      { name: 'cluster', status: state === 'active' ? 'pass' : 'warn', message: `node ${this.options.nodeId} is ${state}; leader ${this.raft.leader() ?? 'unknown'}` },
-    ];
-    for (const peer of this.countedPeers()) {
-      if (!this.heartbeat.reachable(peer)) checks.push({ name: `peer:${peer}`, status: 'warn', message: `peer ${peer} does not answer heartbeats` });
-    }
-    for (const stream of this.streams.values()) {
-      const status = stream.status();
-      if (status.needsSync) checks.push({ name: `replication:${status.peer}`, status: 'warn', message: `peer ${status.peer} misses entries this node no longer holds; it needs a sync` });
-    }
-    return checks;
+  healthChecks(): HealthCheckView[] {
+    return clusterHealthChecks(this.viewSource());
   }
 
   /** Checks a peer request's signature (internal routes). */
@@ -685,16 +624,5 @@ export class Cluster implements Service {
       for (const [origin, watermark] of Object.entries(answer?.watermarks ?? {})) best.set(origin, Math.max(best.get(origin) ?? 0, watermark));
     }
     return [...best].map(([origin, top]) => ({ origin, entries: Math.max(0, top - (mine.get(origin) ?? 0)) }));
-  }
-}
-
-/** /write on a node that is not Active: 503 with a clear body and a Retry-After. */
-export class NodeNotActiveError extends UnavailableError {
-  constructor(
-    readonly state: NodeState,
-    readonly activePeer: string | null,
-  ) {
-    super(`node is ${state}: it does not take writes now${activePeer ? `; write to ${activePeer}` : ''}`, 'HB_NODE_NOT_ACTIVE');
-    this.redirect = activePeer;
   }
 }
