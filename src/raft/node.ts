@@ -381,7 +381,8 @@ class RaftNodeImpl<Result> extends EventEmitter<RaftNodeEvents> implements RaftN
       id: this.id,
       role: status?.role ?? this.role,
       term: status?.term ?? this.term,
-      leader: status?.leader ?? this.leaderId,
+      // The core's own view when it runs: null in a term without a leader (never the previous one).
+      leader: status ? status.leader : this.leaderId,
       commitIndex: status?.commit ?? 0,
       appliedIndex: this.applied,
       lastIndex: status?.lastIndex ?? 0,
