@@ -15,6 +15,7 @@ import { healEverything, installFault } from './nemesis/install.js';
 import type { InstalledFault, NemesisOutcome } from './nemesis/nemesis.js';
 import { writeReport, type NemesisRecord } from './report.js';
 import { describeFault, type Schedule } from './schedule.js';
+import type { NodeProbe } from './probe.js';
 import type { ChaosTarget } from './server-target.js';
 import { CHAOS_DB, DDL_PREFIX, DELETE_MEASUREMENT, MEASUREMENT, runWorkload, type WorkloadStats } from './workload.js';
 
@@ -54,124 +55,157 @@ async function withRetry<T>(what: string, deadlineMs: number, fn: () => Promise<
   throw new Error(`${what}: ${(last as Error | undefined)?.message ?? 'timed out'}`);
 }
 
-export async function runChaos(options: RunOptions): Promise<RunResult> {
-  const { schedule, runDir } = options;
-  const log = options.log ?? ((): void => undefined);
-  const clock = schedule.faults.some((f) => f.fault.kind === 'clock-skew');
-  const recorder = new HistoryRecorder({ path: join(runDir, 'history.jsonl'), maxEntries: options.maxHistoryEntries ?? 400_000 });
-  const nemesisLog: NemesisRecord[] = [];
-  const leaderSamples: LeaderSample[] = [];
-  const rounds: DigestRound[] = [];
-  const results: CheckResult[] = [];
-  const departed = new Set<string>();
-  let workload: WorkloadStats | null = null;
-  let harnessError: string | null = null;
-  let target: ChaosTarget | null = null;
-  let summaryPath = '';
-  const record = (phase: NemesisRecord['phase'], fault: string, outcome: NemesisOutcome): void => {
-    nemesisLog.push({ atMs: recorder.nowMs(), phase, fault, ...outcome });
-    log(`[${(recorder.nowMs() / 1000).toFixed(1)}s] ${phase} ${fault}: ${outcome.status} (${outcome.detail})`);
-  };
-  writeFileSync(join(runDir, 'schedule.json'), JSON.stringify(schedule, null, 2));
+/** What the phases of one run share. */
+interface RunState {
+  readonly schedule: Schedule;
+  readonly recorder: HistoryRecorder;
+  readonly nemesisLog: NemesisRecord[];
+  readonly leaderSamples: LeaderSample[];
+  readonly rounds: DigestRound[];
+  readonly departed: Set<string>;
+  readonly log: (line: string) => void;
+}
 
-  try {
-    target = await options.startTarget({ runDir, clock });
-    const t = target;
-    const first = t.clients.get(t.nodes[0]!)!;
-    await withRetry('CREATE DATABASE chaos', 60_000, async () => {
-      const answer = await first.query(`CREATE DATABASE "${CHAOS_DB}"`, { method: 'POST' });
-      if (answer.outcome !== 'ok') throw new Error(answer.error ?? answer.outcome);
-    });
+function record(state: RunState, phase: NemesisRecord['phase'], fault: string, outcome: NemesisOutcome): void {
+  const atMs = state.recorder.nowMs();
+  state.nemesisLog.push({ atMs, phase, fault, ...outcome });
+  state.log(`[${(atMs / 1000).toFixed(1)}s] ${phase} ${fault}: ${outcome.status} (${outcome.detail})`);
+}
 
-    const stopLoad = new AbortController();
-    const stopSampling = new AbortController();
-    const sampler = (async () => {
-      if (!t.hasLeaders) return;
-      while (!stopSampling.signal.aborted) {
-        await Promise.all(t.nodes.map(async (node) => {
-          const lt = await t.probes.get(node)!.leaderTerm().catch(() => null);
-          if (lt !== null) leaderSamples.push({ atMs: recorder.nowMs(), node, term: lt.term, leader: lt.leader });
-        }));
-        await sleep(options.leaderSampleMs ?? 500, undefined, { signal: stopSampling.signal }).catch(() => undefined);
-      }
-    })();
-    const load = runWorkload({
-      params: schedule.workload, clients: t.clients, recorder, signal: stopLoad.signal,
-      targets: () => t.nodes.filter((n) => !departed.has(n)),
-      timeBaseNs: BigInt(Date.now()) * 1_000_000n,
-    });
-    const loadStart = performance.now();
-    const at = (ms: number): Promise<void> => sleep(Math.max(0, ms - (performance.now() - loadStart)));
+/** Samples every node's (term, leader) until `signal` aborts. */
+async function sampleLeaders(state: RunState, t: ChaosTarget, everyMs: number, signal: AbortSignal): Promise<void> {
+  if (!t.hasLeaders) return;
+  while (!signal.aborted) {
+    await Promise.all(t.nodes.map(async (node) => {
+      const lt = await t.probes.get(node)!.leaderTerm().catch(() => null);
+      if (lt !== null) state.leaderSamples.push({ atMs: state.recorder.nowMs(), node, term: lt.term, leader: lt.leader });
+    }));
+    await sleep(everyMs, undefined, { signal }).catch(() => undefined);
+  }
+}
+
+/** Installs and heals each fault on time, then waits out the workload. */
+async function playFaults(state: RunState, t: ChaosTarget): Promise<void> {
+  const loadStart = performance.now();
+  const at = (ms: number): Promise<void> => sleep(Math.max(0, ms - (performance.now() - loadStart)));
+  for (const scheduled of state.schedule.faults) {
+    await at(scheduled.atMs);
+    const name = describeFault(scheduled.fault);
+    let installed: InstalledFault;
     try {
-      for (const scheduled of schedule.faults) {
-        await at(scheduled.atMs);
-        const name = describeFault(scheduled.fault);
-        let installed: InstalledFault;
-        try {
-          installed = await installFault(t.nemesis, scheduled.fault);
-        } catch (error) {
-          installed = { outcome: { status: 'indeterminate', detail: (error as Error).message }, heal: () => Promise.resolve({ status: 'skipped', detail: 'install threw' }) };
-        }
-        record('install', name, installed.outcome);
-        if (scheduled.fault.kind === 'drain' && installed.outcome.status === 'installed') departed.add(scheduled.fault.node);
-        await at(scheduled.atMs + scheduled.durationMs);
-        record('heal', name, await installed.heal());
-      }
-      await at(schedule.durationMs);
-    } finally {
-      stopLoad.abort();
-      workload = await load;
+      installed = await installFault(t.nemesis, scheduled.fault);
+    } catch (error) {
+      const threw: NemesisOutcome = { status: 'indeterminate', detail: `install threw: ${(error as Error).message}` };
+      installed = { outcome: threw, heal: () => Promise.resolve({ status: 'skipped', detail: 'install threw' }) };
     }
-    for (const outcome of await healEverything(t.nemesis, departed)) record('final-heal', 'all', outcome);
-    const healedAtMs = recorder.nowMs();
-    stopSampling.abort();
-    await sampler;
+    record(state, 'install', name, installed.outcome);
+    if (scheduled.fault.kind === 'drain' && installed.outcome.status === 'installed') state.departed.add(scheduled.fault.node);
+    await at(scheduled.atMs + scheduled.durationMs);
+    record(state, 'heal', name, await installed.heal());
+  }
+  await at(state.schedule.durationMs);
+}
 
-    const remaining = t.nodes.filter((n) => !departed.has(n));
-    const deadline = healedAtMs + schedule.convergenceDeadlineMs;
-    for (;;) {
-      const digests: Record<string, string | null> = {};
-      await Promise.all(remaining.map(async (n) => {
-        digests[n] = await t.probes.get(n)!.digest().catch(() => null);
-      }));
-      rounds.push({ atMs: recorder.nowMs(), digests });
-      const values = Object.values(digests);
-      if ((values.every((v) => v !== null) && new Set(values).size === 1) || recorder.nowMs() > deadline) break;
-      await sleep(1_000);
-    }
+/** Samples digests once a second until the remaining nodes agree or the deadline passes. */
+async function awaitConvergence(state: RunState, t: ChaosTarget, remaining: readonly string[], deadlineMs: number): Promise<void> {
+  for (;;) {
+    const digests: Record<string, string | null> = {};
+    await Promise.all(remaining.map(async (n) => {
+      digests[n] = await t.probes.get(n)!.digest().catch(() => null);
+    }));
+    state.rounds.push({ atMs: state.recorder.nowMs(), digests });
+    const values = Object.values(digests);
+    if ((values.every((v) => v !== null) && new Set(values).size === 1) || state.recorder.nowMs() > deadlineMs) return;
+    await sleep(1_000);
+  }
+}
 
-    const read = async <T>(fn: (node: string) => Promise<T>): Promise<Map<string, T | null>> =>
-      new Map(await Promise.all(remaining.map(async (n) => [n, await withRetry(`read ${n}`, 30_000, () => fn(n)).catch(() => null)] as const)));
-    const ops = pairOperations(recorder.entries());
-    results.push(checkSet({ ops, measurement: MEASUREMENT, reads: await read((n) => t.probes.get(n)!.pointIds(CHAOS_DB, MEASUREMENT)) }));
-    results.push(checkDeletes({ ops, measurement: DELETE_MEASUREMENT, reads: await read((n) => t.probes.get(n)!.pointIds(CHAOS_DB, DELETE_MEASUREMENT)) }));
-    const catalogs = await read(async (n) => (await t.probes.get(n)!.catalog()).databases);
-    results.push(checkCatalog({ ops, managedPrefix: DDL_PREFIX, catalogs }));
-    results.push(checkConvergence({ rounds, healedAtMs, deadlineMs: schedule.convergenceDeadlineMs, nodes: remaining }));
-    if (t.hasLeaders) results.push(checkLeaders(leaderSamples));
-    const crashes = t.unexpectedExits();
-    const healFailures = nemesisLog.filter((r) => r.phase !== 'install' && r.status === 'indeterminate');
-    results.push({
+/** Final reads of every remaining node and every checker. */
+async function check(state: RunState, t: ChaosTarget, remaining: readonly string[], healedAtMs: number): Promise<CheckResult[]> {
+  const read = async <T>(fn: (probe: NodeProbe) => Promise<T>): Promise<Map<string, T | null>> =>
+    new Map(await Promise.all(remaining.map(async (n) =>
+      [n, await withRetry(`read ${n}`, 30_000, () => fn(t.probes.get(n)!)).catch(() => null)] as const)));
+  const ops = pairOperations(state.recorder.entries());
+  const crashes = t.unexpectedExits();
+  const healFailures = state.nemesisLog.filter((r) => r.phase !== 'install' && r.status === 'indeterminate');
+  return [
+    checkSet({ ops, measurement: MEASUREMENT, reads: await read((p) => p.pointIds(CHAOS_DB, MEASUREMENT)) }),
+    checkDeletes({ ops, measurement: DELETE_MEASUREMENT, reads: await read((p) => p.pointIds(CHAOS_DB, DELETE_MEASUREMENT)) }),
+    checkCatalog({ ops, managedPrefix: DDL_PREFIX, catalogs: await read(async (p) => (await p.catalog()).databases) }),
+    checkConvergence({ rounds: state.rounds, healedAtMs, deadlineMs: state.schedule.convergenceDeadlineMs, nodes: remaining }),
+    ...(t.hasLeaders ? [checkLeaders(state.leaderSamples)] : []),
+    {
       name: 'nodes',
       valid: crashes.length === 0 && healFailures.length === 0,
       summary: `${crashes.length} unexpected exits, ${healFailures.length} heals that did not take`,
       details: { crashes, healFailures },
-    });
+    },
+  ];
+}
+
+/** Load, faults, heal, convergence, checks: everything that needs the live target. */
+async function exercise(state: RunState, t: ChaosTarget, options: RunOptions): Promise<{ results: CheckResult[]; workload: WorkloadStats }> {
+  const first = t.clients.get(t.nodes[0]!)!;
+  await withRetry(`CREATE DATABASE ${CHAOS_DB}`, 60_000, async () => {
+    const answer = await first.query(`CREATE DATABASE "${CHAOS_DB}"`, { method: 'POST' });
+    if (answer.outcome !== 'ok') throw new Error(answer.error ?? answer.outcome);
+  });
+  const stopLoad = new AbortController();
+  const stopSampling = new AbortController();
+  const sampler = sampleLeaders(state, t, options.leaderSampleMs ?? 500, stopSampling.signal);
+  const load = runWorkload({
+    params: state.schedule.workload, clients: t.clients, recorder: state.recorder, signal: stopLoad.signal,
+    targets: () => t.nodes.filter((n) => !state.departed.has(n)),
+    timeBaseNs: BigInt(Date.now()) * 1_000_000n,
+  });
+  let workload: WorkloadStats;
+  let healedAtMs: number;
+  try {
+    try {
+      await playFaults(state, t);
+    } finally {
+      stopLoad.abort();
+      workload = await load;
+    }
+    for (const outcome of await healEverything(t.nemesis, state.departed)) record(state, 'final-heal', 'all', outcome);
+    healedAtMs = state.recorder.nowMs();
+  } finally {
+    stopSampling.abort();
+    await sampler;
+  }
+  const remaining = t.nodes.filter((n) => !state.departed.has(n));
+  await awaitConvergence(state, t, remaining, healedAtMs + state.schedule.convergenceDeadlineMs);
+  return { results: await check(state, t, remaining, healedAtMs), workload };
+}
+
+export async function runChaos(options: RunOptions): Promise<RunResult> {
+  const { schedule, runDir } = options;
+  const state: RunState = {
+    schedule, log: options.log ?? ((): void => undefined),
+    recorder: new HistoryRecorder({ path: join(runDir, 'history.jsonl'), maxEntries: options.maxHistoryEntries ?? 400_000 }),
+    nemesisLog: [], leaderSamples: [], rounds: [], departed: new Set(),
+  };
+  writeFileSync(join(runDir, 'schedule.json'), JSON.stringify(schedule, null, 2));
+  let results: CheckResult[] = [];
+  let workload: WorkloadStats | null = null;
+  let harnessError: string | null = null;
+  let target: ChaosTarget | null = null;
+  try {
+    target = await options.startTarget({ runDir, clock: schedule.faults.some((f) => f.fault.kind === 'clock-skew') });
+    ({ results, workload } = await exercise(state, target, options));
   } catch (error) {
     harnessError = (error as Error).stack ?? String(error);
-    log(`harness error: ${harnessError}`);
-  } finally {
-    await recorder.close().catch(() => undefined);
-    const tails = new Map((target?.nodes ?? []).map((n) => [n, target!.logTail(n, 60)]));
-    await target?.destroy().catch((error: unknown) => {
-      harnessError ??= `teardown: ${(error as Error).message}`;
-    });
-    writeFileSync(join(runDir, 'leaders.jsonl'), leaderSamples.map((s) => JSON.stringify(s)).join('\n'));
-    writeFileSync(join(runDir, 'digests.jsonl'), rounds.map((r) => JSON.stringify(r)).join('\n'));
-    target = null;
-    summaryPath = writeReport({ runDir, schedule, results, nemesis: nemesisLog, workload, harnessError, logTails: tails });
+    state.log(`harness error: ${harnessError}`);
   }
+  await state.recorder.close().catch(() => undefined);
+  const tails = new Map((target?.nodes ?? []).map((n) => [n, target!.logTail(n, 60)]));
+  await target?.destroy().catch((error: unknown) => {
+    harnessError ??= `teardown: ${(error as Error).message}`;
+  });
+  writeFileSync(join(runDir, 'leaders.jsonl'), state.leaderSamples.map((s) => JSON.stringify(s)).join('\n'));
+  writeFileSync(join(runDir, 'digests.jsonl'), state.rounds.map((r) => JSON.stringify(r)).join('\n'));
+  const summaryPath = writeReport({ runDir, schedule, results, nemesis: state.nemesisLog, workload, harnessError, logTails: tails });
   // A harness failure proves nothing either way: the run is invalid, which is never a pass.
   const valid: Validity = harnessError !== null ? 'unknown' : verdict(results);
-  return { seed: schedule.seed, valid, results, runDir, summaryPath, workload, nemesis: nemesisLog, harnessError };
+  return { seed: schedule.seed, valid, results, runDir, summaryPath, workload, nemesis: state.nemesisLog, harnessError };
 }

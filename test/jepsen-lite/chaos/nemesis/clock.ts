@@ -11,8 +11,10 @@ const CANDIDATES = [
   '/usr/local/lib/faketime/libfaketime.so.1',
 ];
 
-/** Seconds libfaketime caches the file's offset; a change takes effect within this. */
+/** Seconds libfaketime caches the file's offset. */
 export const CLOCK_CACHE_SECONDS = 1;
+/** A change takes effect within this: the cache expires on whole-second boundaries (measured). */
+export const CLOCK_EFFECTIVE_MS = (CLOCK_CACHE_SECONDS + 1) * 1000;
 
 export function libfaketimePath(): string | null {
   return CANDIDATES.find((p) => existsSync(p)) ?? null;
@@ -48,12 +50,12 @@ export function installClockSkew(ctx: NemesisContext, id: string, offsetSeconds:
   if (file === null) return Promise.resolve(skipped(`${id} was started without libfaketime`));
   const heal = (): Promise<ReturnType<typeof outcome>> => {
     writeClockOffset(file, 0);
-    return Promise.resolve(outcome('installed', `${id} clock back to +0 (within ${CLOCK_CACHE_SECONDS} s)`));
+    return Promise.resolve(outcome('installed', `${id} clock back to +0 (effective within ${CLOCK_EFFECTIVE_MS} ms)`));
   };
   try {
     writeClockOffset(file, offsetSeconds);
   } catch (error) {
     return Promise.resolve({ outcome: outcome('indeterminate', `cannot write ${file}: ${(error as Error).message}`), heal });
   }
-  return Promise.resolve({ outcome: outcome('installed', `${id} clock ${offsetText(offsetSeconds)} (within ${CLOCK_CACHE_SECONDS} s)`), heal });
+  return Promise.resolve({ outcome: outcome('installed', `${id} clock ${offsetText(offsetSeconds)} (effective within ${CLOCK_EFFECTIVE_MS} ms)`), heal });
 }
