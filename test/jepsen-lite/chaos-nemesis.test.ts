@@ -93,9 +93,12 @@ describe('chaos nemeses on real processes in network namespaces', { skip, timeou
   });
 
   after(async () => {
-    await Promise.all([...agents.values()].map((a) => a.stop()));
-    await network?.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      await Promise.all([...agents.values()].map((a) => a.stop()));
+      await network?.destroy();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('starts with a full mesh between node namespaces', async () => {

@@ -79,9 +79,12 @@ describe('partition nemesis on 3 Raft processes in network namespaces', { skip, 
   after(async () => {
     sampling = false;
     await sampler;
-    await Promise.all([...nodes.values()].map((n) => n.kill()));
-    await network?.destroy();
-    rmSync(root, { recursive: true, force: true });
+    try {
+      await Promise.all([...nodes.values()].map((n) => n.kill()));
+      await network?.destroy();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('the majority elects and commits, the isolated old leader commits nothing, and heal converges', async () => {

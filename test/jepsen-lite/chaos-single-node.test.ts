@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCampaign, singleNodeTarget } from './chaos/campaign.js';
 import { readHistory } from './chaos/history.js';
 import { netnsAvailability } from './chaos/netns.js';
 import { runChaos, type RunResult } from './chaos/runner.js';
@@ -80,6 +81,29 @@ describe('chaos harness on the single-node server', { skip, timeout: 150_000 }, 
       assert.match(readFileSync(result.summaryPath, 'utf8'), /set:chaos \| FAIL/);
     } finally {
       keepOnFailure(result, false);
+    }
+  });
+
+  it('a short seeded campaign (clock skew, pause, CPU starvation) passes and removes its run directory', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'hbj-campaign-'));
+    try {
+      const lines: string[] = [];
+      const [result] = await runCampaign({
+        seed: 21, budgetMs: 60_000, maxRuns: 1, runMs: 15_000, store, keep: false, nodes: ['n1'],
+        kinds: ['pause', 'clock-skew', 'slow-cpu'],
+        schedule: { electionTimeoutMs: 1_000, faultMs: [2_000, 3_000], gapMs: [1_000, 2_000], convergenceDeadlineMs: 30_000 },
+        startTarget: singleNodeTarget,
+        log: (line) => lines.push(line),
+      });
+      assert.ok(result, lines.join('\n'));
+      const installs = result.nemesis.filter((n) => n.phase === 'install');
+      const kinds = installs.map((n) => (/^clock /.test(n.fault) ? 'clock' : /^SIGSTOP /.test(n.fault) ? 'pause' : /% CPU/.test(n.fault) ? 'cpu' : n.fault));
+      assert.deepEqual(kinds, ['clock', 'pause', 'cpu'], `seed 21 no longer schedules these three faults: ${installs.map((n) => n.fault).join('; ')}`);
+      for (const n of result.nemesis) assert.notEqual(n.status, 'indeterminate', `${n.fault}: ${n.detail}`);
+      assert.equal(result.valid, true, lines.join('\n'));
+      assert.equal(existsSync(result.runDir), false, 'a passing run leaves nothing behind');
+    } finally {
+      rmSync(store, { recursive: true, force: true });
     }
   });
 });

@@ -38,9 +38,10 @@ interface SeriesJson {
   values: unknown[][];
 }
 
-function seriesOf(json: unknown): SeriesJson[] {
-  const results = (json as { results?: Array<{ series?: SeriesJson[] }> }).results ?? [];
-  return results.flatMap((r) => r.series ?? []);
+/** Every series of an answer; a series without rows (InfluxDB omits `values`) gets an empty list. */
+export function seriesOf(json: unknown): SeriesJson[] {
+  const results = (json as { results?: Array<{ series?: Array<Partial<SeriesJson>> }> }).results ?? [];
+  return results.flatMap((r) => r.series ?? []).map((s) => ({ columns: s.columns ?? [], values: s.values ?? [] }));
 }
 
 export interface QueryProbeOptions {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { CHAOS_CHAIN, describePartition, grudgeFor, partitionRules } from '../../jepsen-lite/chaos/grudge.js';
 import { classifyStatus, statementError } from '../../jepsen-lite/chaos/http-client.js';
 import { offsetText } from '../../jepsen-lite/chaos/nemesis/clock.js';
+import { seriesOf } from '../../jepsen-lite/chaos/probe.js';
 import { FAULT_KINDS, generateSchedule, kindsForNodeCount } from '../../jepsen-lite/chaos/schedule.js';
 
 const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];
@@ -94,6 +95,12 @@ describe('outcome classification', () => {
     assert.equal(statementError({ results: [{ statement_id: 0 }] }), null);
     assert.equal(statementError({ results: [{ error: 'database not found: x' }] }), 'database not found: x');
     assert.equal(statementError(null), 'answer is not JSON');
+  });
+
+  it('reads a series without rows (InfluxDB omits `values`) as empty', () => {
+    const empty = { results: [{ statement_id: 0, series: [{ name: 'databases', columns: ['name'] }] }] };
+    assert.deepEqual(seriesOf(empty), [{ columns: ['name'], values: [] }]);
+    assert.deepEqual(seriesOf({ results: [{ statement_id: 0 }] }), []);
   });
 
   it('writes libfaketime offsets', () => {
