@@ -17,12 +17,12 @@ import { startServerTarget, startSingleNodeTarget } from './chaos/server-target.
 const availability = await netnsAvailability();
 const skip = availability.available ? false : availability.reason;
 
-function killSchedule(seed: number, wipe: boolean): Schedule {
+function killSchedule(seed: number, wipe: boolean, durationMs: number): Schedule {
   const base = generateSchedule({
-    seed, nodes: ['n1'], durationMs: 12_000, kinds: [], convergenceDeadlineMs: 30_000,
+    seed, nodes: ['n1'], durationMs, kinds: [], convergenceDeadlineMs: 30_000,
     workload: { clients: 4, opsPerSecond: 40, opTimeoutMs: 5_000 },
   });
-  return { ...base, faults: [{ atMs: 3_000, durationMs: 500, fault: { kind: 'kill', node: 'n1', wipe } }] };
+  return { ...base, faults: [{ atMs: 2_500, durationMs: 300, fault: { kind: 'kill', node: 'n1', wipe } }] };
 }
 
 function keepOnFailure(result: RunResult, expectPass: boolean): void {
@@ -36,7 +36,7 @@ const byName = (result: RunResult, name: string) => result.results.find((r) => r
 describe('chaos harness on the single-node server', { skip, timeout: 150_000 }, () => {
   it('kill -9 and restart mid-load: every acknowledged point survives, no duplicate, no phantom', async () => {
     const runDir = mkdtempSync(join(tmpdir(), 'hbj-single-'));
-    const schedule = killSchedule(101, false);
+    const schedule = killSchedule(101, false, 10_000);
     const result = await runChaos({
       schedule, runDir,
       startTarget: (ctx) => startSingleNodeTarget({ runDir: ctx.runDir, clock: ctx.clock, opTimeoutMs: 5_000, connections: 4 }),
@@ -46,7 +46,7 @@ describe('chaos harness on the single-node server', { skip, timeout: 150_000 }, 
       assert.deepEqual(result.nemesis.filter((n) => n.phase !== 'final-heal').map((n) => [n.phase, n.status]), [['install', 'installed'], ['heal', 'installed']]);
       const set = byName(result, 'set:chaos')!;
       assert.equal(set.valid, true, set.summary);
-      assert.ok((set.details['okIds'] as number) > 50, `too few acknowledged points to prove anything: ${set.summary}`);
+      assert.ok((set.details['okIds'] as number) > 20, `too few acknowledged points to prove anything: ${set.summary}`);
       const counts = result.workload!.counts;
       assert.ok((counts['write:fail'] ?? 0) + (counts['write:unknown'] ?? 0) > 0, `the kill landed mid-load: ${JSON.stringify(counts)}`);
       for (const check of result.results) assert.equal(check.valid, true, `${check.name}: ${check.summary}`);
@@ -62,7 +62,7 @@ describe('chaos harness on the single-node server', { skip, timeout: 150_000 }, 
 
   it('a planted loss (data wiped under a target that claims replicas) fails the run', async () => {
     const runDir = mkdtempSync(join(tmpdir(), 'hbj-planted-'));
-    const schedule = killSchedule(102, true);
+    const schedule = killSchedule(102, true, 6_000);
     const result = await runChaos({
       schedule, runDir,
       startTarget: (ctx) => startServerTarget({
@@ -89,9 +89,9 @@ describe('chaos harness on the single-node server', { skip, timeout: 150_000 }, 
     try {
       const lines: string[] = [];
       const [result] = await runCampaign({
-        seed: 21, budgetMs: 60_000, maxRuns: 1, runMs: 15_000, store, keep: false, nodes: ['n1'],
+        seed: 21, budgetMs: 60_000, maxRuns: 1, runMs: 13_000, store, keep: false, nodes: ['n1'],
         kinds: ['pause', 'clock-skew', 'slow-cpu'],
-        schedule: { electionTimeoutMs: 1_000, faultMs: [2_000, 3_000], gapMs: [1_000, 2_000], convergenceDeadlineMs: 30_000 },
+        schedule: { electionTimeoutMs: 1_000, faultMs: [2_000, 2_500], gapMs: [800, 1_500], convergenceDeadlineMs: 30_000 },
         startTarget: singleNodeTarget,
         log: (line) => lines.push(line),
       });
