@@ -42,7 +42,7 @@ function ask<T>(agent: NodeProcess, request: AgentRequest, timeoutMs = 10_000): 
   });
 }
 
-describe('chaos nemeses on real processes in network namespaces', { skip, timeout: 90_000 }, () => {
+describe('chaos nemeses on real processes in network namespaces', { skip, timeout: 180_000 }, () => {
   const nodes = ['n1', 'n2', 'n3'];
   let dir: string;
   let network: NetnsNetwork;

@@ -28,7 +28,7 @@ async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs:
   }
 }
 
-describe('partition nemesis on 3 Raft processes in network namespaces', { skip, timeout: 120_000 }, () => {
+describe('partition nemesis on 3 Raft processes in network namespaces', { skip, timeout: 180_000 }, () => {
   const ids = ['n1', 'n2', 'n3'];
   let network: NetnsNetwork;
   let root: string;

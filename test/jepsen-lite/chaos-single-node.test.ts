@@ -33,7 +33,7 @@ function keepOnFailure(result: RunResult, expectPass: boolean): void {
 
 const byName = (result: RunResult, name: string) => result.results.find((r) => r.name === name);
 
-describe('chaos harness on the single-node server', { skip, timeout: 150_000 }, () => {
+describe('chaos harness on the single-node server', { skip, timeout: 290_000 }, () => {
   it('kill -9 and restart mid-load: every acknowledged point survives, no duplicate, no phantom', async () => {
     const runDir = mkdtempSync(join(tmpdir(), 'hbj-single-'));
     const schedule = killSchedule(101, false, 10_000);
