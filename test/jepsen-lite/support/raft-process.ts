@@ -2,7 +2,7 @@
 // Every wait is bounded; destroy() kills every child and removes the data directory.
 // RAFT_RUNNER_PROF=<dir> runs each child with --cpu-prof (and stops them gracefully so profiles are written).
 
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -36,17 +36,27 @@ export class RaftProcess {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 
-  constructor(readonly config: RunnerConfig, private readonly onRole: (event: RoleEvent) => void) {}
+  /** `launchPrefix`: argv that execs node in place (e.g. nsenter into a network namespace). */
+  constructor(
+    readonly config: RunnerConfig,
+    private readonly onRole: (event: RoleEvent) => void,
+    private readonly launchPrefix: readonly string[] = [],
+  ) {}
+
+  get pid(): number | null {
+    return this.alive ? this.child?.pid ?? null : null;
+  }
 
   get alive(): boolean {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   async start(timeoutMs = 30_000): Promise<void> {
-    const child = fork(RUNNER, [JSON.stringify(this.config)], {
-      execArgv: ['--import', 'tsx', ...(process.env['RAFT_RUNNER_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=' + process.env['RAFT_RUNNER_PROF']] : [])],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const execArgv = ['--import', 'tsx', ...(process.env['RAFT_RUNNER_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=' + process.env['RAFT_RUNNER_PROF']] : [])];
+    const [launcher, ...launchArgs] = this.launchPrefix;
+    const child = launcher === undefined
+      ? fork(RUNNER, [JSON.stringify(this.config)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+      : spawn(launcher, [...launchArgs, process.execPath, ...execArgv, RUNNER, JSON.stringify(this.config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child = child;
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.config.id} did not start in ${timeoutMs} ms`)), timeoutMs);

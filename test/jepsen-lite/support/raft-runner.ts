@@ -8,6 +8,8 @@ import type { PeerAddress } from '../../../src/raft/transport/transport.js';
 
 export interface RunnerConfig {
   readonly id: string;
+  /** Listen address; 127.0.0.1 unless the node runs in a network namespace. */
+  readonly host?: string;
   readonly port: number;
   readonly peers: readonly PeerAddress[];
   readonly dir: string;
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
     id: config.id,
     peers: config.peers,
     storage: new LevelStorage({ path: config.dir, ...(config.unsafeNoSync === true ? { unsafeNoSync: true } : {}) }),
-    transport: new NetTransport({ id: config.id, host: '127.0.0.1', port: config.port, clusterSecret: config.secret }),
+    transport: new NetTransport({ id: config.id, host: config.host ?? '127.0.0.1', port: config.port, clusterSecret: config.secret }),
     stateMachine: machine,
     ...(config.tickMs !== undefined ? { tickMs: config.tickMs } : {}),
     ...(config.electionTicks !== undefined ? { electionTicks: config.electionTicks } : {}),

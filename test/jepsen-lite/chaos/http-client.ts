@@ -1,0 +1,119 @@
+// HTTP client for one node, through the gateway's Unix socket, with a hard deadline on every
+// request. Classifies each answer as ok / fail / unknown and never assumes more than it saw:
+// a timeout or a cut connection is unknown, a 5xx is unknown, only a 2xx is ok.
+import { Pool } from 'undici';
+import type { Outcome } from './history.js';
+
+export interface Answer {
+  readonly outcome: Outcome;
+  readonly status?: number;
+  readonly error?: string;
+  /** Parsed JSON body of a /query answer (when it was JSON). */
+  readonly json?: unknown;
+}
+
+export interface NodeClientOptions {
+  readonly node: string;
+  /** http://<address>:<port>, used for the Host header; the socket decides where bytes go. */
+  readonly origin: string;
+  readonly socketPath: string;
+  readonly timeoutMs: number;
+  readonly connections: number;
+}
+
+interface QueryJson {
+  results?: Array<{ error?: string; series?: Array<{ columns: string[]; values: unknown[][] }> }>;
+  error?: string;
+}
+
+/** InfluxDB reports a failed statement inside a 200 answer. */
+export function statementError(json: unknown): string | null {
+  const body = json as QueryJson | null;
+  if (body === null || typeof body !== 'object') return 'answer is not JSON';
+  if (typeof body.error === 'string') return body.error;
+  const failed = body.results?.find((r) => typeof r.error === 'string');
+  return failed?.error ?? null;
+}
+
+/** Outcome of an HTTP status for a request that changes state. */
+export function classifyStatus(status: number, body: string, gatewayHeader: string | undefined): Outcome {
+  if (gatewayHeader === 'connect-failed') return 'fail';
+  if (status >= 200 && status < 300) return 'ok';
+  // A partial write stored some points: the request as a whole is neither done nor not done.
+  if (status === 400 && /partial write/i.test(body)) return 'unknown';
+  if (status >= 400 && status < 500) return 'fail';
+  return 'unknown';
+}
+
+export class NodeClient {
+  private readonly pool: Pool;
+
+  constructor(readonly options: NodeClientOptions) {
+    this.pool = new Pool(options.origin, {
+      socketPath: options.socketPath,
+      connections: options.connections,
+      pipelining: 1,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      connectTimeout: Math.min(options.timeoutMs, 2_000),
+    });
+  }
+
+  get node(): string {
+    return this.options.node;
+  }
+
+  private async send(method: 'GET' | 'POST', path: string, body: string | undefined, timeoutMs: number): Promise<Answer & { text?: string }> {
+    try {
+      const res = await this.pool.request({
+        method, path, ...(body !== undefined ? { body } : {}),
+        headers: body !== undefined ? { 'content-type': 'text/plain' } : {},
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await res.body.text();
+      const gateway = res.headers['x-chaos-gateway'];
+      const outcome = classifyStatus(res.statusCode, text, typeof gateway === 'string' ? gateway : undefined);
+      return {
+        outcome, status: res.statusCode, text,
+        ...(outcome !== 'ok' ? { error: `HTTP ${res.statusCode}${gateway ? ` (gateway ${String(gateway)})` : ''}: ${text.slice(0, 200)}` } : {}),
+      };
+    } catch (error) {
+      const e = error as Error & { code?: string };
+      // The gateway's socket refused us: the request never left this process.
+      if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT') return { outcome: 'fail', error: `gateway unreachable: ${e.code}` };
+      return { outcome: 'unknown', error: `${e.name}${e.code ? ` ${e.code}` : ''}: ${e.message}` };
+    }
+  }
+
+  /** POST /write with line protocol. */
+  async write(db: string, lines: string, consistency = 'quorum', timeoutMs = this.options.timeoutMs): Promise<Answer> {
+    const path = `/write?db=${encodeURIComponent(db)}&consistency=${encodeURIComponent(consistency)}`;
+    const { text: _text, ...answer } = await this.send('POST', path, lines, timeoutMs);
+    return answer;
+  }
+
+  /** A statement through /query; POST for statements that change state. A statement error is a fail. */
+  async query(q: string, opts: { db?: string; method?: 'GET' | 'POST'; timeoutMs?: number } = {}): Promise<Answer> {
+    const params = new URLSearchParams({ q, epoch: 'ms' });
+    if (opts.db !== undefined) params.set('db', opts.db);
+    const answer = await this.send(opts.method ?? 'GET', `/query?${params.toString()}`, undefined, opts.timeoutMs ?? this.options.timeoutMs);
+    if (answer.outcome !== 'ok' || answer.text === undefined) return { outcome: answer.outcome, ...(answer.status !== undefined ? { status: answer.status } : {}), ...(answer.error !== undefined ? { error: answer.error } : {}) };
+    let json: unknown;
+    try {
+      json = JSON.parse(answer.text);
+    } catch {
+      return { outcome: 'unknown', status: answer.status ?? 0, error: `answer is not JSON: ${answer.text.slice(0, 200)}` };
+    }
+    const failed = statementError(json);
+    return failed === null ? { outcome: 'ok', status: answer.status ?? 200, json } : { outcome: 'fail', status: answer.status ?? 200, error: failed, json };
+  }
+
+  async ping(timeoutMs = 1_000): Promise<boolean> {
+    const answer = await this.send('GET', '/ping', undefined, timeoutMs);
+    return answer.status === 204;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
