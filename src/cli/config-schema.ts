@@ -274,7 +274,7 @@ export interface RawConfig {
     heartbeat_interval_secs: number; heartbeat_miss_threshold: number; write_timeout: number; peer_request_timeout: number;
     replication_max_batch_size: number; replicate_body_limit: number; wal_retention_max_size: number; wal_retention_max_age: number;
     raft_election_timeout: number; raft_snapshot_every: number; join: string[]; max_voters: number; sync_interval: number;
-    startup_sync_timeout: number; sync_pull_max_bytes: number;
+    startup_sync_timeout: number; sync_pull_max_bytes: number; drain_timeout: number;
   };
   tracing: { otlp_endpoint: string; service_name: string };
   query: { max_select_buckets: number; max_result_size: number; chunk_size_default: number; read_connections: number };
@@ -351,6 +351,7 @@ function buildSchema(): convict.Schema<RawConfig> {
       sync_interval: setting('duration', 30 * SECOND_MS, 'The Raft leader compares every node\'s manifest this often and orders the pulls a lagging node needs.', { min: SECOND_MS }),
       startup_sync_timeout: setting('duration', 60 * SECOND_MS, 'Longest a starting node waits for its peers\' answers (then it serves what it holds).', { min: SECOND_MS }),
       sync_pull_max_bytes: setting('size', 8 * MiB, 'WAL bytes per sync pull request.', { min: 64 * KiB }),
+      drain_timeout: setting('duration', 60 * SECOND_MS, 'How long a drain waits for the remaining peers to hold every entry of the draining node.', { min: SECOND_MS }),
     },
     tracing: {
       otlp_endpoint: setting('optional-url', '', 'OTLP/HTTP traces endpoint; empty turns tracing off.'),
@@ -486,6 +487,7 @@ export function toConfig(raw: RawConfig): Config {
       syncIntervalMs: cluster.sync_interval,
       startupSyncTimeoutMs: cluster.startup_sync_timeout,
       syncPullMaxBytes: cluster.sync_pull_max_bytes,
+      drainTimeoutMs: cluster.drain_timeout,
     },
     tracing: { otlpEndpoint: tracing.otlp_endpoint, serviceName: tracing.service_name },
     query: {
@@ -550,6 +552,7 @@ export function configToToml(config: Config): string {
       sync_interval: formatDurationMs(cluster.syncIntervalMs),
       startup_sync_timeout: formatDurationMs(cluster.startupSyncTimeoutMs),
       sync_pull_max_bytes: formatSizeBytes(cluster.syncPullMaxBytes),
+      drain_timeout: formatDurationMs(cluster.drainTimeoutMs),
     },
     tracing: { otlp_endpoint: tracing.otlpEndpoint, service_name: tracing.serviceName },
     query: {

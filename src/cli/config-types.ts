@@ -94,6 +94,7 @@ export interface ClusterConfig {
   readonly syncIntervalMs: number;
   readonly startupSyncTimeoutMs: number;
   readonly syncPullMaxBytes: number;
+  readonly drainTimeoutMs: number;
 }
 
 export interface TracingConfig {

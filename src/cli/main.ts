@@ -7,6 +7,7 @@ import { Command } from '@commander-js/extra-typings';
 import { configToToml } from './config-schema.js';
 import { LOG_LEVELS, type Config } from './config-types.js';
 import { ConfigError, loadConfig, type ConfigFlags } from './load-config.js';
+import { runDrain, runShow, UsageError, type ClusterCommandIo } from './cluster-commands.js';
 
 interface ConfigOptionValues {
   readonly config?: string | undefined;
@@ -59,6 +60,46 @@ function addConfigCommand(program: Command, env: NodeJS.ProcessEnv): void {
     });
 }
 
+const io: ClusterCommandIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
+
+/** Runs an operator command, turning its outcome into the exit code (2 for usage problems). */
+async function finish(run: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await run();
+  } catch (error) {
+    process.stderr.write(`hyperbytedb cluster: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  }
+}
+
+function addClusterCommands(program: Command, env: NodeJS.ProcessEnv): void {
+  const cluster = program.command('cluster').description('operate a cluster node over its HTTP API (requests signed with the cluster secret)');
+  withConfigOptions(cluster.command('drain').description('drain a node: reject writes, flush, hand its data to the peers, leave Raft; exits 0 once it left'))
+    .option('--node <url>', "the node to drain (default: this config's server address)")
+    .option('--timeout <duration>', 'how long to wait for the peers to hold its entries (default: cluster.drain_timeout)')
+    .option('--yes', 'do not ask for confirmation (needed when stdin is not a terminal)')
+    .option('--force', 'skip waiting for the peers (entries only this node holds may be lost)')
+    .option('--abort', 'stop a drain and return the node to Active')
+    .option('--no-wait', 'start the drain and return at once')
+    .action(async (values) => {
+      const config = loadConfigOrReport(values, env);
+      if (config !== undefined) await finish(() => runDrain(config, values, io));
+    });
+  const shows = [
+    ['nodes', '/cluster/nodes', 'every member with its addresses, state and last heartbeat'],
+    ['leader', '/cluster/leader', 'the Raft leader and term'],
+    ['manifest', '/internal/sync/manifest', 'what the node holds: WAL positions per origin, catalog index and digest'],
+  ] as const;
+  for (const [name, path, description] of shows) {
+    withConfigOptions(cluster.command(name).description(description))
+      .option('--node <url>', "the node to ask (default: this config's server address)")
+      .action(async (values) => {
+        const config = loadConfigOrReport(values, env);
+        if (config !== undefined) await finish(() => runShow(config, values.node, path, io));
+      });
+  }
+}
+
 export function buildProgram(env: NodeJS.ProcessEnv): Command {
   const program = new Command('hyperbytedb')
     .description('InfluxDB v1-compatible time-series database')
@@ -66,8 +107,8 @@ export function buildProgram(env: NodeJS.ProcessEnv): Command {
     .showHelpAfterError();
   addServeCommand(program, env);
   addConfigCommand(program, env);
-  // Further subcommands register here the same way, one add*Command per file's entry point:
-  // `backup` (backup.ts), `restore` (restore.ts) and a `cluster` group whose first member is `drain` (drain.ts).
+  addClusterCommands(program, env);
+  // Further subcommands register here the same way: `backup` (backup.ts), `restore` (restore.ts).
   return program;
 }
 

@@ -79,6 +79,7 @@ export function clusterOptionsFromConfig(config: Config): ClusterOptions | null 
     syncIntervalMs: cluster.syncIntervalMs,
     startupSyncTimeoutMs: cluster.startupSyncTimeoutMs,
     syncPullMaxBytes: cluster.syncPullMaxBytes,
+    drainTimeoutMs: cluster.drainTimeoutMs,
   };
   validateClusterOptions(options);
   if (server.port === 0 && cluster.httpAdvertiseAddress === '') throw new Error('cluster: server.port 0 needs cluster.http_advertise_address (peers must know where to reach this node)');

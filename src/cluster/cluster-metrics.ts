@@ -12,6 +12,8 @@ export interface ClusterMetrics {
   readonly heartbeatFailures: Counter<'peer_id'>;
   readonly authFailures: Counter<'reason'>;
   readonly holdsDropped: Counter<'peer_id'>;
+  readonly drainPhase: Gauge;
+  readonly drains: Counter;
 }
 
 export interface ClusterGaugeSources {
@@ -98,6 +100,8 @@ export function createClusterMetrics(registry: Registry, sources: ClusterGaugeSo
     consistency: new Counter({ name: 'hyperbytedb_write_consistency_total', help: 'Writes by consistency level and outcome (ok, unavailable, timeout).', labelNames: ['level', 'outcome'], registers }),
     heartbeatFailures: new Counter({ name: 'hyperbytedb_heartbeat_failures_total', help: 'Heartbeats to a peer that failed.', labelNames: ['peer_id'], registers }),
     authFailures: new Counter({ name: 'hyperbytedb_auth_failures_total', help: 'Peer requests refused for their signature, by reason.', labelNames: ['reason'], registers }),
+    drainPhase: new Gauge({ name: 'hyperbytedb_drain_phase', help: 'Drain phase of this node: 0 idle, 1 rejecting writes, 2 flushing, 3 handoff, 4 leaving, 5 left, 6 failed, 7 aborted.', registers }),
+    drains: new Counter({ name: 'hyperbytedb_drain_total', help: 'Drains started on this node.', registers }),
     holdsDropped: new Counter({ name: 'hyperbytedb_hinted_handoff_overflow_total', help: 'Times the WAL retention bounds let go of entries a peer had not acknowledged (the peer then needs a sync).', labelNames: ['peer_id'], registers }),
   };
 }

@@ -46,6 +46,8 @@ export interface ClusterOptions {
   /** Rows per page of a table copy between nodes. */
   readonly copyPageRows: number;
   readonly snapshotTtlMs: number;
+  /** How long a drain waits for the remaining peers to hold this node's entries. */
+  readonly drainTimeoutMs: number;
 }
 
 export const defaultClusterTimings = {
@@ -70,6 +72,7 @@ export const defaultClusterTimings = {
   syncPullMaxBytes: 8 * 1024 * 1024,
   copyPageRows: 100_000,
   snapshotTtlMs: 10 * 60_000,
+  drainTimeoutMs: 60_000,
 } as const;
 
 export function validateClusterOptions(o: ClusterOptions): void {

@@ -27,6 +27,7 @@ import { ReplicationReceiver } from './replication/receiver.js';
 import { decodeReplicateBatch } from './replication/replicate-codec.js';
 import { createClusterMetrics, type ClusterMetrics } from './cluster-metrics.js';
 import type { ClusterOptions } from './cluster-options.js';
+import { DrainController } from './drain.js';
 import { WriteCoordinator, type ClusterWriteRequest } from './write-coordinator.js';
 import { clusterHealthChecks, clusterMetricsView, leaderView, nodesView, type ClusterViewSource, type HealthCheckView, type LeaderView, type NodeView } from './cluster-views.js';
 import { SyncService, type SnapshotInfo, type TriggerBody } from './sync/sync-service.js';
@@ -75,6 +76,7 @@ export class Cluster implements Service {
   private readonly syncMonitor: SyncMonitor;
   private readonly syncMetrics: SyncMetrics;
   private readonly coordinator: WriteCoordinator;
+  readonly drain: DrainController;
   /** Set while this node catches up after its start or its join: queries and writes wait. */
   private localState: 'syncing' | 'joining' | null = 'syncing';
   private started = false;
@@ -148,6 +150,27 @@ export class Cluster implements Service {
       countedMembers: () => this.countedMembers(),
       reachable: (peer) => this.heartbeat.reachable(peer),
       activePeerHint: () => this.activePeerHint(),
+    });
+    this.drain = new DrainController({
+      nodeId: options.nodeId,
+      wal: engine.wal,
+      clock,
+      log: deps.log.child({ component: 'drain' }),
+      phaseGauge: this.metrics.drainPhase,
+      drains: this.metrics.drains,
+      state: () => this.observedState(),
+      flush: () => engine.flush(),
+      setState: async (state) => {
+        await this.proposer.propose({ kind: 'set-node-state', id: options.nodeId, state });
+      },
+      remainingPeers: () => this.peerIds().filter((id) => !['leaving', 'draining'].includes(this.membership.get(id)?.state ?? 'active')),
+      peerWatermarks: (peer) => this.askWatermarks(peer),
+      askToPull: (peer, origin, fromSeq) => this.askToPull(peer, origin, fromSeq),
+      nudgeStreams: () => {
+        for (const stream of this.streams.values()) stream.notify();
+      },
+      stepDown: () => this.stepDown(),
+      leaveRaft: () => this.leaveRaft(),
     });
     this.syncMetrics = createSyncMetrics(deps.registry);
     this.sync = new SyncService(
@@ -379,6 +402,67 @@ export class Cluster implements Service {
     return this.sync.closeSnapshot(id);
   }
 
+  // ------------------------------------------------------------------ drain
+
+  private async askWatermarks(peer: string): Promise<Readonly<Record<string, number>> | null> {
+    const address = this.membership.get(peer)?.httpAddress ?? null;
+    if (address === null) return null;
+    try {
+      const body = await this.client.requestOk(address, { method: 'GET', path: '/internal/heartbeat', timeoutMs: 2_000 });
+      return (JSON.parse(body.toString('utf8')) as HeartbeatAnswer).watermarks;
+    } catch {
+      return null;
+    }
+  }
+
+  private async askToPull(peer: string, origin: string, fromSeq: number): Promise<void> {
+    const address = this.membership.get(peer)?.httpAddress ?? null;
+    if (address === null) return;
+    const body = { term: this.raft.metrics().term, pulls: [{ origin, from_seq: fromSeq, source: this.options.nodeId }] };
+    await this.client.request(address, { method: 'POST', path: '/internal/sync/trigger', body: Buffer.from(JSON.stringify(body)), contentType: 'application/json' });
+  }
+
+  /** A leader about to leave hands leadership to a reachable voter first. */
+  private async stepDown(): Promise<void> {
+    const raft = this.raft;
+    if (!raft.isLeader()) return;
+    const next = raft.configuration().voters.find((id) => id !== this.options.nodeId && this.heartbeat.reachable(id));
+    if (next === undefined) throw new Error('this node leads and no other voter is reachable to take over');
+    await raft.transferLeadership(next);
+  }
+
+  /** Out of the Raft configuration, through the leader (which is another node by now). */
+  private async leaveRaft(): Promise<void> {
+    const deadline = this.deps.clock.monotonicMs() + this.options.proposeTimeoutMs;
+    for (;;) {
+      const leader = this.raft.leader();
+      const address = leader === null || leader === this.options.nodeId ? null : (this.membership.get(leader)?.httpAddress ?? null);
+      if (address !== null) {
+        await this.client.requestOk(address, { method: 'POST', path: '/internal/membership/leave', body: Buffer.from(JSON.stringify({ node_id: this.options.nodeId })), contentType: 'application/json' });
+        return;
+      }
+      if (this.deps.clock.monotonicMs() > deadline) throw new Error('no other leader to take this node out of Raft');
+      await new Promise((resolve) => this.deps.clock.setTimer(200, () => resolve(undefined)));
+    }
+  }
+
+  /** POST /internal/membership/leave on the leader: removes a Leaving node from the Raft configuration. */
+  async admitLeave(body: Buffer): Promise<{ status: number; body: object }> {
+    const { node_id: id } = JSON.parse(body.toString('utf8')) as { node_id?: unknown };
+    if (typeof id !== 'string') return { status: 400, body: { error: 'node_id is required' } };
+    if (!this.raft.isLeader()) return { status: 421, body: { error: 'not raft leader', leader_id: this.raft.leader() } };
+    if (id === this.options.nodeId) return { status: 409, body: { error: 'the leader cannot remove itself; it steps down first' } };
+    if (this.membership.get(id)?.state !== 'leaving') return { status: 409, body: { error: `node ${id} is not Leaving` } };
+    const conf = this.raft.configuration();
+    if (conf.voters.includes(id) || conf.learners.includes(id)) await this.raft.removeNode(id);
+    return { status: 200, body: { ok: true, node_id: id } };
+  }
+
+  drainStart(body: Buffer): object {
+    const parsed = (body.length > 0 ? JSON.parse(body.toString('utf8')) : {}) as { timeout_ms?: unknown; force?: unknown };
+    return this.drain.start({ timeoutMs: typeof parsed.timeout_ms === 'number' ? parsed.timeout_ms : this.options.drainTimeoutMs, force: parsed.force === true });
+  }
+
   /** Queries wait while this node does not yet hold every acknowledged write (never a silent subset). */
   assertQueryable(): void {
     const state = this.observedState();
@@ -470,10 +554,12 @@ export class Cluster implements Service {
     }
   }
 
+  /** Every other member, except those that left (Leaving: drained and out of Raft). */
   private peerIds(): string[] {
     const ids = new Set<string>(this.options.peers.map((p) => p.id));
     for (const node of this.membership.nodes.values()) ids.add(node.id);
     ids.delete(this.options.nodeId);
+    for (const node of this.membership.nodes.values()) if (node.state === 'leaving') ids.delete(node.id);
     return [...ids].sort();
   }
 
@@ -494,7 +580,16 @@ export class Cluster implements Service {
 
   private syncStreams(): void {
     if (this.stopping) return;
-    for (const id of this.peerIds()) {
+    const peers = new Set(this.peerIds());
+    for (const [id, stream] of [...this.streams]) {
+      if (peers.has(id)) continue;
+      // A peer that left needs nothing more from this node: stop its stream and free its hold.
+      this.streams.delete(id);
+      this.acks.forget(id);
+      void stream.stop();
+      void this.deps.engine.wal.removeHold(holdName(id)).catch(() => undefined);
+    }
+    for (const id of peers) {
       const address = this.membership.get(id)?.httpAddress ?? null;
       let stream = this.streams.get(id);
       if (!stream) {

@@ -12,6 +12,9 @@ export interface InternalRoutesPort {
   snapshotPage(id: string, table: { db: string; rp: string; measurement: string }, page: number): Promise<Buffer | null>;
   closeSnapshot(id: string): Promise<void>;
   admitJoin(body: Buffer): Promise<{ status: number; body: object }>;
+  admitLeave(body: Buffer): Promise<{ status: number; body: object }>;
+  drainStart(body: Buffer): object;
+  readonly drain: { status(): object; abort(): Promise<object> };
   verify(request: { method: string; pathWithQuery: string; headers: Readonly<Record<string, string | string[] | undefined>>; body: Uint8Array }): { readonly ok: boolean };
   receiveReplicate(body: Buffer): Promise<{ status: number; body: object }>;
   receivePropose(body: Buffer): Promise<{ status: number; body: object }>;
@@ -84,6 +87,19 @@ export async function internalRoutes(app: FastifyInstance, options: InternalRout
   app.post('/internal/sync/snapshot/:id/close', async (request, reply) => {
     await cluster.closeSnapshot((request.params as { id: string }).id);
     return reply.code(204).send();
+  });
+  app.post('/internal/membership/leave', async (request, reply) => {
+    const answer = await cluster.admitLeave(rawBody(request));
+    return reply.code(answer.status).header('Content-Type', 'application/json').send(JSON.stringify(answer.body));
+  });
+  app.post('/internal/drain', async (request, reply) => {
+    return reply.code(202).header('Content-Type', 'application/json').send(JSON.stringify(cluster.drainStart(rawBody(request))));
+  });
+  app.get('/internal/drain', async (_request, reply) => {
+    return reply.code(200).header('Content-Type', 'application/json').send(JSON.stringify(cluster.drain.status()));
+  });
+  app.post('/internal/drain/abort', async (_request, reply) => {
+    return reply.code(200).header('Content-Type', 'application/json').send(JSON.stringify(await cluster.drain.abort()));
   });
   app.post('/internal/membership/join', async (request, reply) => {
     const answer = await cluster.admitJoin(rawBody(request));

@@ -43,7 +43,7 @@ const DEFAULTS: Config = {
     nodeId: '', peers: [], raftBindAddress: '127.0.0.1', raftPort: 8089, secret: '', consistency: 'quorum', httpAdvertiseAddress: '', raftAdvertiseAddress: '',
     heartbeatIntervalMs: 2000, heartbeatMissThreshold: 3, writeTimeoutMs: 10_000, peerRequestTimeoutMs: 10_000, replicationMaxBatchBytes: 4 * 1024 * 1024,
     replicateBodyLimitBytes: 32 * 1024 * 1024, walRetentionMaxBytes: 1024 * 1024 * 1024, walRetentionMaxAgeMs: 168 * 3600 * 1000, raftElectionTimeoutMs: 1000, raftSnapshotEvery: 10_000,
-    join: [], maxVoters: 5, syncIntervalMs: 30_000, startupSyncTimeoutMs: 60_000, syncPullMaxBytes: 8 * 1024 * 1024,
+    join: [], maxVoters: 5, syncIntervalMs: 30_000, startupSyncTimeoutMs: 60_000, syncPullMaxBytes: 8 * 1024 * 1024, drainTimeoutMs: 60_000,
   },
   tracing: { otlpEndpoint: '', serviceName: 'hyperbytedb' },
   query: { maxSelectBuckets: 1_000_000, maxResultBytes: 256 * 1024 * 1024, chunkSizeDefault: 10_000, readConnections: 2 },
