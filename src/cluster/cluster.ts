@@ -28,6 +28,7 @@ import { decodeReplicateBatch } from './replication/replicate-codec.js';
 import { createClusterMetrics, type ClusterMetrics } from './cluster-metrics.js';
 import type { ClusterOptions } from './cluster-options.js';
 import { DrainController } from './drain.js';
+import { MembershipChanges } from './membership-changes.js';
 import { WriteCoordinator, type ClusterWriteRequest } from './write-coordinator.js';
 import { clusterHealthChecks, clusterMetricsView, leaderView, nodesView, type ClusterViewSource, type HealthCheckView, type LeaderView, type NodeView } from './cluster-views.js';
 import { SyncService, type SnapshotInfo, type TriggerBody } from './sync/sync-service.js';
@@ -35,7 +36,7 @@ import { SyncMonitor } from './sync/sync-monitor.js';
 import { createSyncMetrics, type SyncMetrics } from './sync/sync-metrics.js';
 import { startupSync } from './sync/startup-sync.js';
 import type { SyncManifest } from './sync/manifest.js';
-import { clusterExists, parseJoinRequest, requestJoin, type JoinAnswer } from './join.js';
+import { clusterExists, requestJoin, type JoinAnswer } from './join.js';
 import type { TableRef } from '../core/store/table-copy.js';
 
 export interface ClusterDeps {
@@ -76,6 +77,7 @@ export class Cluster implements Service {
   private readonly syncMonitor: SyncMonitor;
   private readonly syncMetrics: SyncMetrics;
   private readonly coordinator: WriteCoordinator;
+  private readonly changes: MembershipChanges;
   readonly drain: DrainController;
   /** Set while this node catches up after its start or its join: queries and writes wait. */
   private localState: 'syncing' | 'joining' | null = 'syncing';
@@ -151,6 +153,18 @@ export class Cluster implements Service {
       reachable: (peer) => this.heartbeat.reachable(peer),
       activePeerHint: () => this.activePeerHint(),
     });
+    this.changes = new MembershipChanges({
+      nodeId: options.nodeId,
+      raft: () => this.raft,
+      proposer: this.proposer,
+      membership: () => this.membership,
+      client: this.client,
+      clock,
+      log: deps.log.child({ component: 'membership' }),
+      maxVoters: options.maxVoters,
+      proposeTimeoutMs: options.proposeTimeoutMs,
+      reachable: (peer) => this.heartbeat.reachable(peer),
+    });
     this.drain = new DrainController({
       nodeId: options.nodeId,
       wal: engine.wal,
@@ -169,8 +183,8 @@ export class Cluster implements Service {
       nudgeStreams: () => {
         for (const stream of this.streams.values()) stream.notify();
       },
-      stepDown: () => this.stepDown(),
-      leaveRaft: () => this.leaveRaft(),
+      stepDown: () => this.changes.stepDown(),
+      leaveRaft: () => this.changes.leaveRaft(),
     });
     this.syncMetrics = createSyncMetrics(deps.registry);
     this.sync = new SyncService(
@@ -200,7 +214,7 @@ export class Cluster implements Service {
       members: () => [...this.membership.nodes.values()].map((n) => ({ id: n.id, httpAddress: n.httpAddress })),
       localManifest: () => this.sync.manifest(false),
       onSelfOrder: (body) => this.sync.trigger(body),
-      onRound: () => this.promoteLearners(),
+      onRound: () => this.changes.promoteLearners(),
     });
   }
 
@@ -332,48 +346,14 @@ export class Cluster implements Service {
     }
   }
 
-  /** Leader: makes Active learners voters while the voters stay within max_voters. */
-  private async promoteLearners(): Promise<void> {
-    if (!this.raft.isLeader()) return;
-    const conf = this.raft.configuration();
-    let voters = conf.voters.length;
-    for (const id of conf.learners) {
-      const node = this.membership.get(id);
-      if (!node || node.state !== 'active' || voters >= this.options.maxVoters) continue;
-      await this.raft.addNode(id, node.raftAddress);
-      voters++;
-      this.log.info({ node: id }, 'learner promoted to voter');
-    }
+  /** POST /internal/membership/join (membership-changes.ts). */
+  admitJoin(body: Buffer): Promise<{ status: number; body: object }> {
+    return this.changes.admitJoin(body);
   }
 
-  /** POST /internal/membership/join: the leader admits a new node as a learner, registered Joining. */
-  async admitJoin(body: Buffer): Promise<{ status: number; body: object }> {
-    const request = parseJoinRequest(body);
-    const raft = this.raft;
-    if (!raft.isLeader()) {
-      const leader = raft.leader();
-      const address = leader === null ? null : (this.membership.get(leader)?.httpAddress ?? null);
-      if (address === null) return { status: 503, body: { error: 'no raft leader known; retry' } };
-      const answer = await this.client.requestOk(address, { method: 'POST', path: '/internal/membership/join', body, contentType: 'application/json', timeoutMs: 30_000 });
-      return { status: 200, body: JSON.parse(answer.toString('utf8')) as object };
-    }
-    const conf = raft.configuration();
-    if (request.node_id === this.options.nodeId) return { status: 409, body: { error: 'a node cannot admit itself' } };
-    if (conf.voters.includes(request.node_id) || conf.learners.includes(request.node_id)) {
-      // A member without its Raft state (wiped): Raft's memory of it (its log position) is wrong
-      // now, so it leaves the configuration and comes back as a learner starting from nothing.
-      this.log.warn({ node: request.node_id }, 'a member asks to join again without its Raft state; re-adding it as a learner');
-      await raft.removeNode(request.node_id);
-    }
-    await raft.addNode(request.node_id, request.raft_address, { learner: true });
-    let index = await this.proposer.propose({ kind: 'register-node', id: request.node_id, httpAddress: request.http_address, raftAddress: request.raft_address, initialState: 'joining' });
-    if (this.membership.get(request.node_id)?.state !== 'joining') {
-      // A member coming back without its data is not Active until it copied the data again.
-      index = await this.proposer.propose({ kind: 'set-node-state', id: request.node_id, state: 'joining' });
-    }
-    const members = this.membership.list().map((n) => ({ id: n.id, raft_address: n.raftAddress, http_address: n.httpAddress }));
-    const answer: JoinAnswer = { members, leader_id: this.options.nodeId, applied_index: index };
-    return { status: 200, body: answer };
+  /** POST /internal/membership/leave (membership-changes.ts). */
+  admitLeave(body: Buffer): Promise<{ status: number; body: object }> {
+    return this.changes.admitLeave(body);
   }
 
   // ------------------------------------------------------------------ sync routes
@@ -420,42 +400,6 @@ export class Cluster implements Service {
     if (address === null) return;
     const body = { term: this.raft.metrics().term, pulls: [{ origin, from_seq: fromSeq, source: this.options.nodeId }] };
     await this.client.request(address, { method: 'POST', path: '/internal/sync/trigger', body: Buffer.from(JSON.stringify(body)), contentType: 'application/json' });
-  }
-
-  /** A leader about to leave hands leadership to a reachable voter first. */
-  private async stepDown(): Promise<void> {
-    const raft = this.raft;
-    if (!raft.isLeader()) return;
-    const next = raft.configuration().voters.find((id) => id !== this.options.nodeId && this.heartbeat.reachable(id));
-    if (next === undefined) throw new Error('this node leads and no other voter is reachable to take over');
-    await raft.transferLeadership(next);
-  }
-
-  /** Out of the Raft configuration, through the leader (which is another node by now). */
-  private async leaveRaft(): Promise<void> {
-    const deadline = this.deps.clock.monotonicMs() + this.options.proposeTimeoutMs;
-    for (;;) {
-      const leader = this.raft.leader();
-      const address = leader === null || leader === this.options.nodeId ? null : (this.membership.get(leader)?.httpAddress ?? null);
-      if (address !== null) {
-        await this.client.requestOk(address, { method: 'POST', path: '/internal/membership/leave', body: Buffer.from(JSON.stringify({ node_id: this.options.nodeId })), contentType: 'application/json' });
-        return;
-      }
-      if (this.deps.clock.monotonicMs() > deadline) throw new Error('no other leader to take this node out of Raft');
-      await new Promise((resolve) => this.deps.clock.setTimer(200, () => resolve(undefined)));
-    }
-  }
-
-  /** POST /internal/membership/leave on the leader: removes a Leaving node from the Raft configuration. */
-  async admitLeave(body: Buffer): Promise<{ status: number; body: object }> {
-    const { node_id: id } = JSON.parse(body.toString('utf8')) as { node_id?: unknown };
-    if (typeof id !== 'string') return { status: 400, body: { error: 'node_id is required' } };
-    if (!this.raft.isLeader()) return { status: 421, body: { error: 'not raft leader', leader_id: this.raft.leader() } };
-    if (id === this.options.nodeId) return { status: 409, body: { error: 'the leader cannot remove itself; it steps down first' } };
-    if (this.membership.get(id)?.state !== 'leaving') return { status: 409, body: { error: `node ${id} is not Leaving` } };
-    const conf = this.raft.configuration();
-    if (conf.voters.includes(id) || conf.learners.includes(id)) await this.raft.removeNode(id);
-    return { status: 200, body: { ok: true, node_id: id } };
   }
 
   drainStart(body: Buffer): object {
