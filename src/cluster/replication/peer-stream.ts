@@ -73,6 +73,8 @@ export class PeerStream {
    */
   learnWatermark(watermark: number): void {
     if (this.cursor === watermark) return;
+    // A peer that needed a sync and now holds more (it copied a data set) is shipped to again.
+    if (this.needsSync && (this.cursor === null || watermark > this.cursor)) this.needsSync = false;
     if (this.cursor !== null && watermark < this.cursor) this.deps.log.warn({ peer: this.peer, had: this.cursor, now: watermark }, 'peer holds fewer of our entries than it acknowledged; sending them again');
     this.cursor = watermark;
     this.deps.acks.ack(this.peer, watermark);
@@ -95,12 +97,6 @@ export class PeerStream {
       failures: this.failures,
       needsSync: this.needsSync,
     };
-  }
-
-  /** The peer was caught up another way (a full sync): ship again from what it now holds. */
-  resume(): void {
-    this.needsSync = false;
-    this.notify();
   }
 
   start(): void {
