@@ -54,7 +54,7 @@ export function createClusterMetrics(registry: Registry, sources: ClusterGaugeSo
     },
   });
   new Gauge({
-    name: 'hyperbytedb_cluster_nodes_total',
+    name: 'hyperbytedb_cluster_nodes',
     help: 'Members of the cluster, whatever their state.',
     registers,
     collect() {

@@ -3,6 +3,7 @@
 // failing clearly with a node down (and losing nothing), converging overwrites, peer-route auth.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { request } from 'undici';
 import { startCluster, type TestCluster } from '../support/hyperbytedb-cluster.js';
 import { signRequest, signingKey } from '../../src/cluster/peer-auth.js';
@@ -156,4 +157,23 @@ test('consistency=all with a node down fails clearly, and the write reaches the 
   await eventually('n2 got the quorum write from the handoff', async () => (await values(n2!.url, 'SELECT count(v) FROM alldown'))[0]?.[1] === 1);
   const back = await write(n1!.url, 'alldown v=3 1600000000002', '&precision=ms&consistency=all');
   assert.equal(back.status, 204);
+});
+
+test('a cluster node\'s /metrics names every cluster metric and passes promtool check metrics', async (t) => {
+  if (spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    t.skip('promtool is not installed');
+    return;
+  }
+  const body = await (await request(`${cluster.nodes[0]!.url}/metrics`)).body.text();
+  for (const name of [
+    'hyperbytedb_replication_writes_total', 'hyperbytedb_replication_errors_total', 'hyperbytedb_replication_duration_seconds_bucket',
+    'hyperbytedb_cluster_node_state', 'hyperbytedb_cluster_peers_active', 'hyperbytedb_hinted_handoff_pending_entries',
+    'hyperbytedb_hinted_handoff_pending_bytes', 'hyperbytedb_hinted_handoff_oldest_seconds', 'hyperbytedb_replication_lag_entries',
+    'hyperbytedb_raft_term', 'hyperbytedb_sync_catch_up_progress_ratio', 'hyperbytedb_drain_phase', 'hyperbytedb_write_consistency_total',
+  ]) {
+    assert.match(body, new RegExp(`^${name}`, 'm'), `${name} is exported`);
+  }
+  const check = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
+  assert.equal(check.status, 0, check.stdout + check.stderr);
+  assert.equal((check.stdout + check.stderr).trim(), '');
 });
