@@ -37,6 +37,24 @@ export class ReplicationReceiver {
     return run;
   }
 
+  /**
+   * Runs `fn` while no batch of these origins is applied (before it: the ones already queued;
+   * after it: the ones that arrive meanwhile). Adopting watermarks after a full copy runs so, and
+   * never races an append of the same origin.
+   */
+  whileHolding<T>(origins: readonly string[], fn: () => Promise<T>): Promise<T> {
+    const previous = Promise.all(origins.map((origin) => this.tails.get(origin) ?? Promise.resolve()));
+    const run = previous.then(fn);
+    const tail = run.catch(() => undefined);
+    for (const origin of origins) {
+      this.tails.set(origin, tail);
+      void tail.then(() => {
+        if (this.tails.get(origin) === tail) this.tails.delete(origin);
+      });
+    }
+    return run;
+  }
+
   private async apply(origin: string, entries: readonly WalEntry[]): Promise<ReceiveOutcome> {
     const { deps } = this;
     if (entries.length === 0) return { kind: 'ok', ackSeq: deps.watermark(origin) };

@@ -253,7 +253,7 @@ export class SyncService {
       }
       this.deps.metrics.pullBytes.inc({ kind: 'full' }, bytes);
       const adopted = new Map(Object.entries(info.watermarks).filter(([origin]) => origin !== engine.wal.localOrigin));
-      await engine.wal.adoptWatermarks(adopted);
+      await this.deps.receiver.whileHolding([...adopted.keys()], () => engine.wal.adoptWatermarks(adopted));
       for (const origin of adopted.keys()) {
         const outcome = await this.pull(origin, (adopted.get(origin) ?? 0) + 1, source);
         if (outcome === 'truncated') log.warn({ origin, source }, 'full copy: the source let go of entries after its snapshot; they arrive through replication');
