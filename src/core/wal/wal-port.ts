@@ -165,6 +165,7 @@ export interface Wal {
    * Records that the store already holds every entry of these origins up to the given originSeq
    * (a full copy of another node's data): their watermarks rise to it (synced), with no entries,
    * and replication continues after it. Never lowers a watermark; not for this node's own origin.
+   * The caller holds off appendReplicated of these origins meanwhile (their order is its to keep).
    */
   adoptWatermarks(watermarks: ReadonlyMap<string, number>): Promise<void>;
   /** Raises the version clock to at least `version` (a version seen from another node). */
