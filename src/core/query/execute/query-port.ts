@@ -3,6 +3,7 @@
 
 import type { Point } from '../../model/point.js';
 import type { SchemaView } from '../../meta/schema-view.js';
+import type { RetentionPolicyDefinition } from '../../meta/commands.js';
 
 /** What one statement read without FINAL, so it can tell afterwards whether that stayed right. */
 export interface ReadScope {
@@ -20,11 +21,8 @@ export interface SqlResult {
   readonly rows: ReadonlyArray<readonly unknown[]>;
 }
 
-export interface RetentionPolicySpec {
-  readonly name: string;
-  readonly durationNs: bigint;
-  readonly shardGroupDurationNs: bigint;
-  readonly replicaN: number;
+/** A policy as a statement names it: the catalog's definition, and whether it becomes the default. */
+export interface RetentionPolicySpec extends RetentionPolicyDefinition {
   readonly makeDefault: boolean;
 }
 
