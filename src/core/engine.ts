@@ -38,6 +38,7 @@ import {
 import type { MetaCommand, QueryPort, SqlResult } from './query/execute/query-port.js';
 import { executeQuery, type StatementResult } from './query/index.js';
 import type { QueryPrincipal } from './query/execute/query-authorizer.js';
+import type { StatementObserver } from './services/statement-summary.js';
 import { DuplicateTracker } from './store/duplicate-tracker.js';
 import { chdbPartsProbe } from './store/parts-probe.js';
 import { TagValueLoader } from './meta/tag-value-loader.js';
@@ -80,6 +81,8 @@ export interface QueryRequest {
   readonly signal?: AbortSignal;
   /** Under authentication: who is asking (statements are authorized before any runs). */
   readonly principal?: QueryPrincipal;
+  /** Told of each statement as it runs (the statement summary). */
+  readonly observer?: StatementObserver;
 }
 
 /** What a write stored, where it went in the WAL, and the error the client gets for the lines it refused. */
@@ -390,6 +393,7 @@ class EngineImpl implements Engine {
             ...(request.readOnly ? { readOnly: true } : {}),
             ...(request.chunked ? { chunked: true } : {}),
             ...(request.principal ? { principal: request.principal } : {}),
+            ...(request.observer ? { observer: request.observer } : {}),
             maxSelectBuckets: this.options.maxSelectBuckets,
             signal,
           },

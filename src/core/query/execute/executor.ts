@@ -10,6 +10,7 @@ import { executeSelect, type SelectContext } from './select-executor.js';
 import { executeShow, isShowStatement } from './show-executor.js';
 import { executeUserStatement } from './user-statements.js';
 import type { QueryPrincipal } from './query-authorizer.js';
+import type { StatementObserver } from '../../services/statement-summary.js';
 import { executeSelectInto } from './select-into.js';
 import { withConsistentReads } from './consistent-reads.js';
 import { readOnlyWarning, type SelectIntoContext } from '../language/statement-text.js';
@@ -38,6 +39,8 @@ export interface ExecuteOptions {
   readonly chunked?: boolean;
   /** Under authentication: checks every statement before the first runs, and filters SHOW DATABASES. */
   readonly principal?: QueryPrincipal;
+  /** Told of each statement as it starts and ends (the statement summary). */
+  readonly observer?: StatementObserver;
 }
 
 export const NOT_EXECUTED = 'not executed';
@@ -59,13 +62,16 @@ export async function executeQuery(text: string, options: ExecuteOptions, port: 
     const statement = statements[i] as Statement;
     const warning = options.readOnly === true ? readOnlyWarning(statement, selectIntoContext(statement, options.db, port)) : undefined;
     const messages = warning !== undefined ? { messages: [{ level: 'warning', text: warning }] } : {};
+    const finished = options.observer?.started(statement);
     try {
       const series = await executeStatement(statement, options, port);
+      finished?.();
       const unchunked = statement.kind !== 'select' ? { unchunked: true } : {};
       results.push(series.length > 0 ? { statement_id: i, series, ...messages, ...unchunked } : { statement_id: i, ...messages });
     } catch (err) {
-      if (options.signal?.aborted === true) throw err;
       const failure = statementFailure(err);
+      finished?.(failure.error);
+      if (options.signal?.aborted === true) throw err;
       if (options.chunked === true) {
         results.push({ statement_id: i, ...failure });
         for (let j = i; j < statements.length - 1; j++) results.push({ statement_id: i, error: NOT_EXECUTED });
