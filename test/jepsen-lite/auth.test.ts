@@ -41,7 +41,7 @@ async function send(base: string, method: 'GET' | 'POST', path: string, options:
   return { status: res.status, body: (await res.text()).trim(), challenge: res.headers.get('www-authenticate') };
 }
 
-type Step = readonly [label: string, method: 'GET' | 'POST', path: string, body?: string, headers?: Record<string, string>];
+type Step = readonly [label: string, method: 'GET' | 'POST', path: string, body?: string | undefined, headers?: Record<string, string>];
 
 /** Steps answered by both servers; the labels say what each checks. */
 const STEPS: readonly Step[] = [
