@@ -11,6 +11,10 @@ const PRIVILEGE_BITS: Readonly<Record<string, PrivilegeBits>> = { READ: PRIVILEG
 
 /** Runs a user statement; undefined when `statement` is not one. */
 export async function executeUserStatement(statement: Statement, port: QueryPort): Promise<Series[] | undefined> {
+  // An unknown user is refused here, without a trip through the catalog writer (Raft in a
+  // cluster); the catalog refuses it again if the user went away in between.
+  const named = namedUser(statement);
+  if (named !== undefined && port.users?.user(named) === undefined) throw new StatementError(USER_NOT_FOUND);
   switch (statement.kind) {
     case 'create-user':
       await port.applyMetaCommand({ kind: 'create-user', name: statement.name, password: statement.password, admin: statement.admin });
@@ -44,6 +48,23 @@ export async function executeUserStatement(statement: Statement, port: QueryPort
       const grants = [...user.privileges].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       return [{ columns: ['database', 'privilege'], values: grants.map(([db, bits]) => [db, privilegeText(bits)]) }];
     }
+    default:
+      return undefined;
+  }
+}
+
+/** The existing user a statement changes or reads (CREATE USER names a new one). */
+function namedUser(statement: Statement): string | undefined {
+  switch (statement.kind) {
+    case 'drop-user':
+    case 'set-password':
+      return statement.name;
+    case 'grant':
+    case 'revoke':
+    case 'grant-admin':
+    case 'revoke-admin':
+    case 'show-grants':
+      return statement.user;
     default:
       return undefined;
   }
