@@ -261,6 +261,7 @@ export interface RawConfig {
   server: {
     bind_address: string; port: number; max_body_size: number; query_timeout: number;
     max_concurrent_queries: number; max_queued_queries: number; auth_enabled: boolean;
+    auth_cache_ttl: number; auth_cache_max_entries: number;
   };
   storage: { data_dir: string; wal_dir: string; meta_dir: string; chdb_dir: string };
   wal: { sync_on_append: boolean; group_commit_max_batch: number; group_commit_max_delay: number; max_pending_size: number };
@@ -278,6 +279,7 @@ export interface RawConfig {
   };
   tracing: { otlp_endpoint: string; service_name: string };
   query: { max_select_buckets: number; max_result_size: number; chunk_size_default: number; read_connections: number };
+  statement_summary: { enabled: boolean; max_entries: number };
 }
 
 type FormatName = 'count' | 'duration' | 'seconds' | 'size' | 'bool' | 'text' | 'one-of' | 'optional-url' | 'peer-list' | 'url-list';
@@ -295,7 +297,9 @@ function buildSchema(): convict.Schema<RawConfig> {
       query_timeout: setting('duration', 60 * SECOND_MS, 'A query running longer is cancelled.', { min: 1 }),
       max_concurrent_queries: setting('count', 16, 'Queries executing at once.', { min: 1 }),
       max_queued_queries: setting('count', 64, 'Queries waiting for a slot; beyond this they are rejected.'),
-      auth_enabled: setting('bool', false, 'Require credentials on every request.'),
+      auth_enabled: setting('bool', false, 'Require credentials on every request but /ping, /health and /metrics (InfluxDB 1.x users).'),
+      auth_cache_ttl: setting('duration', MINUTE_MS, 'How long a verified password is trusted before it is hashed again (a change or drop applies at once).', { min: 1, max: 60 * MINUTE_MS }),
+      auth_cache_max_entries: setting('count', 1024, 'Verified credentials remembered at most.', { min: 1 }),
     },
     storage: {
       data_dir: setting('text', './data', 'Root of all on-disk state.', { nonEmpty: true }),
@@ -363,6 +367,10 @@ function buildSchema(): convict.Schema<RawConfig> {
       chunk_size_default: setting('count', 10_000, 'Rows per chunk when a chunked query gives no size.', { min: 1 }),
       read_connections: setting('count', 2, 'chDB connections reads run on at once (a slow read holds up only reads on its own connection); inserts have one more.', { min: 1, max: 16 }),
     },
+    statement_summary: {
+      enabled: setting('bool', false, 'Keep a summary of recently executed statements at GET /api/v1/statements.'),
+      max_entries: setting('count', 1000, 'Statement shapes kept; the least recently seen go first.', { min: 1, max: 100_000 }),
+    },
   };
   for (const [section, keys] of Object.entries(schema as Record<string, Record<string, convict.SchemaObj>>)) {
     for (const [key, item] of Object.entries(keys)) item.env = envNameOf(section, key);
@@ -397,9 +405,6 @@ export function checkRelations(raw: RawConfig): string[] {
         `so one write always fits; got ${formatSizeBytes(raw.wal.max_pending_size)}`,
     );
   }
-  if (raw.server.auth_enabled) {
-    problems.push('server.auth_enabled: authentication is not built yet; refusing to start with it on (requests would not be checked); got true');
-  }
   const clustered = raw.cluster.peers.length > 0 || raw.cluster.join.length > 0;
   if (clustered && raw.cluster.node_id.trim() === '') {
     problems.push(`cluster.node_id: must be set when cluster.${raw.cluster.peers.length > 0 ? 'peers' : 'join'} is not empty; got ""`);
@@ -427,7 +432,7 @@ export function checkRelations(raw: RawConfig): string[] {
 }
 
 export function toConfig(raw: RawConfig): Config {
-  const { server, storage, wal, flush, limits, logging, metrics, cluster, tracing, query } = raw;
+  const { server, storage, wal, flush, limits, logging, metrics, cluster, tracing, query, statement_summary: statementSummary } = raw;
   return deepFreeze<Config>({
     server: {
       bindAddress: server.bind_address,
@@ -437,6 +442,8 @@ export function toConfig(raw: RawConfig): Config {
       maxConcurrentQueries: server.max_concurrent_queries,
       maxQueuedQueries: server.max_queued_queries,
       authEnabled: server.auth_enabled,
+      authCacheTtlMs: server.auth_cache_ttl,
+      authCacheMaxEntries: server.auth_cache_max_entries,
     },
     storage: {
       dataDir: storage.data_dir,
@@ -496,12 +503,13 @@ export function toConfig(raw: RawConfig): Config {
       chunkSizeDefault: query.chunk_size_default,
       readConnections: query.read_connections,
     },
+    statementSummary: { enabled: statementSummary.enabled, maxEntries: statementSummary.max_entries },
   });
 }
 
 /** The effective config as TOML that loads back to the same Config, with the cluster secret redacted. */
 export function configToToml(config: Config): string {
-  const { server, storage, wal, flush, limits, logging, metrics, cluster, tracing, query } = config;
+  const { server, storage, wal, flush, limits, logging, metrics, cluster, tracing, query, statementSummary } = config;
   const document: Record<keyof RawConfig, Record<string, unknown>> = {
     server: {
       bind_address: server.bindAddress,
@@ -511,6 +519,8 @@ export function configToToml(config: Config): string {
       max_concurrent_queries: server.maxConcurrentQueries,
       max_queued_queries: server.maxQueuedQueries,
       auth_enabled: server.authEnabled,
+      auth_cache_ttl: formatDurationMs(server.authCacheTtlMs),
+      auth_cache_max_entries: server.authCacheMaxEntries,
     },
     storage: { data_dir: storage.dataDir, wal_dir: storage.walDir, meta_dir: storage.metaDir, chdb_dir: storage.chdbDir },
     wal: {
@@ -561,6 +571,7 @@ export function configToToml(config: Config): string {
       chunk_size_default: query.chunkSizeDefault,
       read_connections: query.readConnections,
     },
+    statement_summary: { enabled: statementSummary.enabled, max_entries: statementSummary.maxEntries },
   };
   return `${stringifyToml(document).trim()}\n`;
 }

@@ -20,6 +20,9 @@ export interface ServerConfig {
   /** Queries waiting for a slot beyond this are rejected; 0 means "never queue". */
   readonly maxQueuedQueries: number;
   readonly authEnabled: boolean;
+  /** A verified password is trusted this long before it is hashed again. */
+  readonly authCacheTtlMs: number;
+  readonly authCacheMaxEntries: number;
 }
 
 /** All directories are resolved: an empty walDir/metaDir/chdbDir in the file becomes a subdirectory of dataDir. */
@@ -111,6 +114,13 @@ export interface QueryConfig {
   readonly readConnections: number;
 }
 
+export interface StatementSummaryConfig {
+  /** GET /api/v1/statements lists recently executed statements. */
+  readonly enabled: boolean;
+  /** Statement shapes kept (least recently seen evicted). */
+  readonly maxEntries: number;
+}
+
 export interface Config {
   readonly server: ServerConfig;
   readonly storage: StorageConfig;
@@ -122,4 +132,5 @@ export interface Config {
   readonly cluster: ClusterConfig;
   readonly tracing: TracingConfig;
   readonly query: QueryConfig;
+  readonly statementSummary: StatementSummaryConfig;
 }

@@ -22,6 +22,8 @@ export const REDACT_PATHS: readonly string[] = [
   'config.cluster.secret',
   'token',
   '*.token',
+  'hash',
+  '*.hash',
 ];
 
 export interface LogDestination {

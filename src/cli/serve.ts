@@ -7,7 +7,9 @@ import type { Config } from './config-types.js';
 import { createLogger } from './logger.js';
 import { openEngine, type Engine } from '../core/index.js';
 import { defaultEngineOptions, type EngineOptions } from '../core/options.js';
-import { buildServer } from '../http/server.js';
+import { buildServer, type ServerAuth } from '../http/server.js';
+import { defaultUserAuthenticatorOptions, UserAuthenticator } from '../core/meta/user-authenticator.js';
+import { defaultStatementSummaryOptions, StatementSummary } from '../core/services/statement-summary.js';
 import { Cluster } from '../cluster/cluster.js';
 import { defaultClusterTimings, validateClusterOptions, type ClusterOptions } from '../cluster/cluster-options.js';
 import { parsePeer } from './config-schema.js';
@@ -37,6 +39,16 @@ export function engineOptionsFromConfig(config: Config): EngineOptions {
     maxSelectBuckets: config.query.maxSelectBuckets,
     maxResultBytes: config.query.maxResultBytes,
     readConnections: config.query.readConnections,
+  };
+}
+
+/** Users and access, and the statement summary, as the config turns them on. */
+function accessOptions(config: Config, engine: Engine): { auth?: ServerAuth; statementSummary?: StatementSummary } {
+  const { server, statementSummary } = config;
+  const authOptions = { ...defaultUserAuthenticatorOptions, cacheTtlMs: server.authCacheTtlMs, cacheMaxEntries: server.authCacheMaxEntries };
+  return {
+    ...(server.authEnabled ? { auth: { authenticator: new UserAuthenticator(() => engine.catalog, authOptions, () => systemClock.nowMs()) } } : {}),
+    ...(statementSummary.enabled ? { statementSummary: new StatementSummary({ ...defaultStatementSummaryOptions, maxEntries: statementSummary.maxEntries }, systemClock) } : {}),
   };
 }
 
@@ -135,7 +147,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       requestTimeoutMs: config.server.queryTimeoutMs + 30_000,
       maxPeerBodyBytes: config.cluster.replicateBodyLimitBytes,
     },
-    { engine, registry, log, ...(cluster ? { cluster } : {}) },
+    { engine, registry, log, ...(cluster ? { cluster } : {}), ...accessOptions(config, engine) },
   );
   try {
     await app.listen({ host: config.server.bindAddress, port: config.server.port });

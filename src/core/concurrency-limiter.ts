@@ -10,12 +10,13 @@ export class ConcurrencyLimiter {
   constructor(
     private readonly maxActive: number,
     private readonly maxWaiting: number,
+    private readonly refusal = 'max-concurrent-queries limit exceeded',
   ) {}
 
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.active >= this.maxActive) {
       if (this.waiting.length >= this.maxWaiting) {
-        throw new LimitExceededError('max-concurrent-queries limit exceeded', 503);
+        throw new LimitExceededError(this.refusal, 503);
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {

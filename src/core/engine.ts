@@ -10,6 +10,8 @@ import { CatalogStore } from './meta/catalog-store.js';
 import type { Catalog } from './meta/catalog.js';
 import { CatalogApplier, LocalCatalogWriter, type CatalogWriter } from './meta/catalog-applier.js';
 import type { CatalogCommand } from './meta/commands.js';
+import type { UserDirectory } from './meta/users.js';
+import { userCatalogCommand } from './meta/user-commands.js';
 import { SeriesIndex } from './meta/series-index.js';
 import { SeriesLoader } from './meta/series-loader.js';
 import { ChdbSession } from './store/chdb-session.js';
@@ -35,6 +37,8 @@ import {
 } from './errors.js';
 import type { MetaCommand, QueryPort, SqlResult } from './query/execute/query-port.js';
 import { executeQuery, type StatementResult } from './query/index.js';
+import type { QueryPrincipal } from './query/execute/query-authorizer.js';
+import type { StatementObserver } from './services/statement-summary.js';
 import { DuplicateTracker } from './store/duplicate-tracker.js';
 import { chdbPartsProbe } from './store/parts-probe.js';
 import { TagValueLoader } from './meta/tag-value-loader.js';
@@ -75,6 +79,10 @@ export interface QueryRequest {
   readonly chunked?: boolean;
   readonly params?: Record<string, unknown>;
   readonly signal?: AbortSignal;
+  /** Under authentication: who is asking (statements are authorized before any runs). */
+  readonly principal?: QueryPrincipal;
+  /** Told of each statement as it runs (the statement summary). */
+  readonly observer?: StatementObserver;
 }
 
 /** What a write stored, where it went in the WAL, and the error the client gets for the lines it refused. */
@@ -384,6 +392,8 @@ class EngineImpl implements Engine {
             ...(request.params ? { params: request.params } : {}),
             ...(request.readOnly ? { readOnly: true } : {}),
             ...(request.chunked ? { chunked: true } : {}),
+            ...(request.principal ? { principal: request.principal } : {}),
+            ...(request.observer ? { observer: request.observer } : {}),
             maxSelectBuckets: this.options.maxSelectBuckets,
             signal,
           },
@@ -405,6 +415,9 @@ class EngineImpl implements Engine {
       get schema() {
         return engine.catalogStore.catalog;
       },
+      get users() {
+        return engine.catalogStore.catalog;
+      },
       runSql: (sql, options) => this.session.query(sql, options) as Promise<SqlResult>,
       ensureFlushed: (targets) => this.flushService.ensureReadable(targets),
       readScope: (forceFinal) => this.duplicates.readScope(forceFinal),
@@ -419,9 +432,10 @@ class EngineImpl implements Engine {
     await this.flushService.flush();
   }
 
-  /** DDL and deletes from statements: one catalog command each, through the writer. */
+  /** DDL, deletes and user changes from statements: one catalog command each (or none), through the writer. */
   private async applyMetaCommand(command: MetaCommand): Promise<void> {
-    await this.catalogWriter.apply([toCatalogCommand(command)]);
+    const catalogCommand = await toCatalogCommand(command, this.catalogStore.catalog);
+    if (catalogCommand !== null) await this.catalogWriter.apply([catalogCommand]);
   }
 
   close(): Promise<void> {
@@ -430,8 +444,12 @@ class EngineImpl implements Engine {
   }
 }
 
-function toCatalogCommand(command: MetaCommand): CatalogCommand {
+/** Passwords are hashed here, on the node that took the statement, never inside Catalog.apply. */
+async function toCatalogCommand(command: MetaCommand, users: UserDirectory): Promise<CatalogCommand | null> {
   switch (command.kind) {
+    case 'create-user':
+    case 'set-password':
+      return userCatalogCommand(command, users);
     case 'create-database':
       return command.rp ? { kind: 'create-database', name: command.name, rp: command.rp } : { kind: 'create-database', name: command.name };
     case 'create-retention-policy':

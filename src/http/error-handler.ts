@@ -69,7 +69,8 @@ export function withInternalErrorsLogged<T extends { readonly error?: string; re
  * the control characters.
  */
 export function errorHeaderValue(message: string): string {
-  return Buffer.from(message.slice(0, 1024), 'utf8').toString('latin1').replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ');
+  // Go's header writer trims the value's surrounding blanks too.
+  return Buffer.from(message.slice(0, 1024), 'utf8').toString('latin1').replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ').trim();
 }
 
 export function sendError(reply: FastifyReply, error: unknown, log: Logger): FastifyReply {
@@ -83,11 +84,10 @@ export function sendError(reply: FastifyReply, error: unknown, log: Logger): Fas
     reply.header('Retry-After', String(error.retryAfterSeconds));
     if (error.redirect !== null) reply.header('X-Hyperbytedb-Redirect', error.redirect);
   }
-  return reply
-    .code(status)
-    .header('Content-Type', 'application/json')
-    .header('X-Influxdb-Error', errorHeaderValue(message))
-    .send(`{"error":${goJsonString(message)}}\n`);
+  // InfluxDB 1.x answers a 401 with a Basic challenge instead of the error header.
+  if (status === 401) reply.header('WWW-Authenticate', 'Basic realm="InfluxDB"');
+  else reply.header('X-Influxdb-Error', errorHeaderValue(message));
+  return reply.code(status).header('Content-Type', 'application/json').send(`{"error":${goJsonString(message)}}\n`);
 }
 
 function causeMessage(error: Error): string {

@@ -17,6 +17,11 @@ import type { HealthCheck } from './routes/ping-health.js';
 import type { WriteHandler } from './routes/write.js';
 import { parseConsistency } from '../cluster/consistency.js';
 import { HYPERBYTEDB_VERSION, INFLUXDB_COMPAT_VERSION } from './version.js';
+import { registerAuthentication } from './auth.js';
+import { RequestContexts, traceIdOf } from './request-context.js';
+import { statementsRoutes } from './routes/statements.js';
+import type { UserAuthenticator } from '../core/meta/user-authenticator.js';
+import type { StatementSummary } from '../core/services/statement-summary.js';
 
 export interface ServerOptions {
   readonly maxBodyBytes: number;
@@ -26,6 +31,11 @@ export interface ServerOptions {
   readonly requestTimeoutMs: number;
   /** Largest peer replication body (cluster mode). */
   readonly maxPeerBodyBytes?: number;
+}
+
+/** Users and access (server.auth_enabled): present when authentication is on. */
+export interface ServerAuth {
+  readonly authenticator: UserAuthenticator;
 }
 
 /** A cluster node around the engine: the routes a cluster adds, and its write coordinator. */
@@ -44,11 +54,26 @@ export interface ServerDeps {
   readonly log: Logger;
   /** Present in cluster mode. */
   readonly cluster?: ClusterHttpPort;
+  /** Present when authentication is on. */
+  readonly auth?: ServerAuth;
+  /** Present when the statement summary is on (GET /api/v1/statements). */
+  readonly statementSummary?: StatementSummary;
 }
 
-/** InfluxDB v1 clients may send the password as ?p=…; it never reaches a log line. */
+/**
+ * InfluxDB v1 clients may send the password as ?p=…, and a query (q=…) may set one (CREATE USER,
+ * SET PASSWORD); neither reaches a log line.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]p=)[^&]*/g, '$1[redacted]');
+  return url.replace(/([?&]p=)[^&]*/g, '$1[redacted]').replace(/([?&]q=)([^&]*)/g, (whole, prefix: string, value: string) => (/password/i.test(safeDecode(value)) ? `${prefix}[redacted]` : whole));
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return value;
+  }
 }
 
 export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyInstance {
@@ -87,6 +112,16 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
     done();
   });
   registerErrorHandler(app, httpLog);
+  const contexts = new RequestContexts();
+  if (deps.auth) registerAuthentication(app, { authenticator: deps.auth.authenticator, catalog: () => deps.engine.catalog, contexts });
+  const summary = deps.statementSummary;
+  if (summary) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      if (request.routeOptions.url === '/query') contexts.set(request, { observer: summary.observer(traceIdOf(request.headers.traceparent)) });
+      done();
+    });
+    void app.register(statementsRoutes, { summary });
+  }
   const { cluster } = deps;
   void app.register(pingHealthRoutes, {
     health: () => deps.engine.health(),
@@ -95,11 +130,12 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
   const write: WriteHandler = cluster ? (request) => cluster.write(request) : singleNodeWrite(deps.engine);
   void app.register(writeRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes, write });
   if (cluster) {
-    void app.register(internalRoutes, { cluster, maxBodyBytes: options.maxPeerBodyBytes ?? options.maxBodyBytes, openManifest: true });
+    void app.register(internalRoutes, { cluster, maxBodyBytes: options.maxPeerBodyBytes ?? options.maxBodyBytes, openManifest: deps.auth === undefined });
     void app.register(clusterRoutes, { cluster });
   }
   void app.register(queryRoutes, {
     engine: deps.engine,
+    contexts,
     maxBodyBytes: options.maxBodyBytes,
     defaultChunkSize: options.defaultChunkSize,
     stallTimeoutMs: options.requestTimeoutMs,

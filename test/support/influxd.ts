@@ -40,7 +40,7 @@ export function influxdAvailable(): InfluxdAvailability {
   });
 }
 
-function configToml(dir: string, rpcPort: number, httpPort: number): string {
+function configToml(dir: string, rpcPort: number, httpPort: number, authEnabled: boolean): string {
   return `reporting-disabled = true
 bind-address = "127.0.0.1:${rpcPort}"
 
@@ -57,7 +57,7 @@ bind-address = "127.0.0.1:${rpcPort}"
 [http]
   enabled = true
   bind-address = "127.0.0.1:${httpPort}"
-  auth-enabled = false
+  auth-enabled = ${authEnabled}
   log-enabled = false
   write-tracing = false
   pprof-enabled = false
@@ -92,7 +92,12 @@ async function waitForPing(url: string, child: ChildProcess, stderr: () => strin
   throw new Error(`influxd did not answer /ping within ${startTimeoutMs} ms: ${stderr()}`);
 }
 
-export async function startInfluxd(): Promise<InfluxdHandle> {
+export interface InfluxdOptions {
+  /** `[http] auth-enabled`: every request but /ping needs a user once an admin exists. */
+  readonly authEnabled?: boolean;
+}
+
+export async function startInfluxd(options: InfluxdOptions = {}): Promise<InfluxdHandle> {
   const avail = influxdAvailable();
   if (!avail.available) throw new Error(avail.reason);
   const dir = await mkdtemp(join(tmpdir(), 'hyperbytedb-influxd-'));
@@ -100,7 +105,7 @@ export async function startInfluxd(): Promise<InfluxdHandle> {
   let httpPort = await freePort();
   while (httpPort === rpcPort) httpPort = await freePort();
   const configPath = join(dir, 'influxdb.conf');
-  await writeFile(configPath, configToml(dir, rpcPort, httpPort));
+  await writeFile(configPath, configToml(dir, rpcPort, httpPort, options.authEnabled === true));
   // Only the variables influxd needs; INFLUXDB_* from the caller's shell must not override the config.
   const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir };
   const child = spawn('influxd', ['run', '-config', configPath], { env, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,4 +1,4 @@
-// Persists the catalog and its applied index in LevelDB (classic-level), with an optional opaque
+// Persists the catalog (users and their password hashes included) and its applied index in LevelDB (classic-level), with an optional opaque
 // sidecar (the cluster's membership) in the same synced write. Keeps the current value in memory;
 // it never decides what changes (catalog-applier.ts does) and never touches chDB.
 
@@ -8,6 +8,7 @@ import { assert } from '../errors.js';
 import { Catalog, type DatabaseState, type DeleteRecord, type MeasurementState } from './catalog.js';
 import type { FieldType } from '../model/point.js';
 import type { RetentionPolicyInfo } from './schema-view.js';
+import { isPrivilegeBits, type PrivilegeBits, type UserInfo } from './users.js';
 
 const CATALOG_KEY = 'catalog/v2';
 const SIDECAR_KEY = 'sidecar/v1';
@@ -21,10 +22,20 @@ interface StoredDatabase {
   measurements: Array<{ rp: string; name: string; tagKeys: string[]; fields: Array<[string, FieldType]>; createdAtIndex: number }>;
 }
 
+interface StoredUser {
+  name: string;
+  admin: boolean;
+  hash: string;
+  /** [database, privilege bits] in grant order. */
+  privileges: Array<[string, number]>;
+}
+
+/** `users` joined format v2 later: a catalog stored before it has none, and reads as no users. */
 interface StoredCatalog {
   index: number;
   databases: StoredDatabase[];
   deletes: DeleteRecord[];
+  users?: StoredUser[];
 }
 
 export function encodeCatalog(catalog: Catalog): Buffer {
@@ -38,7 +49,8 @@ export function encodeCatalog(catalog: Catalog): Buffer {
     }
     databases.push({ name: db.name, defaultRetentionPolicy: db.defaultRetentionPolicy, rps: [...db.rps.values()], measurements });
   }
-  return packr.pack({ index: catalog.index, databases, deletes: [...catalog.deletes] } satisfies StoredCatalog);
+  const users: StoredUser[] = catalog.userList().map((u) => ({ name: u.name, admin: u.admin, hash: u.hash, privileges: [...u.privileges] }));
+  return packr.pack({ index: catalog.index, databases, deletes: [...catalog.deletes], users } satisfies StoredCatalog);
 }
 
 export function decodeCatalog(bytes: Buffer): Catalog {
@@ -55,7 +67,17 @@ export function decodeCatalog(bytes: Buffer): Catalog {
     const rps = new Map(db.rps.map((rp) => [rp.name, { ...rp, durationNs: BigInt(rp.durationNs), shardGroupDurationNs: BigInt(rp.shardGroupDurationNs) }]));
     databases.set(db.name, { name: db.name, defaultRetentionPolicy: db.defaultRetentionPolicy, rps, measurementsByRp });
   }
-  return new Catalog(databases, stored.index, stored.deletes ?? []);
+  const users = new Map<string, UserInfo>();
+  for (const u of stored.users ?? []) {
+    assert(typeof u.name === 'string' && typeof u.hash === 'string' && Array.isArray(u.privileges), 'catalog: stored user is malformed');
+    const privileges = new Map<string, PrivilegeBits>();
+    for (const [db, bits] of u.privileges) {
+      assert(isPrivilegeBits(bits), `catalog: stored privilege of ${u.name} on ${db} is not a privilege`);
+      privileges.set(db, bits);
+    }
+    users.set(u.name, { name: u.name, admin: u.admin === true, hash: u.hash, privileges });
+  }
+  return new Catalog(databases, stored.index, stored.deletes ?? [], users);
 }
 
 export class CatalogStore {

@@ -1,5 +1,5 @@
 // The catalog as an immutable value: databases, retention policies, measurements (tag keys,
-// field types) and the index of the last command applied. apply(command) returns a new Catalog
+// field types), users and grants, and the index of the last command applied. apply(command) returns a new Catalog
 // or throws InfluxDB's error for a command it refuses; it never performs I/O and is deterministic,
 // so every replica that applies the same commands in the same order holds the same catalog.
 
@@ -7,6 +7,7 @@ import { BadRequestError, DatabaseNotFoundError, RetentionPolicyNotFoundError } 
 import type { FieldType } from '../model/point.js';
 import type { DatabaseView, MeasurementView, RetentionPolicyInfo, SchemaView } from './schema-view.js';
 import type { CatalogCommand, RetentionPolicyDefinition } from './commands.js';
+import { applyUserCommand, forgetDatabasePrivileges, type UserDirectory, type UserInfo, type Users } from './users.js';
 
 export const DEFAULT_RP = 'autogen';
 const WEEK_NS = 7n * 24n * 3600n * 1_000_000_000n;
@@ -65,7 +66,7 @@ class DatabaseViewImpl implements DatabaseView {
   }
 }
 
-export class Catalog implements SchemaView {
+export class Catalog implements SchemaView, UserDirectory {
   static empty(): Catalog {
     return new Catalog(new Map(), 0, []);
   }
@@ -76,7 +77,17 @@ export class Catalog implements SchemaView {
     readonly index: number,
     /** The latest deletes, oldest first, at most MAX_DELETE_RECORDS. */
     readonly deletes: readonly DeleteRecord[],
+    /** Users in creation order, with their password hashes and privileges. */
+    readonly users: Users = new Map(),
   ) {}
+
+  userList(): readonly UserInfo[] {
+    return [...this.users.values()];
+  }
+
+  user(name: string): UserInfo | undefined {
+    return this.users.get(name);
+  }
 
   /** Deletes of the table applied after `catalogIndex`: rows of writes validated at that index must go again. */
   deletesAfter(catalogIndex: number, db: string, measurement: string): DeleteRecord[] {
@@ -110,7 +121,7 @@ export class Catalog implements SchemaView {
   applyAll(commands: readonly CatalogCommand[], index: number): Catalog {
     let next: Catalog = this;
     for (const command of commands) next = next.applyOne(command, index);
-    return next.index === index ? next : new Catalog(next.databases, index, next.deletes);
+    return next.index === index ? next : new Catalog(next.databases, index, next.deletes, next.users);
   }
 
   /** Applies one command at the next index (tests and single steps). */
@@ -133,11 +144,11 @@ export class Catalog implements SchemaView {
         }
         const rp = command.rp ? policyInfo(command.rp) : { name: DEFAULT_RP, durationNs: 0n, shardGroupDurationNs: WEEK_NS, replicaN: 1 };
         next.set(command.name, { name: command.name, defaultRetentionPolicy: rp.name, rps: new Map([[rp.name, rp]]), measurementsByRp: new Map() });
-        return new Catalog(next, index, this.deletes);
+        return new Catalog(next, index, this.deletes, this.users);
       }
       case 'drop-database':
         if (!next.delete(command.name)) return this;
-        return new Catalog(next, index, this.deletes);
+        return new Catalog(next, index, this.deletes, forgetDatabasePrivileges(this.users, command.name));
       case 'create-retention-policy': {
         const db = this.requireDb(command.db);
         const existing = db.rps.get(command.rp.name);
@@ -145,12 +156,12 @@ export class Catalog implements SchemaView {
           if (existing.durationNs !== command.rp.durationNs || existing.replicaN !== command.rp.replicaN) throw new BadRequestError('retention policy already exists');
           if (!command.makeDefault || db.defaultRetentionPolicy === existing.name) return this;
           next.set(db.name, { ...db, defaultRetentionPolicy: existing.name });
-          return new Catalog(next, index, this.deletes);
+          return new Catalog(next, index, this.deletes, this.users);
         }
         const rps = new Map(db.rps);
         rps.set(command.rp.name, policyInfo(command.rp));
         next.set(db.name, { ...db, rps, defaultRetentionPolicy: command.makeDefault ? command.rp.name : db.defaultRetentionPolicy });
-        return new Catalog(next, index, this.deletes);
+        return new Catalog(next, index, this.deletes, this.users);
       }
       case 'alter-retention-policy': {
         const db = this.requireDb(command.db);
@@ -165,7 +176,7 @@ export class Catalog implements SchemaView {
         const rps = new Map(db.rps);
         rps.set(altered.name, altered);
         next.set(db.name, { ...db, rps, defaultRetentionPolicy: command.makeDefault ? altered.name : db.defaultRetentionPolicy });
-        return new Catalog(next, index, this.deletes);
+        return new Catalog(next, index, this.deletes, this.users);
       }
       case 'drop-retention-policy': {
         const db = this.requireDb(command.db);
@@ -176,7 +187,7 @@ export class Catalog implements SchemaView {
         measurementsByRp.delete(command.name);
         const defaultRetentionPolicy = db.defaultRetentionPolicy === command.name ? '' : db.defaultRetentionPolicy;
         next.set(db.name, { ...db, rps, measurementsByRp, defaultRetentionPolicy });
-        return new Catalog(next, index, this.deletes);
+        return new Catalog(next, index, this.deletes, this.users);
       }
       case 'extend-measurement':
         return this.extendMeasurement(next, command, index);
@@ -193,13 +204,22 @@ export class Catalog implements SchemaView {
         }
         if (!changed) return this;
         next.set(db.name, { ...db, measurementsByRp });
-        return new Catalog(next, index, this.deletes);
+        return new Catalog(next, index, this.deletes, this.users);
+      }
+      case 'create-user':
+      case 'drop-user':
+      case 'set-password':
+      case 'set-admin':
+      case 'grant-privilege':
+      case 'revoke-privilege': {
+        const users = applyUserCommand(this.users, command, (name) => this.databases.has(name));
+        return users === this.users ? this : new Catalog(this.databases, index, this.deletes, users);
       }
       case 'delete-data': {
         this.requireDb(command.db);
         // The catalog keeps its shape; the delete is remembered for writes still on their way.
         const record: DeleteRecord = { index, db: command.db, measurements: command.measurements, whereSql: command.whereSql };
-        return new Catalog(this.databases, index, [...this.deletes.slice(-(MAX_DELETE_RECORDS - 1)), record]);
+        return new Catalog(this.databases, index, [...this.deletes.slice(-(MAX_DELETE_RECORDS - 1)), record], this.users);
       }
     }
   }
@@ -237,7 +257,7 @@ export class Catalog implements SchemaView {
     const measurementsByRp = new Map(db.measurementsByRp);
     measurementsByRp.set(command.rp, byName);
     next.set(db.name, { ...db, measurementsByRp });
-    return new Catalog(next, index, this.deletes);
+    return new Catalog(next, index, this.deletes, this.users);
   }
 
   private requireDb(name: string): DatabaseState {

@@ -3,6 +3,7 @@
 // data (drops, deletes) run where each one is applied (catalog-applier.ts).
 
 import type { FieldType } from '../model/point.js';
+import { USER_COMMAND_KINDS, type UserCommand } from './users.js';
 
 export interface RetentionPolicyDefinition {
   readonly name: string;
@@ -45,9 +46,17 @@ export type CatalogCommand =
    * policy of `db` matching `whereSql` (a ClickHouse boolean expression over the table's own
    * columns, built by the planner with any "now" already fixed; 'true' for all) are removed.
    */
-  | { readonly kind: 'delete-data'; readonly db: string; readonly measurements: readonly string[]; readonly whereSql: string; readonly dropSeries: boolean };
+  | { readonly kind: 'delete-data'; readonly db: string; readonly measurements: readonly string[]; readonly whereSql: string; readonly dropSeries: boolean }
+  /** Users and grants: passwords arrive hashed (the node that took the statement hashed them). */
+  | UserCommand;
 
 /** Commands that only change the shape of the catalog and touch no stored data when applied. */
 export function isSchemaOnly(command: CatalogCommand): boolean {
-  return command.kind === 'create-database' || command.kind === 'create-retention-policy' || command.kind === 'alter-retention-policy' || command.kind === 'extend-measurement';
+  return (
+    command.kind === 'create-database' ||
+    command.kind === 'create-retention-policy' ||
+    command.kind === 'alter-retention-policy' ||
+    command.kind === 'extend-measurement' ||
+    USER_COMMAND_KINDS.has(command.kind)
+  );
 }

@@ -10,9 +10,12 @@ import { pacedBody, STREAMED_ANSWER_ROWS } from '../paced-body.js';
 import { formValues } from '../request-params.js';
 import type { Logger } from 'pino';
 import { RequestCancelledError, withInternalErrorsLogged } from '../error-handler.js';
+import type { RequestContexts } from '../request-context.js';
 
 export interface QueryRouteOptions {
   readonly engine: Engine;
+  /** Who is asking and which statement observer to tell, set by the server's hooks. */
+  readonly contexts?: RequestContexts;
   readonly maxBodyBytes: number;
   readonly defaultChunkSize: number;
   /** A large answer whose client takes nothing for this long is abandoned. */
@@ -73,6 +76,7 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
           ...(params.rp ? { rp: params.rp } : {}),
           ...(bindParams ? { params: bindParams } : {}),
           signal: abort.signal,
+          ...options.contexts?.of(request),
         });
         const results = withInternalErrorsLogged(answered, request.id, options.log);
         if (results.some((r) => r.error !== undefined)) metrics.queryErrors.inc();

@@ -31,7 +31,7 @@ function configError(options: LoadConfigOptions): ConfigError {
 const DEFAULTS: Config = {
   server: {
     bindAddress: '127.0.0.1', port: 8086, maxBodyBytes: 25 * 1024 * 1024, queryTimeoutMs: 60_000,
-    maxConcurrentQueries: 16, maxQueuedQueries: 64, authEnabled: false,
+    maxConcurrentQueries: 16, maxQueuedQueries: 64, authEnabled: false, authCacheTtlMs: 60_000, authCacheMaxEntries: 1024,
   },
   storage: { dataDir: './data', walDir: 'data/wal', metaDir: 'data/meta', chdbDir: 'data/chdb' },
   wal: { syncOnAppend: true, groupCommitMaxBatch: 256, groupCommitMaxDelayMs: 2, maxPendingBytes: 256 * 1024 * 1024 },
@@ -47,6 +47,7 @@ const DEFAULTS: Config = {
   },
   tracing: { otlpEndpoint: '', serviceName: 'hyperbytedb' },
   query: { maxSelectBuckets: 1_000_000, maxResultBytes: 256 * 1024 * 1024, chunkSizeDefault: 10_000, readConnections: 2 },
+  statementSummary: { enabled: false, maxEntries: 1000 },
 };
 
 test('defaults: every limit is finite and the Config is deep-frozen', () => {
@@ -266,9 +267,17 @@ test('config.example.toml documents every key and holds the defaults', () => {
   assert.deepEqual(loadConfig({ configFile: example.pathname, env: {} }), DEFAULTS);
 });
 
-test('auth_enabled = true is refused until authentication exists (requests would go unchecked)', () => {
-  const error = configError({ configFile: tomlFile('[server]\nauth_enabled = true\n'), env: {} });
-  assert.match(error.message, /server\.auth_enabled: authentication is not built yet/);
+test('auth_enabled, its cache and the statement summary are read from the file and the environment', () => {
+  const config = loadConfig({
+    configFile: tomlFile('[server]\nauth_enabled = true\nauth_cache_ttl = "30s"\n[statement_summary]\nenabled = true\nmax_entries = 50\n'),
+    env: { HYPERBYTEDB__SERVER__AUTH_CACHE_MAX_ENTRIES: '8' },
+  });
+  assert.equal(config.server.authEnabled, true);
+  assert.equal(config.server.authCacheTtlMs, 30_000);
+  assert.equal(config.server.authCacheMaxEntries, 8);
+  assert.deepEqual(config.statementSummary, { enabled: true, maxEntries: 50 });
+  assert.equal(loadConfig({ env: { HYPERBYTEDB__SERVER__AUTH_ENABLED: 'true' } }).server.authEnabled, true);
+  assert.match(configError({ configFile: tomlFile('[statement_summary]\nmax_entries = 0\n'), env: {} }).message, /statement_summary\.max_entries/);
 });
 
 test('query.max_select_buckets reaches the engine options', () => {

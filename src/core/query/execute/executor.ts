@@ -8,6 +8,9 @@ import { parseQuery } from '../language/parser.js';
 import { INTERNAL_STATEMENT_ERROR, StatementError, type Series, type StatementResult } from './result.js';
 import { executeSelect, type SelectContext } from './select-executor.js';
 import { executeShow, isShowStatement } from './show-executor.js';
+import { executeUserStatement } from './user-statements.js';
+import type { QueryPrincipal } from './query-authorizer.js';
+import type { StatementObserver } from '../../services/statement-summary.js';
 import { executeSelectInto } from './select-into.js';
 import { withConsistentReads } from './consistent-reads.js';
 import { readOnlyWarning, type SelectIntoContext } from '../language/statement-text.js';
@@ -34,6 +37,10 @@ export interface ExecuteOptions {
    * one "not executed" result per remaining statement, all with the failing statement's id (1.6).
    */
   readonly chunked?: boolean;
+  /** Under authentication: checks every statement before the first runs, and filters SHOW DATABASES. */
+  readonly principal?: QueryPrincipal;
+  /** Told of each statement as it starts and ends (the statement summary). */
+  readonly observer?: StatementObserver;
 }
 
 export const NOT_EXECUTED = 'not executed';
@@ -49,18 +56,22 @@ export const DEFAULT_MAX_SELECT_BUCKETS = 1_000_000;
  */
 export async function executeQuery(text: string, options: ExecuteOptions, port: QueryPort): Promise<StatementResult[]> {
   const statements = parseQuery(text, options.params ?? {});
+  options.principal?.authorize(statements, options.db);
   const results: StatementResult[] = [];
   for (let i = 0; i < statements.length; i++) {
     const statement = statements[i] as Statement;
     const warning = options.readOnly === true ? readOnlyWarning(statement, selectIntoContext(statement, options.db, port)) : undefined;
     const messages = warning !== undefined ? { messages: [{ level: 'warning', text: warning }] } : {};
+    const finished = options.observer?.started(statement);
     try {
       const series = await executeStatement(statement, options, port);
+      finished?.();
       const unchunked = statement.kind !== 'select' ? { unchunked: true } : {};
       results.push(series.length > 0 ? { statement_id: i, series, ...messages, ...unchunked } : { statement_id: i, ...messages });
     } catch (err) {
-      if (options.signal?.aborted === true) throw err;
       const failure = statementFailure(err);
+      finished?.(failure.error);
+      if (options.signal?.aborted === true) throw err;
       if (options.chunked === true) {
         results.push({ statement_id: i, ...failure });
         for (let j = i; j < statements.length - 1; j++) results.push({ statement_id: i, error: NOT_EXECUTED });
@@ -108,8 +119,13 @@ export async function executeStatement(statement: Statement, options: ExecuteOpt
     maxSelectBuckets: validMaxSelectBuckets(options.maxSelectBuckets ?? DEFAULT_MAX_SELECT_BUCKETS),
   };
   if (statement.kind === 'select') return statement.target !== undefined ? executeSelectInto(statement, ctx) : withConsistentReads(ctx, (reading) => executeSelect(statement, reading));
-  const meta = metaStatementAnswer(statement, port, options.db);
+  const meta = metaStatementAnswer(statement, port, options.db) ?? (await executeUserStatement(statement, port));
   if (meta !== undefined) return meta;
+  if (statement.kind === 'show-databases' && options.principal !== undefined) {
+    const principal = options.principal;
+    const series = await executeShow(statement, ctx);
+    return series.map((s) => ({ ...s, values: s.values.filter((row) => principal.listsDatabase(String(row[0]))) }));
+  }
   if (isShowStatement(statement)) return withConsistentReads(ctx, (reading) => executeShow(statement, reading));
   switch (statement.kind) {
     case 'create-database':
@@ -179,8 +195,8 @@ function validMaxSelectBuckets(n: number): number {
 }
 
 /**
- * Statements answered from what HyperbyteDB does not keep (no continuous queries, subscriptions
- * or users), shaped as InfluxDB 1.6 answers them when none exist; undefined for everything else.
+ * Statements answered from what HyperbyteDB does not keep (no continuous queries or
+ * subscriptions), shaped as InfluxDB 1.6 answers them when none exist; undefined for everything else.
  */
 function metaStatementAnswer(statement: Statement, port: QueryPort, requestDb: string): Series[] | undefined {
   switch (statement.kind) {
@@ -188,9 +204,6 @@ function metaStatementAnswer(statement: Statement, port: QueryPort, requestDb: s
       return port.schema.databaseNames().map((name) => ({ name, columns: ['name', 'query'], values: [] }));
     case 'show-subscriptions':
       return [];
-    case 'show-grants':
-    case 'drop-user':
-      throw new StatementError('user not found');
     case 'show-measurements':
       // An unknown request database lists no measurements rather than failing.
       return statement.database === undefined && requestDb !== '' && port.schema.database(requestDb) === undefined ? [] : undefined;

@@ -4,6 +4,7 @@
 import type { Point } from '../../model/point.js';
 import type { SchemaView } from '../../meta/schema-view.js';
 import type { RetentionPolicyDefinition } from '../../meta/commands.js';
+import type { UserDirectory, UserStatementCommand } from '../../meta/users.js';
 
 /** What one statement read without FINAL, so it can tell afterwards whether that stayed right. */
 export interface ReadScope {
@@ -39,10 +40,14 @@ export type MetaCommand =
    * policy of `db` matching `whereSql` (a ClickHouse boolean expression over the table's own
    * columns built by the planner; 'true' for all) are removed. dropSeries also forgets the series.
    */
-  | { readonly kind: 'delete-data'; readonly db: string; readonly measurements: readonly string[]; readonly whereSql: string; readonly dropSeries: boolean };
+  | { readonly kind: 'delete-data'; readonly db: string; readonly measurements: readonly string[]; readonly whereSql: string; readonly dropSeries: boolean }
+  /** Users and grants; passwords in clear, hashed by the engine before anything is stored or sent. */
+  | UserStatementCommand;
 
 export interface QueryPort {
   readonly schema: SchemaView;
+  /** Users and their grants (SHOW USERS, SHOW GRANTS); none when absent. */
+  readonly users?: UserDirectory;
   /** Runs read-only SQL in chDB (async, off the event loop). */
   runSql(sql: string, options: { readonly signal?: AbortSignal }): Promise<SqlResult>;
   /** Read-your-writes: makes every acknowledged write to these tables visible to runSql. */

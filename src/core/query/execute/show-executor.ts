@@ -248,8 +248,6 @@ export async function executeShow(statement: ShowStatement, ctx: SelectContext):
       }
       return out;
     }
-    case 'show-users':
-      return [{ columns: ['user', 'admin'], values: [] }];
     case 'show-continuous-queries':
       return [];
     default:
