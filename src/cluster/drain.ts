@@ -141,6 +141,7 @@ export class DrainController {
     const { deps } = this;
     const deadline = deps.clock.monotonicMs() + (this.timeoutMs ?? 60_000);
     try {
+      if (deps.remainingPeers().length === 0) throw new Error('this is the last member: draining it would leave nobody holding the data');
       this.setPhase('rejecting-writes');
       await deps.setState('draining');
       this.setPhase('flushing');
