@@ -134,7 +134,7 @@ export class Cluster implements Service {
     );
     this.receiver = new ReplicationReceiver(
       {
-        appendReplicated: (entry) => engine.appendReplicated(entry),
+        appendReplicated: (entry, value) => engine.appendReplicated(entry, value),
         watermark: (origin) => engine.wal.originWatermarks().get(origin) ?? 0,
         waitForCatalog: (index, timeoutMs) => this.waitForApplied(index, timeoutMs),
         metrics: this.metrics,
@@ -439,8 +439,8 @@ export class Cluster implements Service {
   /** POST /internal/replicate: entries of one origin from its coordinator. */
   async receiveReplicate(body: Buffer): Promise<{ status: number; body: object }> {
     if (this.observedStateOfSelfDeclared() === 'leaving') return { status: 503, body: { error: 'node is leaving' } };
-    const { origin, entries } = decodeReplicateBatch(body);
-    const outcome = await this.receiver.receive(origin, entries);
+    const { origin, entries, values } = decodeReplicateBatch(body);
+    const outcome = await this.receiver.receive(origin, entries, values);
     if (outcome.kind === 'gap') return { status: 409, body: { error: `gap: origin ${origin} is at ${outcome.ackSeq}`, origin, ack_seq: outcome.ackSeq } };
     return { status: 200, body: { ok: true, origin, ack_seq: outcome.ackSeq } };
   }

@@ -131,7 +131,7 @@ export interface Engine {
   /** Appends already-parsed points (SELECT INTO, continuous queries). */
   writePoints(db: string, rp: string | undefined, points: readonly Point[]): Promise<number>;
   /** Appends an entry another node accepted (in order per origin, once). */
-  appendReplicated(entry: WalEntry): Promise<ReplicatedAppend>;
+  appendReplicated(entry: WalEntry, shippedValue?: Buffer): Promise<ReplicatedAppend>;
   query(text: string, request: QueryRequest): Promise<StatementResult[]>;
   /** Moves every acknowledged write into chDB. */
   flush(): Promise<void>;
@@ -344,8 +344,8 @@ class EngineImpl implements Engine {
     return outcome.points;
   }
 
-  appendReplicated(entry: WalEntry): Promise<ReplicatedAppend> {
-    return this.wal.appendReplicated(entry);
+  appendReplicated(entry: WalEntry, shippedValue?: Buffer): Promise<ReplicatedAppend> {
+    return this.wal.appendReplicated(entry, shippedValue);
   }
 
   private resolveTarget(db: string, rp: string | undefined): { rp: string } {

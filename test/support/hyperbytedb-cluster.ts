@@ -36,6 +36,8 @@ export interface StartClusterOptions {
   readonly size?: number;
   readonly env?: Readonly<Record<string, string>>;
   readonly keepData?: boolean;
+  /** Node flags for every node process (profiling). */
+  readonly nodeArgs?: readonly string[];
 }
 
 async function getJson(url: string, timeoutMs = 2_000): Promise<unknown> {
@@ -71,6 +73,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<T
       dataDir: node.dataDir,
       port: node.httpPort,
       ...(seed ? { extraArgs: ['--join', seed] } : {}),
+      ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
       env: {
         HYPERBYTEDB__CLUSTER__NODE_ID: node.id,
         HYPERBYTEDB__CLUSTER__PEERS: seed ? `${node.id}=127.0.0.1:${node.raftPort}` : peers,

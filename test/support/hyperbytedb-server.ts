@@ -20,6 +20,8 @@ export interface StartHyperbytedbOptions {
   readonly keepDataDir?: boolean;
   /** Extra CLI arguments after the standard ones. */
   readonly extraArgs?: readonly string[];
+  /** Node flags before the entry script (e.g. --cpu-prof for profiling a benchmark). */
+  readonly nodeArgs?: readonly string[];
   /** Extra environment variables for the child. */
   readonly env?: Readonly<Record<string, string>>;
   readonly port?: number;
@@ -90,6 +92,7 @@ export async function startHyperbytedb(opts: StartHyperbytedbOptions = {}): Prom
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'hyperbytedb-test-')));
   const port = opts.port ?? (await freePort());
   const args = [
+    ...(opts.nodeArgs ?? []),
     '--import',
     'tsx',
     entry,

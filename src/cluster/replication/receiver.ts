@@ -7,7 +7,7 @@ import { WalGapError, type ReplicatedAppend, type WalEntry } from '../../core/wa
 import type { ClusterMetrics } from '../cluster-metrics.js';
 
 export interface ReceiverDeps {
-  readonly appendReplicated: (entry: WalEntry) => Promise<ReplicatedAppend>;
+  readonly appendReplicated: (entry: WalEntry, shippedValue?: Buffer) => Promise<ReplicatedAppend>;
   /** The origin's watermark here: every originSeq up to it is held. */
   readonly watermark: (origin: string) => number;
   /** Resolves true once the local catalog index reaches `index`, false after `timeoutMs`. */
@@ -26,9 +26,10 @@ export class ReplicationReceiver {
     private readonly catalogWaitMs: number,
   ) {}
 
-  receive(origin: string, entries: readonly WalEntry[]): Promise<ReceiveOutcome> {
+  /** `values`: the sealed values as shipped (parallel to `entries`), stored without encoding again. */
+  receive(origin: string, entries: readonly WalEntry[], values?: readonly Buffer[]): Promise<ReceiveOutcome> {
     const previous = this.tails.get(origin) ?? Promise.resolve();
-    const run = previous.then(() => this.apply(origin, entries));
+    const run = previous.then(() => this.apply(origin, entries, values));
     const tail = run.catch(() => undefined);
     this.tails.set(origin, tail);
     void tail.then(() => {
@@ -55,7 +56,7 @@ export class ReplicationReceiver {
     return run;
   }
 
-  private async apply(origin: string, entries: readonly WalEntry[]): Promise<ReceiveOutcome> {
+  private async apply(origin: string, entries: readonly WalEntry[], values: readonly Buffer[] | undefined): Promise<ReceiveOutcome> {
     const { deps } = this;
     if (entries.length === 0) return { kind: 'ok', ackSeq: deps.watermark(origin) };
     const needed = Math.max(...entries.map((e) => e.catalogIndex));
@@ -63,7 +64,7 @@ export class ReplicationReceiver {
       throw new UnavailableError(`catalog behind: entries need catalog index ${needed}; retry once this node has caught up`);
     }
     // Admission is synchronous and in call order, so the batch is appended in order and group-committed.
-    const appends = entries.map((entry) => deps.appendReplicated(entry));
+    const appends = entries.map((entry, i) => deps.appendReplicated(entry, values?.[i]));
     const results = await Promise.allSettled(appends);
     for (const result of results) {
       if (result.status === 'fulfilled') {

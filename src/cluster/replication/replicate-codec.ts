@@ -20,15 +20,16 @@ export function encodeReplicateBatch(batch: ReplicateBatch): Buffer {
   return packr.pack({ origin: batch.origin, values: batch.values });
 }
 
-export function decodeReplicateBatch(body: Buffer): { origin: string; entries: WalEntry[] } {
+export function decodeReplicateBatch(body: Buffer): { origin: string; entries: WalEntry[]; values: Buffer[] } {
   const decoded = packr.unpack(body) as { origin?: unknown; values?: unknown };
   if (typeof decoded !== 'object' || decoded === null || typeof decoded.origin !== 'string' || !Array.isArray(decoded.values)) {
     throw new Error('replicate: body is not a batch');
   }
-  const entries = decoded.values.map((value) => codec.decodeShipped(Buffer.from(value as Uint8Array)));
+  const values = decoded.values.map((value) => Buffer.from(value as Uint8Array));
+  const entries = values.map((value) => codec.decodeShipped(value));
   for (let i = 0; i < entries.length; i++) {
     if (entries[i]!.origin !== decoded.origin) throw new Error('replicate: an entry of another origin in the batch');
     if (i > 0 && entries[i]!.originSeq !== entries[i - 1]!.originSeq + 1) throw new Error('replicate: entries of a batch are not consecutive');
   }
-  return { origin: decoded.origin, entries };
+  return { origin: decoded.origin, entries, values };
 }

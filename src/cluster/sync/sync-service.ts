@@ -218,7 +218,7 @@ export class SyncService {
         return 'done';
       }
       this.deps.metrics.pullBytes.inc({ kind: 'delta' }, response.body.length);
-      const outcome = await this.deps.receiver.receive(origin, batch.entries);
+      const outcome = await this.deps.receiver.receive(origin, batch.entries, batch.values);
       from = outcome.ackSeq + 1;
     }
   }

@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
 import { BadRequestError, UnavailableError, assert } from '../errors.js';
-import { WalEntryCodec } from './entry-codec.js';
+import { VALUE_HEADER_BYTES, WalEntryCodec } from './entry-codec.js';
 import { GroupCommitter, realGroupCommitTimer, type GroupCommitStats, type GroupCommitTimer } from './group-commit.js';
 import { FORMAT_VERSION, loadWalState, newIncarnation, type Db } from './level-wal-state.js';
 import { RetainedLog } from './retained-log.js';
@@ -150,7 +150,7 @@ export class LevelWal implements Wal {
     return item.receipt;
   }
 
-  async appendReplicated(entry: WalEntry): Promise<ReplicatedAppend> {
+  async appendReplicated(entry: WalEntry, shippedValue?: Buffer): Promise<ReplicatedAppend> {
     const committer = this.requireOpen();
     assertWriteShape(entry);
     assert(typeof entry.origin === 'string' && entry.origin.length > 0, 'wal: a replicated entry names its origin');
@@ -169,7 +169,8 @@ export class LevelWal implements Wal {
     }
     if (entry.originSeq !== accepted + 1) throw new WalGapError(entry.origin, accepted, entry.originSeq);
     committer.throwIfRefusing();
-    const value = this.codec.encode(entry);
+    // A copy: the value is resealed under this log's key, and the caller's buffer stays intact.
+    const value = shippedValue !== undefined && shippedValue.length > VALUE_HEADER_BYTES ? Buffer.from(shippedValue) : this.codec.encode(entry);
     const admitted = committer.submit({ kind: 'replicated', entry, value, receipt: null }, value.length);
     // Only now, with the entry admitted, may duplicates of it be refused.
     this.acceptedOrigins.set(entry.origin, entry.originSeq);

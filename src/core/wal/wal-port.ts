@@ -121,9 +121,11 @@ export interface Wal {
   /**
    * Appends an entry of another origin, idempotently and in order: an (origin, originSeq) the
    * log holds or admitted resolves `duplicate` (once the first copy is durable); the next one
-   * is appended; one beyond the next throws WalGapError.
+   * is appended; one beyond the next throws WalGapError. `shippedValue`, the sealed value the
+   * origin stored (as replication ships it), is stored as it is (resealed for this log) instead
+   * of encoding the entry again.
    */
-  appendReplicated(entry: WalEntry): Promise<ReplicatedAppend>;
+  appendReplicated(entry: WalEntry, shippedValue?: Buffer): Promise<ReplicatedAppend>;
   /** Records with seq >= fromSeq, ascending, bounded by `limits`. */
   read(fromSeq: number, limits: WalReadLimits): Promise<WalRecord[]>;
   /**

@@ -432,3 +432,17 @@ test('adopted watermarks continue an origin after a full copy, never lower it, a
   assert.equal(again.originWatermarks().get('b~1'), 7);
   assert.equal((await again.appendReplicated(makeEntry(8, { origin: 'b~1', originSeq: 8 }))).kind, 'appended');
 });
+
+test('a shipped value is stored as it is, resealed under this log\'s key, and reads back as the entry', async (t) => {
+  const source = await withWal(t);
+  const target = await withWal(t);
+  await source.wal.appendLocal(makeWrite(1));
+  const [shipped] = (await source.wal.readOrigin(source.wal.localOrigin, 1, BIG)).records;
+  assert.ok(shipped);
+  await target.wal.appendLocal(makeWrite(9)); // this log's seq 1: the shipped value lands under seq 2
+  const original = Buffer.from(shipped.value);
+  assert.deepEqual(await target.wal.appendReplicated(shipped.entry, shipped.value), { kind: 'appended', seq: 2 });
+  assert.deepEqual(shipped.value, original, 'the caller\'s buffer is left as it was');
+  const [stored] = await target.wal.read(2, BIG);
+  assert.deepEqual(stored?.entry, shipped.entry);
+});
