@@ -319,13 +319,15 @@ class EngineImpl implements Engine {
   }
 
   async writeLines(request: WriteRequest): Promise<WriteResult> {
-    const { rp } = this.resolveTarget(request.db, request.rp);
+    // InfluxDB 1.x's order: the database (404), then the body (400), then the policy (500).
+    if (!this.catalogStore.catalog.database(request.db)) throw new DatabaseNotFoundError(request.db);
     const nowNs = BigInt(this.clock.nowMs()) * 1_000_000n;
     const parsed = parseLineProtocol(request.body, { precision: request.precision ?? 'ns', nowNs });
     if (parsed.errors.length > 0 && parsed.points.length === 0) {
       this.metrics.writeDroppedPoints.inc({ reason: 'parse' }, parsed.errors.length);
       throw new BadRequestError(formatPartialWriteMessage(parsed.errors, { parsedPoints: 0 }));
     }
+    const { rp } = this.resolveTarget(request.db, request.rp);
     const outcome = await this.appendPoints(request.db, rp, parsed.points);
     let error: HyperbyteError | null = null;
     if (outcome.inBatchConflict) error = new FieldTypeConflictError('field type conflict');

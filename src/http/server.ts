@@ -22,6 +22,7 @@ import { RequestContexts, traceIdOf } from './request-context.js';
 import { statementsRoutes } from './routes/statements.js';
 import type { UserAuthenticator } from '../core/meta/user-authenticator.js';
 import type { StatementSummary } from '../core/services/statement-summary.js';
+import { isValidMediaType } from './media-type.js';
 
 export interface ServerOptions {
   readonly maxBodyBytes: number;
@@ -76,6 +77,16 @@ function safeDecode(value: string): string {
   }
 }
 
+/** InfluxDB 1.x's CORS answer to a request with an Origin (browser dashboards call the API directly). */
+function corsHeaders(origin: string): Record<string, string> {
+  return {
+    'Access-Control-Allow-Origin': origin,
+    'Access-Control-Allow-Methods': 'DELETE, GET, OPTIONS, POST, PUT',
+    'Access-Control-Allow-Headers': 'Accept, Accept-Encoding, Authorization, Content-Length, Content-Type, X-CSRF-Token, X-HTTP-Method-Override',
+    'Access-Control-Expose-Headers': 'Date, X-InfluxDB-Version, X-InfluxDB-Build',
+  };
+}
+
 export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyInstance {
   const app = Fastify({
     // Requests are logged by our own hooks; fastify's logger stays off so pino types stay ours.
@@ -92,6 +103,9 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   // Callback-style hooks: an async hook costs every request a promise and a microtask.
   app.addHook('onRequest', (request, reply, done) => {
+    const contentType = request.headers['content-type'];
+    if (contentType !== undefined && !isValidMediaType(contentType)) delete request.headers['content-type'];
+    if (request.headers.origin !== undefined) reply.headers(corsHeaders(request.headers.origin));
     reply.headers({
       'X-Influxdb-Build': 'OSS',
       'X-Influxdb-Version': INFLUXDB_COMPAT_VERSION,
