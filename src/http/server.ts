@@ -23,6 +23,8 @@ import { statementsRoutes } from './routes/statements.js';
 import type { UserAuthenticator } from '../core/meta/user-authenticator.js';
 import type { StatementSummary } from '../core/services/statement-summary.js';
 import { isValidMediaType } from './media-type.js';
+import { createHttpMetrics, endpointOf, httpdStatistic } from './http-metrics.js';
+import { debugVarsRoutes } from './routes/debug-vars.js';
 
 export interface ServerOptions {
   readonly maxBodyBytes: number;
@@ -115,6 +117,28 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
     });
     done();
   });
+  const httpMetrics = createHttpMetrics(deps.registry);
+  app.addHook('onRequest', (request, _reply, done) => {
+    httpMetrics.active.inc({ endpoint: endpointOf(request.routeOptions.url) });
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    const endpoint = endpointOf(request.routeOptions.url);
+    httpMetrics.active.dec({ endpoint });
+    httpMetrics.requests.inc({ endpoint });
+    httpMetrics.durationSeconds.inc({ endpoint }, reply.elapsedTime / 1000);
+    const length = Number(reply.getHeader('content-length'));
+    if (Number.isFinite(length) && length > 0) httpMetrics.responseBytes.inc({ endpoint }, length);
+    if (reply.statusCode >= 500) httpMetrics.errors.inc({ class: 'server' });
+    else if (reply.statusCode >= 400) httpMetrics.errors.inc({ class: 'client' });
+    done();
+  });
+  deps.engine.monitor.addStatistics('httpd', async () => {
+    const address = app.server.address();
+    const bind = typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : '';
+    return [await httpdStatistic(httpMetrics, deps.registry, bind)];
+  });
+  deps.engine.monitor.addDiagnostic('build', () => ({ name: 'build', columns: ['Branch', 'Build Time', 'Commit', 'Version'], row: ['', '', '', INFLUXDB_COMPAT_VERSION] }));
   const httpLog = deps.log.child({ component: 'http' });
   app.addHook('onResponse', (request, reply, done) => {
     if (httpLog.isLevelEnabled('debug')) {
@@ -142,7 +166,7 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
     ...(cluster ? { extraChecks: () => cluster.healthChecks(), state: () => cluster.stateName() } : {}),
   });
   const write: WriteHandler = cluster ? (request) => cluster.write(request) : singleNodeWrite(deps.engine);
-  void app.register(writeRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes, write });
+  void app.register(writeRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes, write, pointsDropped: httpMetrics.pointsDropped });
   if (cluster) {
     void app.register(internalRoutes, { cluster, maxBodyBytes: options.maxPeerBodyBytes ?? options.maxBodyBytes, openManifest: deps.auth === undefined });
     void app.register(clusterRoutes, { cluster });
@@ -157,6 +181,7 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
     ...(cluster ? { beforeQuery: () => cluster.assertQueryable() } : {}),
   });
   if (options.metricsEnabled) void app.register(metricsRoutes, { registry: deps.registry });
+  void app.register(debugVarsRoutes, { monitor: deps.engine.monitor, nowMs: Date.now });
   return app;
 }
 
