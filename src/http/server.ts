@@ -25,6 +25,7 @@ import type { StatementSummary } from '../core/services/statement-summary.js';
 import { isValidMediaType } from './media-type.js';
 import { createHttpMetrics, endpointOf, httpdStatistic } from './http-metrics.js';
 import { debugVarsRoutes } from './routes/debug-vars.js';
+import { prometheusRoutes } from './routes/prometheus.js';
 
 export interface ServerOptions {
   readonly maxBodyBytes: number;
@@ -182,6 +183,7 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
   });
   if (options.metricsEnabled) void app.register(metricsRoutes, { registry: deps.registry });
   void app.register(debugVarsRoutes, { monitor: deps.engine.monitor, nowMs: Date.now });
+  void app.register(prometheusRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes, pointsDropped: httpMetrics.pointsDropped });
   return app;
 }
 
