@@ -56,8 +56,7 @@ function escapeKey(name: string): string {
 }
 
 type FieldType = 'float' | 'integer' | 'unsigned' | 'boolean' | 'string';
-/** Types of valid lines: 1.6.7 refuses `u` integers ("invalid number"), so only mutations carry them. */
-const FIELD_TYPES: readonly FieldType[] = ['float', 'integer', 'boolean', 'string'];
+const FIELD_TYPES: readonly FieldType[] = ['float', 'integer', 'unsigned', 'boolean', 'string'];
 
 function fieldValue(dice: Dice, type: FieldType): string {
   switch (type) {
