@@ -48,6 +48,8 @@ import { StoreCatalogEffects } from './catalog-effects.js';
 import { WritePath } from './write-path.js';
 import { digestTable, exportPage, importPage, physicalColumns, type TableDigest, type TableRef } from './store/table-copy.js';
 import { quoteIdent } from './store/naming.js';
+import { QueryTracker } from './query/execute/query-tracker.js';
+import { Monitor } from './monitor/monitor.js';
 
 /** Unflushed WAL bytes that start a background flush between intervals (about 50k points of 10 fields). */
 const FLUSH_SLICE_BYTES = 16 * 1024 * 1024;
@@ -124,6 +126,8 @@ export interface Engine {
   readonly wal: Wal;
   /** Applies catalog commands at an index (the cluster's Raft state machine drives it). */
   readonly catalogApplier: CatalogApplier;
+  /** SHOW STATS, SHOW DIAGNOSTICS and /debug/vars figures; other layers add their modules. */
+  readonly monitor: Monitor;
   /** Parses, validates and durably appends a line-protocol batch. Throws PartialWriteError after storing the good lines. */
   write(request: WriteRequest): Promise<{ readonly points: number }>;
   /** Like write, but returns the WAL receipt and the error for refused lines instead of throwing it. */
@@ -155,6 +159,8 @@ class EngineImpl implements Engine {
   readonly metrics: EngineMetrics;
   readonly wal: LevelWal;
   readonly catalogApplier: CatalogApplier;
+  readonly monitor: Monitor;
+  private readonly queries: QueryTracker;
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly catalogStore: CatalogStore;
@@ -248,6 +254,16 @@ class EngineImpl implements Engine {
       service('series-index', () => this.startSeriesIndex(), () => this.seriesLoader.stop()),
       service('tag-values', () => undefined, () => this.tagValues.settled()),
     ]);
+    this.queries = new QueryTracker(() => process.hrtime.bigint());
+    this.monitor = new Monitor({
+      registry: deps.registry,
+      queries: this.queries,
+      schema: () => this.catalogStore.catalog,
+      runSql: (sql) => this.session.query(sql),
+      flush: () => this.flushService.flush(),
+      startedAtMs: this.clock.nowMs(),
+      nowMs: () => this.clock.nowMs(),
+    });
   }
 
   async open(): Promise<void> {
@@ -319,13 +335,15 @@ class EngineImpl implements Engine {
   }
 
   async writeLines(request: WriteRequest): Promise<WriteResult> {
-    const { rp } = this.resolveTarget(request.db, request.rp);
+    // InfluxDB 1.x's order: the database (404), then the body (400), then the policy (500).
+    if (!this.catalogStore.catalog.database(request.db)) throw new DatabaseNotFoundError(request.db);
     const nowNs = BigInt(this.clock.nowMs()) * 1_000_000n;
     const parsed = parseLineProtocol(request.body, { precision: request.precision ?? 'ns', nowNs });
     if (parsed.errors.length > 0 && parsed.points.length === 0) {
       this.metrics.writeDroppedPoints.inc({ reason: 'parse' }, parsed.errors.length);
       throw new BadRequestError(formatPartialWriteMessage(parsed.errors, { parsedPoints: 0 }));
     }
+    const { rp } = this.resolveTarget(request.db, request.rp);
     const outcome = await this.appendPoints(request.db, rp, parsed.points);
     let error: HyperbyteError | null = null;
     if (outcome.inBatchConflict) error = new FieldTypeConflictError('field type conflict');
@@ -423,6 +441,8 @@ class EngineImpl implements Engine {
       readScope: (forceFinal) => this.duplicates.readScope(forceFinal),
       indexedTagValues: (db, rp, measurement, keys) => this.tagValues.values(db, rp, measurement, keys),
       applyMetaCommand: (command) => this.applyMetaCommand(command),
+      queries: this.queries,
+      monitor: this.monitor,
       writePoints: (db, rp, points) => this.writePoints(db, rp, points),
       nowNs: () => BigInt(this.clock.nowMs()) * 1_000_000n,
     };

@@ -14,8 +14,10 @@ export interface ValidatedWrite {
   /** The first rejection reason, InfluxDB wording, or null. */
   readonly firstReason: string | null;
   /**
-   * InfluxDB 1.6 answers a conflict between two points of one batch that creates the measurement
-   * with a bare "field type conflict" (its shard creates the measurement's fields mid-batch).
+   * InfluxDB 1.6 answers a conflict between two points of one batch written to a shard that does
+   * not exist yet with a bare "field type conflict" and stores none of the batch (the new shard
+   * creates the fields mid-batch); in an existing shard it is a partial write. A retention policy
+   * without any measurement stands for the new shard; `accepted` is then empty.
    */
   readonly inBatchConflict: boolean;
   /** Catalog additions (new tag keys / fields) the accepted points need. */
@@ -27,8 +29,6 @@ interface MeasurementScratch {
   readonly types: Map<string, FieldType>;
   readonly newTags: Set<string>;
   readonly newFields: Map<string, FieldType>;
-  /** The measurement did not exist before this batch. */
-  readonly isNew: boolean;
 }
 
 /** Bounds on a measurement's schema: what a write would add beyond them is refused. */
@@ -45,6 +45,7 @@ export function validateWrite(catalog: Catalog, db: string, rp: string, points: 
   let dropped = 0;
   let firstReason: string | null = null;
   let inBatchConflict = false;
+  const rpIsEmpty = (catalog.databases.get(db)?.measurementsByRp.get(rp)?.size ?? 0) === 0;
   for (const original of points) {
     const point = withoutTimeField(original);
     const invalid = invalidNameReason(point);
@@ -61,14 +62,13 @@ export function validateWrite(catalog: Catalog, db: string, rp: string, points: 
         types: new Map(state?.fieldTypes ?? []),
         newTags: new Set(),
         newFields: new Map(),
-        isNew: state === undefined,
       };
       scratch.set(point.measurement, m);
     }
     const conflict = conflictOf(point, m.types);
     if (conflict !== null) {
       dropped++;
-      if (m.isNew && m.newFields.has(conflict.key)) inBatchConflict = true;
+      if (rpIsEmpty && m.newFields.has(conflict.key)) inBatchConflict = true;
       firstReason ??= conflict.reason;
       continue;
     }
@@ -86,6 +86,7 @@ export function validateWrite(catalog: Catalog, db: string, rp: string, points: 
     }
     accepted.push(point);
   }
+  if (inBatchConflict) return { accepted: [], dropped: points.length, firstReason, inBatchConflict, commands: [] };
   const commands: CatalogCommand[] = [];
   for (const [measurement, m] of scratch) {
     const isNew = catalog.measurementState(db, rp, measurement) === undefined;

@@ -11,8 +11,11 @@ import type { SchemaView } from '../core/meta/schema-view.js';
 import { firstValues } from './request-params.js';
 import type { RequestContexts } from './request-context.js';
 
-/** Routes anyone may call: liveness and metrics (scrapers), as the issue and 1.x's /ping have it. */
-const OPEN_ROUTES: ReadonlySet<string> = new Set(['/ping', '/health', '/metrics']);
+/**
+ * Routes anyone may call: liveness and metrics (scrapers), as the issue and 1.x's /ping have it;
+ * 1.x's /status and /debug/vars (Telegraf's influxdb input) take no credentials either.
+ */
+const OPEN_ROUTES: ReadonlySet<string> = new Set(['/ping', '/health', '/metrics', '/status', '/debug/vars']);
 /** Routes that write points into the database named by `db`: WRITE on it is needed. */
 const WRITE_ROUTES: ReadonlySet<string> = new Set(['/write', '/api/v1/prom/write']);
 /** Routes for administrators only once authentication is on. */
@@ -75,7 +78,8 @@ function authorizeWrite(request: FastifyRequest, user: UserInfo | null, catalog:
 export function registerAuthentication(app: FastifyInstance, options: AuthOptions): void {
   app.addHook('onRequest', async (request) => {
     const route = request.routeOptions.url;
-    if (route === undefined || OPEN_ROUTES.has(route) || route.startsWith('/internal/')) return;
+    // A CORS preflight carries no credentials; 1.x answers it without any.
+    if (route === undefined || OPEN_ROUTES.has(route) || route.startsWith('/internal/') || request.method === 'OPTIONS') return;
     const catalog = options.catalog();
     let user: UserInfo | null = null;
     if (catalog.userList().some((u) => u.admin)) {

@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Logger } from 'pino';
 import { isHyperbyteError, UnavailableError } from '../core/errors.js';
 import { INTERNAL_STATEMENT_ERROR } from '../core/query/index.js';
-import { goJsonString } from './encode/json.js';
+import { FORMAT_CONTENT_TYPE, formatError, responseFormat } from './encode/response-format.js';
 
 export interface ErrorBody {
   readonly status: number;
@@ -23,6 +23,14 @@ export class RequestCancelledError extends Error {
   constructor(options: { readonly cause: unknown }) {
     super('request cancelled: the client closed the connection', options);
     this.name = 'RequestCancelledError';
+  }
+}
+
+/** A method the URL does not answer: 1.x's router sends a plain-text 405 naming the allowed ones. */
+export class MethodNotAllowedError extends Error {
+  constructor(readonly allow: readonly string[]) {
+    super('Method Not Allowed');
+    this.name = 'MethodNotAllowedError';
   }
 }
 
@@ -73,7 +81,19 @@ export function errorHeaderValue(message: string): string {
   return Buffer.from(message.slice(0, 1024), 'utf8').toString('latin1').replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ').trim();
 }
 
+/**
+ * The error in the encoding the request's Accept header asks for (JSON, a CSV document or a
+ * MessagePack map), as 1.x's response writer wraps every API route.
+ */
 export function sendError(reply: FastifyReply, error: unknown, log: Logger): FastifyReply {
+  if (error instanceof MethodNotAllowedError) {
+    return reply
+      .code(405)
+      .header('Allow', error.allow.join(', '))
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Content-Type', 'text/plain; charset=utf-8')
+      .send('Method Not Allowed\n');
+  }
   const reqId = reply.request.id;
   const { status, message } = describeError(error, reqId);
   if (error instanceof RequestCancelledError) log.debug({ cause: causeMessage(error), reqId }, 'request cancelled by the client');
@@ -87,7 +107,13 @@ export function sendError(reply: FastifyReply, error: unknown, log: Logger): Fas
   // InfluxDB 1.x answers a 401 with a Basic challenge instead of the error header.
   if (status === 401) reply.header('WWW-Authenticate', 'Basic realm="InfluxDB"');
   else reply.header('X-Influxdb-Error', errorHeaderValue(message));
-  return reply.code(status).header('Content-Type', 'application/json').send(`{"error":${goJsonString(message)}}\n`);
+  const format = responseFormat(reply.request.headers.accept);
+  const pretty = (reply.request.query as Record<string, unknown> | undefined)?.['pretty'] === 'true';
+  const body = formatError(message, format, { pretty });
+  return reply
+    .code(status)
+    .header('Content-Type', FORMAT_CONTENT_TYPE[format])
+    .send(typeof body === 'string' ? Buffer.from(body) : body);
 }
 
 function causeMessage(error: Error): string {

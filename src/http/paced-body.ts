@@ -14,9 +14,9 @@ export const STREAMED_ANSWER_ROWS = 10_000;
  * again. A client that takes nothing for `stallTimeoutMs` (it stopped reading) gets the stream
  * destroyed with an error, which closes its connection and frees the answer.
  */
-export function pacedBody(pieces: Iterable<string>, options: { readonly suffix?: string; readonly stallTimeoutMs: number }): Readable {
+export function pacedBody(pieces: Iterable<string | Uint8Array>, options: { readonly suffix?: string; readonly stallTimeoutMs: number }): Readable {
   let lastPull = performance.now();
-  async function* paced(): AsyncGenerator<string> {
+  async function* paced(): AsyncGenerator<string | Uint8Array> {
     for (const piece of pieces) {
       lastPull = performance.now();
       yield piece;

@@ -13,9 +13,14 @@ export function firstValues(source: unknown): Record<string, string> {
   return out;
 }
 
-/** URL parameters overridden by the fields of an x-www-form-urlencoded body; first value per name in each. */
-export function formValues(urlQuery: unknown, formBody: string | undefined): Record<string, string> {
+/**
+ * URL parameters overridden by the fields of an x-www-form-urlencoded body; first value per name in
+ * each. Fields of a multipart body come after the URL's (Go appends them to the form): they fill
+ * only names the URL lacks.
+ */
+export function formValues(urlQuery: unknown, formBody: string | undefined, multipart?: ReadonlyMap<string, readonly string[]>): Record<string, string> {
   const out = firstValues(urlQuery);
+  for (const [name, values] of multipart ?? []) if (!(name in out) && values[0] !== undefined) out[name] = values[0];
   if (formBody === undefined) return out;
   const seen = new Set<string>();
   for (const [name, value] of new URLSearchParams(formBody)) {

@@ -22,6 +22,10 @@ import { RequestContexts, traceIdOf } from './request-context.js';
 import { statementsRoutes } from './routes/statements.js';
 import type { UserAuthenticator } from '../core/meta/user-authenticator.js';
 import type { StatementSummary } from '../core/services/statement-summary.js';
+import { isValidMediaType } from './media-type.js';
+import { createHttpMetrics, endpointOf, httpdStatistic } from './http-metrics.js';
+import { debugVarsRoutes } from './routes/debug-vars.js';
+import { prometheusRoutes } from './routes/prometheus.js';
 
 export interface ServerOptions {
   readonly maxBodyBytes: number;
@@ -76,6 +80,16 @@ function safeDecode(value: string): string {
   }
 }
 
+/** InfluxDB 1.x's CORS answer to a request with an Origin (browser dashboards call the API directly). */
+function corsHeaders(origin: string): Record<string, string> {
+  return {
+    'Access-Control-Allow-Origin': origin,
+    'Access-Control-Allow-Methods': 'DELETE, GET, OPTIONS, POST, PUT',
+    'Access-Control-Allow-Headers': 'Accept, Accept-Encoding, Authorization, Content-Length, Content-Type, X-CSRF-Token, X-HTTP-Method-Override',
+    'Access-Control-Expose-Headers': 'Date, X-InfluxDB-Version, X-InfluxDB-Build',
+  };
+}
+
 export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyInstance {
   const app = Fastify({
     // Requests are logged by our own hooks; fastify's logger stays off so pino types stay ours.
@@ -92,6 +106,9 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   // Callback-style hooks: an async hook costs every request a promise and a microtask.
   app.addHook('onRequest', (request, reply, done) => {
+    const contentType = request.headers['content-type'];
+    if (contentType !== undefined && !isValidMediaType(contentType)) delete request.headers['content-type'];
+    if (request.headers.origin !== undefined) reply.headers(corsHeaders(request.headers.origin));
     reply.headers({
       'X-Influxdb-Build': 'OSS',
       'X-Influxdb-Version': INFLUXDB_COMPAT_VERSION,
@@ -101,6 +118,28 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
     });
     done();
   });
+  const httpMetrics = createHttpMetrics(deps.registry);
+  app.addHook('onRequest', (request, _reply, done) => {
+    httpMetrics.active.inc({ endpoint: endpointOf(request.routeOptions.url) });
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    const endpoint = endpointOf(request.routeOptions.url);
+    httpMetrics.active.dec({ endpoint });
+    httpMetrics.requests.inc({ endpoint });
+    httpMetrics.durationSeconds.inc({ endpoint }, reply.elapsedTime / 1000);
+    const length = Number(reply.getHeader('content-length'));
+    if (Number.isFinite(length) && length > 0) httpMetrics.responseBytes.inc({ endpoint }, length);
+    if (reply.statusCode >= 500) httpMetrics.errors.inc({ class: 'server' });
+    else if (reply.statusCode >= 400) httpMetrics.errors.inc({ class: 'client' });
+    done();
+  });
+  deps.engine.monitor.addStatistics('httpd', async () => {
+    const address = app.server.address();
+    const bind = typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : '';
+    return [await httpdStatistic(httpMetrics, deps.registry, bind)];
+  });
+  deps.engine.monitor.addDiagnostic('build', () => ({ name: 'build', columns: ['Branch', 'Build Time', 'Commit', 'Version'], row: ['', '', '', INFLUXDB_COMPAT_VERSION] }));
   const httpLog = deps.log.child({ component: 'http' });
   app.addHook('onResponse', (request, reply, done) => {
     if (httpLog.isLevelEnabled('debug')) {
@@ -128,7 +167,7 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
     ...(cluster ? { extraChecks: () => cluster.healthChecks(), state: () => cluster.stateName() } : {}),
   });
   const write: WriteHandler = cluster ? (request) => cluster.write(request) : singleNodeWrite(deps.engine);
-  void app.register(writeRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes, write });
+  void app.register(writeRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes, write, pointsDropped: httpMetrics.pointsDropped });
   if (cluster) {
     void app.register(internalRoutes, { cluster, maxBodyBytes: options.maxPeerBodyBytes ?? options.maxBodyBytes, openManifest: deps.auth === undefined });
     void app.register(clusterRoutes, { cluster });
@@ -143,6 +182,8 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
     ...(cluster ? { beforeQuery: () => cluster.assertQueryable() } : {}),
   });
   if (options.metricsEnabled) void app.register(metricsRoutes, { registry: deps.registry });
+  void app.register(debugVarsRoutes, { monitor: deps.engine.monitor, nowMs: Date.now });
+  void app.register(prometheusRoutes, { engine: deps.engine, maxBodyBytes: options.maxBodyBytes, pointsDropped: httpMetrics.pointsDropped });
   return app;
 }
 

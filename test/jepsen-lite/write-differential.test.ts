@@ -10,6 +10,8 @@ interface WriteCase {
   readonly name: string;
   /** Writes made first (their answers are compared too). */
   readonly setup?: readonly string[];
+  /** InfluxQL run (POST) before the setup writes; `{db}` names the case's database. */
+  readonly prepare?: string;
   readonly query?: string;
   readonly body: string | Buffer;
   readonly method?: 'POST' | 'GET' | 'PUT';
@@ -48,6 +50,21 @@ const cases: WriteCase[] = [
   { name: 'gzip body', body: gzipSync('cpu v=1 1\ncpu v=2 2'), headers: { 'content-encoding': 'gzip' }, compareData: true },
   { name: 'wrong method', method: 'GET', body: '' },
   { name: 'duplicate points last write wins', body: 'cpu,host=a v=1,w=2 5\ncpu,host=a v=3 5', compareData: true },
+  // Issue 13: what real clients met.
+  { name: 'unsigned integer is an invalid number', body: 'cpu v=1u 1' },
+  { name: 'unsigned next to good lines', body: 'cpu v=1 1\ncpu w=2u 2\ncpu a=1i,b=2u 3', compareData: true },
+  { name: 'integer then float in one batch of a database with data', setup: ['other v=1 1'], body: 'cpu v=1i 1\ncpu v=2 2\ncpu v=3i 3', compareData: true },
+  { name: 'float then integer in the first batch of a database', body: 'cpu v=1 1\nmem v=2 2\ncpu v=2i 3', compareData: true },
+  { name: 'bogus consistency', query: '&consistency=bogus', body: 'cpu v=1 1' },
+  { name: 'bogus consistency after a bad body', query: '&consistency=bogus', body: 'bad' },
+  { name: 'consistency in capitals', query: '&consistency=ALL', body: 'cpu v=1 1', compareData: true },
+  { name: 'default policy dropped', prepare: 'DROP RETENTION POLICY autogen ON {db}', body: 'cpu v=1 1' },
+  { name: 'default policy dropped, bad line', prepare: 'DROP RETENTION POLICY autogen ON {db}', body: 'cpu v=' },
+  { name: 'default policy dropped, some bad lines', prepare: 'DROP RETENTION POLICY autogen ON {db}', body: 'cpu v=1 1\ncpu v=' },
+  { name: 'default policy dropped and created again', prepare: 'DROP RETENTION POLICY autogen ON {db}; CREATE RETENTION POLICY autogen ON {db} DURATION 0s REPLICATION 1', body: 'cpu v=1 1', compareData: true },
+  { name: 'empty Content-Type (influx CLI)', headers: { 'content-type': '' }, body: 'cpu v=1 1', compareData: true },
+  { name: 'Content-Type that is no media type', headers: { 'content-type': 'foo' }, body: 'cpu v=1 1', compareData: true },
+  { name: 'PUT', method: 'PUT', body: 'cpu v=1 1' },
 ];
 
 let ours: HyperbytedbHandle | undefined;
@@ -83,6 +100,7 @@ test('write answers match InfluxDB 1.6.7', { skip: oracle.available ? false : or
     const answers: Array<{ status: number; body: string; data: string; setup: string[] }> = [];
     for (const server of [ours!, influx!]) {
       await request(`${server.url}/query?q=${encodeURIComponent(`CREATE DATABASE ${db}`)}`, { method: 'POST' }).then((r) => r.body.dump());
+      if (c.prepare !== undefined) await request(`${server.url}/query?q=${encodeURIComponent(c.prepare.replaceAll('{db}', db))}`, { method: 'POST' }).then((r) => r.body.dump());
       const setup: string[] = [];
       for (const line of c.setup ?? []) setup.push(JSON.stringify(await send(server.url, { name: 'setup', body: line }, db)));
       const answer = await send(server.url, c, db);

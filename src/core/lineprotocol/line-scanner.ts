@@ -34,7 +34,7 @@ export const SERIES_CACHE_MAX = 10_000;
 export class LineScanner {
   s = '';
   lineEnd = 0;
-  allowUnsigned = true;
+  allowUnsigned = false;
   tagCount = 0;
   tagKeyStart = new Int32Array(16);
   tagEquals = new Int32Array(16);

@@ -31,8 +31,8 @@ export interface ParseOptions {
   /** Server time, stamped (truncated to `precision`) on lines without a timestamp. */
   readonly nowNs: bigint;
   /**
-   * Accept unsigned fields (`1u`). InfluxDB 1.6.7 OSS rejects them ("invalid number");
-   * default true because HyperbyteDB stores uint64.
+   * Accept unsigned fields (`1u`). InfluxDB 1.6.7 OSS rejects them ("invalid number"), and so
+   * does /write by default; the storage keeps its uint64 columns for data written before.
    */
   readonly allowUnsigned?: boolean;
 }
@@ -65,7 +65,7 @@ export function parseLineProtocol(body: Buffer | string, opts: ParseOptions): Pa
   const s = typeof body === 'string' ? body : body.toString(isAscii(body) ? 'latin1' : 'utf8');
   const sc = new LineScanner();
   sc.s = s;
-  sc.allowUnsigned = opts.allowUnsigned ?? true;
+  sc.allowUnsigned = opts.allowUnsigned ?? false;
   const multiplier = precisionMultiplierNs(opts.precision);
   const defaultTimeNs = opts.nowNs - (((opts.nowNs % multiplier) + multiplier) % multiplier);
   const result: ParseResult = { points: [], errors: [] };

@@ -185,8 +185,9 @@ export class Catalog implements SchemaView, UserDirectory {
         rps.delete(command.name);
         const measurementsByRp = new Map(db.measurementsByRp);
         measurementsByRp.delete(command.name);
-        const defaultRetentionPolicy = db.defaultRetentionPolicy === command.name ? '' : db.defaultRetentionPolicy;
-        next.set(db.name, { ...db, rps, measurementsByRp, defaultRetentionPolicy });
+        // InfluxDB 1.x keeps the default's name: writes then fail naming it, and a policy created
+        // again under that name is the default once more.
+        next.set(db.name, { ...db, rps, measurementsByRp });
         return new Catalog(next, index, this.deletes, this.users);
       }
       case 'extend-measurement':

@@ -262,7 +262,16 @@ export function formatResultsChunked(results: readonly StatementResult[], option
 
 /** formatResultsChunked's lines, each formatted only when it is taken. */
 export function* formatResultsChunkedLines(results: readonly StatementResult[], options: FormatOptions & { readonly chunkSize: number }): Generator<string> {
-  const chunkSize = Math.max(1, options.chunkSize);
+  for (const chunk of chunkResults(results, options.chunkSize)) yield formatResultsJson([chunk], options) + '\n';
+}
+
+/**
+ * The results cut as InfluxDB streams them in a chunked response, one result per chunk: each
+ * series in pieces of at most `chunkSize` rows (all but a series' last piece marked partial), and
+ * every chunk but the last of a statement marked partial. Shared by every chunked encoding.
+ */
+export function* chunkResults(results: readonly StatementResult[], chunkSizeRows: number): Generator<StatementResult> {
+  const chunkSize = Math.max(1, chunkSizeRows);
   for (const result of results) {
     const pieces: StatementResult[] = [];
     const series = result.series ?? [];
@@ -292,8 +301,7 @@ export function* formatResultsChunkedLines(results: readonly StatementResult[], 
     }
     for (let i = 0; i < pieces.length; i++) {
       const piece = pieces[i]!;
-      const marked = i < pieces.length - 1 ? { ...piece, partial: true } : piece;
-      yield formatResultsJson([marked], options) + '\n';
+      yield i < pieces.length - 1 ? { ...piece, partial: true } : piece;
     }
   }
 }

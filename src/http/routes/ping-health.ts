@@ -2,7 +2,8 @@
 // fast while queries run. /health is 200 while the server runs; its body names what is degraded.
 
 import type { FastifyInstance } from 'fastify';
-import { HYPERBYTEDB_VERSION, INFLUXDB_COMPAT_VERSION } from '../version.js';
+import { HYPERBYTEDB_VERSION } from '../version.js';
+import { MethodNotAllowedError } from '../error-handler.js';
 import type { EngineHealth } from '../../core/index.js';
 
 export interface HealthCheck {
@@ -39,17 +40,22 @@ export function healthChecks(health: EngineHealth): HealthCheck[] {
 }
 
 export async function pingHealthRoutes(app: FastifyInstance, options: PingHealthOptions): Promise<void> {
-  app.route({
-    method: ['GET', 'HEAD'],
-    url: '/ping',
-    handler: async (request, reply) => {
-      const verbose = (request.query as Record<string, string | undefined>).verbose;
-      if (verbose !== undefined && verbose !== '' && verbose !== '0' && verbose !== 'false') {
-        return reply.code(200).header('Content-Type', 'application/json').send(JSON.stringify({ version: INFLUXDB_COMPAT_VERSION }));
-      }
-      return reply.code(204).header('Content-Type', 'application/json').send();
-    },
-  });
+  // InfluxDB 1.6 answers every ping with a 204, `verbose` or not (the version travels in the
+  // headers), and /status the same way; other methods get its router's 405.
+  for (const url of ['/ping', '/status']) {
+    app.route({
+      method: ['GET', 'HEAD'],
+      url,
+      handler: async (_request, reply) => reply.code(204).header('Content-Type', 'application/json').send(),
+    });
+    app.route({
+      method: ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+      url,
+      handler: async () => {
+        throw new MethodNotAllowedError(['GET', 'HEAD']);
+      },
+    });
+  }
   app.get('/health', async (_request, reply) => {
     const checks = [...healthChecks(options.health()), ...(options.extraChecks?.() ?? [])];
     const warn = checks.some((check) => check.status !== 'pass');

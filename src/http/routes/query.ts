@@ -1,15 +1,20 @@
-// GET/POST /query: TimeseriesQL over HTTP with InfluxDB 1.x parameters and response shapes
-// (JSON, pretty, epoch, chunked, CSV). Parsing and execution live in core/query.
+// GET/POST /query: TimeseriesQL over HTTP with InfluxDB 1.x parameters (URL, form or multipart
+// body) and response shapes (JSON, pretty, epoch, chunked, CSV, MessagePack). Parsing and
+// execution live in core/query.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Engine } from '../../core/index.js';
 import { BadRequestError, QueryTimeoutError } from '../../core/errors.js';
-import { formatResultsJson, formatResultsJsonPieces, formatResultsChunkedLines, resultRowCount, type Epoch } from '../encode/json.js';
+import type { StatementResult } from '../../core/query/index.js';
+import { chunkResults, formatResultsJson, formatResultsJsonPieces, formatResultsChunkedLines, resultRowCount, type Epoch } from '../encode/json.js';
 import { formatResultsCsv, formatResultsCsvPieces } from '../encode/csv.js';
+import { formatResultsMsgpack, formatResultsMsgpackPieces } from '../encode/msgpack.js';
+import { FORMAT_CONTENT_TYPE, responseFormat, type ResponseFormat } from '../encode/response-format.js';
 import { pacedBody, STREAMED_ANSWER_ROWS } from '../paced-body.js';
 import { formValues } from '../request-params.js';
+import { isMultipartForm, readMultipartForm } from '../multipart-form.js';
 import type { Logger } from 'pino';
-import { RequestCancelledError, withInternalErrorsLogged } from '../error-handler.js';
+import { MethodNotAllowedError, RequestCancelledError, withInternalErrorsLogged } from '../error-handler.js';
 import type { RequestContexts } from '../request-context.js';
 
 export interface QueryRouteOptions {
@@ -28,12 +33,22 @@ export interface QueryRouteOptions {
 
 const EPOCHS = new Set(['u', 'ms', 's', 'm', 'h']);
 
+interface QueryParams {
+  readonly values: Partial<Record<string, string>>;
+  /** The statements: the `q` parameter, else the first file uploaded as `q` in a multipart body. */
+  readonly q: string;
+}
+
 /** URL parameters, overridden by form fields of a POST body (InfluxDB reads both); one value per name. */
-function queryParams(request: FastifyRequest): Partial<Record<string, string>> {
+async function queryParams(request: FastifyRequest): Promise<QueryParams> {
   const body = request.body;
   const contentType = request.headers['content-type'] ?? '';
-  const form = Buffer.isBuffer(body) && body.length > 0 && contentType.startsWith('application/x-www-form-urlencoded') ? body.toString('utf8') : undefined;
-  return formValues(request.query, form);
+  const hasBody = Buffer.isBuffer(body) && body.length > 0;
+  const form = hasBody && contentType.startsWith('application/x-www-form-urlencoded') ? body.toString('utf8') : undefined;
+  const multipart = hasBody && isMultipartForm(contentType) ? await readMultipartForm(body, contentType) : undefined;
+  const values = formValues(request.query, form, multipart?.values);
+  const q = (values.q ?? '').trim();
+  return { values, q: q !== '' ? q : (multipart?.files.get('q')?.[0] ?? '') };
 }
 
 export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptions): Promise<void> {
@@ -42,14 +57,15 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
   app.route({
     method: ['GET', 'POST'],
     url: '/query',
+    // HEAD is one of the methods 1.x's router refuses here.
+    exposeHeadRoute: false,
     bodyLimit: options.maxBodyBytes,
     handler: async (request, reply) => {
       const started = performance.now();
       metrics.queryRequests.inc();
       const abort = new AbortController();
       try {
-        const params = queryParams(request);
-        const q = (params.q ?? '').trim();
+        const { values: params, q } = await queryParams(request);
         if (q === '') throw new BadRequestError('missing required parameter "q"');
         options.beforeQuery?.();
         let bindParams: Record<string, unknown> | undefined;
@@ -60,7 +76,7 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
             throw new BadRequestError('error parsing query parameters: invalid character in params');
           }
         }
-        const epochParam = params.epoch;
+        const epochParam = params.epoch?.trim();
         // InfluxDB 1.6 knows u, ms, s, m and h; any other non-empty epoch (n, µ, typos) means nanoseconds.
         const epoch = epochParam ? (EPOCHS.has(epochParam) ? (epochParam as Epoch) : 'ns') : undefined;
         // The request stream closes once a POST body is read; only a response closed before it was
@@ -81,24 +97,11 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
         const results = withInternalErrorsLogged(answered, request.id, options.log);
         if (results.some((r) => r.error !== undefined)) metrics.queryErrors.inc();
         metrics.queryDuration.observe((performance.now() - started) / 1000);
-        // A large answer is written piece by piece (see paced-body.ts); a small one in one string.
-        const streamed = resultRowCount(results) > STREAMED_ANSWER_ROWS;
-        const paced = { stallTimeoutMs: options.stallTimeoutMs };
-        const accept = request.headers.accept ?? '';
-        if (accept.includes('application/csv') || accept.includes('text/csv')) {
-          reply.code(200).header('Content-Type', 'application/csv');
-          const csvOptions = epoch ? { epoch } : {};
-          return reply.send(streamed ? pacedBody(formatResultsCsvPieces(results, csvOptions), paced) : formatResultsCsv(results, csvOptions));
-        }
-        reply.code(200).header('Content-Type', 'application/json');
-        if (chunked) {
-          const size = Number.parseInt(params.chunk_size ?? '', 10);
-          const chunkSize = Number.isFinite(size) && size > 0 ? size : options.defaultChunkSize;
-          const lines = formatResultsChunkedLines(results, { chunkSize, ...(epoch ? { epoch } : {}) });
-          return reply.send(streamed ? pacedBody(lines, paced) : [...lines].join(''));
-        }
-        const format = { pretty: params.pretty === 'true', ...(epoch ? { epoch } : {}) };
-        return reply.send(streamed ? pacedBody(formatResultsJsonPieces(results, format), { ...paced, suffix: '\n' }) : formatResultsJson(results, format) + '\n');
+        const format = responseFormat(request.headers.accept);
+        reply.code(200).header('Content-Type', FORMAT_CONTENT_TYPE[format]);
+        const size = Number.parseInt(params.chunk_size ?? '', 10);
+        const chunkSize = !chunked ? 0 : Number.isFinite(size) && size > 0 ? size : options.defaultChunkSize;
+        return reply.send(encodeAnswer(results, format, { chunkSize, pretty: (request.query as Record<string, unknown>)['pretty'] === 'true', stallTimeoutMs: options.stallTimeoutMs, ...(epoch ? { epoch } : {}) }));
       } catch (error) {
         // Whatever the engine threw once the client left (chdb's "Query aborted", an AbortError)
         // only says the work stopped as asked.
@@ -106,10 +109,62 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
         metrics.queryErrors.inc();
         if (error instanceof QueryTimeoutError) {
           // InfluxDB 1.x kills the query and reports it as the statement's error, with a 200.
-          return reply.code(200).header('Content-Type', 'application/json').send(formatResultsJson([{ statement_id: 0, error: error.message }], {}) + '\n');
+          const format = responseFormat(request.headers.accept);
+          return reply.code(200).header('Content-Type', FORMAT_CONTENT_TYPE[format]).send(encodeAnswer([{ statement_id: 0, error: error.message }], format, { chunkSize: 0, pretty: false, stallTimeoutMs: options.stallTimeoutMs }));
         }
         throw error;
       }
     },
   });
+  // CORS preflight: 1.x answers OPTIONS on its API routes with an empty 200.
+  app.options('/query', async (_request, reply) => reply.code(200).send());
+  app.route({
+    method: ['PUT', 'DELETE', 'PATCH', 'HEAD'],
+    url: '/query',
+    handler: async () => {
+      throw new MethodNotAllowedError(['OPTIONS', 'GET', 'POST']);
+    },
+  });
+}
+
+interface AnswerOptions {
+  readonly epoch?: Epoch;
+  /** Rows per chunk of a chunked answer; 0 when the answer is not chunked. */
+  readonly chunkSize: number;
+  readonly pretty: boolean;
+  readonly stallTimeoutMs: number;
+}
+
+/**
+ * The answer's body: one string or buffer when small, otherwise written piece by piece (see
+ * paced-body.ts). A chunked answer is one document per chunk: JSON lines, or MessagePack maps
+ * back to back; CSV has no chunks (1.x's encoder continues one document).
+ */
+function encodeAnswer(results: readonly StatementResult[], format: ResponseFormat, options: AnswerOptions): string | Buffer | NodeJS.ReadableStream {
+  const streamed = resultRowCount(results) > STREAMED_ANSWER_ROWS;
+  const paced = { stallTimeoutMs: options.stallTimeoutMs };
+  const epoch = options.epoch !== undefined ? { epoch: options.epoch } : {};
+  switch (format) {
+    case 'csv':
+      return streamed ? pacedBody(formatResultsCsvPieces(results, epoch), paced) : Buffer.from(formatResultsCsv(results, epoch));
+    case 'msgpack': {
+      if (options.chunkSize > 0) {
+        const chunks = chunkResults(results, options.chunkSize);
+        return streamed ? pacedBody(msgpackChunks(chunks, epoch), paced) : Buffer.concat([...msgpackChunks(chunks, epoch)]);
+      }
+      return streamed ? pacedBody(formatResultsMsgpackPieces(results, epoch), paced) : formatResultsMsgpack(results, epoch);
+    }
+    case 'json': {
+      if (options.chunkSize > 0) {
+        const lines = formatResultsChunkedLines(results, { chunkSize: options.chunkSize, ...epoch });
+        return streamed ? pacedBody(lines, paced) : [...lines].join('');
+      }
+      const format = { pretty: options.pretty, ...epoch };
+      return streamed ? pacedBody(formatResultsJsonPieces(results, format), { ...paced, suffix: '\n' }) : formatResultsJson(results, format) + '\n';
+    }
+  }
+}
+
+function* msgpackChunks(chunks: Iterable<StatementResult>, options: { readonly epoch?: Epoch }): Generator<Buffer> {
+  for (const chunk of chunks) yield* formatResultsMsgpackPieces([chunk], options);
 }

@@ -1,5 +1,5 @@
 // Sends one fuzz request to /query and judges the answer: 200 with InfluxDB results (JSON, NDJSON when
-// chunked, CSV when asked) or 400 with {"error": "..."}. It never retries and never waits past its deadline.
+// chunked, CSV when asked) or 400 with {"error": "..."} (a CSV error document when CSV was asked). It never retries and never waits past its deadline.
 
 import { request } from 'undici';
 import type { FuzzRequest } from './query-fuzz-gen.js';
@@ -15,9 +15,9 @@ function firstParam(req: FuzzRequest, name: string): string | undefined {
   return req.params.find(([k]) => k === name)?.[1];
 }
 
+/** InfluxDB 1.x compares the whole Accept header: only these two exact values ask for CSV. */
 function wantsCsv(req: FuzzRequest): boolean {
-  const accept = req.accept ?? '';
-  return accept.includes('application/csv') || accept.includes('text/csv');
+  return req.accept === 'application/csv' || req.accept === 'text/csv';
 }
 
 /** Sends the request; transport failures and the deadline reject. */
@@ -111,11 +111,13 @@ function checkErrorDocument(text: string): string | undefined {
 /** Undefined when the answer is acceptable, else what is wrong with it. */
 export function judgeAnswer(req: FuzzRequest, answer: FuzzAnswer): string | undefined {
   if (answer.status === 400) {
+    // Errors come in the asked encoding: CSV as the document `error\n<message>\n`.
+    if (wantsCsv(req)) return answer.contentType === 'text/csv' && /^error\n.+\n$/s.test(answer.body) ? undefined : `400 CSV error is not 1.x's error document (${answer.contentType})`;
     if (!answer.contentType.startsWith('application/json')) return `400 with content-type ${answer.contentType}`;
     return checkErrorDocument(answer.body);
   }
   if (answer.status !== 200) return `status ${answer.status}`;
-  if (wantsCsv(req)) return answer.contentType.startsWith('application/csv') ? undefined : `CSV asked, got ${answer.contentType}`;
+  if (wantsCsv(req)) return answer.contentType === 'text/csv' ? undefined : `CSV asked, got ${answer.contentType}`;
   if (!answer.contentType.startsWith('application/json')) return `200 with content-type ${answer.contentType}`;
   if (firstParam(req, 'chunked') !== 'true') return checkResultsDocument(answer.body, 'body');
   if (answer.body !== '' && !answer.body.endsWith('\n')) return 'chunked body does not end with a newline';

@@ -56,7 +56,15 @@ test('a field type conflict drops only the conflicting points', async () => {
       e.message === 'partial write: field type conflict: input field "v" on measurement "conf" is type integer, already exists as type float dropped=1',
   );
   assert.deepEqual(values(await engine.query('SELECT v FROM conf', { db: 'db' })).map((r) => r[1]), [1, 3]);
-  await assert.rejects(engine.write({ db: 'db', body: Buffer.from('conf2 a=1 1\nconf2 a=1i 2') }), FieldTypeConflictError);
+  // A database that holds data already: a conflict inside one batch is a partial write (1.6.7).
+  await assert.rejects(
+    engine.write({ db: 'db', body: Buffer.from('conf2 a=1 1\nconf2 a=1i 2') }),
+    (e: unknown) => e instanceof PartialWriteError && e.message.endsWith('is type integer, already exists as type float dropped=1'),
+  );
+  // The first batch of an empty database (a new shard in 1.6.7) is refused whole.
+  await engine.query('CREATE DATABASE fresh', { db: '' });
+  await assert.rejects(engine.write({ db: 'fresh', body: Buffer.from('ok v=1 1\nconf3 a=1 1\nconf3 a=1i 2') }), FieldTypeConflictError);
+  assert.deepEqual(await engine.query('SHOW MEASUREMENTS', { db: 'fresh' }), [{ statement_id: 0 }]);
 });
 
 test('bad lines are reported while the good lines are stored', async () => {

@@ -27,10 +27,20 @@ test('a point conflicting with an existing field type is dropped with InfluxDB 1
   assert.equal(result.inBatchConflict, false);
 });
 
-test('a conflict between two points of one batch on a new field is an in-batch conflict', () => {
-  const result = validateWrite(base, 'db', 'autogen', [point('mem', [['a', 'float', 1]]), point('mem', [['a', 'integer', '1']])]);
-  assert.equal(result.accepted.length, 1);
+test('a conflict within one batch in a policy holding data is a partial write (1.6.7: the shard exists)', () => {
+  const result = validateWrite(base, 'db', 'autogen', [point('mem', [['a', 'integer', '1']]), point('mem', [['a', 'float', 2]]), point('mem', [['a', 'integer', '3']])]);
+  assert.equal(result.accepted.length, 2);
+  assert.equal(result.dropped, 1);
+  assert.equal(result.firstReason, 'field type conflict: input field "a" on measurement "mem" is type float, already exists as type integer');
+  assert.equal(result.inBatchConflict, false);
+});
+
+test('a conflict within the first batch of an empty policy rejects the whole batch (1.6.7: a new shard)', () => {
+  const empty = Catalog.empty().apply({ kind: 'create-database', name: 'db' });
+  const result = validateWrite(empty, 'db', 'autogen', [point('cpu', [['v', 'float', 1]]), point('mem', [['a', 'float', 1]]), point('mem', [['a', 'integer', '1']])]);
   assert.equal(result.inBatchConflict, true);
+  assert.deepEqual(result.accepted, []);
+  assert.deepEqual(result.commands, []);
 });
 
 test('new tag keys and fields become one extend-measurement command per measurement', () => {

@@ -62,7 +62,7 @@ describe('parser properties', () => {
       fc.property(fc.array(point, { minLength: 1, maxLength: 5 }), (points) => {
         const body = points.map(formatPoint).join('\n');
         for (const input of [body, Buffer.from(body)]) {
-          const parsed = parseLineProtocol(input, { precision: 'ns', nowNs: NOW });
+          const parsed = parseLineProtocol(input, { precision: 'ns', nowNs: NOW, allowUnsigned: true });
           assert.deepEqual(parsed.errors, []);
           assert.deepEqual(
             parsed.points.map(plain),
@@ -124,7 +124,7 @@ describe('parser properties', () => {
         const lines = points.map(formatPoint).filter((l) => !l.includes('\n'));
         const index = at % (lines.length + 1);
         lines.splice(index, 0, bad);
-        const parsed = parseLineProtocol(lines.join('\n'), { precision: 'ns', nowNs: NOW });
+        const parsed = parseLineProtocol(lines.join('\n'), { precision: 'ns', nowNs: NOW, allowUnsigned: true });
         assert.equal(parsed.errors.length, 1);
         assert.equal(parsed.errors[0]!.lineNumber, index + 1);
         assert.equal(parsed.errors[0]!.line, bad);

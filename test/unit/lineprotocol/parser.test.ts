@@ -139,16 +139,19 @@ describe('parseLineProtocol: field types', () => {
     assert.ok(p.fieldTypes.every((t) => t === 'integer'));
   });
 
-  test('unsigned: canonical text over uint64, or rejected like 1.6.7 when disabled', () => {
-    const p = one('cpu a=0u,b=18446744073709551615u,c=0018u');
+  test('unsigned: rejected like 1.6.7 by default; canonical text over uint64 when enabled', () => {
+    const unsigned = { allowUnsigned: true };
+    const p = one('cpu a=0u,b=18446744073709551615u,c=0018u', unsigned);
     assert.deepEqual(p.fieldValues, ['0', '18446744073709551615', '18']);
     assert.ok(p.fieldTypes.every((t) => t === 'unsigned'));
     assert.equal(
-      reason('cpu a=18446744073709551616u'),
+      reason('cpu a=18446744073709551616u', unsigned),
       'unable to parse unsigned 18446744073709551616: strconv.ParseUint: parsing "18446744073709551616": value out of range',
     );
-    assert.equal(reason('cpu a=-1u'), 'invalid number');
-    assert.equal(reason('cpu a=1u', { allowUnsigned: false }), 'invalid number');
+    assert.equal(reason('cpu a=-1u', unsigned), 'invalid number');
+    assert.equal(reason('cpu a=1u'), 'invalid number');
+    assert.equal(reason('cpu a=1i,b=2u'), 'invalid number');
+    assert.equal(reason('cpu a=18446744073709551615u'), 'invalid number');
   });
 
   test('booleans', () => {

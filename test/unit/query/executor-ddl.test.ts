@@ -103,7 +103,18 @@ test('subqueries plan as nested SQL', async () => {
 });
 
 test('unsupported statements report a per-statement error', async () => {
-  assert.equal(await q('SHOW SHARDS'), '{"results":[{"statement_id":0,"error":"statement not supported: SHOW SHARDS"}]}');
+  assert.equal(await q('CREATE SUBSCRIPTION s ON db0.autogen DESTINATIONS ALL \'udp://h:1\''), '{"results":[{"statement_id":0,"error":"statement not supported: CREATE SUBSCRIPTION"}]}');
+});
+
+test('SHOW SHARDS and SHOW SHARD GROUPS list the shard-group spans holding data, in 1.x shapes', async () => {
+  const shards = JSON.parse(await q('SHOW SHARDS')) as { results: Array<{ series: Array<{ name: string; columns: string[]; values?: unknown[][] }> }> };
+  const db0 = shards.results[0]!.series.find((s) => s.name === 'db0');
+  assert.deepEqual(db0?.columns, ['id', 'database', 'retention_policy', 'shard_group', 'start_time', 'end_time', 'expiry_time', 'owners']);
+  // 7-day groups start on Mondays (Go's Truncate counts from year 1): 1970-01-01 falls in 1969-12-29's.
+  assert.deepEqual(db0?.values?.[0], [1, 'db0', 'autogen', 1, '1969-12-29T00:00:00Z', '1970-01-05T00:00:00Z', '1970-01-05T00:00:00Z', '']);
+  const groups = JSON.parse(await q('SHOW SHARD GROUPS')) as { results: Array<{ series: Array<{ name: string; values: unknown[][] }> }> };
+  assert.equal(groups.results[0]!.series[0]!.name, 'shard groups');
+  assert.deepEqual(groups.results[0]!.series[0]!.values[0], [1, 'db0', 'autogen', '1969-12-29T00:00:00Z', '1970-01-05T00:00:00Z', '1970-01-05T00:00:00Z']);
 });
 
 test('sample() returns N real points with their own times', async () => {
@@ -126,8 +137,10 @@ test('GET requests get InfluxDB 1.6 warnings on write statements', async () => {
 
 test('DELETE and DROP SERIES refuse field conditions and delete nothing', async () => {
   const before = port.commands.length;
-  assert.equal(await q('DELETE FROM cpu WHERE value > 5'), '{"results":[{"statement_id":0,"error":"fields not supported in WHERE clause during deletion"}]}');
-  assert.equal(await q('DROP SERIES FROM cpu WHERE value > 5'), `{"results":[{"statement_id":0,"error":"DROP SERIES doesn't support fields in WHERE clause"}]}`);
+  // 1.6.7 reports it from a shard of the database.
+  assert.equal(await q('DELETE FROM cpu WHERE value > 5'), '{"results":[{"statement_id":0,"error":"shard 1: fields not supported in WHERE clause during deletion"}]}');
+  assert.equal(await q('DROP SERIES FROM cpu WHERE value > 5'), '{"results":[{"statement_id":0,"error":"shard 1: fields not supported in WHERE clause during deletion"}]}');
+  assert.equal(await q('DROP SERIES FROM cpu WHERE time > 0'), `{"results":[{"statement_id":0,"error":"DROP SERIES doesn't support time in WHERE clause"}]}`);
   assert.equal(port.commands.length, before);
 });
 

@@ -14,8 +14,10 @@ import type { StatementObserver } from '../../services/statement-summary.js';
 import { executeSelectInto } from './select-into.js';
 import { withConsistentReads } from './consistent-reads.js';
 import { readOnlyWarning, type SelectIntoContext } from '../language/statement-text.js';
-import { deleteCommands } from '../sql/delete-planner.js';
+import { deleteCommands, FieldsInDeletionError } from '../sql/delete-planner.js';
 import { RowPacer } from './row-pacer.js';
+import { firstShardId, monitorStatementAnswer } from './monitor-statements.js';
+import { QUERY_KILLED_MESSAGE } from './query-tracker.js';
 import { formatGoDuration, NS_PER } from '../language/duration.js';
 
 export interface ExecuteOptions {
@@ -57,6 +59,23 @@ export const DEFAULT_MAX_SELECT_BUCKETS = 1_000_000;
 export async function executeQuery(text: string, options: ExecuteOptions, port: QueryPort): Promise<StatementResult[]> {
   const statements = parseQuery(text, options.params ?? {});
   options.principal?.authorize(statements, options.db);
+  // One entry per query, as 1.x's task manager has it: SHOW QUERIES lists it, KILL QUERY stops it.
+  const attached = port.queries?.attach(text, options.db);
+  const signal = attached === undefined ? options.signal : options.signal === undefined ? attached.signal : AbortSignal.any([options.signal, attached.signal]);
+  const statementOptions: ExecuteOptions = signal === undefined ? options : { ...options, signal };
+  try {
+    return await executeStatements(statements, statementOptions, port, { callerSignal: options.signal, killed: () => attached?.killed() === true });
+  } finally {
+    attached?.detach();
+  }
+}
+
+async function executeStatements(
+  statements: readonly Statement[],
+  options: ExecuteOptions,
+  port: QueryPort,
+  run: { readonly callerSignal: AbortSignal | undefined; readonly killed: () => boolean },
+): Promise<StatementResult[]> {
   const results: StatementResult[] = [];
   for (let i = 0; i < statements.length; i++) {
     const statement = statements[i] as Statement;
@@ -64,14 +83,15 @@ export async function executeQuery(text: string, options: ExecuteOptions, port: 
     const messages = warning !== undefined ? { messages: [{ level: 'warning', text: warning }] } : {};
     const finished = options.observer?.started(statement);
     try {
+      if (run.killed()) throw new StatementError(QUERY_KILLED_MESSAGE);
       const series = await executeStatement(statement, options, port);
       finished?.();
       const unchunked = statement.kind !== 'select' ? { unchunked: true } : {};
       results.push(series.length > 0 ? { statement_id: i, series, ...messages, ...unchunked } : { statement_id: i, ...messages });
     } catch (err) {
-      const failure = statementFailure(err);
+      const failure = run.killed() ? { error: QUERY_KILLED_MESSAGE } : statementFailure(err);
       finished?.(failure.error);
-      if (options.signal?.aborted === true) throw err;
+      if (run.callerSignal?.aborted === true) throw err;
       if (options.chunked === true) {
         results.push({ statement_id: i, ...failure });
         for (let j = i; j < statements.length - 1; j++) results.push({ statement_id: i, error: NOT_EXECUTED });
@@ -126,15 +146,20 @@ export async function executeStatement(statement: Statement, options: ExecuteOpt
     const series = await executeShow(statement, ctx);
     return series.map((s) => ({ ...s, values: s.values.filter((row) => principal.listsDatabase(String(row[0]))) }));
   }
+  const monitored = await monitorStatementAnswer(statement, port, options.signal);
+  if (monitored !== undefined) return monitored;
   if (isShowStatement(statement)) return withConsistentReads(ctx, (reading) => executeShow(statement, reading));
   switch (statement.kind) {
     case 'create-database':
+      requireValidName(statement.name);
+      if (statement.rpName !== undefined && statement.rpName !== '') requireValidName(statement.rpName);
       await port.applyMetaCommand(createDatabaseCommand(statement));
       return [];
     case 'drop-database':
       if (port.schema.database(statement.name) !== undefined) await port.applyMetaCommand({ kind: 'drop-database', name: statement.name });
       return [];
     case 'create-retention-policy': {
+      requireValidName(statement.name);
       requireDatabase(port, statement.database);
       validateRpDuration(statement.durationNs);
       const rp: RetentionPolicySpec = {
@@ -181,11 +206,28 @@ export async function executeStatement(statement: Statement, options: ExecuteOpt
     case 'delete':
     case 'drop-series': {
       const db = defaultDatabase(port, options.db);
-      for (const command of await deleteCommands(statement, db, ctx.nowNs, new RowPacer(ctx.signal))) await port.applyMetaCommand(command);
+      let commands: MetaCommand[];
+      try {
+        commands = await deleteCommands(statement, db, ctx.nowNs, new RowPacer(ctx.signal));
+      } catch (err) {
+        if (!(err instanceof FieldsInDeletionError)) throw err;
+        // 1.x refuses it from a shard of the database; with no shard there is nothing to refuse.
+        const shard = await firstShardId(port, db.name, options.signal);
+        if (shard === undefined) return [];
+        throw new StatementError(`shard ${shard}: ${err.message}`);
+      }
+      for (const command of commands) await port.applyMetaCommand(command);
       return [];
     }
     default:
       throw new StatementError(unsupportedMessage(statement));
+  }
+}
+
+/** 1.x's meta validName: printable, not empty, `.` or `..`, and no slash or backslash (names become paths). */
+function requireValidName(name: string): void {
+  if (name === '' || name === '.' || name === '..' || /[/\\]/.test(name) || !/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]*$/u.test(name)) {
+    throw new StatementError('invalid name');
   }
 }
 
@@ -205,11 +247,20 @@ function metaStatementAnswer(statement: Statement, port: QueryPort, requestDb: s
     case 'show-subscriptions':
       return [];
     case 'show-measurements':
-      // An unknown request database lists no measurements rather than failing.
-      return statement.database === undefined && requestDb !== '' && port.schema.database(requestDb) === undefined ? [] : undefined;
+      // An unknown database (ON or the request's) lists no measurements rather than failing.
+      return unknownDatabase(port, statement.database ?? requestDb) ? [] : undefined;
+    case 'show-series-cardinality':
+    case 'show-measurement-cardinality':
+      // 1.x estimates from a database's sketches: none for an unknown one is a count of 0.
+      if (statement.exact || statement.sources.length > 0 || !unknownDatabase(port, statement.database ?? requestDb)) return undefined;
+      return [{ columns: ['cardinality estimation'], values: [[0n]] }];
     default:
       return undefined;
   }
+}
+
+function unknownDatabase(port: QueryPort, name: string): boolean {
+  return name !== '' && port.schema.database(name) === undefined;
 }
 
 function unsupportedMessage(statement: Statement): string {

@@ -3,6 +3,7 @@
 // Pure; the candidate cells come from edge-select-sql.ts and selector-sql.ts.
 
 import { pickPercentilePoint } from './percentile-pick.js';
+import { pickModeValue } from './mode-pick.js';
 import type { OutputColumn } from '../sql/select-plan.js';
 import { selectEdgePoint, type EdgePoint } from './series-edge-select.js';
 
@@ -22,6 +23,12 @@ export function resolvePickedRow(row: unknown[], columns: readonly Pick<OutputCo
     const pick = column.pick;
     if (pick === undefined) return;
     const cell = row[i + 1] as Cell;
+    if (pick.kind === 'mode') {
+      // [SQL's value, every point when values repeat (else empty)]: no point, no time to take.
+      const [value, points] = (cell ?? [null, []]) as readonly [unknown, ReadonlyArray<readonly unknown[]>];
+      row[i + 1] = points.length > 0 ? pickModeValue(points) : value;
+      return;
+    }
     const point =
       pick.kind === 'percentile'
         ? percentilePoint(cell, pick.percent ?? 0, pick.auxCompareOrder)

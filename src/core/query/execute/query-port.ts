@@ -5,6 +5,8 @@ import type { Point } from '../../model/point.js';
 import type { SchemaView } from '../../meta/schema-view.js';
 import type { RetentionPolicyDefinition } from '../../meta/commands.js';
 import type { UserDirectory, UserStatementCommand } from '../../meta/users.js';
+import type { Monitor } from '../../monitor/monitor.js';
+import type { QueryTracker } from './query-tracker.js';
 
 /** What one statement read without FINAL, so it can tell afterwards whether that stayed right. */
 export interface ReadScope {
@@ -64,6 +66,10 @@ export interface QueryPort {
    */
   indexedTagValues?(db: string, rp: string, measurement: string, keys: readonly string[]): Array<[string, string]> | undefined;
   applyMetaCommand(command: MetaCommand): Promise<void>;
+  /** Running queries (SHOW QUERIES, KILL QUERY); without it nothing is tracked. */
+  readonly queries?: QueryTracker;
+  /** Statistics and diagnostics (SHOW STATS, SHOW DIAGNOSTICS). */
+  readonly monitor?: Monitor;
   /** SELECT INTO: writes points like a client write (WAL first). Returns points written. */
   writePoints(db: string, rp: string, points: readonly Point[]): Promise<number>;
   nowNs(): bigint;

@@ -379,22 +379,37 @@ export async function executeSelect(requested: SelectStatement, ctx: SelectConte
   checkSelectBuckets(statementBuckets(reads, statement, ctx), ctx.maxSelectBuckets);
   const all: Series[] = [];
   for (const read of reads) all.push(...(await shapeSeries(read, statement, range, ctx, pacer)));
-  // ORDER BY time DESC also reverses the series order (InfluxDB's merge heap compares name and tags with >).
-  const direction = statement.ascending ? 1 : -1;
   const keyed = all.map((series) => ({ name: series.name ?? '', tags: seriesTagKey(series), series }));
   const ordered = await sortPaced(
     keyed,
     (a, b) => {
-      if (a.name !== b.name) return (a.name < b.name ? -1 : 1) * direction;
-      return (a.tags < b.tags ? -1 : a.tags > b.tags ? 1 : 0) * direction;
+      if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+      return a.tags < b.tags ? -1 : a.tags > b.tags ? 1 : 0;
     },
     pacer,
   );
-  const series = ordered.map((k) => k.series);
-  const soffset = statement.soffset;
-  // InfluxDB's LimitTagSets slices [soffset, soffset + slimit): SOFFSET without SLIMIT keeps nothing.
-  if (soffset > 0 && statement.slimit <= 0) return [];
-  return statement.slimit > 0 || soffset > 0 ? series.slice(soffset, statement.slimit > 0 ? soffset + statement.slimit : undefined) : series;
+  const kept = limitTagSets(ordered.map((k) => k.series), statement.slimit, statement.soffset);
+  // ORDER BY time DESC then prints them in reverse (its merge heap compares name and tags with >).
+  return statement.ascending ? kept : kept.reverse();
+}
+
+/**
+ * InfluxDB's LimitTagSets: per measurement, the tag sets [soffset, soffset + slimit) in ascending
+ * order, whatever the ORDER BY; SOFFSET without SLIMIT keeps nothing. `sorted` is in name then
+ * tag order.
+ */
+function limitTagSets(sorted: readonly Series[], slimit: number, soffset: number): Series[] {
+  if (slimit <= 0 && soffset <= 0) return [...sorted];
+  if (slimit <= 0) return [];
+  const out: Series[] = [];
+  let start = 0;
+  while (start < sorted.length) {
+    let end = start + 1;
+    while (end < sorted.length && sorted[end]!.name === sorted[start]!.name) end++;
+    out.push(...sorted.slice(Math.min(end, start + soffset), Math.min(end, start + soffset + slimit)));
+    start = end;
+  }
+  return out;
 }
 
 const SERIES_COLUMN = '__s';

@@ -13,6 +13,13 @@ type ValueType = 'float' | 'integer' | 'unsigned' | 'string' | 'boolean' | 'tag'
 const NUMERIC_ITERATORS = new Set([
   'top', 'bottom', 'derivative', 'non_negative_derivative', 'difference', 'non_negative_difference', 'moving_average', 'cumulative_sum',
 ]);
+/** How 1.x names a transformation's iterator in its type errors, where that is not the function's name. */
+const ITERATOR_LABELS: Readonly<Record<string, string>> = {
+  non_negative_derivative: 'derivative',
+  non_negative_difference: 'difference',
+  moving_average: 'moving average',
+  cumulative_sum: 'cumulative sum',
+};
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%']);
 const BITWISE = new Set(['&', '|', '^']);
 
@@ -62,8 +69,12 @@ function typeOf(expr: Expr, universe: MeasurementView): ValueType | undefined {
       const arg = expr.args[0];
       if ((NUMERIC_ITERATORS.has(expr.name) || isIndicator(expr.name)) && arg?.kind === 'var-ref') {
         const t = refType(arg, universe);
-        const label = isIndicator(expr.name) ? indicatorIteratorLabel(expr.name) : expr.name;
+        const label = isIndicator(expr.name) ? indicatorIteratorLabel(expr.name) : (ITERATOR_LABELS[expr.name] ?? expr.name);
         if (t === 'string' || t === 'boolean') throw new StatementError(`unsupported ${label} iterator type: *query.${t}InterruptIterator`);
+      }
+      // min() and max() take numbers and booleans; a string field has no iterator in 1.x.
+      if ((expr.name === 'min' || expr.name === 'max') && arg?.kind === 'var-ref' && refType(arg, universe) === 'string') {
+        throw new StatementError(`unsupported ${expr.name} iterator type: *query.stringInterruptIterator`);
       }
       expr.args.forEach((a) => typeOf(a, universe));
       return undefined;

@@ -39,6 +39,7 @@ export function validateSelect(statement: SelectStatement): void {
     visitCalls(field.expr, (call) => validateCall(call, hasInterval));
     if (!hasVariable(field.expr)) throw new StatementError('field must contain at least one variable');
   }
+  validateTopBottomAlone(fields.map((f) => f.expr));
   const rawTransform = fields.some((f) => {
     const e = strip(f.expr);
     return e.kind === 'call' && TRANSFORMS.has(e.name) && e.args[0] !== undefined && strip(e.args[0]).kind === 'var-ref';
@@ -49,6 +50,31 @@ export function validateSelect(statement: SelectStatement): void {
       if (call.name !== 'now') throw new StatementError(`invalid function call in condition: ${exprText(call)}`);
     });
   }
+}
+
+/** The math functions 1.x does not count among a statement's function calls. */
+const MATH_FUNCTIONS = new Set(['abs', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'exp', 'log', 'ln', 'log2', 'log10', 'sqrt', 'pow', 'floor', 'ceil', 'round']);
+
+/** top() and bottom() must be the statement's only function call (math functions aside). */
+function validateTopBottomAlone(fields: readonly Expr[]): void {
+  const calls: string[] = [];
+  for (const field of fields) {
+    visitExprs(field, (e) => {
+      if (e.kind === 'distinct') calls.push('distinct');
+      else if (e.kind === 'call' && !MATH_FUNCTIONS.has(e.name)) calls.push(e.name);
+    });
+  }
+  const selector = calls.find((name) => name === 'top' || name === 'bottom');
+  if (selector !== undefined && calls.length > 1) throw new StatementError(`selector function ${selector}() cannot be combined with other functions`);
+}
+
+function visitExprs(expr: Expr, visit: (e: Expr) => void): void {
+  visit(expr);
+  if (expr.kind === 'call') expr.args.forEach((a) => visitExprs(a, visit));
+  else if (expr.kind === 'binary') {
+    visitExprs(expr.lhs, visit);
+    visitExprs(expr.rhs, visit);
+  } else if (expr.kind === 'paren') visitExprs(expr.expr, visit);
 }
 
 function hasVariable(expr: Expr): boolean {

@@ -1,7 +1,7 @@
 // SHOW statements: answered from the SchemaView, and from chDB (DISTINCT tag values, series
 // keys) only where InfluxDB consults the index; WHERE filters compile through condition-sql.
 
-import type { DatabaseView, MeasurementView } from '../../meta/schema-view.js';
+import type { DatabaseView } from '../../meta/schema-view.js';
 import { quoteIdent, tagColumn } from '../../store/naming.js';
 import type { Statement, StatementOf, WithKey } from '../language/ast.js';
 import { compileCondition, conditionHasTime, conditionReadsFields, indexCondition } from '../sql/condition-sql.js';
@@ -11,6 +11,7 @@ import { compileRegex } from '../language/regex.js';
 import { resolveSources, type SelectContext } from './select-executor.js';
 import { filterPaced, RowPacer } from './row-pacer.js';
 import { tableSourceSql } from '../sql/table-source.js';
+import { indexedMeasurements, mergeSorted, sourceNameFilter, withMeasurementFilter, type IndexedMeasurement, type ShowTarget } from './show-index-scope.js';
 
 type ShowStatement = Extract<Statement, { kind: `show-${string}` }>;
 
@@ -40,11 +41,7 @@ async function rows(ctx: SelectContext, sql: string): Promise<ReadonlyArray<read
   }
 }
 
-interface Target {
-  readonly db: DatabaseView;
-  readonly rp: string;
-  readonly measurement: MeasurementView;
-}
+type Target = ShowTarget;
 
 /** Measurements a SHOW statement covers: FROM sources, or every measurement of the default RP. */
 async function targets(ctx: SelectContext, statement: { readonly database?: string; readonly sources: StatementOf<'show-series'>['sources'] }): Promise<Target[]> {
@@ -128,6 +125,26 @@ async function hasMatchingRows(ctx: SelectContext, target: Target, condition: St
   return (await rows(ctx, `SELECT 1 FROM ${sourceSql(target, condition, ctx)} LIMIT 1`)).length > 0;
 }
 
+/** Measurements of every policy, as 1.x's per-database index has them, narrowed by FROM. */
+async function indexTargets(ctx: SelectContext, statement: { readonly database?: string; readonly sources: StatementOf<'show-series'>['sources'] }): Promise<IndexedMeasurement[]> {
+  const keep = sourceNameFilter(statement.sources);
+  return filterPaced(indexedMeasurements(database(ctx, statement.database)), (m) => keep(m.name), new RowPacer(ctx.signal));
+}
+
+async function anyPart(m: IndexedMeasurement, test: (t: Target) => Promise<boolean>): Promise<boolean> {
+  for (const t of m.parts) if (await test(t)) return true;
+  return false;
+}
+
+/** Series keys of every part, flushed first; one key per series however many policies hold it. */
+async function indexSeriesKeys(ctx: SelectContext, list: readonly IndexedMeasurement[], condition: StatementOf<'show-series'>['condition']): Promise<string[]> {
+  const parts = list.flatMap((m) => m.parts);
+  await ensureFlushed(ctx, parts);
+  const perPart: string[][] = [];
+  for (const t of parts) perPart.push(await seriesKeys(ctx, t, condition));
+  return mergeSorted(perPart, (k) => k);
+}
+
 const count = (name: string | undefined, n: number): Series => ({ ...(name !== undefined ? { name } : {}), columns: ['count'], values: [[BigInt(n)]] });
 
 export async function executeShow(statement: ShowStatement, ctx: SelectContext): Promise<Series[]> {
@@ -141,39 +158,28 @@ export async function executeShow(statement: ShowStatement, ctx: SelectContext):
     }
     case 'show-measurements': {
       if (conditionHasTime(statement.condition)) throw new StatementError("SHOW MEASUREMENTS doesn't support time in WHERE clause");
-      const db = database(ctx, statement.database);
-      const rp = ctx.rp !== undefined && ctx.rp !== '' ? ctx.rp : db.defaultRetentionPolicy;
       const pacer = new RowPacer(ctx.signal);
-      let list = db.measurements(rp);
-      const source = statement.source;
-      if (source !== undefined) {
-        if ('name' in source) {
-          const { name, op } = source;
-          list = list.filter((m) => (m.name === name) === (op === '='));
-        } else if ('regex' in source) {
-          const re = compileRegex(source.regex);
-          const op = source.op;
-          list = await filterPaced(list, (m) => re.test(m.name) === (op === '=~'), pacer);
-        }
-      }
+      const keep = withMeasurementFilter(statement.source);
+      const named = indexedMeasurements(database(ctx, statement.database));
+      let list = await filterPaced(named, (m) => keep(m.name), pacer);
       if (statement.condition !== undefined) {
-        const kept: MeasurementView[] = [];
-        const list2 = list.map((measurement) => ({ db, rp, measurement }));
-        await ensureFlushed(ctx, list2);
-        for (const t of list2) if (await hasMatchingRows(ctx, t, statement.condition)) kept.push(t.measurement);
+        await ensureFlushed(ctx, list.flatMap((m) => m.parts));
+        const kept: IndexedMeasurement[] = [];
+        for (const m of list) if (await anyPart(m, (t) => hasMatchingRows(ctx, t, statement.condition))) kept.push(m);
         list = kept;
       }
       const values = page(list.map((m) => [m.name]), statement.limit, statement.offset);
       return values.length > 0 ? [{ name: 'measurements', columns: ['name'], values }] : [];
     }
     case 'show-tag-keys': {
-      const list = (await targets(ctx, statement)).filter((t) => t.measurement.tagKeys.length > 0);
-      if (statement.condition !== undefined) await ensureFlushed(ctx, list);
+      const list = (await indexTargets(ctx, statement)).filter((m) => m.parts.some((t) => t.measurement.tagKeys.length > 0));
+      if (statement.condition !== undefined) await ensureFlushed(ctx, list.flatMap((m) => m.parts));
       const out: Series[] = [];
-      for (const t of list) {
-        const keys = await tagKeysOfMatchingSeries(ctx, t, statement.condition);
-        const values = page(keys.map((k) => [k]), statement.limit, statement.offset);
-        if (values.length > 0) out.push({ name: t.measurement.name, columns: ['tagKey'], values });
+      for (const m of list) {
+        const perPart: Array<readonly string[]> = [];
+        for (const t of m.parts) perPart.push(await tagKeysOfMatchingSeries(ctx, t, statement.condition));
+        const values = page(mergeSorted(perPart, (k) => k).map((k) => [k]), statement.limit, statement.offset);
+        if (values.length > 0) out.push({ name: m.name, columns: ['tagKey'], values });
       }
       return page(out, statement.slimit, statement.soffset);
     }
@@ -186,44 +192,52 @@ export async function executeShow(statement: ShowStatement, ctx: SelectContext):
         }))
         .filter((s) => s.values.length > 0);
     case 'show-tag-values': {
-      const list = await targets(ctx, statement);
+      const list = await indexTargets(ctx, statement);
+      const parts = list.flatMap((m) => m.parts);
       const matches = keyMatcher(statement.withKey);
       const pacer = new RowPacer(ctx.signal);
-      const keysOf: string[][] = [];
-      for (const t of list) {
+      const keysOf = new Map<Target, string[]>();
+      for (const t of parts) {
         if (pacer.due(t.measurement.tagKeys.length)) await pacer.pause();
-        keysOf.push(t.measurement.tagKeys.filter(matches));
+        keysOf.set(t, t.measurement.tagKeys.filter(matches));
       }
       // The in-memory index holds every acknowledged write: only scans need the flush first.
-      const indexed = statement.condition === undefined ? list.map((t, i) => ctx.port.indexedTagValues?.(t.db.name, t.rp, t.measurement.name, keysOf[i] ?? [])) : [];
-      if (list.some((_, i) => indexed[i] === undefined)) await ensureFlushed(ctx, list);
+      const indexed = new Map(statement.condition === undefined ? parts.map((t) => [t, ctx.port.indexedTagValues?.(t.db.name, t.rp, t.measurement.name, keysOf.get(t) ?? [])]) : []);
+      if (parts.some((t) => indexed.get(t) === undefined)) await ensureFlushed(ctx, parts);
       const out: Series[] = [];
-      for (const [i, t] of list.entries()) {
-        const keys = keysOf[i] ?? [];
-        const values = page(indexed[i] ?? (await tagValues(ctx, t, keys, statement.condition)), statement.limit, statement.offset);
-        if (values.length > 0) out.push({ name: t.measurement.name, columns: ['key', 'value'], values });
+      for (const m of list) {
+        const perPart: Array<ReadonlyArray<[string, string]>> = [];
+        for (const t of m.parts) perPart.push(indexed.get(t) ?? (await tagValues(ctx, t, keysOf.get(t) ?? [], statement.condition)));
+        const values = page(mergeSorted(perPart, ([k, v]) => `${k}\u0000${v}`), statement.limit, statement.offset);
+        if (values.length > 0) out.push({ name: m.name, columns: ['key', 'value'], values });
       }
       return out;
     }
     case 'show-series': {
-      const list = await targets(ctx, statement);
-      await ensureFlushed(ctx, list);
+      // With time in WHERE, 1.x reads the shards of one policy; otherwise its index, all policies.
       const keys: string[] = [];
-      for (const t of list) keys.push(...(await seriesKeys(ctx, t, statement.condition)));
+      if (conditionHasTime(statement.condition)) {
+        const list = await targets(ctx, statement);
+        await ensureFlushed(ctx, list);
+        for (const t of list) keys.push(...(await seriesKeys(ctx, t, statement.condition)));
+      } else {
+        keys.push(...(await indexSeriesKeys(ctx, await indexTargets(ctx, statement), statement.condition)));
+      }
       const values = page(keys.map((k) => [k]), statement.limit, statement.offset);
       return values.length > 0 ? [{ columns: ['key'], values }] : [];
     }
     case 'show-measurement-cardinality': {
+      if (!statement.exact) return [{ columns: ['cardinality estimation'], values: [[BigInt((await indexTargets(ctx, statement)).length)]] }];
       const n = (await targets(ctx, statement)).length;
-      return statement.exact ? (n > 0 ? [count(undefined, n)] : []) : [{ columns: ['cardinality estimation'], values: [[BigInt(n)]] }];
+      return n > 0 ? [count(undefined, n)] : [];
     }
     case 'show-series-cardinality': {
       if (conditionHasTime(statement.condition)) throw new StatementError("SHOW SERIES EXACT CARDINALITY doesn't support time in WHERE clause");
+      if (!statement.exact) return [{ columns: ['cardinality estimation'], values: [[BigInt((await indexSeriesKeys(ctx, await indexTargets(ctx, statement), statement.condition)).length)]] }];
       const list = await targets(ctx, statement);
       await ensureFlushed(ctx, list);
       const perMeasurement: Array<[string, number]> = [];
       for (const t of list) perMeasurement.push([t.measurement.name, (await seriesKeys(ctx, t, statement.condition)).length]);
-      if (!statement.exact) return [{ columns: ['cardinality estimation'], values: [[BigInt(perMeasurement.reduce((a, [, n]) => a + n, 0))]] }];
       return perMeasurement.filter(([, n]) => n > 0).map(([name, n]) => count(name, n));
     }
     case 'show-tag-key-cardinality':

@@ -103,7 +103,9 @@ function transformStep(spec: TransformSpec, ascending: boolean): (p: Point) => P
         if (prev !== undefined) {
           const elapsed = Number(p.t - prev.t);
           if (elapsed !== 0) {
-            const d = ((v - prev.v) * Number(spec.unitNs)) / (ascending ? elapsed : -elapsed) * (ascending ? 1 : -1) * (ascending ? 1 : -1);
+            // Go's arithmetic, step for step: diff / (elapsed / unit) (1 / 1e-9 is 999999999.9999999).
+            const diff = typeof p.v === 'bigint' && typeof prev.raw === 'bigint' ? Number(p.v - prev.raw) : v - prev.v;
+            const d = diff / ((ascending ? elapsed : -elapsed) / Number(spec.unitNs));
             if (!(spec.name === 'non_negative_derivative' && d < 0)) out = { t: p.t, v: d };
           }
         }

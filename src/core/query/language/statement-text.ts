@@ -107,6 +107,8 @@ export function writeStatementText(statement: Statement): string | undefined {
       return `DROP CONTINUOUS QUERY ${ident(statement.name)} ON ${ident(statement.database)}`;
     case 'drop-shard':
       return `DROP SHARD ${statement.id}`;
+    case 'kill-query':
+      return `KILL QUERY ${statement.id}` + (statement.host !== undefined ? ` ON ${ident(statement.host)}` : '');
     default:
       return undefined;
   }

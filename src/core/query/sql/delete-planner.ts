@@ -4,7 +4,7 @@
 import type { DatabaseView, MeasurementView } from '../../meta/schema-view.js';
 import type { MetaCommand } from '../execute/query-port.js';
 import type { Expr, StatementOf } from '../language/ast.js';
-import { compileCondition } from './condition-sql.js';
+import { compileCondition, conditionHasTime } from './condition-sql.js';
 import { StatementError } from '../execute/result.js';
 import { compileRegex } from '../language/regex.js';
 import { filterPaced, RowPacer } from '../execute/row-pacer.js';
@@ -14,6 +14,16 @@ function allMeasurements(db: DatabaseView): Map<string, MeasurementView> {
   const out = new Map<string, MeasurementView>();
   for (const rp of db.retentionPolicies) for (const m of db.measurements(rp.name)) if (!out.has(m.name)) out.set(m.name, m);
   return out;
+}
+
+/**
+ * A field in the WHERE of DELETE or DROP SERIES. 1.x reports it from a shard of the database
+ * (`shard N: …`), so the executor names the shard; a database without shards deletes nothing.
+ */
+export class FieldsInDeletionError extends StatementError {
+  constructor() {
+    super('fields not supported in WHERE clause during deletion');
+  }
 }
 
 /** `pacer` bounds the time a regex FROM spends over a database's measurement names. */
@@ -35,10 +45,9 @@ export async function deleteCommands(statement: StatementOf<'delete'> | Statemen
     }
   }
   const dropSeries = statement.kind === 'drop-series';
+  if (dropSeries && conditionHasTime(statement.condition)) throw new StatementError("DROP SERIES doesn't support time in WHERE clause");
   // InfluxDB refuses field conditions (and deletes nothing) rather than deleting whole series.
-  if (statement.condition !== undefined && selected.some((m) => referencesField(statement.condition as Expr, m))) {
-    throw new StatementError(dropSeries ? "DROP SERIES doesn't support fields in WHERE clause" : 'fields not supported in WHERE clause during deletion');
-  }
+  if (statement.condition !== undefined && selected.some((m) => referencesField(statement.condition as Expr, m))) throw new FieldsInDeletionError();
   // Without WHERE every series of the measurement goes, and InfluxDB forgets a measurement without
   // series (SHOW MEASUREMENTS no longer lists it): that is dropping the measurement.
   if (statement.condition === undefined) return [...new Set(selected)].map((m): MetaCommand => ({ kind: 'drop-measurement', db: db.name, name: m.name }));

@@ -84,6 +84,20 @@ export function numericLiteral(expr: Expr | undefined, fn: string): number {
   throw new StatementError(`expected float argument in ${fn}()`);
 }
 
+/**
+ * mode() as 1.x's ModeReduceSlice computes it: the points sorted by value (then time), one pass
+ * keeping the most frequent run; a tied run wins when its first point is not later than the time
+ * the current mode reached that count. State: (mostFreq, currFreq, currMode, mostMode, mostTime, currTime).
+ */
+export function modeSql(x: string): string {
+  const sorted = `arraySort(groupArrayIf(tuple(assumeNotNull(${x}), ${TIME_NS_SQL}), ${x} IS NOT NULL))`;
+  const step =
+    '(s, p) -> if(p.1 != s.3, (s.1, toUInt64(1), p.1, s.4, s.5, p.2), ' +
+    'if(s.1 > s.2 + 1 OR (s.1 = s.2 + 1 AND s.6 > s.5), (s.1, s.2 + 1, s.3, s.4, s.5, s.6), (s.2 + 1, s.2 + 1, s.3, p.1, p.2, s.6)))';
+  const first = `arrayElement(${sorted}, 1)`;
+  return `if(count(${x}) = 0, NULL, arrayFold(${step}, ${sorted}, (toUInt64(0), toUInt64(0), ${first}.1, ${first}.1, ${first}.2, ${first}.2)).4)`;
+}
+
 function aggregateSql(call: Extract<Expr, { kind: 'call' }>, scope: CompileScope): string {
   const arg0 = call.args[0];
   const isCountDistinct = call.name === 'count' && arg0 !== undefined && ((arg0.kind === 'call' && arg0.name === 'distinct') || arg0.kind === 'distinct');
@@ -98,12 +112,8 @@ function aggregateSql(call: Extract<Expr, { kind: 'call' }>, scope: CompileScope
       return `avg(${x})`;
     case 'median':
       return `quantileExactInclusive(0.5)(${x})`;
-    case 'mode': {
-      // Most frequent value; ties go to the smallest number (largest string), as influxd 1.6 does.
-      const pairs = `arrayMap((v, c) -> (v, c), mapKeys(sumMap(map(assumeNotNull(${x}), toUInt64(1)))), mapValues(sumMap(map(assumeNotNull(${x}), toUInt64(1)))))`;
-      const isString = argFieldType(arg0, scope) === 'string';
-      return isString ? `arrayElement(arrayReverseSort(p -> (p.2, p.1), ${pairs}), 1).1` : `arrayElement(arraySort(p -> (-toInt64(p.2), p.1), ${pairs}), 1).1`;
-    }
+    case 'mode':
+      return argFieldType(arg0, scope) === 'boolean' ? `if(count(${x}) = 0, NULL, toBool(countIf(${x}) >= countIf(NOT ${x})))` : modeSql(x);
     case 'spread':
       return `(max(${x}) - min(${x}))`;
     case 'stddev':
@@ -238,8 +248,10 @@ function mathSql(name: string, args: readonly string[]): string {
       return `atan2(${a}, ${b})`;
     case 'ceil':
     case 'floor':
-    case 'round':
       return `${name}(toFloat64(${a}))`;
+    case 'round':
+      // Go's math.Round: halves away from zero (ClickHouse's round() goes to even); -0 stays -0.
+      return `if(abs(toFloat64(${a}) - trunc(toFloat64(${a}))) >= 0.5, trunc(toFloat64(${a})) + sign(toFloat64(${a})), trunc(toFloat64(${a})))`;
     default:
       return `${name}(${a})`;
   }

@@ -10,8 +10,8 @@ import { StatementError } from '../execute/result.js';
 import { edgeRowsSql, tableSourceSql } from './table-source.js';
 import { TRANSFORMS, transformSpec, type TransformSpec } from '../functions/transform-spec.js';
 import { transformReadRange } from '../functions/transforms.js';
-import { percentilePickSql, selectedAuxSql, selectorTimeSql, type SelectorName, type SelectorSqlInput } from './selector-sql.js';
-import { AGGREGATES, aggregateArgSql, fieldRefSql, numericLiteral, stripParens, valueSql, type CompileScope } from './select-expr-sql.js';
+import { modePickSql, percentilePickSql, selectedAuxSql, selectorTimeSql, type SelectorName, type SelectorSqlInput } from './selector-sql.js';
+import { AGGREGATES, aggregateArgSql, fieldRefSql, modeSql, numericLiteral, stripParens, valueSql, type CompileScope } from './select-expr-sql.js';
 import { edgeSelectSql, joinEdgeColumnsSql, type EdgeColumnSql } from './edge-select-sql.js';
 import { integralRowsSql, type IntegralColumn } from './integral-sql.js';
 
@@ -46,7 +46,7 @@ export interface OutputColumn {
 }
 
 export interface PointPick {
-  readonly kind: 'first' | 'last' | 'percentile';
+  readonly kind: 'first' | 'last' | 'percentile' | 'mode';
   /** Aux positions in the order InfluxDB compares them on equal times (its aux fields sorted by name). */
   readonly auxCompareOrder: readonly number[];
   readonly percent?: number;
@@ -328,6 +328,11 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
       const sql = percentilePickSql({ valueSql: aggregateArgSql(e.args[0], e.name, scope), percent, auxSql, exactPointsMax: PERCENTILE_EXACT_POINTS_MAX });
       return { name, sql, pick: { kind: 'percentile', auxCompareOrder: sortedAuxOrder(auxFields), percent } };
     }
+    if (edgeReads && e.kind === 'call' && e.name === 'mode' && !isBooleanField(e.args[0], measurement)) {
+      // mode() over a table: the executor breaks ties among equally frequent values as InfluxDB does.
+      const x = aggregateArgSql(e.args[0], e.name, scope);
+      return { name, sql: x === 'NULL' ? 'NULL' : modePickSql(x, modeSql(x), PERCENTILE_EXACT_POINTS_MAX), pick: { kind: 'mode', auxCompareOrder: [] } };
+    }
     if (withCompanions) {
       if (i !== pointCallIndex) return { name, sql: 'NULL' };
       return { name, sql: valueSql(e, { ...scope, companions: companionSql }) };
@@ -420,7 +425,7 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
   }
   if (edgeMode || edgeJoin) {
     const edgeSql = edgeSelectSql({ source: tableSource, tagSql, columns: edgeColumnsSql(fields, scope, selectorIndex, auxSql) });
-    sql = edgeMode ? edgeSql : joinEdgeColumnsSql({ mainSql: sql, edgeSql, groupCount: tagSql.length, isEdge: columns.map((c) => c.pick !== undefined) });
+    sql = edgeMode ? edgeSql : joinEdgeColumnsSql({ mainSql: sql, edgeSql, groupCount: tagSql.length, isEdge: columns.map((c) => c.pick !== undefined && c.pick.kind !== 'mode') });
   }
   return {
     sql,
@@ -511,4 +516,9 @@ function fieldRefs(fields: readonly Field[], measurement: MeasurementView): stri
   };
   fields.forEach((f) => visit(f.expr));
   return [...refs];
+}
+
+function isBooleanField(expr: Expr | undefined, measurement: MeasurementView): boolean {
+  const e = expr === undefined ? undefined : stripParens(expr);
+  return e?.kind === 'var-ref' && measurement.fieldTypes.get(e.name) === 'boolean';
 }

@@ -87,6 +87,17 @@ export function percentilePickSql(input: PercentilePickSqlInput): string {
   return `tuple(${pick}, if(${inRange} AND ${n} <= ${input.exactPointsMax} AND ${tied}, ${stream}, []))`;
 }
 
+/**
+ * mode() with its exact tie break: tuple(the value from SQL's (value, time) order, and, when some
+ * value repeats and the group is small enough, every point as (series key, time, value) sorted by
+ * series and time for mode-pick.ts).
+ */
+export function modePickSql(valueSql: string, foldSql: string, exactPointsMax: number): string {
+  const x = valueSql;
+  const stream = `arraySort(e -> (e.1, e.2), groupArrayIf(tuple(\`_series\`, ${TIME_NS_SQL}, assumeNotNull(${x})), ${x} IS NOT NULL))`;
+  return `tuple(${foldSql}, if(count(${x}) <= ${exactPointsMax} AND uniqExact(${x}) < count(${x}), ${stream}, []))`;
+}
+
 export interface TopPointsSqlInput {
   readonly name: 'top' | 'bottom';
   readonly valueSql: string;

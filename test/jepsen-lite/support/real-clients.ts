@@ -1,0 +1,54 @@
+// Runs the clients InfluxDB 1.x users already have (the influx CLI, python3-influxdb, prometheus)
+// as real processes for the client tests: availability checks that give a skip reason, and a
+// bounded command runner. Never leaves a child running after its promise settles.
+import { spawn, spawnSync } from 'node:child_process';
+
+export interface CommandResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Whether `command args` runs and exits 0. */
+export function commandWorks(command: string, args: readonly string[]): boolean {
+  const result = spawnSync(command, args, { stdio: 'ignore', timeout: 20_000 });
+  return result.status === 0;
+}
+
+/** A skip reason when the command is missing (false when it is there). */
+export function skipUnless(available: boolean, what: string): false | string {
+  return available ? false : `${what} is not installed (Debian package; .ci/run installs it)`;
+}
+
+/** Runs a command to completion; kills it after `timeoutMs`. */
+export async function runCommand(command: string, args: readonly string[], options: { readonly input?: string; readonly timeoutMs?: number; readonly env?: Readonly<Record<string, string>> } = {}): Promise<CommandResult> {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(options.env !== undefined ? { env: { ...process.env, ...options.env } } : {}) });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  child.stdin.end(options.input ?? '');
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+  const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  clearTimeout(timer);
+  return { status, stdout, stderr };
+}
+
+/** A Python with the influxdb module: Debian's python3-influxdb installs into /usr/bin/python3. */
+export function pythonWithInfluxdb(): string | undefined {
+  for (const python of ['/usr/bin/python3', 'python3']) {
+    if (commandWorks(python, ['-c', 'import influxdb, msgpack'])) return python;
+  }
+  return undefined;
+}
+
+/** Polls `check` until it returns a value or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
