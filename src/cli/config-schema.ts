@@ -193,6 +193,13 @@ const FORMATS: readonly convict.Format[] = [
     },
   },
   {
+    name: 'ratio',
+    coerce: (text: string): unknown => (/^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : text),
+    validate(value: unknown, item: convict.SchemaObj) {
+      if (typeof value !== 'number' || !(value >= 0 && value <= 1)) invalid('a number between 0 and 1', value, item);
+    },
+  },
+  {
     name: 'text',
     validate(value: unknown, item: convict.SchemaObj) {
       if (typeof value !== 'string') invalid('a string', value, item);
@@ -267,7 +274,7 @@ export interface RawConfig {
   wal: { sync_on_append: boolean; group_commit_max_batch: number; group_commit_max_delay: number; max_pending_size: number };
   flush: { interval_secs: number; max_points_per_insert: number; max_quarantine_size: number };
   limits: { max_series_per_database: number; max_values_per_tag: number; max_fields_per_measurement: number; max_tag_keys_per_measurement: number };
-  logging: { level: LogLevel; format: LogFormat };
+  logging: { level: LogLevel; format: LogFormat; detailed_trace: boolean; otlp_endpoint: string; otlp_sample_ratio: number };
   metrics: { enabled: boolean };
   cluster: {
     node_id: string; peers: string[]; raft_bind_address: string; raft_port: number;
@@ -277,12 +284,11 @@ export interface RawConfig {
     raft_election_timeout: number; raft_snapshot_every: number; join: string[]; max_voters: number; sync_interval: number;
     startup_sync_timeout: number; sync_pull_max_bytes: number; drain_timeout: number;
   };
-  tracing: { otlp_endpoint: string; service_name: string };
   query: { max_select_buckets: number; max_result_size: number; chunk_size_default: number; read_connections: number };
   statement_summary: { enabled: boolean; max_entries: number };
 }
 
-type FormatName = 'count' | 'duration' | 'seconds' | 'size' | 'bool' | 'text' | 'one-of' | 'optional-url' | 'peer-list' | 'url-list';
+type FormatName = 'count' | 'duration' | 'seconds' | 'size' | 'bool' | 'ratio' | 'text' | 'one-of' | 'optional-url' | 'peer-list' | 'url-list';
 
 function setting<T>(format: FormatName, value: T, doc: string, extra: SettingBounds & { sensitive?: boolean } = {}): convict.SchemaObj<T> {
   return { format, default: value, doc, ...extra };
@@ -327,6 +333,9 @@ function buildSchema(): convict.Schema<RawConfig> {
     logging: {
       level: setting<LogLevel>('one-of', 'info', 'Least severe level logged.', { values: LOG_LEVELS }),
       format: setting<LogFormat>('one-of', 'text', 'text for people, json for log shippers.', { values: LOG_FORMATS }),
+      detailed_trace: setting('bool', false, 'Spans on every step of the write, query, flush and replication paths, each also logged (system_trace=true).'),
+      otlp_endpoint: setting('optional-url', '', 'OTLP/HTTP traces endpoint; empty exports no traces.'),
+      otlp_sample_ratio: setting('ratio', 1, 'Share of new traces exported (0 to 1); a request\'s traceparent decides for its own trace.'),
     },
     metrics: {
       enabled: setting('bool', true, 'Serve Prometheus metrics on /metrics.'),
@@ -356,10 +365,6 @@ function buildSchema(): convict.Schema<RawConfig> {
       startup_sync_timeout: setting('duration', 60 * SECOND_MS, 'Longest a starting node waits for its peers\' answers (then it serves what it holds).', { min: SECOND_MS }),
       sync_pull_max_bytes: setting('size', 8 * MiB, 'WAL bytes per sync pull request.', { min: 64 * KiB }),
       drain_timeout: setting('duration', 60 * SECOND_MS, 'How long a drain waits for the remaining peers to hold every entry of the draining node.', { min: SECOND_MS }),
-    },
-    tracing: {
-      otlp_endpoint: setting('optional-url', '', 'OTLP/HTTP traces endpoint; empty turns tracing off.'),
-      service_name: setting('text', 'hyperbytedb', 'service.name reported with traces.', { nonEmpty: true }),
     },
     query: {
       max_select_buckets: setting('count', 1_000_000, 'Most GROUP BY time() buckets one SELECT may produce, over all its series (InfluxDB max-select-buckets).', { min: 1 }),
@@ -432,7 +437,7 @@ export function checkRelations(raw: RawConfig): string[] {
 }
 
 export function toConfig(raw: RawConfig): Config {
-  const { server, storage, wal, flush, limits, logging, metrics, cluster, tracing, query, statement_summary: statementSummary } = raw;
+  const { server, storage, wal, flush, limits, logging, metrics, cluster, query, statement_summary: statementSummary } = raw;
   return deepFreeze<Config>({
     server: {
       bindAddress: server.bind_address,
@@ -468,7 +473,13 @@ export function toConfig(raw: RawConfig): Config {
       maxFieldsPerMeasurement: limits.max_fields_per_measurement,
       maxTagKeysPerMeasurement: limits.max_tag_keys_per_measurement,
     },
-    logging: { level: logging.level, format: logging.format },
+    logging: {
+      level: logging.level,
+      format: logging.format,
+      detailedTrace: logging.detailed_trace,
+      otlpEndpoint: logging.otlp_endpoint,
+      otlpSampleRatio: logging.otlp_sample_ratio,
+    },
     metrics: { enabled: metrics.enabled },
     cluster: {
       nodeId: cluster.node_id,
@@ -496,7 +507,6 @@ export function toConfig(raw: RawConfig): Config {
       syncPullMaxBytes: cluster.sync_pull_max_bytes,
       drainTimeoutMs: cluster.drain_timeout,
     },
-    tracing: { otlpEndpoint: tracing.otlp_endpoint, serviceName: tracing.service_name },
     query: {
       maxSelectBuckets: query.max_select_buckets,
       maxResultBytes: query.max_result_size,
@@ -509,7 +519,7 @@ export function toConfig(raw: RawConfig): Config {
 
 /** The effective config as TOML that loads back to the same Config, with the cluster secret redacted. */
 export function configToToml(config: Config): string {
-  const { server, storage, wal, flush, limits, logging, metrics, cluster, tracing, query, statementSummary } = config;
+  const { server, storage, wal, flush, limits, logging, metrics, cluster, query, statementSummary } = config;
   const document: Record<keyof RawConfig, Record<string, unknown>> = {
     server: {
       bind_address: server.bindAddress,
@@ -536,7 +546,13 @@ export function configToToml(config: Config): string {
       max_fields_per_measurement: limits.maxFieldsPerMeasurement,
       max_tag_keys_per_measurement: limits.maxTagKeysPerMeasurement,
     },
-    logging: { level: logging.level, format: logging.format },
+    logging: {
+      level: logging.level,
+      format: logging.format,
+      detailed_trace: logging.detailedTrace,
+      otlp_endpoint: logging.otlpEndpoint,
+      otlp_sample_ratio: logging.otlpSampleRatio,
+    },
     metrics: { enabled: metrics.enabled },
     cluster: {
       node_id: cluster.nodeId,
@@ -564,7 +580,6 @@ export function configToToml(config: Config): string {
       sync_pull_max_bytes: formatSizeBytes(cluster.syncPullMaxBytes),
       drain_timeout: formatDurationMs(cluster.drainTimeoutMs),
     },
-    tracing: { otlp_endpoint: tracing.otlpEndpoint, service_name: tracing.serviceName },
     query: {
       max_select_buckets: query.maxSelectBuckets,
       max_result_size: formatSizeBytes(query.maxResultBytes),

@@ -60,6 +60,12 @@ export interface LimitsConfig {
 export interface LoggingConfig {
   readonly level: LogLevel;
   readonly format: LogFormat;
+  /** Spans on the steps of the write, query, flush and replication paths, each also written to the log. */
+  readonly detailedTrace: boolean;
+  /** OTLP/HTTP traces endpoint; empty means no export (OpenTelemetry is never imported unless detailedTrace is on). */
+  readonly otlpEndpoint: string;
+  /** Share of new traces exported, 0..1; a request that carries a traceparent follows its sampled flag. */
+  readonly otlpSampleRatio: number;
 }
 
 export interface MetricsConfig {
@@ -100,12 +106,6 @@ export interface ClusterConfig {
   readonly drainTimeoutMs: number;
 }
 
-export interface TracingConfig {
-  /** Empty means tracing is off (OpenTelemetry is then never imported). */
-  readonly otlpEndpoint: string;
-  readonly serviceName: string;
-}
-
 export interface QueryConfig {
   readonly maxSelectBuckets: number;
   readonly maxResultBytes: number;
@@ -130,7 +130,6 @@ export interface Config {
   readonly logging: LoggingConfig;
   readonly metrics: MetricsConfig;
   readonly cluster: ClusterConfig;
-  readonly tracing: TracingConfig;
   readonly query: QueryConfig;
   readonly statementSummary: StatementSummaryConfig;
 }

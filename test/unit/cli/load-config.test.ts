@@ -37,7 +37,7 @@ const DEFAULTS: Config = {
   wal: { syncOnAppend: true, groupCommitMaxBatch: 256, groupCommitMaxDelayMs: 2, maxPendingBytes: 256 * 1024 * 1024 },
   flush: { intervalMs: 10_000, maxPointsPerInsert: 500_000, maxQuarantineBytesPerTable: 256 * 1024 * 1024 },
   limits: { maxSeriesPerDatabase: 1_000_000, maxValuesPerTag: 100_000, maxFieldsPerMeasurement: 10_000, maxTagKeysPerMeasurement: 1_000 },
-  logging: { level: 'info', format: 'text' },
+  logging: { level: 'info', format: 'text', detailedTrace: false, otlpEndpoint: '', otlpSampleRatio: 1 },
   metrics: { enabled: true },
   cluster: {
     nodeId: '', peers: [], raftBindAddress: '127.0.0.1', raftPort: 8089, secret: '', consistency: 'quorum', httpAdvertiseAddress: '', raftAdvertiseAddress: '',
@@ -45,7 +45,6 @@ const DEFAULTS: Config = {
     replicateBodyLimitBytes: 32 * 1024 * 1024, walRetentionMaxBytes: 1024 * 1024 * 1024, walRetentionMaxAgeMs: 168 * 3600 * 1000, raftElectionTimeoutMs: 1000, raftSnapshotEvery: 10_000,
     join: [], maxVoters: 5, syncIntervalMs: 30_000, startupSyncTimeoutMs: 60_000, syncPullMaxBytes: 8 * 1024 * 1024, drainTimeoutMs: 60_000,
   },
-  tracing: { otlpEndpoint: '', serviceName: 'hyperbytedb' },
   query: { maxSelectBuckets: 1_000_000, maxResultBytes: 256 * 1024 * 1024, chunkSizeDefault: 10_000, readConnections: 2 },
   statementSummary: { enabled: false, maxEntries: 1000 },
 };
@@ -74,13 +73,14 @@ max_pending_size = 2147483648
 [logging]
 level = "debug"
 format = "json"
+detailed_trace = true
+otlp_endpoint = "http://localhost:4318/v1/traces"
+otlp_sample_ratio = 0.25
 [cluster]
 node_id = "1"
 peers = ["1=10.0.0.1:8089", "2=10.0.0.2:8089"]
 secret = "s3cret"
 consistency = "quorum"
-[tracing]
-otlp_endpoint = "http://localhost:4318/v1/traces"
 `);
   const config = loadConfig({ configFile, env: {} });
   assert.equal(config.server.bindAddress, '0.0.0.0');
@@ -88,12 +88,11 @@ otlp_endpoint = "http://localhost:4318/v1/traces"
   assert.equal(config.server.maxBodyBytes, 1_000_000_000);
   assert.equal(config.server.queryTimeoutMs, 120_000);
   assert.deepEqual(config.wal, { syncOnAppend: false, groupCommitMaxBatch: 256, groupCommitMaxDelayMs: 5, maxPendingBytes: 2 ** 31 });
-  assert.deepEqual(config.logging, { level: 'debug', format: 'json' });
+  assert.deepEqual(config.logging, { level: 'debug', format: 'json', detailedTrace: true, otlpEndpoint: 'http://localhost:4318/v1/traces', otlpSampleRatio: 0.25 });
   assert.deepEqual(config.cluster.peers, ['1=10.0.0.1:8089', '2=10.0.0.2:8089']);
   assert.equal(config.cluster.raftBindAddress, '0.0.0.0');
   assert.equal(config.cluster.secret, 's3cret');
   assert.equal(config.cluster.consistency, 'quorum');
-  assert.equal(config.tracing.otlpEndpoint, 'http://localhost:4318/v1/traces');
   assert.equal(config.query.chunkSizeDefault, 10_000);
 });
 
@@ -114,9 +113,14 @@ test('environment overrides the file', () => {
       HYPERBYTEDB__CLUSTER__NODE_ID: 'a',
       HYPERBYTEDB__CLUSTER__PEERS: 'a=h1:8089, b=h2:8089',
       HYPERBYTEDB__CLUSTER__SECRET: 'x',
+      HYPERBYTEDB__LOGGING__FORMAT: 'json',
+      HYPERBYTEDB__LOGGING__DETAILED_TRACE: 'true',
+      HYPERBYTEDB__LOGGING__OTLP_ENDPOINT: 'http://alloy:4318',
+      HYPERBYTEDB__LOGGING__OTLP_SAMPLE_RATIO: '0.5',
     },
   });
   assert.equal(config.server.port, 9999);
+  assert.deepEqual(config.logging, { level: 'debug', format: 'json', detailedTrace: true, otlpEndpoint: 'http://alloy:4318', otlpSampleRatio: 0.5 });
   assert.equal(config.server.bindAddress, '0.0.0.0');
   assert.equal(config.logging.level, 'debug');
   assert.equal(config.metrics.enabled, false);
@@ -208,7 +212,10 @@ test('booleans, integers and URLs reject near misses', () => {
   assert.match(configError({ env: { HYPERBYTEDB__METRICS__ENABLED: 'no' } }).message, /metrics\.enabled: must be true or false; got "no"/);
   assert.match(configError({ env: {}, flags: { port: '80a' } }).message, /server\.port: must be an integer between 0 and 65535; got "80a" \(from --port\)/);
   assert.match(configError({ configFile: tomlFile('[server]\nport = 80.5\n'), env: {} }).message, /server\.port: .*got 80\.5/);
-  assert.match(configError({ env: { HYPERBYTEDB__TRACING__OTLP_ENDPOINT: 'localhost:4318' } }).message, /tracing\.otlp_endpoint: must be empty \(off\) or an http\(s\) URL/);
+  assert.match(configError({ env: { HYPERBYTEDB__LOGGING__OTLP_ENDPOINT: 'localhost:4318' } }).message, /logging\.otlp_endpoint: must be empty \(off\) or an http\(s\) URL/);
+  assert.match(configError({ env: { HYPERBYTEDB__LOGGING__OTLP_SAMPLE_RATIO: '1.5' } }).message, /logging\.otlp_sample_ratio: must be a number between 0 and 1; got 1\.5/);
+  assert.match(configError({ env: { HYPERBYTEDB__LOGGING__OTLP_SAMPLE_RATIO: 'half' } }).message, /logging\.otlp_sample_ratio: must be a number between 0 and 1; got "half"/);
+  assert.match(configError({ env: { HYPERBYTEDB__TRACING__OTLP_ENDPOINT: 'http://x:4318' } }).message, /HYPERBYTEDB__TRACING__OTLP_ENDPOINT/);
   assert.match(configError({ env: { HYPERBYTEDB__SERVER__BIND_ADDRESS: ' ' } }).message, /server\.bind_address: must be a non-empty string/);
 });
 
