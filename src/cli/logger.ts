@@ -30,11 +30,14 @@ export interface LogDestination {
   write(chunk: string): unknown;
 }
 
+/** Fields added to every record, e.g. the active span's trace_id and span_id (tracing on). */
+export type LogContextFields = () => Record<string, string>;
+
 /**
  * `destination` defaults to fd 2; tests pass a collector. Components take children:
- * `log.child({ component: 'flush' })`.
+ * `log.child({ component: 'flush' })`. `contextFields` is absent unless tracing is on (no cost then).
  */
-export function createLogger(logging: LoggingConfig, destination?: LogDestination): Logger {
+export function createLogger(logging: Pick<LoggingConfig, 'level' | 'format'>, destination?: LogDestination, contextFields?: LogContextFields): Logger {
   const sink: LogDestination = destination ?? pino.destination({ dest: 2, sync: true });
   const stream: DestinationStream =
     logging.format === 'json'
@@ -48,6 +51,7 @@ export function createLogger(logging: LoggingConfig, destination?: LogDestinatio
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label: string) => ({ level: label }) },
       redact: { paths: [...REDACT_PATHS], censor: CENSOR },
+      ...(contextFields ? { mixin: contextFields } : {}),
     },
     stream,
   );

@@ -48,7 +48,7 @@ function addServeCommand(program: Command, env: NodeJS.ProcessEnv): void {
       const config = loadConfigOrReport(values, env);
       if (config === undefined) return;
       // Imported lazily so `config` and `--help` never load the storage engine.
-      await import('./serve.js').then((m) => m.serve(config));
+      await import('./serve.js').then((m) => m.serve(config, env));
     });
 }
 

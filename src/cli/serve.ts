@@ -16,6 +16,10 @@ import { parsePeer } from './config-schema.js';
 import { systemClock } from '../core/clock.js';
 import { UnavailableError } from '../core/errors.js';
 import type { CatalogWriter } from '../core/meta/catalog-applier.js';
+import { noopTracer, type Tracer } from '../core/tracing.js';
+import { serviceNameFrom, startTracing } from './tracing.js';
+import { HYPERBYTEDB_VERSION } from '../http/version.js';
+import { hostname } from 'node:os';
 
 export function engineOptionsFromConfig(config: Config): EngineOptions {
   return {
@@ -98,7 +102,8 @@ export function clusterOptionsFromConfig(config: Config): ClusterOptions | null 
   return options;
 }
 
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+/** `tracer` is the no-op one unless [logging] turned tracing on (see tracing.ts). */
+export async function startServer(config: Config, log: Logger, tracer: Tracer = noopTracer): Promise<RunningServer> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // prom-client names these gauges *_total, which promtool rejects; the per-type gauges stay.
@@ -115,6 +120,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     {
       log: log.child({ component: 'engine' }),
       registry,
+      tracer,
       ...(clusterOptions
         ? {
             catalogWriter: () => ({
@@ -129,7 +135,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   );
   let cluster: Cluster | null = null;
   if (clusterOptions) {
-    cluster = new Cluster(clusterOptions, { engine, registry, log: log.child({ component: 'cluster', node: clusterOptions.nodeId }), clock: systemClock });
+    cluster = new Cluster(clusterOptions, { engine, registry, log: log.child({ component: 'cluster', node: clusterOptions.nodeId }), clock: systemClock, tracer });
     clusterWriter = cluster.catalogWriter;
     cluster.onFatal = (error) => {
       // Raft stopped on a broken invariant or a storage failure: continuing would serve a node
@@ -147,7 +153,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       requestTimeoutMs: config.server.queryTimeoutMs + 30_000,
       maxPeerBodyBytes: config.cluster.replicateBodyLimitBytes,
     },
-    { engine, registry, log, ...(cluster ? { cluster } : {}), ...accessOptions(config, engine) },
+    { engine, registry, log, tracer, ...(cluster ? { cluster } : {}), ...accessOptions(config, engine) },
   );
   try {
     await app.listen({ host: config.server.bindAddress, port: config.server.port });
@@ -179,9 +185,19 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   };
 }
 
-export async function serve(config: Config): Promise<void> {
-  const log = createLogger(config.logging);
-  const server = await startServer(config, log);
+/** Exporting the spans still buffered at shutdown waits at most this long for the collector. */
+const TRACE_EXPORT_DEADLINE_MS = 5_000;
+
+export async function serve(config: Config, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  const tracing = await startTracing(config.logging, { serviceName: serviceNameFrom(env), serviceVersion: HYPERBYTEDB_VERSION, instanceId: config.cluster.nodeId || hostname() });
+  const log = createLogger(config.logging, undefined, tracing?.logFields);
+  tracing?.useLogger(log.child({ component: 'trace' }));
+  const running = await startServer(config, log, tracing?.tracer);
+  const server: RunningServer = {
+    url: running.url,
+    // The final flush is traced too: the exporter stops after it.
+    stop: () => running.stop().finally(() => tracing?.shutdown(TRACE_EXPORT_DEADLINE_MS)),
+  };
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;

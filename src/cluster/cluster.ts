@@ -38,12 +38,15 @@ import { startupSync } from './sync/startup-sync.js';
 import type { SyncManifest } from './sync/manifest.js';
 import { clusterExists, requestJoin, type JoinAnswer } from './join.js';
 import type { TableRef } from '../core/store/table-copy.js';
+import { noopTracer, type Tracer } from '../core/tracing.js';
 
 export interface ClusterDeps {
   readonly engine: Engine;
   readonly registry: Registry;
   readonly log: Logger;
   readonly clock: Clock;
+  /** Spans around replication requests and the writes' waits for copies; none by default. */
+  readonly tracer?: Tracer;
 }
 
 
@@ -138,6 +141,7 @@ export class Cluster implements Service {
         watermark: (origin) => engine.wal.originWatermarks().get(origin) ?? 0,
         waitForCatalog: (index, timeoutMs) => this.waitForApplied(index, timeoutMs),
         metrics: this.metrics,
+        tracer: deps.tracer ?? noopTracer,
       },
       options.catalogWaitMs,
     );
@@ -152,6 +156,7 @@ export class Cluster implements Service {
       countedMembers: () => this.countedMembers(),
       reachable: (peer) => this.heartbeat.reachable(peer),
       activePeerHint: () => this.activePeerHint(),
+      tracer: deps.tracer ?? noopTracer,
     });
     this.changes = new MembershipChanges({
       nodeId: options.nodeId,
@@ -549,6 +554,7 @@ export class Cluster implements Service {
             log: this.log.child({ component: 'replication', peer: id }),
             metrics: this.metrics,
             onNeedsSync: (peer, reason) => this.log.error({ peer, reason }, 'peer needs a sync: it misses entries this node no longer holds'),
+            tracer: this.deps.tracer ?? noopTracer,
           },
           { maxBatchBytes: this.options.replicationMaxBatchBytes, backoffInitialMs: 100, backoffMaxMs: 5_000, requestTimeoutMs: this.options.peerRequestTimeoutMs },
         );

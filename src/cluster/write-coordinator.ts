@@ -8,6 +8,7 @@ import type { AckTracker } from './replication/ack-tracker.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 import { parseConsistency, requiredCopies, unavailableMessage, type ConsistencyLevel } from './consistency.js';
 import type { NodeState } from './membership.js';
+import type { Tracer } from '../core/tracing.js';
 
 export interface ClusterWriteRequest extends WriteRequest {
   readonly consistency?: string;
@@ -26,6 +27,7 @@ export interface WriteCoordinatorDeps {
   readonly reachable: (peer: string) => boolean;
   /** An Active peer's address for clients sent away. */
   readonly activePeerHint: () => string | null;
+  readonly tracer: Tracer;
 }
 
 /** /write on a node that is not Active: 503 with a clear body, Retry-After and a peer to try. */
@@ -57,7 +59,10 @@ export class WriteCoordinator {
     }
     const result = await deps.engine.writeLines(request);
     if (result.receipt !== null && required > 1) {
-      const outcome = await deps.acks.waitFor(result.receipt.originSeq, peers, required - 1, deps.writeTimeoutMs);
+      const { originSeq } = result.receipt;
+      const outcome = await deps.tracer.span('replication.wait', { 'hyperbytedb.consistency': level, 'hyperbytedb.peer_acks_needed': required - 1, 'hyperbytedb.origin_seq': originSeq }, () =>
+        deps.acks.waitFor(originSeq, peers, required - 1, deps.writeTimeoutMs),
+      );
       if (!outcome.ok) {
         deps.metrics.consistency.inc({ level, outcome: 'timeout' });
         throw new GatewayTimeoutError(`replication ${level} timeout: ${outcome.acked}/${required - 1} peer acks received within ${deps.writeTimeoutMs}ms; the write is stored here and will reach every peer`);

@@ -50,6 +50,7 @@ import { digestTable, exportPage, importPage, physicalColumns, type TableDigest,
 import { quoteIdent } from './store/naming.js';
 import { QueryTracker } from './query/execute/query-tracker.js';
 import { Monitor } from './monitor/monitor.js';
+import { noopTracer, type Tracer } from './tracing.js';
 
 /** Unflushed WAL bytes that start a background flush between intervals (about 50k points of 10 fields). */
 const FLUSH_SLICE_BYTES = 16 * 1024 * 1024;
@@ -63,6 +64,8 @@ export interface EngineDeps {
    * proposes them to Raft, whose state machine applies them through this engine's applier.
    */
   readonly catalogWriter?: (applier: CatalogApplier) => CatalogWriter;
+  /** Spans around the write, flush and query steps; none by default. */
+  readonly tracer?: Tracer;
 }
 
 export interface WriteRequest {
@@ -163,6 +166,7 @@ class EngineImpl implements Engine {
   private readonly queries: QueryTracker;
   private readonly log: Logger;
   private readonly clock: Clock;
+  private readonly tracer: Tracer;
   private readonly catalogStore: CatalogStore;
   private readonly catalogWriter: CatalogWriter;
   private readonly session: ChdbSession;
@@ -184,6 +188,7 @@ class EngineImpl implements Engine {
   ) {
     this.log = deps.log;
     this.clock = deps.clock ?? systemClock;
+    this.tracer = deps.tracer ?? noopTracer;
     const clock = this.clock;
     this.metrics = createEngineMetrics(deps.registry, clock.nowMs(), () => clock.nowMs());
     this.catalogStore = new CatalogStore(options.metaDir);
@@ -206,6 +211,7 @@ class EngineImpl implements Engine {
       duplicates: this.duplicates,
       quarantine: this.quarantine,
       clock,
+      tracer: this.tracer,
     });
     this.tagValues = new TagValueLoader({
       session: this.session,
@@ -237,6 +243,7 @@ class EngineImpl implements Engine {
       schemaLimits: options.schemaLimits,
       seriesLimits: options.seriesLimits,
       refusesWrites: (db, rp, measurement) => this.flushService.refusesWrites(db, rp, measurement),
+      tracer: this.tracer,
     });
     this.queryLimiter = new ConcurrencyLimiter(options.maxConcurrentQueries, options.maxQueuedQueries);
     this.wal.onDurable(({ seq, entry, value }) => {
@@ -338,7 +345,11 @@ class EngineImpl implements Engine {
     // InfluxDB 1.x's order: the database (404), then the body (400), then the policy (500).
     if (!this.catalogStore.catalog.database(request.db)) throw new DatabaseNotFoundError(request.db);
     const nowNs = BigInt(this.clock.nowMs()) * 1_000_000n;
-    const parsed = parseLineProtocol(request.body, { precision: request.precision ?? 'ns', nowNs });
+    const parsed = this.tracer.detail('write.parse', { 'hyperbytedb.bytes': request.body.length }, (span) => {
+      const result = parseLineProtocol(request.body, { precision: request.precision ?? 'ns', nowNs });
+      span.setAttributes({ 'hyperbytedb.points': result.points.length, 'hyperbytedb.line_errors': result.errors.length });
+      return result;
+    });
     if (parsed.errors.length > 0 && parsed.points.length === 0) {
       this.metrics.writeDroppedPoints.inc({ reason: 'parse' }, parsed.errors.length);
       throw new BadRequestError(formatPartialWriteMessage(parsed.errors, { parsedPoints: 0 }));
@@ -436,8 +447,9 @@ class EngineImpl implements Engine {
       get users() {
         return engine.catalogStore.catalog;
       },
-      runSql: (sql, options) => this.session.query(sql, options) as Promise<SqlResult>,
-      ensureFlushed: (targets) => this.flushService.ensureReadable(targets),
+      runSql: (sql, options) => this.tracer.detail('chdb.query', {}, () => this.session.query(sql, options) as Promise<SqlResult>),
+      ensureFlushed: (targets) => this.tracer.detail('query.read_your_writes', {}, () => this.flushService.ensureReadable(targets)),
+      tracer: this.tracer,
       readScope: (forceFinal) => this.duplicates.readScope(forceFinal),
       indexedTagValues: (db, rp, measurement, keys) => this.tagValues.values(db, rp, measurement, keys),
       applyMetaCommand: (command) => this.applyMetaCommand(command),

@@ -9,6 +9,7 @@ import type { Point } from './model/point.js';
 import type { AppendReceipt, Wal } from './wal/wal-port.js';
 import { admitPoints, validateWrite, type SchemaLimits } from './write-validator.js';
 import { UnavailableError } from './errors.js';
+import type { Tracer } from './tracing.js';
 
 export interface WriteOutcome {
   readonly points: number;
@@ -30,6 +31,7 @@ export interface WritePathDeps {
   readonly seriesLimits: SeriesLimits;
   /** True when the table refuses writes (its quarantine is full). */
   readonly refusesWrites: (db: string, rp: string, measurement: string) => boolean;
+  readonly tracer: Tracer;
 }
 
 export class WritePath {
@@ -37,10 +39,12 @@ export class WritePath {
 
   async append(db: string, rp: string, points: readonly Point[]): Promise<WriteOutcome> {
     const { deps } = this;
-    const validated = validateWrite(deps.catalog(), db, rp, points, deps.schemaLimits);
+    const validated = deps.tracer.detail('write.catalog', { 'hyperbytedb.points': points.length }, () => validateWrite(deps.catalog(), db, rp, points, deps.schemaLimits));
     // The check and the change are one step: the catalog writer applies additions in one order
     // (first writer wins), and only the catalog that holds them decides what is kept.
-    if (validated.commands.length > 0) await deps.writer.apply(validated.commands);
+    if (validated.commands.length > 0) {
+      await deps.tracer.detail('write.catalog_apply', { 'hyperbytedb.catalog_commands': validated.commands.length }, () => deps.writer.apply(validated.commands));
+    }
     const catalog = deps.catalog();
     const admitted = admitPoints(catalog, db, rp, validated.accepted, deps.schemaLimits);
     this.refuseQuarantined(db, rp, admitted.accepted);
@@ -48,7 +52,9 @@ export class WritePath {
     let receipt: AppendReceipt | null = null;
     if (series.accepted.length > 0) {
       try {
-        receipt = await deps.wal.appendLocal({ db, rp, points: series.accepted, catalogIndex: catalog.index });
+        receipt = await deps.tracer.detail('wal.append', { 'hyperbytedb.points': series.accepted.length }, () =>
+          deps.wal.appendLocal({ db, rp, points: series.accepted, catalogIndex: catalog.index }),
+        );
       } catch (error) {
         series.release();
         throw error;

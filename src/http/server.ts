@@ -26,6 +26,8 @@ import { isValidMediaType } from './media-type.js';
 import { createHttpMetrics, endpointOf, httpdStatistic } from './http-metrics.js';
 import { debugVarsRoutes } from './routes/debug-vars.js';
 import { prometheusRoutes } from './routes/prometheus.js';
+import { noopTracer, type Tracer } from '../core/tracing.js';
+import { RouteTracing } from './route-tracing.js';
 
 export interface ServerOptions {
   readonly maxBodyBytes: number;
@@ -62,6 +64,8 @@ export interface ServerDeps {
   readonly auth?: ServerAuth;
   /** Present when the statement summary is on (GET /api/v1/statements). */
   readonly statementSummary?: StatementSummary;
+  /** Spans around requests (when tracing is on). */
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -141,10 +145,14 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
   });
   deps.engine.monitor.addDiagnostic('build', () => ({ name: 'build', columns: ['Branch', 'Build Time', 'Commit', 'Version'], row: ['', '', '', INFLUXDB_COMPAT_VERSION] }));
   const httpLog = deps.log.child({ component: 'http' });
+  const tracer = deps.tracer ?? noopTracer;
+  const tracing = tracer.enabled ? new RouteTracing(tracer) : null;
+  tracing?.register(app);
   app.addHook('onResponse', (request, reply, done) => {
     if (httpLog.isLevelEnabled('debug')) {
+      const traceId = tracing?.traceIdOf(request);
       httpLog.debug(
-        { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...(traceId !== undefined ? { trace_id: traceId } : {}) },
         'request',
       );
     }
@@ -156,7 +164,11 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
   const summary = deps.statementSummary;
   if (summary) {
     app.addHook('onRequest', (request, _reply, done) => {
-      if (request.routeOptions.url === '/query') contexts.set(request, { observer: summary.observer(traceIdOf(request.headers.traceparent)) });
+      if (request.routeOptions.url === '/query') {
+        // The slowest run names its trace: the request's span when tracing is on, else the caller's traceparent.
+        const fromHeader = traceIdOf(request.headers.traceparent);
+        contexts.set(request, { observer: summary.observer(tracer.enabled ? () => tracer.traceId() ?? fromHeader : fromHeader) });
+      }
       done();
     });
     void app.register(statementsRoutes, { summary });
@@ -179,6 +191,7 @@ export function buildServer(options: ServerOptions, deps: ServerDeps): FastifyIn
     defaultChunkSize: options.defaultChunkSize,
     stallTimeoutMs: options.requestTimeoutMs,
     log: httpLog,
+    tracer,
     ...(cluster ? { beforeQuery: () => cluster.assertQueryable() } : {}),
   });
   if (options.metricsEnabled) void app.register(metricsRoutes, { registry: deps.registry });

@@ -11,6 +11,7 @@ import type { AckTracker } from './ack-tracker.js';
 import type { RecentEntries, RecentEntry } from './recent-entries.js';
 import { REPLICATE_CONTENT_TYPE, encodeReplicateBatch } from './replicate-codec.js';
 import type { ClusterMetrics } from '../cluster-metrics.js';
+import type { Tracer } from '../../core/tracing.js';
 
 export interface PeerStreamOptions {
   /** Bytes of entries per request. */
@@ -30,6 +31,7 @@ export interface PeerStreamDeps {
   readonly metrics: ClusterMetrics;
   /** The peer misses entries this node no longer holds: it must be caught up another way. */
   readonly onNeedsSync: (peer: string, reason: string) => void;
+  readonly tracer: Tracer;
 }
 
 export interface PeerStreamStatus {
@@ -155,7 +157,10 @@ export class PeerStream {
     const address = this.address!;
     try {
       const body = encodeReplicateBatch({ origin: this.deps.wal.localOrigin, values: batch.map((e) => e.value) });
-      const answer = await this.deps.client.requestOk(address, { method: 'POST', path: '/internal/replicate', body, contentType: REPLICATE_CONTENT_TYPE, timeoutMs: this.options.requestTimeoutMs });
+      // A trace of its own per request (its traceparent reaches the peer through the client).
+      const attributes = { 'hyperbytedb.peer': this.peer, 'hyperbytedb.entries': batch.length, 'hyperbytedb.first_origin_seq': batch[0]!.originSeq, 'hyperbytedb.bytes': body.length };
+      const request = { method: 'POST', path: '/internal/replicate', body, contentType: REPLICATE_CONTENT_TYPE, timeoutMs: this.options.requestTimeoutMs } as const;
+      const answer = await this.deps.tracer.span('replication.send', attributes, () => this.deps.client.requestOk(address, request), { root: true, kind: 'client' });
       const ack = (JSON.parse(answer.toString('utf8')) as { ack_seq?: unknown }).ack_seq;
       if (typeof ack !== 'number') throw new Error(`peer ${this.peer} answered without ack_seq`);
       metrics.replicationWrites.inc({ peer: this.peer }, batch.length);

@@ -5,6 +5,7 @@
 import { UnavailableError } from '../../core/errors.js';
 import { WalGapError, type ReplicatedAppend, type WalEntry } from '../../core/wal/wal-port.js';
 import type { ClusterMetrics } from '../cluster-metrics.js';
+import type { Tracer } from '../../core/tracing.js';
 
 export interface ReceiverDeps {
   readonly appendReplicated: (entry: WalEntry, shippedValue?: Buffer) => Promise<ReplicatedAppend>;
@@ -13,6 +14,7 @@ export interface ReceiverDeps {
   /** Resolves true once the local catalog index reaches `index`, false after `timeoutMs`. */
   readonly waitForCatalog: (index: number, timeoutMs: number) => Promise<boolean>;
   readonly metrics: ClusterMetrics;
+  readonly tracer: Tracer;
 }
 
 export type ReceiveOutcome = { readonly kind: 'ok'; readonly ackSeq: number } | { readonly kind: 'gap'; readonly ackSeq: number };
@@ -60,12 +62,13 @@ export class ReplicationReceiver {
     const { deps } = this;
     if (entries.length === 0) return { kind: 'ok', ackSeq: deps.watermark(origin) };
     const needed = Math.max(...entries.map((e) => e.catalogIndex));
-    if (!(await deps.waitForCatalog(needed, this.catalogWaitMs))) {
+    if (!(await deps.tracer.detail('replication.catalog_wait', { 'hyperbytedb.catalog_index': needed }, () => deps.waitForCatalog(needed, this.catalogWaitMs)))) {
       throw new UnavailableError(`catalog behind: entries need catalog index ${needed}; retry once this node has caught up`);
     }
     // Admission is synchronous and in call order, so the batch is appended in order and group-committed.
-    const appends = entries.map((entry, i) => deps.appendReplicated(entry, values?.[i]));
-    const results = await Promise.allSettled(appends);
+    const results = await deps.tracer.detail('replication.append', { 'hyperbytedb.origin': origin, 'hyperbytedb.entries': entries.length }, () =>
+      Promise.allSettled(entries.map((entry, i) => deps.appendReplicated(entry, values?.[i]))),
+    );
     for (const result of results) {
       if (result.status === 'fulfilled') {
         deps.metrics.applyEntries.inc({ outcome: result.value.kind });

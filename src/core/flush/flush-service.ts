@@ -20,6 +20,7 @@ import type { DuplicateTracker } from '../store/duplicate-tracker.js';
 import type { Quarantine, QuarantinedTable } from './quarantine.js';
 import { WalEntryCodec } from '../wal/entry-codec.js';
 import { entryKey } from '../wal/wal-keys.js';
+import type { Tracer } from '../tracing.js';
 
 /** Tables re-probed for duplicates per flush interval (each probe is one small system.parts query). */
 const REPROBES_PER_INTERVAL = 16;
@@ -61,6 +62,7 @@ export interface FlushDeps {
   readonly duplicates: DuplicateTracker;
   readonly quarantine: Quarantine;
   readonly clock: Clock;
+  readonly tracer: Tracer;
 }
 
 /**
@@ -180,7 +182,7 @@ export class FlushService implements Service {
     return this.locked(async () => {
       this.running = true;
       try {
-        await this.flushRounds(target);
+        await this.deps.tracer.span('flush', { 'hyperbytedb.target_seq': target }, () => this.flushRounds(target), { root: true });
         this.lastError = null;
       } catch (error) {
         this.deps.metrics.flushErrors.inc();
@@ -264,7 +266,7 @@ export class FlushService implements Service {
       bytes += value.length;
     }
     const started = performance.now();
-    const { tables, points } = await this.deps.encoder.encode(values);
+    const { tables, points } = await this.deps.tracer.detail('flush.encode', { 'hyperbytedb.entries': values.length, 'hyperbytedb.bytes': bytes }, () => this.deps.encoder.encode(values));
     const encoded = performance.now();
     let fallback: Map<string, TableBatch> | null = null;
     try {
@@ -355,7 +357,7 @@ export class FlushService implements Service {
   }
 
   private async insertBatch(batch: TableBatch): Promise<void> {
-    const encoded = encodeTable(batch);
+    const encoded = this.deps.tracer.detail('flush.encode', { 'hyperbytedb.points': batch.points.length }, () => encodeTable(batch));
     await this.deps.schema.ensureTable(batch.db, batch.rp, batch.measurement, encoded);
     await this.tracked(batch, encoded.minTimeNs, encoded.maxTimeNs, () =>
       this.deps.session.insertRowBinary(insertTarget(batch.db, batch.rp, batch.measurement), encoded.columns, encoded.structure, encoded.payload),
@@ -378,7 +380,7 @@ export class FlushService implements Service {
     await this.deps.duplicates.learn(table);
     this.deps.duplicates.beforeInsert(table, minTimeNs);
     try {
-      await insert();
+      await this.deps.tracer.detail('flush.insert', { 'db.namespace': table.db, 'hyperbytedb.rp': table.rp, 'hyperbytedb.measurement': table.measurement }, insert);
     } finally {
       this.deps.duplicates.afterInsert(table, maxTimeNs);
     }

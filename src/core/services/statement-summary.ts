@@ -76,12 +76,16 @@ export class StatementSummary {
     validateStatementSummaryOptions(options);
   }
 
-  /** An observer for one request; `traceId` is the request's traceparent trace id, or null. */
-  observer(traceId: string | null): StatementObserver {
+  /**
+   * An observer for one request. `traceId` is the request's trace id or null, or a function
+   * asked as each statement finishes (the active span's trace, when tracing is on).
+   */
+  observer(traceId: string | null | (() => string | null)): StatementObserver {
+    const traceOf = typeof traceId === 'function' ? traceId : () => traceId;
     return {
       started: (statement) => {
         const startedMs = this.clock.monotonicMs();
-        return (error) => this.record({ statement, durationMs: this.clock.monotonicMs() - startedMs, traceId, ...(error !== undefined ? { error } : {}) });
+        return (error) => this.record({ statement, durationMs: this.clock.monotonicMs() - startedMs, traceId: traceOf(), ...(error !== undefined ? { error } : {}) });
       },
     };
   }

@@ -16,6 +16,8 @@ import { isMultipartForm, readMultipartForm } from '../multipart-form.js';
 import type { Logger } from 'pino';
 import { MethodNotAllowedError, RequestCancelledError, withInternalErrorsLogged } from '../error-handler.js';
 import type { RequestContexts } from '../request-context.js';
+import type { Tracer } from '../../core/tracing.js';
+import { traceAnswer } from '../route-tracing.js';
 
 export interface QueryRouteOptions {
   readonly engine: Engine;
@@ -29,6 +31,8 @@ export interface QueryRouteOptions {
   readonly beforeQuery?: () => void;
   /** Where statements that failed inside are logged with their request id. */
   readonly log: Logger;
+  /** The answer's encoding is a span of the detailed trace. */
+  readonly tracer?: Tracer;
 }
 
 const EPOCHS = new Set(['u', 'ms', 's', 'm', 'h']);
@@ -97,6 +101,7 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
         const results = withInternalErrorsLogged(answered, request.id, options.log);
         if (results.some((r) => r.error !== undefined)) metrics.queryErrors.inc();
         metrics.queryDuration.observe((performance.now() - started) / 1000);
+        traceAnswer(options.tracer, reply, { 'hyperbytedb.statements': results.length });
         const format = responseFormat(request.headers.accept);
         reply.code(200).header('Content-Type', FORMAT_CONTENT_TYPE[format]);
         const size = Number.parseInt(params.chunk_size ?? '', 10);

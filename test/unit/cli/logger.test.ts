@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createLogger, formatTextLogLine } from '../../../src/cli/logger.js';
 import type { LoggingConfig } from '../../../src/cli/config-types.js';
 
-function capture(logging: LoggingConfig): { log: ReturnType<typeof createLogger>; lines: string[] } {
+function capture(logging: Pick<LoggingConfig, 'level' | 'format'>): { log: ReturnType<typeof createLogger>; lines: string[] } {
   const lines: string[] = [];
   return { log: createLogger(logging, { write: (chunk: string) => lines.push(chunk) }), lines };
 }
@@ -70,4 +70,18 @@ test('formatTextLogLine passes through what is not JSON', () => {
   assert.equal(formatTextLogLine('not json'), 'not json\n');
   assert.equal(formatTextLogLine('{"level":"info","time":"t","msg":"m","n":null}\n'), 't INFO  m n=null\n');
   assert.equal(formatTextLogLine('{"level":"debug","time":"t","n":1}'), 't DEBUG n=1\n');
+});
+
+test('context fields (the active trace) join every record; without them nothing is added', () => {
+  const lines: string[] = [];
+  let active: Record<string, string> = { trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: '00f067aa0ba902b7' };
+  const log = createLogger({ level: 'info', format: 'text' }, { write: (chunk: string) => lines.push(chunk) }, () => active);
+  log.child({ component: 'http' }).info('traced');
+  active = {};
+  log.info('untraced');
+  assert.match(lines[0] ?? '', / INFO  \[http\] traced trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7\n$/);
+  assert.match(lines[1] ?? '', / INFO  untraced\n$/);
+  const { log: plain, lines: plainLines } = capture({ level: 'info', format: 'json' });
+  plain.info('x');
+  assert.equal((JSON.parse(plainLines[0] ?? '') as Record<string, unknown>)['trace_id'], undefined);
 });

@@ -19,6 +19,7 @@ import { RowPacer } from './row-pacer.js';
 import { firstShardId, monitorStatementAnswer } from './monitor-statements.js';
 import { QUERY_KILLED_MESSAGE } from './query-tracker.js';
 import { formatGoDuration, NS_PER } from '../language/duration.js';
+import { noopTracer } from '../../tracing.js';
 
 export interface ExecuteOptions {
   /** Default database (`db=` of the request); '' when absent. */
@@ -57,7 +58,8 @@ export const DEFAULT_MAX_SELECT_BUCKETS = 1_000_000;
  * otherwise it reports "not executed" and nothing follows.
  */
 export async function executeQuery(text: string, options: ExecuteOptions, port: QueryPort): Promise<StatementResult[]> {
-  const statements = parseQuery(text, options.params ?? {});
+  const tracer = port.tracer ?? noopTracer;
+  const statements = tracer.detail('query.parse', { 'hyperbytedb.query_bytes': text.length }, () => parseQuery(text, options.params ?? {}));
   options.principal?.authorize(statements, options.db);
   // One entry per query, as 1.x's task manager has it: SHOW QUERIES lists it, KILL QUERY stops it.
   const attached = port.queries?.attach(text, options.db);
@@ -76,6 +78,7 @@ async function executeStatements(
   port: QueryPort,
   run: { readonly callerSignal: AbortSignal | undefined; readonly killed: () => boolean },
 ): Promise<StatementResult[]> {
+  const tracer = port.tracer ?? noopTracer;
   const results: StatementResult[] = [];
   for (let i = 0; i < statements.length; i++) {
     const statement = statements[i] as Statement;
@@ -84,7 +87,7 @@ async function executeStatements(
     const finished = options.observer?.started(statement);
     try {
       if (run.killed()) throw new StatementError(QUERY_KILLED_MESSAGE);
-      const series = await executeStatement(statement, options, port);
+      const series = await tracer.detail('query.execute', { 'hyperbytedb.statement': statement.kind, 'hyperbytedb.statement_id': i }, () => executeStatement(statement, options, port));
       finished?.();
       const unchunked = statement.kind !== 'select' ? { unchunked: true } : {};
       results.push(series.length > 0 ? { statement_id: i, series, ...messages, ...unchunked } : { statement_id: i, ...messages });

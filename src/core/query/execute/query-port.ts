@@ -7,6 +7,7 @@ import type { RetentionPolicyDefinition } from '../../meta/commands.js';
 import type { UserDirectory, UserStatementCommand } from '../../meta/users.js';
 import type { Monitor } from '../../monitor/monitor.js';
 import type { QueryTracker } from './query-tracker.js';
+import type { Tracer } from '../../tracing.js';
 
 /** What one statement read without FINAL, so it can tell afterwards whether that stayed right. */
 export interface ReadScope {
@@ -73,4 +74,6 @@ export interface QueryPort {
   /** SELECT INTO: writes points like a client write (WAL first). Returns points written. */
   writePoints(db: string, rp: string, points: readonly Point[]): Promise<number>;
   nowNs(): bigint;
+  /** Spans around parsing, planning and executing statements; none when absent. */
+  readonly tracer?: Tracer;
 }

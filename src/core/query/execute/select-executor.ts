@@ -19,6 +19,7 @@ import { limitCountSql } from '../sql/table-source.js';
 import { checkSelectTypes } from './select-types.js';
 import { bucketSpan, checkSelectBuckets, fillBuckets, type BucketGrid } from './bucket-fill.js';
 import { filterPaced, RowPacer, sortPaced } from './row-pacer.js';
+import { noopTracer } from '../../tracing.js';
 
 export interface SelectContext {
   readonly port: QueryPort;
@@ -364,11 +365,14 @@ export async function executeSelect(requested: SelectStatement, ctx: SelectConte
   const universe = unionView(sources.map((s) => s.measurement));
   checkSelectTypes(statement, universe);
   const pacer = new RowPacer(ctx.signal);
+  const tracer = ctx.port.tracer ?? noopTracer;
   const reads: SourceRead[] = [];
   for (const source of sources) {
-    const planned = planMeasurement({ statement, db: source.db, rp: source.rp, measurement: source.measurement, universe, range, nowNs: ctx.nowNs, final: needsFinal(ctx, source), ...(source.fromSql !== undefined ? { fromSql: source.fromSql } : {}) });
-    const merged = withSeriesKeys(planned, statement, source.fromSql !== undefined ? subquerySeriesSql(source.measurement) : '`_series`');
-    const plan = merged ?? planned;
+    const { merged, plan } = tracer.detail('query.plan', { 'hyperbytedb.measurement': source.measurement.name }, () => {
+      const planned = planMeasurement({ statement, db: source.db, rp: source.rp, measurement: source.measurement, universe, range, nowNs: ctx.nowNs, final: needsFinal(ctx, source), ...(source.fromSql !== undefined ? { fromSql: source.fromSql } : {}) });
+      const merged = withSeriesKeys(planned, statement, source.fromSql !== undefined ? subquerySeriesSql(source.measurement) : '`_series`');
+      return { merged, plan: merged ?? planned };
+    });
     const transforms = plan.columns.map((c) => c.transform);
     if (transformsReadNothing({ range, transforms, ascending: statement.ascending, nowNs: ctx.nowNs, ...(plan.interval !== undefined ? { intervalNs: plan.interval.everyNs } : {}) })) continue;
     checkBucketsBeforeRead(plan, statement, ctx);
