@@ -1,7 +1,7 @@
 // A server span around every request of a traced route, continuing the caller's W3C traceparent
 // (a client's, or a peer's on replication). The span lasts until the answer is written, so a
 // large answer's encoding is inside it; log lines written meanwhile carry its trace id.
-// Registered only when tracing is on; probes and scrapes (/ping, /health, /metrics, heartbeats)
+// Registered only when tracing is on; probes and scrapes (/ping, /status, /health, /metrics, heartbeats)
 // are never traced.
 
 import { finished } from 'node:stream/promises';
@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod 
 import type { SpanAttributes, Tracer } from '../core/tracing.js';
 import { isHyperbyteError } from '../core/errors.js';
 
-const UNTRACED_ROUTES = new Set(['/ping', '/health', '/ready', '/metrics', '/debug/vars', '/internal/heartbeat']);
+const UNTRACED_ROUTES = new Set(['/ping', '/status', '/health', '/ready', '/metrics', '/debug/vars', '/internal/heartbeat']);
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
