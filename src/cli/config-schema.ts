@@ -284,7 +284,7 @@ export interface RawConfig {
     raft_election_timeout: number; raft_snapshot_every: number; join: string[]; max_voters: number; sync_interval: number;
     startup_sync_timeout: number; sync_pull_max_bytes: number; drain_timeout: number;
   };
-  query: { max_select_buckets: number; max_result_size: number; chunk_size_default: number; read_connections: number };
+  query: { max_select_buckets: number; max_result_size: number; chunk_size_default: number; read_connections: number; max_memory: number };
   statement_summary: { enabled: boolean; max_entries: number };
 }
 
@@ -371,6 +371,7 @@ function buildSchema(): convict.Schema<RawConfig> {
       max_result_size: setting('size', 256 * MiB, 'Largest result one read may take from storage (in-memory size); larger queries fail with a statement error.', { min: 1 }),
       chunk_size_default: setting('count', 10_000, 'Rows per chunk when a chunked query gives no size.', { min: 1 }),
       read_connections: setting('count', 2, 'chDB connections reads run on at once (a slow read holds up only reads on its own connection); inserts have one more.', { min: 1, max: 16 }),
+      max_memory: setting('size', 512 * MiB, 'Memory all running queries hold together (at most half the JS heap limit); a query needing more fails with a statement error.', { min: MiB }),
     },
     statement_summary: {
       enabled: setting('bool', false, 'Keep a summary of recently executed statements at GET /api/v1/statements.'),
@@ -512,6 +513,7 @@ export function toConfig(raw: RawConfig): Config {
       maxResultBytes: query.max_result_size,
       chunkSizeDefault: query.chunk_size_default,
       readConnections: query.read_connections,
+      maxMemoryBytes: query.max_memory,
     },
     statementSummary: { enabled: statementSummary.enabled, maxEntries: statementSummary.max_entries },
   });
@@ -585,6 +587,7 @@ export function configToToml(config: Config): string {
       max_result_size: formatSizeBytes(query.maxResultBytes),
       chunk_size_default: query.chunkSizeDefault,
       read_connections: query.readConnections,
+      max_memory: formatSizeBytes(query.maxMemoryBytes),
     },
     statement_summary: { enabled: statementSummary.enabled, max_entries: statementSummary.maxEntries },
   };

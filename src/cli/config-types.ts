@@ -112,6 +112,8 @@ export interface QueryConfig {
   readonly chunkSizeDefault: number;
   /** chDB connections reads are spread over. */
   readonly readConnections: number;
+  /** Memory all running queries hold together (query.max_memory). */
+  readonly maxMemoryBytes: number;
 }
 
 export interface StatementSummaryConfig {

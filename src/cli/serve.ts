@@ -43,6 +43,7 @@ export function engineOptionsFromConfig(config: Config): EngineOptions {
     maxSelectBuckets: config.query.maxSelectBuckets,
     maxResultBytes: config.query.maxResultBytes,
     readConnections: config.query.readConnections,
+    maxQueryMemoryBytes: config.query.maxMemoryBytes,
   };
 }
 

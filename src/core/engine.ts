@@ -4,6 +4,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { CatalogStore } from './meta/catalog-store.js';
@@ -25,6 +26,7 @@ import { parseLineProtocol, formatPartialWriteMessage, type Precision } from './
 import type { Point } from './model/point.js';
 import { createEngineMetrics, type EngineMetrics } from './metrics.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { effectiveQueryMemoryBytes, QueryMemoryBudget, type MemoryLease } from './query-memory.js';
 import { validateEngineOptions, type EngineOptions } from './options.js';
 import {
   BadRequestError,
@@ -35,7 +37,7 @@ import {
   QueryTimeoutError,
   type HyperbyteError,
 } from './errors.js';
-import type { MetaCommand, QueryPort, SqlResult } from './query/execute/query-port.js';
+import type { MetaCommand, QueryPort } from './query/execute/query-port.js';
 import { executeQuery, type StatementResult } from './query/index.js';
 import type { QueryPrincipal } from './query/execute/query-authorizer.js';
 import type { StatementObserver } from './services/statement-summary.js';
@@ -88,6 +90,11 @@ export interface QueryRequest {
   readonly principal?: QueryPrincipal;
   /** Told of each statement as it runs (the statement summary). */
   readonly observer?: StatementObserver;
+  /**
+   * The query's share of the memory budget, opened by the caller from `queryMemory` and closed
+   * once the answer is written. Without it the engine opens one and closes it when query() returns.
+   */
+  readonly memory?: MemoryLease;
 }
 
 /** What a write stored, where it went in the WAL, and the error the client gets for the lines it refused. */
@@ -125,6 +132,8 @@ export interface Engine {
   readonly metrics: EngineMetrics;
   readonly dataCopy: DataCopyPort;
   readonly catalog: Catalog;
+  /** The memory budget all queries share (query.max_memory). */
+  readonly queryMemory: QueryMemoryBudget;
   /** The WAL port (replication reads it, holds it and appends to it). */
   readonly wal: Wal;
   /** Applies catalog commands at an index (the cluster's Raft state machine drives it). */
@@ -160,6 +169,7 @@ function service(name: string, start: () => Promise<void> | void, stop: () => Pr
 
 class EngineImpl implements Engine {
   readonly metrics: EngineMetrics;
+  readonly queryMemory: QueryMemoryBudget;
   readonly wal: LevelWal;
   readonly catalogApplier: CatalogApplier;
   readonly monitor: Monitor;
@@ -190,13 +200,24 @@ class EngineImpl implements Engine {
     this.clock = deps.clock ?? systemClock;
     this.tracer = deps.tracer ?? noopTracer;
     const clock = this.clock;
-    this.metrics = createEngineMetrics(deps.registry, clock.nowMs(), () => clock.nowMs());
+    this.queryMemory = new QueryMemoryBudget(effectiveQueryMemoryBytes(options.maxQueryMemoryBytes, getHeapStatistics().heap_size_limit));
+    if (this.queryMemory.limitBytes < options.maxQueryMemoryBytes) {
+      this.log.info({ configuredBytes: options.maxQueryMemoryBytes, limitBytes: this.queryMemory.limitBytes }, 'query memory budget cut to half the JavaScript heap limit');
+    }
+    this.metrics = createEngineMetrics(deps.registry, clock.nowMs(), () => clock.nowMs(), this.queryMemory);
     this.catalogStore = new CatalogStore(options.metaDir);
     this.wal = new LevelWal(
       { ...options.wal, dir: options.walDir, nodeId: options.nodeId },
       { timer: { nowMs: () => clock.monotonicMs(), setTimer: (ms, fn) => clock.setTimer(ms, fn) }, nowMs: () => clock.nowMs(), log: deps.log.child({ component: 'wal' }) },
     );
-    this.session = new ChdbSession({ dir: options.chdbDir, stagingDir: join(options.dataDir, 'staging'), maxResultBytes: options.maxResultBytes, readConnections: options.readConnections });
+    this.session = new ChdbSession({
+      dir: options.chdbDir,
+      stagingDir: join(options.dataDir, 'staging'),
+      maxResultBytes: options.maxResultBytes,
+      readConnections: options.readConnections,
+      // The reads running in chDB at once (one per read connection) share the budget too.
+      maxReadMemoryBytes: Math.max(1, Math.floor(this.queryMemory.limitBytes / options.readConnections)),
+    });
     this.schemaManager = new SchemaManager(this.session);
     this.duplicates = new DuplicateTracker(chdbPartsProbe(this.session));
     this.quarantine = new Quarantine(join(options.dataDir, 'quarantine'), () => clock.nowMs(), { first: options.flush.intervalMs, max: 300_000 });
@@ -412,6 +433,8 @@ class EngineImpl implements Engine {
       if (request.signal?.aborted) callerAborted();
       else request.signal?.addEventListener('abort', callerAborted, { once: true });
       const signal = controller.signal;
+      const owned = request.memory === undefined ? this.queryMemory.open() : undefined;
+      const memory: MemoryLease = request.memory ?? owned!;
       try {
         return await executeQuery(
           text,
@@ -425,6 +448,7 @@ class EngineImpl implements Engine {
             ...(request.observer ? { observer: request.observer } : {}),
             maxSelectBuckets: this.options.maxSelectBuckets,
             signal,
+            memory,
           },
           this.queryPort(),
         );
@@ -434,6 +458,7 @@ class EngineImpl implements Engine {
       } finally {
         clearTimeout(timer);
         request.signal?.removeEventListener('abort', callerAborted);
+        owned?.close();
       }
     });
   }
@@ -447,7 +472,7 @@ class EngineImpl implements Engine {
       get users() {
         return engine.catalogStore.catalog;
       },
-      runSql: (sql, options) => this.tracer.detail('chdb.query', {}, () => this.session.query(sql, options) as Promise<SqlResult>),
+      runSql: (sql, options) => this.tracer.detail('chdb.query', {}, () => this.session.query(sql, { ...options, bigIntegers: true })),
       ensureFlushed: (targets) => this.tracer.detail('query.read_your_writes', {}, () => this.flushService.ensureReadable(targets)),
       tracer: this.tracer,
       readScope: (forceFinal) => this.duplicates.readScope(forceFinal),

@@ -21,10 +21,21 @@ export interface EngineMetrics {
   readonly walLastSequence: Gauge;
   readonly walFlushedSequence: Gauge;
   readonly uptime: Gauge;
+  readonly queryMemoryLimit: Gauge;
+  readonly queryMemoryInUse: Gauge;
+  readonly queryMemoryRefusals: Counter;
 }
 
-export function createEngineMetrics(registry: Registry, startedAtMs: number, nowMs: () => number): EngineMetrics {
+/** What the query memory budget reports (core/query-memory.ts). */
+export interface QueryMemoryGauge {
+  readonly limitBytes: number;
+  readonly inUseBytes: number;
+  readonly refusals: number;
+}
+
+export function createEngineMetrics(registry: Registry, startedAtMs: number, nowMs: () => number, queryMemory: QueryMemoryGauge): EngineMetrics {
   const registers = [registry];
+  let refusalsSeen = 0;
   return {
     writeRequests: new Counter({ name: 'hyperbytedb_write_requests_total', help: 'Write requests received.', registers }),
     writeErrors: new Counter({ name: 'hyperbytedb_write_errors_total', help: 'Write requests that failed (any 4xx/5xx).', registers }),
@@ -73,6 +84,32 @@ export function createEngineMetrics(registry: Registry, startedAtMs: number, now
       registers,
       collect() {
         this.set((nowMs() - startedAtMs) / 1000);
+      },
+    }),
+    queryMemoryLimit: new Gauge({
+      name: 'hyperbytedb_query_memory_limit_bytes',
+      help: 'Memory all running queries may hold together (query.max_memory, at most half the JS heap limit).',
+      registers,
+      collect() {
+        this.set(queryMemory.limitBytes);
+      },
+    }),
+    queryMemoryInUse: new Gauge({
+      name: 'hyperbytedb_query_memory_in_use_bytes',
+      help: 'Memory reserved by running queries and answers still being written (estimated from their rows).',
+      registers,
+      collect() {
+        this.set(queryMemory.inUseBytes);
+      },
+    }),
+    queryMemoryRefusals: new Counter({
+      name: 'hyperbytedb_query_memory_refusals_total',
+      help: 'Queries failed because the query memory budget (or chDB memory limit) could not take them.',
+      registers,
+      collect() {
+        const refusals = queryMemory.refusals;
+        if (refusals > refusalsSeen) this.inc(refusals - refusalsSeen);
+        refusalsSeen = refusals;
       },
     }),
   };

@@ -40,7 +40,15 @@ export interface EngineOptions {
   readonly maxResultBytes: number;
   /** chDB connections reads are spread over; inserts and DDL have one of their own. */
   readonly readConnections: number;
+  /**
+   * Memory all running queries hold together (rows read and shaped, until their answer is
+   * written), at most half the JS heap limit; each read in chDB gets its share per read connection.
+   */
+  readonly maxQueryMemoryBytes: number;
 }
+
+/** Fits a machine with 2 GB of RAM next to the heap, chDB's caches and the WAL. */
+export const DEFAULT_MAX_QUERY_MEMORY_BYTES = 512 * 1024 * 1024;
 
 export function defaultEngineOptions(dataDir: string): EngineOptions {
   return {
@@ -59,6 +67,7 @@ export function defaultEngineOptions(dataDir: string): EngineOptions {
     maxSelectBuckets: DEFAULT_MAX_SELECT_BUCKETS,
     maxResultBytes: DEFAULT_MAX_RESULT_BYTES,
     readConnections: DEFAULT_READ_CONNECTIONS,
+    maxQueryMemoryBytes: DEFAULT_MAX_QUERY_MEMORY_BYTES,
   };
 }
 
@@ -72,5 +81,6 @@ export function validateEngineOptions(options: EngineOptions): void {
   if (!(options.maxQueuedQueries >= 0)) throw new Error('max queued queries must be >= 0');
   if (!(Number.isInteger(options.maxSelectBuckets) && options.maxSelectBuckets >= 1)) throw new Error('max select buckets must be an integer >= 1');
   if (!(Number.isInteger(options.maxResultBytes) && options.maxResultBytes >= 1)) throw new Error('max result bytes must be an integer >= 1');
+  if (!(Number.isSafeInteger(options.maxQueryMemoryBytes) && options.maxQueryMemoryBytes >= 1)) throw new Error('max query memory must be an integer >= 1');
   if (!(Number.isInteger(options.readConnections) && options.readConnections >= 1 && options.readConnections <= 16)) throw new Error('read connections must be an integer from 1 to 16');
 }

@@ -3,10 +3,17 @@
 // whole text is never built at once.
 
 import { Readable } from 'node:stream';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { eventLoopTurns } from '../core/event-loop-turns.js';
 
 /** Answers with more rows than this are streamed; smaller ones are sent as one string. */
 export const STREAMED_ANSWER_ROWS = 10_000;
+
+export interface PacedBodyOptions {
+  readonly suffix?: string;
+  readonly stallTimeoutMs: number;
+  /** Called once when the body is done: written whole, or destroyed (client gone, stalled). */
+  readonly onClose?: () => void;
+}
 
 /**
  * A byte stream of `pieces` with `suffix` after them. The source is pulled only as the socket
@@ -14,13 +21,13 @@ export const STREAMED_ANSWER_ROWS = 10_000;
  * again. A client that takes nothing for `stallTimeoutMs` (it stopped reading) gets the stream
  * destroyed with an error, which closes its connection and frees the answer.
  */
-export function pacedBody(pieces: Iterable<string | Uint8Array>, options: { readonly suffix?: string; readonly stallTimeoutMs: number }): Readable {
+export function pacedBody(pieces: Iterable<string | Uint8Array>, options: PacedBodyOptions): Readable {
   let lastPull = performance.now();
   async function* paced(): AsyncGenerator<string | Uint8Array> {
     for (const piece of pieces) {
       lastPull = performance.now();
       yield piece;
-      await nextTurn();
+      await eventLoopTurns.next();
     }
     if (options.suffix) yield options.suffix;
   }
@@ -31,6 +38,9 @@ export function pacedBody(pieces: Iterable<string | Uint8Array>, options: { read
     },
     Math.max(10, Math.min(1_000, options.stallTimeoutMs / 4)),
   );
-  body.once('close', () => clearInterval(watchdog));
+  body.once('close', () => {
+    clearInterval(watchdog);
+    options.onClose?.();
+  });
   return body;
 }

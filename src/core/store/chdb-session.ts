@@ -7,13 +7,13 @@ import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { quoteString } from './naming.js';
 import type { SqlResult } from '../query/execute/query-port.js';
+import { eventLoopTurns } from '../event-loop-turns.js';
 import { InternalError, LimitExceededError } from '../errors.js';
-import { decodeNative, decodeNativeYielding, UnsupportedNativeType } from './native-decoder.js';
+import { estimateRowsBytes, QueryMemoryExceededError, type MemoryLease } from '../query-memory.js';
+import { NativeResultBuilder, UnsupportedNativeType } from './native-decoder.js';
 
 type ChdbResult = Awaited<ReturnType<Session['queryAsync']>>;
-
-/** Answers larger than this are decoded a block at a time, letting other requests run between. */
-const YIELDING_DECODE_BYTES = 1024 * 1024;
+type ChdbStream = ReturnType<Session['queryStream']>;
 
 /** Native reads of one statement before it falls back to self-delimiting JSONCompact. */
 const NATIVE_ATTEMPTS = 3;
@@ -29,7 +29,15 @@ export interface ChdbSessionOptions {
   readonly maxResultBytes?: number;
   /** Connections reads are spread over (DEFAULT_READ_CONNECTIONS); inserts and DDL have their own. */
   readonly readConnections?: number;
+  /**
+   * ClickHouse's working memory for one read (max_memory_usage): a read needing more fails with
+   * QueryMemoryExceededError. At most `readConnections` reads run at once, so this times that
+   * bounds chDB's memory for reads.
+   */
+  readonly maxReadMemoryBytes?: number;
 }
+
+export const DEFAULT_MAX_READ_MEMORY_BYTES = 256 * 1024 * 1024;
 
 export const DEFAULT_MAX_RESULT_BYTES = 256 * 1024 * 1024;
 
@@ -43,10 +51,10 @@ export interface JsonCompact {
  * partitions: the partition key is a function of `time`, which is in the sort key, so rows that
  * merge always share a partition, and a partition holding one merged part is read unmerged.
  */
-function readSettings(maxResultBytes: number): string {
+function readSettings(maxResultBytes: number, maxReadMemoryBytes: number): string {
   return (
     ' SETTINGS output_format_json_quote_64bit_integers=1, output_format_json_quote_denormals=1, do_not_merge_across_partitions_select_final=1' +
-    `, max_result_bytes=${maxResultBytes}, result_overflow_mode='throw'`
+    `, max_result_bytes=${maxResultBytes}, result_overflow_mode='throw', max_memory_usage=${maxReadMemoryBytes}`
   );
 }
 
@@ -74,15 +82,41 @@ function isResultTooLarge(error: unknown): boolean {
   return /TOO_MANY_ROWS_OR_BYTES|Code: 396\b/.test(text);
 }
 
+/** ClickHouse's MEMORY_LIMIT_EXCEEDED (code 241), raised by max_memory_usage and the server's total limit. */
+function isMemoryLimit(error: unknown): boolean {
+  const text = error instanceof Error ? error.message : String(error);
+  return /MEMORY_LIMIT_EXCEEDED|Code: 241\b/.test(text);
+}
+
 /** One chdb connection and what the session knows of its state. */
 class Connection {
   /** Set when a query failed: its partial output may be waiting in front of the next answer. */
   leftoverPossible = false;
-  failures = 0;
-  /** Reads started on this connection and not yet done. */
+  /** Reads started on this connection and not yet done (running or waiting for it). */
   inFlight = 0;
+  /** chdb allows one open result stream per connection: reads take turns, in arrival order. */
+  private turn: Promise<void> = Promise.resolve();
 
   constructor(readonly session: Session) {}
+
+  /** Runs `task` once every read started before it on this connection is done. */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(task);
+    this.turn = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+}
+
+/** Options of one read. */
+export interface ReadOptions {
+  readonly signal?: AbortSignal;
+  /** The query's share of the memory budget: every decoded block is reserved before it is built. */
+  readonly memory?: MemoryLease;
+  /** 64-bit and wider integers as bigint rather than decimal text (Native reads; JSONCompact gives text). */
+  readonly bigIntegers?: boolean;
 }
 
 /** Read connections when the options do not say. */
@@ -99,13 +133,16 @@ export class ChdbSession {
   private readers: Connection[] = [];
   private readonly readSettings: string;
   private readonly readConnections: number;
+  private readonly maxReadMemoryBytes: number;
 
   constructor(private readonly options: ChdbSessionOptions) {
     const maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
     if (!(Number.isInteger(maxResultBytes) && maxResultBytes > 0)) throw new Error('chdb max result bytes must be a positive integer');
     this.readConnections = options.readConnections ?? DEFAULT_READ_CONNECTIONS;
     if (!(Number.isInteger(this.readConnections) && this.readConnections >= 1)) throw new Error('chdb read connections must be an integer >= 1');
-    this.readSettings = readSettings(maxResultBytes);
+    this.maxReadMemoryBytes = options.maxReadMemoryBytes ?? DEFAULT_MAX_READ_MEMORY_BYTES;
+    if (!(Number.isInteger(this.maxReadMemoryBytes) && this.maxReadMemoryBytes > 0)) throw new Error('chdb max read memory must be a positive integer');
+    this.readSettings = readSettings(maxResultBytes, this.maxReadMemoryBytes);
   }
 
   private staged = 0;
@@ -140,50 +177,125 @@ export class ChdbSession {
 
   /**
    * Runs a SELECT and returns columns, types and rows (values as JSONCompact gives them). The
-   * answer travels in Native format, which chDB writes and we decode far cheaper than JSON; a
-   * result with a type the Native decoder does not know is read again as JSONCompact. `sql` must
-   * not carry its own SETTINGS clause.
+   * answer streams from chDB in Native format (columnar, what chDB holds in memory, far cheaper
+   * to write and decode than JSON), a block at a time: each block is reserved from the query's
+   * memory budget before it is decoded, so a read too large stops chDB early instead of being
+   * held whole, and other requests run between blocks. A result with a type the Native decoder
+   * does not know is read again as JSONCompact. `sql` must not carry its own SETTINGS clause.
    */
-  async query(sql: string, options: { readonly signal?: AbortSignal } = {}): Promise<SqlResult> {
+  async query(sql: string, options: ReadOptions = {}): Promise<SqlResult> {
     const connection = this.reader();
     connection.inFlight++;
     try {
-      return await this.queryOn(connection, sql, options.signal);
+      return await connection.exclusive(() => this.queryOn(connection, sql, options));
     } finally {
       connection.inFlight--;
     }
   }
 
-  private async queryOn(connection: Connection, sql: string, signal: AbortSignal | undefined): Promise<SqlResult> {
+  private async queryOn(connection: Connection, sql: string, options: ReadOptions): Promise<SqlResult> {
+    options.signal?.throwIfAborted();
     for (let attempt = 0; attempt < NATIVE_ATTEMPTS; attempt++) {
-      const failuresBefore = connection.failures;
-      const native = await this.read(connection, sql, 'Native', signal);
-      // Another query failed while this one waited: its leftover may sit in front of this answer.
-      if (connection.failures !== failuresBefore) continue;
+      const reserved = { bytes: 0 };
       try {
-        const bytes = native.bytes();
-        return bytes.length > YIELDING_DECODE_BYTES ? await decodeNativeYielding(bytes) : decodeNative(bytes);
+        return await this.readNative(connection, sql, options, reserved);
       } catch (error) {
-        if (!(error instanceof UnsupportedNativeType)) throw error;
-        break;
+        options.memory?.release(reserved.bytes);
+        if (error instanceof UnsupportedNativeType) break;
+        // A leftover of an earlier failure ahead of this answer: drained now, read again.
+        if (error instanceof RangeError && !connection.leftoverPossible && attempt < NATIVE_ATTEMPTS - 1) {
+          connection.leftoverPossible = true;
+          continue;
+        }
+        throw error;
       }
     }
-    const text = (await this.read(connection, sql, 'JSONCompact', signal)).text();
+    const text = (await this.read(connection, sql, options.signal)).text();
     if (text.length === 0) return { columns: [], types: [], rows: [] };
     const parsed = parseJsonCompact(text);
-    return { columns: parsed.meta.map((m) => m.name), types: parsed.meta.map((m) => m.type), rows: parsed.data };
+    const bytes = estimateRowsBytes(parsed.data.length, parsed.meta.length, text.length);
+    options.memory?.reserve(bytes);
+    return { columns: parsed.meta.map((m) => m.name), types: parsed.meta.map((m) => m.type), rows: parsed.data, reservedBytes: bytes };
   }
 
-  private async read(connection: Connection, sql: string, format: 'Native' | 'JSONCompact', signal: AbortSignal | undefined): Promise<ChdbResult> {
+  /**
+   * Streams one read in Native format. chDB makes the next block while this one is decoded; the
+   * event loop gets a turn after every block.
+   */
+  private async readNative(connection: Connection, sql: string, options: ReadOptions, reserved: { bytes: number }): Promise<SqlResult> {
+    await this.drainLeftover(connection);
+    const memory = options.memory;
+    const reserve = (bytes: number): void => {
+      memory?.reserve(bytes);
+      reserved.bytes += bytes;
+    };
+    let stream: ChdbStream;
+    try {
+      stream = connection.session.queryStream(sql + this.readSettings, { format: 'Native', ...(options.signal ? { signal: options.signal } : {}) });
+    } catch (error) {
+      throw this.readFailed(connection, error, memory);
+    }
+    const builder = new NativeResultBuilder({ bigIntegers: options.bigIntegers === true });
+    const chunks = stream[Symbol.asyncIterator]();
+    // A prefetch may fail (abort, chDB error) before it is awaited: marked handled at once.
+    const fetchNext = (): Promise<IteratorResult<{ raw(): Uint8Array }>> => {
+      const fetched = chunks.next();
+      fetched.catch(() => undefined);
+      return fetched;
+    };
+    let next = fetchNext();
+    try {
+      for (;;) {
+        let step: IteratorResult<{ raw(): Uint8Array }>;
+        try {
+          step = await next;
+        } catch (error) {
+          throw this.readFailed(connection, error, memory);
+        }
+        if (step.done === true) break;
+        const bytes = step.value.raw();
+        next = fetchNext();
+        // Strings and the block's own bytes, then each block's rows before they are built.
+        reserve(bytes.length);
+        for (const _ of builder.blocks(bytes, (rows, columns) => reserve(estimateRowsBytes(rows, columns)))) {
+          await eventLoopTurns.next();
+          options.signal?.throwIfAborted();
+        }
+      }
+    } catch (error) {
+      // chdb defers a cancel behind a fetch still running and would then end the connection's
+      // next stream instead: the connection is handed on only once the prefetch has settled.
+      await next.then(
+        () => undefined,
+        () => undefined,
+      );
+      stream.cancel();
+      throw error;
+    }
+    const result = builder.result();
+    return { ...result, reservedBytes: reserved.bytes };
+  }
+
+  /** A failed chDB read as the error its caller reports: result size and memory limits made clear. */
+  private readFailed(connection: Connection, error: unknown, memory: MemoryLease | undefined): unknown {
+    connection.leftoverPossible = true;
+    if (isResultTooLarge(error)) {
+      const limit = this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+      return new LimitExceededError(`max-result-size limit exceeded: the result is larger than ${limit} bytes; narrow the time range, select fewer fields or add a LIMIT`);
+    }
+    if (isMemoryLimit(error)) {
+      const message = `max-query-memory limit exceeded: the query needs more than the ${(this.maxReadMemoryBytes / (1024 * 1024)).toFixed(1)} MiB one read may use in storage (query.max_memory / query.read_connections); narrow the time range, select fewer series or fields, or use a coarser GROUP BY time()`;
+      return memory !== undefined ? memory.refuse(message) : new QueryMemoryExceededError(message);
+    }
+    return error;
+  }
+
+  private async read(connection: Connection, sql: string, signal: AbortSignal | undefined): Promise<ChdbResult> {
     await this.drainLeftover(connection);
     try {
-      return await connection.session.queryAsync(sql + this.readSettings, { format, ...(signal ? { signal } : {}) });
+      return await connection.session.queryAsync(sql + this.readSettings, { format: 'JSONCompact', ...(signal ? { signal } : {}) });
     } catch (error) {
-      connection.leftoverPossible = true;
-      connection.failures++;
-      if (!isResultTooLarge(error)) throw error;
-      const limit = this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
-      throw new LimitExceededError(`max-result-size limit exceeded: the result is larger than ${limit} bytes; narrow the time range, select fewer fields or add a LIMIT`);
+      throw this.readFailed(connection, error, undefined);
     }
   }
 
@@ -198,9 +310,8 @@ export class ChdbSession {
     try {
       await connection.session.queryAsync('SELECT 1', { format: 'Null' });
     } catch {
-      // Counted as a failure: the read that follows is done again, at last as JSONCompact.
+      // The read that follows fails to decode and is done again, at last as JSONCompact.
       connection.leftoverPossible = true;
-      connection.failures++;
     }
   }
 

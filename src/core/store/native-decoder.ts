@@ -7,7 +7,7 @@
 // the caller reads that statement as JSONCompact instead. No I/O.
 
 import { Buffer } from 'node:buffer';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { eventLoopTurns } from '../event-loop-turns.js';
 import { parseTypeName, type TypeName } from './type-names.js';
 
 export class UnsupportedNativeType extends Error {
@@ -134,13 +134,13 @@ function numeric(width: number, read: (view: DataView, at: number) => unknown): 
   };
 }
 
-/** A 128- or 256-bit little-endian integer as decimal text. */
-function wideInt(bytes: number, signed: boolean): ColumnReader {
+/** A 128- or 256-bit little-endian integer as decimal text (or a bigint). */
+function wideInt(bytes: number, signed: boolean, bigIntegers: boolean): ColumnReader {
   return numeric(bytes, (view, at) => {
     let value = 0n;
     for (let limb = bytes / 8 - 1; limb >= 0; limb--) value = (value << 64n) | view.getBigUint64(at + limb * 8, true);
     if (signed && value >> BigInt(bytes * 8 - 1) === 1n) value -= 1n << BigInt(bytes * 8);
-    return value.toString();
+    return bigIntegers ? value : value.toString();
   });
 }
 
@@ -188,10 +188,10 @@ const LC_HAS_ADDITIONAL_KEYS = 1 << 9;
  * indexes into the keys). For LowCardinality(Nullable(T)) the keys are T and index 0 is NULL.
  * Native output carries its keys inline; a shared (global) dictionary is not supported.
  */
-function lowCardinalityReader(type: string, innerType: string): ColumnReader {
+function lowCardinalityReader(type: string, innerType: string, bigIntegers: boolean): ColumnReader {
   const inner = parseType(innerType);
   const nullable = inner.name === 'Nullable';
-  const readKeys = columnReader(nullable ? (inner.args[0] ?? '') : innerType);
+  const readKeys = columnReader(nullable ? (inner.args[0] ?? '') : innerType, bigIntegers);
   const read = (reader: Reader, rows: number): unknown[] => {
     const view = reader.dv();
     const out = new Array<unknown>(rows);
@@ -221,7 +221,8 @@ function lowCardinalityReader(type: string, innerType: string): ColumnReader {
   return withPrefix(read, (reader) => void reader.fixed(8)); // KeysSerializationVersion
 }
 
-function columnReader(type: string): ColumnReader {
+/** `bigIntegers`: 64-bit and wider integers as bigint instead of JSONCompact's decimal text. */
+function columnReader(type: string, bigIntegers: boolean): ColumnReader {
   const node = parseType(type);
   switch (node.name) {
     case 'UInt8':
@@ -231,7 +232,7 @@ function columnReader(type: string): ColumnReader {
     case 'UInt32':
       return numeric(4, (v, at) => v.getUint32(at, true));
     case 'UInt64':
-      return numeric(8, (v, at) => v.getBigUint64(at, true).toString());
+      return bigIntegers ? numeric(8, (v, at) => v.getBigUint64(at, true)) : numeric(8, (v, at) => v.getBigUint64(at, true).toString());
     case 'Int8':
       return numeric(1, (v, at) => v.getInt8(at));
     case 'Int16':
@@ -239,15 +240,15 @@ function columnReader(type: string): ColumnReader {
     case 'Int32':
       return numeric(4, (v, at) => v.getInt32(at, true));
     case 'Int64':
-      return numeric(8, (v, at) => v.getBigInt64(at, true).toString());
+      return bigIntegers ? numeric(8, (v, at) => v.getBigInt64(at, true)) : numeric(8, (v, at) => v.getBigInt64(at, true).toString());
     case 'Int128':
-      return wideInt(16, true);
+      return wideInt(16, true, bigIntegers);
     case 'UInt128':
-      return wideInt(16, false);
+      return wideInt(16, false, bigIntegers);
     case 'Int256':
-      return wideInt(32, true);
+      return wideInt(32, true, bigIntegers);
     case 'UInt256':
-      return wideInt(32, false);
+      return wideInt(32, false, bigIntegers);
     case 'Float32':
       return numeric(4, (v, at) => float32Value(v.getFloat32(at, true)));
     case 'Float64':
@@ -280,11 +281,11 @@ function columnReader(type: string): ColumnReader {
       };
     }
     case 'LowCardinality':
-      return lowCardinalityReader(type, node.args[0] ?? '');
+      return lowCardinalityReader(type, node.args[0] ?? '', bigIntegers);
     case 'SimpleAggregateFunction':
       // Stored as its argument type (field columns are SimpleAggregateFunction(anyLast, Nullable(T))).
       if (node.args.length !== 2) throw new UnsupportedNativeType(type);
-      return columnReader(node.args[1]!);
+      return columnReader(node.args[1]!, bigIntegers);
     case 'Nothing':
       // One placeholder byte a row; only ever seen inside Nullable, where every row is NULL.
       return (reader, rows) => {
@@ -292,7 +293,7 @@ function columnReader(type: string): ColumnReader {
         return new Array<unknown>(rows).fill(null);
       };
     case 'Nullable': {
-      const inner = columnReader(node.args[0] ?? '');
+      const inner = columnReader(node.args[0] ?? '', bigIntegers);
       return withPrefix((reader, rows) => {
         const nulls = reader.fixed(rows);
         const values = inner(reader, rows);
@@ -301,7 +302,7 @@ function columnReader(type: string): ColumnReader {
       }, inner.prefix);
     }
     case 'Array': {
-      const inner = columnReader(node.args[0] ?? '');
+      const inner = columnReader(node.args[0] ?? '', bigIntegers);
       return withPrefix((reader, rows) => {
         const offsets = reader.fixed(8 * rows);
         const view = reader.dv();
@@ -320,7 +321,7 @@ function columnReader(type: string): ColumnReader {
     case 'Tuple': {
       // JSONCompact writes a named tuple as an object; only unnamed ones (arrays) are decoded here.
       if (node.args.length === 0 || node.args.some((arg) => /^[A-Za-z_][A-Za-z0-9_]*\s+[A-Z]/.test(arg))) throw new UnsupportedNativeType(type);
-      const elements = node.args.map(columnReader);
+      const elements = node.args.map((arg) => columnReader(arg, bigIntegers));
       return withPrefix((reader, rows) => {
         const columns = elements.map((read) => read(reader, rows));
         const out = new Array<unknown>(rows);
@@ -333,40 +334,67 @@ function columnReader(type: string): ColumnReader {
   }
 }
 
+/** Called with a block's size before its columns are decoded (a budget may refuse it by throwing). */
+export type BeforeBlock = (rows: number, columns: number) => void;
+
 /**
  * Decodes a Native stream (blocks of columns, each with its name and type) into rows. An empty
  * buffer is an empty result. Readers are built once per type and reused across blocks.
  */
-export function decodeNative(bytes: Uint8Array): DecodedResult {
-  const steps = decodeBlocks(bytes);
-  for (;;) {
-    const step = steps.next();
-    if (step.done === true) return step.value;
-  }
+export function decodeNative(bytes: Uint8Array, beforeBlock?: BeforeBlock): DecodedResult {
+  const builder = new NativeResultBuilder();
+  const steps = builder.blocks(bytes, beforeBlock);
+  while (steps.next().done !== true);
+  return builder.result();
 }
 
-/** decodeNative, giving the event loop a turn after each block (about 65k rows) of a large answer. */
-export async function decodeNativeYielding(bytes: Uint8Array): Promise<DecodedResult> {
-  const steps = decodeBlocks(bytes);
-  for (;;) {
-    const step = steps.next();
-    if (step.done === true) return step.value;
-    await nextTurn();
-  }
+/** decodeNative, giving the event loop a turn after each slice (ROWS_PER_STEP rows) of a large answer. */
+export async function decodeNativeYielding(bytes: Uint8Array, beforeBlock?: BeforeBlock): Promise<DecodedResult> {
+  const builder = new NativeResultBuilder();
+  for (const _ of builder.blocks(bytes, beforeBlock)) await eventLoopTurns.next();
+  return builder.result();
 }
 
-/** Decodes block after block, pausing (yield) after each; returns the whole result. */
-function* decodeBlocks(bytes: Uint8Array): Generator<undefined, DecodedResult> {
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const reader = new Reader(buf);
-  let columns: string[] = [];
-  let types: string[] = [];
-  const readers = new Map<string, ColumnReader>();
-  const rows: unknown[][] = [];
-  let first = true;
-  while (!reader.done) {
-    const columnCount = reader.varUInt();
-    const rowCount = reader.varUInt();
+/** Rows built between two pauses of blocks(): a few ms of work. */
+const ROWS_PER_STEP = 16_384;
+
+/**
+ * Rows of a Native answer that arrives in pieces (a streamed read hands over a block at a time):
+ * each piece is decoded as it comes, with the column readers kept across pieces.
+ */
+export class NativeResultBuilder {
+  private columns: string[] = [];
+  private types: string[] = [];
+  private readonly readers = new Map<string, ColumnReader>();
+  private readonly rows: unknown[][] = [];
+  private first = true;
+
+  /** `bigIntegers`: 64-bit and wider integers as bigint, sparing the text JSONCompact would give. */
+  constructor(private readonly options: { readonly bigIntegers?: boolean } = {}) {}
+
+  /** Rows decoded so far. */
+  get rowCount(): number {
+    return this.rows.length;
+  }
+
+  /** Decodes every block of `bytes`, pausing (yield) after each block and every ROWS_PER_STEP rows. */
+  *blocks(bytes: Uint8Array, beforeBlock?: BeforeBlock): Generator<undefined, void> {
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const reader = new Reader(buf);
+    while (!reader.done) {
+      const columnCount = reader.varUInt();
+      const rowCount = reader.varUInt();
+      beforeBlock?.(rowCount, columnCount);
+      yield* this.block(reader, columnCount, rowCount);
+    }
+  }
+
+  /** The decoded result; the builder must not be used afterwards. */
+  result(): DecodedResult {
+    return { columns: this.columns, types: this.types, rows: this.rows };
+  }
+
+  private *block(reader: Reader, columnCount: number, rowCount: number): Generator<undefined, void> {
     const blockColumns: unknown[][] = [];
     const names: string[] = [];
     const blockTypes: string[] = [];
@@ -374,27 +402,31 @@ function* decodeBlocks(bytes: Uint8Array): Generator<undefined, DecodedResult> {
       names.push(reader.string());
       const type = reader.string();
       blockTypes.push(type);
-      let read = readers.get(type);
+      let read = this.readers.get(type);
       if (!read) {
-        read = columnReader(type);
-        readers.set(type, read);
+        read = columnReader(type, this.options.bigIntegers === true);
+        this.readers.set(type, read);
       }
       read.prefix?.(reader);
       blockColumns.push(read(reader, rowCount));
     }
-    if (first) {
-      columns = names;
-      types = blockTypes;
-      first = false;
-    } else if (names.length !== columns.length) {
+    if (this.first) {
+      this.columns = names;
+      this.types = blockTypes;
+      this.first = false;
+    } else if (names.length !== this.columns.length) {
       throw new RangeError('Native result blocks disagree on their columns');
     }
-    for (let r = 0; r < rowCount; r++) {
-      const row = new Array<unknown>(columnCount);
-      for (let c = 0; c < columnCount; c++) row[c] = blockColumns[c]![r];
-      rows.push(row);
+    const rows = this.rows;
+    for (let start = 0; start < rowCount; start += ROWS_PER_STEP) {
+      const end = Math.min(rowCount, start + ROWS_PER_STEP);
+      for (let r = start; r < end; r++) {
+        const row = new Array<unknown>(columnCount);
+        for (let c = 0; c < columnCount; c++) row[c] = blockColumns[c]![r];
+        rows.push(row);
+      }
+      yield;
     }
-    yield;
+    if (rowCount === 0) yield;
   }
-  return { columns, types, rows };
 }

@@ -68,6 +68,9 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
       const started = performance.now();
       metrics.queryRequests.inc();
       const abort = new AbortController();
+      // The query's share of the memory budget, held until its answer is written (or it failed).
+      const memory = engine.queryMemory.open();
+      let answerHoldsMemory = false;
       try {
         const { values: params, q } = await queryParams(request);
         if (q === '') throw new BadRequestError('missing required parameter "q"');
@@ -97,6 +100,7 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
           ...(bindParams ? { params: bindParams } : {}),
           signal: abort.signal,
           ...options.contexts?.of(request),
+          memory,
         });
         const results = withInternalErrorsLogged(answered, request.id, options.log);
         if (results.some((r) => r.error !== undefined)) metrics.queryErrors.inc();
@@ -106,7 +110,16 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
         reply.code(200).header('Content-Type', FORMAT_CONTENT_TYPE[format]);
         const size = Number.parseInt(params.chunk_size ?? '', 10);
         const chunkSize = !chunked ? 0 : Number.isFinite(size) && size > 0 ? size : options.defaultChunkSize;
-        return reply.send(encodeAnswer(results, format, { chunkSize, pretty: (request.query as Record<string, unknown>)['pretty'] === 'true', stallTimeoutMs: options.stallTimeoutMs, ...(epoch ? { epoch } : {}) }));
+        const body = encodeAnswer(results, format, {
+          chunkSize,
+          pretty: (request.query as Record<string, unknown>)['pretty'] === 'true',
+          stallTimeoutMs: options.stallTimeoutMs,
+          onClose: () => memory.close(),
+          ...(epoch ? { epoch } : {}),
+        });
+        // A streamed answer holds its rows (and their share of the budget) until it is written.
+        answerHoldsMemory = typeof body !== 'string' && !Buffer.isBuffer(body);
+        return reply.send(body);
       } catch (error) {
         // Whatever the engine threw once the client left (chdb's "Query aborted", an AbortError)
         // only says the work stopped as asked.
@@ -118,6 +131,8 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
           return reply.code(200).header('Content-Type', FORMAT_CONTENT_TYPE[format]).send(encodeAnswer([{ statement_id: 0, error: error.message }], format, { chunkSize: 0, pretty: false, stallTimeoutMs: options.stallTimeoutMs }));
         }
         throw error;
+      } finally {
+        if (!answerHoldsMemory) memory.close();
       }
     },
   });
@@ -138,6 +153,8 @@ interface AnswerOptions {
   readonly chunkSize: number;
   readonly pretty: boolean;
   readonly stallTimeoutMs: number;
+  /** Called once a streamed body is done (written whole, or the client gone). */
+  readonly onClose?: () => void;
 }
 
 /**
@@ -147,7 +164,7 @@ interface AnswerOptions {
  */
 function encodeAnswer(results: readonly StatementResult[], format: ResponseFormat, options: AnswerOptions): string | Buffer | NodeJS.ReadableStream {
   const streamed = resultRowCount(results) > STREAMED_ANSWER_ROWS;
-  const paced = { stallTimeoutMs: options.stallTimeoutMs };
+  const paced = { stallTimeoutMs: options.stallTimeoutMs, ...(options.onClose ? { onClose: options.onClose } : {}) };
   const epoch = options.epoch !== undefined ? { epoch: options.epoch } : {};
   switch (format) {
     case 'csv':

@@ -45,7 +45,7 @@ const DEFAULTS: Config = {
     replicateBodyLimitBytes: 32 * 1024 * 1024, walRetentionMaxBytes: 1024 * 1024 * 1024, walRetentionMaxAgeMs: 168 * 3600 * 1000, raftElectionTimeoutMs: 1000, raftSnapshotEvery: 10_000,
     join: [], maxVoters: 5, syncIntervalMs: 30_000, startupSyncTimeoutMs: 60_000, syncPullMaxBytes: 8 * 1024 * 1024, drainTimeoutMs: 60_000,
   },
-  query: { maxSelectBuckets: 1_000_000, maxResultBytes: 256 * 1024 * 1024, chunkSizeDefault: 10_000, readConnections: 2 },
+  query: { maxSelectBuckets: 1_000_000, maxResultBytes: 256 * 1024 * 1024, chunkSizeDefault: 10_000, readConnections: 2, maxMemoryBytes: 512 * 1024 * 1024 },
   statementSummary: { enabled: false, maxEntries: 1000 },
 };
 

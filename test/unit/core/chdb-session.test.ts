@@ -1,5 +1,6 @@
-// The chDB session: a query failing mid-stream must not spoil the next query's answer, and
-// results past max_result_bytes fail with a clear error.
+// The chDB session: a query failing mid-stream must not spoil the next query's answer, results
+// past max_result_bytes or the memory budget fail with a clear error, and streamed reads stop
+// cleanly when refused or aborted.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChdbSession, parseJsonCompact } from '../../../src/core/store/chdb-session.js';
 import { LimitExceededError } from '../../../src/core/errors.js';
+import { QueryMemoryBudget, QueryMemoryExceededError } from '../../../src/core/query-memory.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hb-chdb-session-'));
 const session = new ChdbSession({ dir: join(dir, 'chdb'), stagingDir: join(dir, 'staging'), maxResultBytes: 8 * 1024 * 1024 });
@@ -65,4 +67,62 @@ test('a slow read holds up neither a read on the other connection nor inserts an
   done.push('read');
   await slow;
   assert.deepEqual(done, ['ddl', 'insert', 'read', 'slow']);
+});
+
+test('a streamed read reserves its rows from the query memory lease, and a lease too small stops it', async () => {
+  const budget = new QueryMemoryBudget(64 * 1024 * 1024);
+  const lease = budget.open();
+  const result = await session.query('SELECT number AS n, toString(number) AS s FROM numbers(100000)', { memory: lease });
+  assert.equal(result.rows.length, 100_000);
+  assert.equal(lease.heldBytes, result.reservedBytes);
+  assert.ok(lease.heldBytes >= 100_000 * 40, `reserved ${lease.heldBytes} bytes for 100k rows`);
+  lease.close();
+
+  const small = new QueryMemoryBudget(2 * 1024 * 1024).open();
+  await assert.rejects(session.query('SELECT number AS n, toString(number) AS s FROM numbers(1000000)', { memory: small }), (e: unknown) => e instanceof QueryMemoryExceededError);
+  assert.equal(small.heldBytes, 0, 'a refused read gives back what it reserved');
+  // Both read connections answer on, whichever took the refused read.
+  const answers = await Promise.all([session.query('SELECT 4 AS four'), session.query('SELECT 5 AS five')]);
+  assert.deepEqual(answers.map((a) => a.rows), [[[4]], [[5]]]);
+});
+
+test('a read aborted between blocks stops at once and leaves no unhandled rejection behind', async () => {
+  const abort = new AbortController();
+  const failures: unknown[] = [];
+  const onRejection = (reason: unknown): void => void failures.push(reason);
+  process.on('unhandledRejection', onRejection);
+  try {
+    const started = session.query('SELECT number, sipHash64(number) FROM numbers(20000000)', { signal: abort.signal });
+    setTimeout(() => abort.abort(new Error('client gone')), 20);
+    await assert.rejects(started);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual((await session.query('SELECT 6 AS six')).rows, [[6]]);
+    assert.deepEqual((await session.query('SELECT 7 AS seven')).rows, [[7]]);
+  } finally {
+    process.off('unhandledRejection', onRejection);
+  }
+  assert.deepEqual(failures, []);
+});
+
+test("a read past its share of chDB memory is a QueryMemoryExceededError counted by the lease's budget", async () => {
+  const tight = new ChdbSession({ dir: join(dir, 'chdb'), stagingDir: join(dir, 'staging-tight'), maxReadMemoryBytes: 16 * 1024 * 1024, readConnections: 1 });
+  tight.open();
+  try {
+    const budget = new QueryMemoryBudget(1024 * 1024 * 1024);
+    const lease = budget.open();
+    await assert.rejects(tight.query('SELECT number % 1000 AS k, groupArray(number) AS a FROM numbers(5000000) GROUP BY k', { memory: lease }), (e: unknown) => {
+      return e instanceof QueryMemoryExceededError && /max-query-memory limit exceeded: the query needs more than the 16\.0 MiB one read may use in storage/.test(e.message);
+    });
+    assert.equal(budget.refusals, 1);
+    assert.deepEqual((await tight.query('SELECT 8 AS eight')).rows, [[8]]);
+    lease.close();
+  } finally {
+    tight.close();
+  }
+});
+
+test('64-bit integers come as bigint when asked, as JSONCompact text otherwise', async () => {
+  const sql = 'SELECT toInt64(-5) AS i, toUInt64(18446744073709551615) AS u, [toInt64(1)] AS a, toInt128(-2) AS w';
+  assert.deepEqual((await session.query(sql)).rows, [['-5', '18446744073709551615', ['1'], '-2']]);
+  assert.deepEqual((await session.query(sql, { bigIntegers: true })).rows, [[-5n, 18446744073709551615n, [1n], -2n]]);
 });

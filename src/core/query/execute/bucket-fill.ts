@@ -86,8 +86,7 @@ export interface FillInput {
 export async function fillBuckets(input: FillInput): Promise<unknown[][]> {
   const { span, grid, fill, columns, pacer } = input;
   const width = columns.length;
-  const byTime = new Map<bigint, unknown[]>();
-  for (const row of input.rows) byTime.set(row[0] as bigint, row);
+  const rowAt = rowsByBucket(input.rows);
   // What an empty bucket holds where it does not depend on earlier rows.
   const constant = columns.map((c) => {
     if (c.unfilled === true) return null;
@@ -101,7 +100,7 @@ export async function fillBuckets(input: FillInput): Promise<unknown[][]> {
     if (pacer.due()) await pacer.pause();
     // Across a DST change the local bucket start moves with the zone's offset.
     const t = grid.timezone === undefined ? step : bucketStart(grid, step + half);
-    const row = byTime.get(t);
+    const row = rowAt(t);
     if (row !== undefined) {
       if (previous !== undefined) {
         for (let i = 0; i < width; i++) if (row[i + 1] !== null) previous[i] = row[i + 1];
@@ -118,6 +117,26 @@ export async function fillBuckets(input: FillInput): Promise<unknown[][]> {
   assert(BigInt(out.length) === span.count, `fill made ${out.length} rows for ${span.count} buckets`);
   if (fill.kind === 'linear') await linearFill(out, width, pacer);
   return out;
+}
+
+/**
+ * The row of a bucket, asked for in ascending bucket order: a cursor over rows sorted by time (no
+ * map of every row), or a map when the rows are not in strictly ascending order.
+ */
+function rowsByBucket(rows: ReadonlyArray<unknown[]>): (t: bigint) => unknown[] | undefined {
+  let sorted = true;
+  for (let i = 1; i < rows.length && sorted; i++) sorted = (rows[i - 1]![0] as bigint) < (rows[i]![0] as bigint);
+  if (!sorted) {
+    const byTime = new Map<bigint, unknown[]>();
+    for (const row of rows) byTime.set(row[0] as bigint, row);
+    return (t) => byTime.get(t);
+  }
+  let next = 0;
+  return (t) => {
+    while (next < rows.length && (rows[next]![0] as bigint) < t) next++;
+    const row = rows[next];
+    return row !== undefined && row[0] === t ? row : undefined;
+  };
 }
 
 /** fill(linear): nulls between two values of a column take the straight line between them. */

@@ -2,6 +2,7 @@
 // Plans only: data access goes through port.runSql, catalog changes through applyMetaCommand.
 
 import { isHyperbyteError } from '../../errors.js';
+import type { MemoryLease } from '../../query-memory.js';
 import type { MetaCommand, QueryPort, RetentionPolicySpec } from './query-port.js';
 import type { Statement, StatementOf } from '../language/ast.js';
 import { parseQuery } from '../language/parser.js';
@@ -44,6 +45,8 @@ export interface ExecuteOptions {
   readonly principal?: QueryPrincipal;
   /** Told of each statement as it starts and ends (the statement summary). */
   readonly observer?: StatementObserver;
+  /** The query's share of the memory budget; without it nothing is counted. */
+  readonly memory?: MemoryLease;
 }
 
 export const NOT_EXECUTED = 'not executed';
@@ -139,6 +142,7 @@ export async function executeStatement(statement: Statement, options: ExecuteOpt
     ...(options.rp !== undefined ? { rp: options.rp } : {}),
     nowNs: port.nowNs(),
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    ...(options.memory !== undefined ? { memory: options.memory } : {}),
     maxSelectBuckets: validMaxSelectBuckets(options.maxSelectBuckets ?? DEFAULT_MAX_SELECT_BUCKETS),
   };
   if (statement.kind === 'select') return statement.target !== undefined ? executeSelectInto(statement, ctx) : withConsistentReads(ctx, (reading) => executeSelect(statement, reading));

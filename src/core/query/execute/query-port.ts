@@ -8,6 +8,7 @@ import type { UserDirectory, UserStatementCommand } from '../../meta/users.js';
 import type { Monitor } from '../../monitor/monitor.js';
 import type { QueryTracker } from './query-tracker.js';
 import type { Tracer } from '../../tracing.js';
+import type { MemoryLease } from '../../query-memory.js';
 
 /** What one statement read without FINAL, so it can tell afterwards whether that stayed right. */
 export interface ReadScope {
@@ -17,12 +18,21 @@ export interface ReadScope {
   stillValid(): boolean;
 }
 
-/** Result of one SQL statement run in chDB (JSONCompact with 64-bit integers quoted as strings). */
+/** Result of one SQL statement run in chDB: JSONCompact's values, 64-bit integers as bigint or decimal text. */
 export interface SqlResult {
   readonly columns: readonly string[];
   /** ClickHouse type names, e.g. 'Nullable(Float64)', 'DateTime64(9, \'UTC\')'. */
   readonly types: readonly string[];
   readonly rows: ReadonlyArray<readonly unknown[]>;
+  /** Bytes of the query's memory lease these rows hold (their estimated heap size); 0 when none. */
+  readonly reservedBytes?: number;
+}
+
+/** Options of one read. */
+export interface RunSqlOptions {
+  readonly signal?: AbortSignal;
+  /** The query's share of the memory budget; the rows read are reserved from it. */
+  readonly memory?: MemoryLease;
 }
 
 /** A policy as a statement names it: the catalog's definition, and whether it becomes the default. */
@@ -52,7 +62,7 @@ export interface QueryPort {
   /** Users and their grants (SHOW USERS, SHOW GRANTS); none when absent. */
   readonly users?: UserDirectory;
   /** Runs read-only SQL in chDB (async, off the event loop). */
-  runSql(sql: string, options: { readonly signal?: AbortSignal }): Promise<SqlResult>;
+  runSql(sql: string, options: RunSqlOptions): Promise<SqlResult>;
   /** Read-your-writes: makes every acknowledged write to these tables visible to runSql. */
   ensureFlushed(targets: ReadonlyArray<{ readonly db: string; readonly rp: string; readonly measurement: string }>): Promise<void>;
   /**

@@ -1,6 +1,8 @@
 // Paces long loops over result rows: every so many rows it checks the query's abort signal and
 // yields to the event loop. It never changes what a loop computes, only when the loop may stop.
 
+import { eventLoopTurns, type EventLoopTurns } from '../../event-loop-turns.js';
+
 /** Rows a loop handles between two checks of the signal (and two yields to the event loop). */
 export const ROWS_PER_SLICE = 10_000;
 
@@ -15,6 +17,7 @@ export class RowPacer {
     /** The statement's signal (a query timeout, a client gone); work stops with its reason. */
     readonly signal: AbortSignal | undefined,
     private readonly rowsPerSlice = ROWS_PER_SLICE,
+    private readonly turns: EventLoopTurns = eventLoopTurns,
   ) {
     if (!(Number.isSafeInteger(rowsPerSlice) && rowsPerSlice > 0)) throw new RangeError(`rowsPerSlice must be a positive integer, got ${rowsPerSlice}`);
   }
@@ -27,10 +30,13 @@ export class RowPacer {
     return true;
   }
 
-  /** Throws the signal's reason once aborted; otherwise lets timers, I/O and other requests run. */
+  /**
+   * Throws the signal's reason once aborted; otherwise lets timers, I/O and other requests run,
+   * and other queries' slices in turn (eventLoopTurns: one slice per loop iteration).
+   */
   async pause(): Promise<void> {
     this.signal?.throwIfAborted();
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await this.turns.next();
     this.signal?.throwIfAborted();
   }
 }

@@ -20,6 +20,7 @@ import { checkSelectTypes } from './select-types.js';
 import { bucketSpan, checkSelectBuckets, fillBuckets, type BucketGrid } from './bucket-fill.js';
 import { filterPaced, RowPacer, sortPaced } from './row-pacer.js';
 import { noopTracer } from '../../tracing.js';
+import { estimateRowsBytes, type MemoryLease } from '../../query-memory.js';
 
 export interface SelectContext {
   readonly port: QueryPort;
@@ -34,7 +35,15 @@ export interface SelectContext {
   readonly maxSelectBuckets: number;
   /** Which tables need FINAL (set by withConsistentReads); without it every read uses FINAL. */
   readonly reads?: ReadScope;
+  /** The query's share of the memory budget: rows are reserved before they are built. */
+  readonly memory?: MemoryLease;
 }
+
+/** Read options of a statement: its signal and memory lease. */
+export function readOptions(ctx: SelectContext): { signal?: AbortSignal; memory?: MemoryLease } {
+  return { ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}), ...(ctx.memory !== undefined ? { memory: ctx.memory } : {}) };
+}
+
 
 /** Whether the source's table must be read with FINAL (subquery sources read no table). */
 export function needsFinal(ctx: SelectContext, source: { readonly db: string; readonly rp: string; readonly measurement: { readonly name: string } }): boolean {
@@ -88,7 +97,7 @@ function isMissingTable(err: unknown): boolean {
 
 async function runPlan(plan: MeasurementPlan, ctx: SelectContext): Promise<SqlResult> {
   try {
-    return await ctx.port.runSql(plan.sql, ctx.signal !== undefined ? { signal: ctx.signal } : {});
+    return await ctx.port.runSql(plan.sql, readOptions(ctx));
   } catch (err) {
     if (isMissingTable(err)) return { columns: [], types: [], rows: [] };
     throw err;
@@ -156,31 +165,46 @@ interface RawSeries {
   readonly rows: unknown[][];
 }
 
+/**
+ * Cuts the read's rows into series where the GROUP BY tag values change. Each row is rewritten
+ * in place into [time, ...values] (the read is owned by this statement): a large answer then
+ * allocates no second copy of its rows.
+ */
 async function splitSeries(plan: MeasurementPlan, result: SqlResult, pacer: RowPacer): Promise<RawSeries[]> {
   const out: RawSeries[] = [];
   const tagCount = plan.groupTags.length;
   let current: RawSeries | undefined;
-  let currentKey: string | undefined;
+  let currentTags: string[] = [];
   const types = result.types;
   const convertTime = cellConverter(types[0] ?? 'Int64');
   const convertValue = types.slice(1 + tagCount).map((type) => cellConverter(type ?? ''));
-  for (const row of result.rows) {
+  for (const row of result.rows as unknown[][]) {
     if (pacer.due()) await pacer.pause();
-    const tagValues = tagCount === 0 ? [] : row.slice(1, 1 + tagCount).map((v) => String(v ?? ''));
-    const key = tagCount === 0 ? '' : tagValues.join('\u0000');
-    if (current === undefined || key !== currentKey) {
+    if (current === undefined || !sameTagValues(row, currentTags)) {
+      currentTags = [];
       const tags: Record<string, string> = {};
-      plan.groupTags.forEach((k, i) => (tags[k] = tagValues[i] ?? ''));
+      for (let i = 0; i < tagCount; i++) {
+        const value = String(row[1 + i] ?? '');
+        currentTags.push(value);
+        tags[plan.groupTags[i]!] = value;
+      }
       current = { tags, rows: [] };
-      currentKey = key;
       out.push(current);
     }
+    const width = row.length - tagCount;
     const t = convertTime(row[0]);
-    const values = new Array<unknown>(row.length - 1 - tagCount);
-    for (let i = 0; i < values.length; i++) values[i] = (convertValue[i] ?? convertUntyped)(row[1 + tagCount + i]);
-    current.rows.push([typeof t === 'bigint' ? t : BigInt(String(t ?? 0)), ...values]);
+    row[0] = typeof t === 'bigint' ? t : BigInt(String(t ?? 0));
+    for (let i = 1; i < width; i++) row[i] = (convertValue[i - 1] ?? convertUntyped)(row[i + tagCount]);
+    row.length = width;
+    current.rows.push(row);
   }
   return out;
+}
+
+/** Whether the row's GROUP BY tag cells (from index 1) read as `tags`. */
+function sameTagValues(row: readonly unknown[], tags: readonly string[]): boolean {
+  for (let i = 0; i < tags.length; i++) if (String(row[1 + i] ?? '') !== tags[i]) return false;
+  return true;
 }
 
 /** Whether the plan's series get their empty GROUP BY time() buckets filled. */
@@ -232,6 +256,8 @@ async function fillSeries(rows: unknown[][], plan: MeasurementPlan, statement: S
   const asc = statement.ascending ? rows : rows.slice().reverse();
   const span = bucketSpan({ grid, range: plan.readRange, nowNs: ctx.nowNs, dataMinNs: firstBucketNs(asc, true) });
   if (span === undefined) return rows;
+  const added = Number(span.count) - rows.length;
+  if (added > 0) ctx.memory?.reserve(estimateRowsBytes(added, plan.columns.length + 1));
   const filled = await fillBuckets({ rows: asc, span, grid, fill, columns: plan.columns, pacer });
   return statement.ascending ? filled : filled.reverse();
 }
@@ -444,7 +470,7 @@ function subquerySeriesSql(view: MeasurementView): string {
   return `concat(${keys.map((k) => `${quoteString(k)}, '=', toString(${quoteIdent(tagColumn(k))}), ','`).join(', ')})`;
 }
 
-/** Reorders rows within each GROUP BY series like InfluxDB's sorted merge, then drops the key column. */
+/** Reorders rows within each GROUP BY series like InfluxDB's sorted merge, then drops the key column (in place). */
 async function orderLikeMergeIterator(plan: MeasurementPlan, statement: SelectStatement, result: SqlResult, heapOrder: boolean, pacer: RowPacer): Promise<SqlResult> {
   if (result.columns[0] !== SERIES_COLUMN) return result;
   const tagCount = plan.groupTags.length;
@@ -466,7 +492,10 @@ async function orderLikeMergeIterator(plan: MeasurementPlan, statement: SelectSt
   const out: Array<readonly unknown[]> = [];
   for (const bySeries of groups.values()) {
     const series = [...bySeries.keys()].sort().map((k) => ({ rows: bySeries.get(k) ?? [] }));
-    const timeOf = (row: readonly unknown[]): bigint => BigInt(String(row[1] ?? 0));
+    const timeOf = (row: readonly unknown[]): bigint => {
+      const t = row[1];
+      return typeof t === 'bigint' ? t : BigInt(String(t ?? 0));
+    };
     // A subquery's rows arrive as one stream in inner series order: equal times keep that order.
     const merged = heapOrder
       ? mergeSeriesRowsLazily(series, {
@@ -477,7 +506,10 @@ async function orderLikeMergeIterator(plan: MeasurementPlan, statement: SelectSt
       : await sortByTime(series.flatMap((c) => c.rows), timeOf, statement.ascending, pacer);
     for (const row of merged) {
       if (pacer.due()) await pacer.pause();
-      out.push(row.slice(1));
+      const owned = row as unknown[];
+      owned.copyWithin(0, 1);
+      owned.length -= 1;
+      out.push(owned);
     }
   }
   return { columns: result.columns.slice(1), types: result.types.slice(1), rows: out };

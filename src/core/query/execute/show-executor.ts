@@ -8,7 +8,7 @@ import { compileCondition, conditionHasTime, conditionReadsFields, indexConditio
 import { formatGoDuration } from '../language/duration.js';
 import { StatementError, type Series } from './result.js';
 import { compileRegex } from '../language/regex.js';
-import { resolveSources, type SelectContext } from './select-executor.js';
+import { readOptions, resolveSources, type SelectContext } from './select-executor.js';
 import { filterPaced, RowPacer } from './row-pacer.js';
 import { tableSourceSql } from '../sql/table-source.js';
 import { indexedMeasurements, mergeSorted, sourceNameFilter, withMeasurementFilter, type IndexedMeasurement, type ShowTarget } from './show-index-scope.js';
@@ -33,7 +33,7 @@ function page<T>(items: readonly T[], limit: number, offset: number): T[] {
 
 async function rows(ctx: SelectContext, sql: string): Promise<ReadonlyArray<readonly unknown[]>> {
   try {
-    return (await ctx.port.runSql(sql, ctx.signal !== undefined ? { signal: ctx.signal } : {})).rows;
+    return (await ctx.port.runSql(sql, readOptions(ctx))).rows;
   } catch (err) {
     const text = err instanceof Error ? err.message : String(err);
     if (/UNKNOWN_TABLE|UNKNOWN_DATABASE|Code: 60\b|Code: 81\b/.test(text)) return [];
