@@ -54,9 +54,16 @@ export interface JsonCompact {
 function readSettings(maxResultBytes: number, maxReadMemoryBytes: number): string {
   return (
     ' SETTINGS output_format_json_quote_64bit_integers=1, output_format_json_quote_denormals=1, do_not_merge_across_partitions_select_final=1' +
-    `, max_result_bytes=${maxResultBytes}, result_overflow_mode='throw', max_memory_usage=${maxReadMemoryBytes}`
+    `, max_result_bytes=${maxResultBytes}, result_overflow_mode='throw', max_memory_usage=${maxReadMemoryBytes}, max_block_size=${READ_BLOCK_ROWS}`
   );
 }
+
+/**
+ * Rows per block of a read (ClickHouse's default is 65,505): a streamed block is decoded in a few
+ * ms, and its column arrays stay small enough for V8's young generation instead of going straight
+ * to large-object space as garbage. Measured on chDB 3.4: no slower for grouped or raw reads.
+ */
+const READ_BLOCK_ROWS = 8_192;
 
 /**
  * Parses one JSONCompact answer. chdb hands the output a query wrote before it failed mid-stream
@@ -99,14 +106,13 @@ class Connection {
 
   constructor(readonly session: Session) {}
 
-  /** Runs `task` once every read started before it on this connection is done. */
-  exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.turn.then(task);
-    this.turn = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
+  /** Resolves once every read started before on this connection is done; call the result when done. */
+  async take(): Promise<() => void> {
+    let done!: () => void;
+    const previous = this.turn;
+    this.turn = new Promise<void>((resolve) => (done = resolve));
+    await previous;
+    return done;
   }
 }
 
@@ -184,51 +190,78 @@ export class ChdbSession {
    * does not know is read again as JSONCompact. `sql` must not carry its own SETTINGS clause.
    */
   async query(sql: string, options: ReadOptions = {}): Promise<SqlResult> {
+    let columns: readonly string[] = [];
+    let types: readonly string[] = [];
+    const pieces: Array<SqlResult['rows']> = [];
+    let count = 0;
+    let reservedBytes = 0;
+    try {
+      for await (const piece of this.queryPieces(sql, options)) {
+        if (pieces.length === 0) ({ columns, types } = piece);
+        pieces.push(piece.rows);
+        count += piece.rows.length;
+        reservedBytes += piece.reservedBytes ?? 0;
+      }
+    } catch (error) {
+      options.memory?.release(reservedBytes);
+      throw error;
+    }
+    if (pieces.length === 1) return { columns, types, rows: pieces[0]!, reservedBytes };
+    const rows = new Array<readonly unknown[]>(count);
+    let at = 0;
+    for (const piece of pieces) for (const row of piece) rows[at++] = row;
+    return { columns, types, rows, reservedBytes };
+  }
+
+  /**
+   * query(), handed over a piece at a time (a Native block each, in order; a JSONCompact
+   * fallback comes whole): the caller shapes and writes rows while chDB makes the next block.
+   * Each piece's rows are reserved from `options.memory` and belong to the caller from then on.
+   * The read keeps its connection until the caller is done with the pieces (or stops early).
+   */
+  async *queryPieces(sql: string, options: ReadOptions = {}): AsyncGenerator<SqlResult, void, undefined> {
     const connection = this.reader();
     connection.inFlight++;
+    const done = await connection.take();
     try {
-      return await connection.exclusive(() => this.queryOn(connection, sql, options));
+      options.signal?.throwIfAborted();
+      for (let attempt = 0; attempt < NATIVE_ATTEMPTS; attempt++) {
+        let handedOver = false;
+        try {
+          for await (const piece of this.nativePieces(connection, sql, options)) {
+            handedOver = true;
+            yield piece;
+          }
+          return;
+        } catch (error) {
+          if (!handedOver && error instanceof UnsupportedNativeType) break;
+          // A leftover of an earlier failure ahead of this answer: drained now, read again.
+          if (!handedOver && error instanceof RangeError && !connection.leftoverPossible && attempt < NATIVE_ATTEMPTS - 1) {
+            connection.leftoverPossible = true;
+            continue;
+          }
+          throw error;
+        }
+      }
+      const text = (await this.read(connection, sql, options.signal)).text();
+      if (text.length === 0) return;
+      const parsed = parseJsonCompact(text);
+      const bytes = estimateRowsBytes(parsed.data.length, parsed.meta.length, text.length);
+      options.memory?.reserve(bytes);
+      yield { columns: parsed.meta.map((m) => m.name), types: parsed.meta.map((m) => m.type), rows: parsed.data, reservedBytes: bytes };
     } finally {
+      done();
       connection.inFlight--;
     }
   }
 
-  private async queryOn(connection: Connection, sql: string, options: ReadOptions): Promise<SqlResult> {
-    options.signal?.throwIfAborted();
-    for (let attempt = 0; attempt < NATIVE_ATTEMPTS; attempt++) {
-      const reserved = { bytes: 0 };
-      try {
-        return await this.readNative(connection, sql, options, reserved);
-      } catch (error) {
-        options.memory?.release(reserved.bytes);
-        if (error instanceof UnsupportedNativeType) break;
-        // A leftover of an earlier failure ahead of this answer: drained now, read again.
-        if (error instanceof RangeError && !connection.leftoverPossible && attempt < NATIVE_ATTEMPTS - 1) {
-          connection.leftoverPossible = true;
-          continue;
-        }
-        throw error;
-      }
-    }
-    const text = (await this.read(connection, sql, options.signal)).text();
-    if (text.length === 0) return { columns: [], types: [], rows: [] };
-    const parsed = parseJsonCompact(text);
-    const bytes = estimateRowsBytes(parsed.data.length, parsed.meta.length, text.length);
-    options.memory?.reserve(bytes);
-    return { columns: parsed.meta.map((m) => m.name), types: parsed.meta.map((m) => m.type), rows: parsed.data, reservedBytes: bytes };
-  }
-
   /**
-   * Streams one read in Native format. chDB makes the next block while this one is decoded; the
-   * event loop gets a turn after every block.
+   * Streams one read in Native format, a piece per block. chDB makes the next block while this
+   * one is decoded and handed over; the event loop gets turns while a block's rows are built.
    */
-  private async readNative(connection: Connection, sql: string, options: ReadOptions, reserved: { bytes: number }): Promise<SqlResult> {
+  private async *nativePieces(connection: Connection, sql: string, options: ReadOptions): AsyncGenerator<SqlResult, void, undefined> {
     await this.drainLeftover(connection);
     const memory = options.memory;
-    const reserve = (bytes: number): void => {
-      memory?.reserve(bytes);
-      reserved.bytes += bytes;
-    };
     let stream: ChdbStream;
     try {
       stream = connection.session.queryStream(sql + this.readSettings, { format: 'Native', ...(options.signal ? { signal: options.signal } : {}) });
@@ -244,6 +277,11 @@ export class ChdbSession {
       return fetched;
     };
     let next = fetchNext();
+    let reserved = 0;
+    const reserve = (bytes: number): void => {
+      memory?.reserve(bytes);
+      reserved += bytes;
+    };
     try {
       for (;;) {
         let step: IteratorResult<{ raw(): Uint8Array }>;
@@ -252,7 +290,7 @@ export class ChdbSession {
         } catch (error) {
           throw this.readFailed(connection, error, memory);
         }
-        if (step.done === true) break;
+        if (step.done === true) return;
         const bytes = step.value.raw();
         next = fetchNext();
         // Strings and the block's own bytes, then each block's rows before they are built.
@@ -261,8 +299,14 @@ export class ChdbSession {
           await eventLoopTurns.next();
           options.signal?.throwIfAborted();
         }
+        const piece = { ...builder.takeRows(), reservedBytes: reserved };
+        reserved = 0;
+        yield piece;
       }
     } catch (error) {
+      memory?.release(reserved);
+      throw error;
+    } finally {
       // chdb defers a cancel behind a fetch still running and would then end the connection's
       // next stream instead: the connection is handed on only once the prefetch has settled.
       await next.then(
@@ -270,10 +314,7 @@ export class ChdbSession {
         () => undefined,
       );
       stream.cancel();
-      throw error;
     }
-    const result = builder.result();
-    return { ...result, reservedBytes: reserved.bytes };
   }
 
   /** A failed chDB read as the error its caller reports: result size and memory limits made clear. */

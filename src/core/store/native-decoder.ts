@@ -366,7 +366,7 @@ export class NativeResultBuilder {
   private columns: string[] = [];
   private types: string[] = [];
   private readonly readers = new Map<string, ColumnReader>();
-  private readonly rows: unknown[][] = [];
+  private rows: unknown[][] = [];
   private first = true;
 
   /** `bigIntegers`: 64-bit and wider integers as bigint, sparing the text JSONCompact would give. */
@@ -392,6 +392,13 @@ export class NativeResultBuilder {
   /** The decoded result; the builder must not be used afterwards. */
   result(): DecodedResult {
     return { columns: this.columns, types: this.types, rows: this.rows };
+  }
+
+  /** The rows decoded since the last call (with the result's columns and types), handed over. */
+  takeRows(): DecodedResult {
+    const rows = this.rows;
+    this.rows = [];
+    return { columns: this.columns, types: this.types, rows };
   }
 
   private *block(reader: Reader, columnCount: number, rowCount: number): Generator<undefined, void> {
