@@ -37,8 +37,8 @@ import {
   QueryTimeoutError,
   type HyperbyteError,
 } from './errors.js';
-import type { MetaCommand, QueryPort } from './query/execute/query-port.js';
-import { executeQuery, type StatementResult } from './query/index.js';
+import type { MetaCommand, QueryPort, SqlResult } from './query/execute/query-port.js';
+import { executeQuery, type ResultSink, type StatementResult } from './query/index.js';
 import type { QueryPrincipal } from './query/execute/query-authorizer.js';
 import type { StatementObserver } from './services/statement-summary.js';
 import { DuplicateTracker } from './store/duplicate-tracker.js';
@@ -95,6 +95,11 @@ export interface QueryRequest {
    * once the answer is written. Without it the engine opens one and closes it when query() returns.
    */
   readonly memory?: MemoryLease;
+  /**
+   * With `chunked`: results are written here while they are made (series by series where a
+   * SELECT can stream), and query() resolves to [] once all are written.
+   */
+  readonly sink?: ResultSink;
 }
 
 /** What a write stored, where it went in the WAL, and the error the client gets for the lines it refused. */
@@ -161,6 +166,20 @@ export async function openEngine(options: EngineOptions, deps: EngineDeps): Prom
   const engine = new EngineImpl(options, deps);
   await engine.open();
   return engine;
+}
+
+/** A streamed chDB read inside one `chdb.query` span, ended when the pieces are done or the read failed. */
+async function* tracedPieces(tracer: Tracer, pieces: AsyncGenerator<SqlResult, void, undefined>): AsyncGenerator<SqlResult, void, undefined> {
+  const span = tracer.startDetail('chdb.query', { 'hyperbytedb.streamed': true });
+  try {
+    yield* pieces;
+    span.end();
+  } catch (error) {
+    span.end(error);
+    throw error;
+  } finally {
+    span.end();
+  }
 }
 
 function service(name: string, start: () => Promise<void> | void, stop: () => Promise<void> | void): Service {
@@ -446,6 +465,7 @@ class EngineImpl implements Engine {
             ...(request.chunked ? { chunked: true } : {}),
             ...(request.principal ? { principal: request.principal } : {}),
             ...(request.observer ? { observer: request.observer } : {}),
+            ...(request.sink ? { sink: request.sink } : {}),
             maxSelectBuckets: this.options.maxSelectBuckets,
             signal,
             memory,
@@ -473,6 +493,7 @@ class EngineImpl implements Engine {
         return engine.catalogStore.catalog;
       },
       runSql: (sql, options) => this.tracer.detail('chdb.query', {}, () => this.session.query(sql, { ...options, bigIntegers: true })),
+      streamSql: (sql, options) => tracedPieces(this.tracer, this.session.queryPieces(sql, { ...options, bigIntegers: true })),
       ensureFlushed: (targets) => this.tracer.detail('query.read_your_writes', {}, () => this.flushService.ensureReadable(targets)),
       tracer: this.tracer,
       readScope: (forceFinal) => this.duplicates.readScope(forceFinal),

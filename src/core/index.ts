@@ -5,4 +5,4 @@ export { openEngine, type Engine, type DataCopyPort, type EngineDeps, type Engin
 export { defaultEngineOptions, validateEngineOptions, type EngineOptions } from './options.js';
 export * from './errors.js';
 export type { Point, FieldType, FieldValue } from './model/point.js';
-export type { StatementResult } from './query/index.js';
+export type { StatementResult, ResultSink, Series } from './query/index.js';

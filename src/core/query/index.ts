@@ -4,7 +4,7 @@
 export type * from './language/ast.js';
 export { parseQuery, parseSelect, PARSE_ERROR_PREFIX } from './language/parser.js';
 export { executeQuery, executeStatement, DEFAULT_MAX_SELECT_BUCKETS, NOT_EXECUTED, type ExecuteOptions } from './execute/executor.js';
-export type { Series, StatementResult, Message } from './execute/result.js';
+export type { Series, StatementResult, Message, ResultSink } from './execute/result.js';
 export { INTERNAL_STATEMENT_ERROR } from './execute/result.js';
 export type { QueryPort, SqlResult, MetaCommand, RetentionPolicySpec } from './execute/query-port.js';
 export { readOnlyWarning, writeStatementText, exprText } from './language/statement-text.js';

@@ -3,10 +3,11 @@
 // execution live in core/query.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Engine } from '../../core/index.js';
+import type { Engine, QueryRequest, ResultSink } from '../../core/index.js';
 import { BadRequestError, QueryTimeoutError } from '../../core/errors.js';
 import type { StatementResult } from '../../core/query/index.js';
-import { chunkResults, formatResultsJson, formatResultsJsonPieces, formatResultsChunkedLines, resultRowCount, type Epoch } from '../encode/json.js';
+import { formatResultsJson, formatResultsJsonPieces, resultRowCount, type Epoch } from '../encode/json.js';
+import { chunkResults, formatResultsChunkedLines } from '../encode/chunked.js';
 import { formatResultsCsv, formatResultsCsvPieces } from '../encode/csv.js';
 import { formatResultsMsgpack, formatResultsMsgpackPieces } from '../encode/msgpack.js';
 import { FORMAT_CONTENT_TYPE, responseFormat, type ResponseFormat } from '../encode/response-format.js';
@@ -18,6 +19,7 @@ import { MethodNotAllowedError, RequestCancelledError, withInternalErrorsLogged 
 import type { RequestContexts } from '../request-context.js';
 import type { Tracer } from '../../core/tracing.js';
 import { traceAnswer } from '../route-tracing.js';
+import { writeChunkedAnswer } from '../chunked-answer.js';
 
 export interface QueryRouteOptions {
   readonly engine: Engine;
@@ -92,7 +94,8 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
           if (!reply.raw.writableFinished) abort.abort();
         });
         const chunked = params.chunked === 'true';
-        const answered = await engine.query(q, {
+        const format = responseFormat(request.headers.accept);
+        const queryRequest: QueryRequest = {
           db: params.db ?? '',
           readOnly: request.method === 'GET',
           chunked,
@@ -101,12 +104,34 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRouteOptio
           signal: abort.signal,
           ...options.contexts?.of(request),
           memory,
-        });
-        const results = withInternalErrorsLogged(answered, request.id, options.log);
+        };
+        if (chunked && format === 'json') {
+          // Written while the query runs, series by series where a SELECT can stream (chunked
+          // MessagePack is encoded from the whole answer, as CSV, which has no chunks).
+          const size = Number.parseInt(params.chunk_size ?? '', 10);
+          const chunkSize = Number.isFinite(size) && size > 0 ? size : options.defaultChunkSize;
+          let statementFailed = false;
+          // Its encoding span covers the query too: lines are made and written while it runs.
+          traceAnswer(options.tracer, reply, { 'hyperbytedb.streamed': true });
+          const answer = await writeChunkedAnswer(reply, { chunkSize, stallTimeoutMs: options.stallTimeoutMs, ...(epoch ? { epoch } : {}) }, async (sink) => {
+            const counted: ResultSink = {
+              series: (id, series) => sink.series(id, series),
+              end: (result) => {
+                const [shown] = withInternalErrorsLogged([result], request.id, options.log);
+                if (result.error !== undefined) statementFailed = true;
+                return sink.end(shown ?? result);
+              },
+            };
+            await engine.query(q, { ...queryRequest, sink: counted });
+          });
+          if (statementFailed || (answer.failed !== undefined && !abort.signal.aborted)) metrics.queryErrors.inc();
+          metrics.queryDuration.observe((performance.now() - started) / 1000);
+          return reply;
+        }
+        const results = withInternalErrorsLogged(await engine.query(q, queryRequest), request.id, options.log);
         if (results.some((r) => r.error !== undefined)) metrics.queryErrors.inc();
         metrics.queryDuration.observe((performance.now() - started) / 1000);
         traceAnswer(options.tracer, reply, { 'hyperbytedb.statements': results.length });
-        const format = responseFormat(request.headers.accept);
         reply.code(200).header('Content-Type', FORMAT_CONTENT_TYPE[format]);
         const size = Number.parseInt(params.chunk_size ?? '', 10);
         const chunkSize = !chunked ? 0 : Number.isFinite(size) && size > 0 ? size : options.defaultChunkSize;

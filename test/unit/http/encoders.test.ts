@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { StatementResult } from '../../../src/core/query/index.js';
 import { formatErrorMsgpack, formatResultsMsgpack, formatResultsMsgpackPieces } from '../../../src/http/encode/msgpack.js';
 import { csvField, formatErrorCsv, formatResultsCsv, goFloatFixed } from '../../../src/http/encode/csv.js';
-import { chunkResults } from '../../../src/http/encode/json.js';
+import { chunkResults } from '../../../src/http/encode/chunked.js';
 import { responseFormat } from '../../../src/http/encode/response-format.js';
 
 // Written to 1.6.7: m,t=x f=1,i=-2i,s="é",b=true 1000000001 / m,t=y f=0.5,i=300i 2000000000

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatResultsChunked, formatResultsJson, goJsonFloat, goJsonString } from '../../../src/http/encode/json.js';
+import { formatResultsJson, goJsonFloat, goJsonString } from '../../../src/http/encode/json.js';
+import { formatResultsChunked } from '../../../src/http/encode/chunked.js';
 import { formatResultsCsv } from '../../../src/http/encode/csv.js';
 import type { Series, StatementResult } from '../../../src/core/query/index.js';
 

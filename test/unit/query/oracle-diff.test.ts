@@ -3,7 +3,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { executeQuery } from '../../../src/core/query/index.js';
-import { formatResultsChunked, formatResultsJson } from '../../../src/http/encode/json.js';
+import { formatResultsJson } from '../../../src/http/encode/json.js';
+import { ChunkedAnswerSink, formatResultsChunked } from '../../../src/http/encode/chunked.js';
 import { formatResultsCsv } from '../../../src/http/encode/csv.js';
 import { influxdAvailable, startInfluxd, type InfluxdHandle } from '../../support/influxd.js';
 import { ChdbQueryPort } from './support/chdb-query-port.js';
@@ -223,15 +224,25 @@ const CHUNKED: readonly string[] = [
   'SELECT value FROM cpu WHERE time < 70s GROUP BY host; SELECT free FROM mem; SELECT nosuch FROM cpu',
   'SELECT mean(value) FROM cpu WHERE time >= 0 AND time < 300s GROUP BY time(1m)',
   'SELECT * FROM nosuch; SELECT nope(value) FROM cpu; SHOW DATABASES; SHOW MEASUREMENTS',
+  'SELECT mean(value) FROM cpu WHERE time >= 0 AND time < 300s GROUP BY time(1m), host fill(0)',
+  'SELECT value, s FROM cpu GROUP BY *',
+  'SELECT count(value) FROM cpu GROUP BY region, host; SELECT * FROM /m.*/',
+  'SELECT value FROM cpu GROUP BY host SLIMIT 2 SOFFSET 1',
 ];
 
-test('chunked responses match InfluxDB 1.6.7 byte for byte', { skip: availability.available ? false : availability.reason }, async () => {
+test('chunked responses match InfluxDB 1.6.7 byte for byte, whole and streamed series by series', { skip: availability.available ? false : availability.reason }, async () => {
   for (const q of CHUNKED) {
     if (influxd === undefined || port === undefined) throw new Error('not started');
     const res = await fetch(`${influxd.url}/query?db=${DB}&chunked=true&chunk_size=2&q=${encodeURIComponent(q)}`);
     const oracle = await res.text();
     const mine = formatResultsChunked(await executeQuery(q, { db: DB, chunked: true }, port), { chunkSize: 2 }).join('');
     assert.equal(mine, oracle, q);
+    const lines: string[] = [];
+    const sink = new ChunkedAnswerSink({ chunkSize: 2 }, async (line) => void lines.push([...line.text()].join('')));
+    port.pieceRows = 3;
+    await executeQuery(q, { db: DB, chunked: true, sink }, port);
+    port.pieceRows = 0;
+    assert.equal(lines.join(''), oracle, `${q} (streamed)`);
   }
 });
 

@@ -6,8 +6,9 @@ import type { MemoryLease } from '../../query-memory.js';
 import type { MetaCommand, QueryPort, RetentionPolicySpec } from './query-port.js';
 import type { Statement, StatementOf } from '../language/ast.js';
 import { parseQuery } from '../language/parser.js';
-import { INTERNAL_STATEMENT_ERROR, StatementError, type Series, type StatementResult } from './result.js';
+import { INTERNAL_STATEMENT_ERROR, StatementError, type ResultSink, type Series, type StatementResult } from './result.js';
 import { executeSelect, type SelectContext } from './select-executor.js';
+import { streamSelect } from './select-stream.js';
 import { executeShow, isShowStatement } from './show-executor.js';
 import { executeUserStatement } from './user-statements.js';
 import type { QueryPrincipal } from './query-authorizer.js';
@@ -47,6 +48,11 @@ export interface ExecuteOptions {
   readonly observer?: StatementObserver;
   /** The query's share of the memory budget; without it nothing is counted. */
   readonly memory?: MemoryLease;
+  /**
+   * With `chunked`: results go here as they are made, and SELECTs whose series chDB returns in
+   * answer order stream a series at a time (select-stream.ts); executeQuery then returns [].
+   */
+  readonly sink?: ResultSink;
 }
 
 export const NOT_EXECUTED = 'not executed';
@@ -83,29 +89,39 @@ async function executeStatements(
 ): Promise<StatementResult[]> {
   const tracer = port.tracer ?? noopTracer;
   const results: StatementResult[] = [];
+  const sink = options.chunked === true ? options.sink : undefined;
+  const give = async (result: StatementResult): Promise<void> => {
+    if (sink !== undefined) await sink.end(result);
+    else results.push(result);
+  };
   for (let i = 0; i < statements.length; i++) {
     const statement = statements[i] as Statement;
     const warning = options.readOnly === true ? readOnlyWarning(statement, selectIntoContext(statement, options.db, port)) : undefined;
     const messages = warning !== undefined ? { messages: [{ level: 'warning', text: warning }] } : {};
     const finished = options.observer?.started(statement);
+    let result: StatementResult;
     try {
       if (run.killed()) throw new StatementError(QUERY_KILLED_MESSAGE);
-      const series = await tracer.detail('query.execute', { 'hyperbytedb.statement': statement.kind, 'hyperbytedb.statement_id': i }, () => executeStatement(statement, options, port));
+      const series = await tracer.detail('query.execute', { 'hyperbytedb.statement': statement.kind, 'hyperbytedb.statement_id': i }, async () => {
+        const streamed = sink !== undefined && statement.kind === 'select' && statement.target === undefined && (await streamSelect(statement, statementContext(options, port), (s) => sink.series(i, s)));
+        return streamed ? [] : await executeStatement(statement, options, port);
+      });
       finished?.();
       const unchunked = statement.kind !== 'select' ? { unchunked: true } : {};
-      results.push(series.length > 0 ? { statement_id: i, series, ...messages, ...unchunked } : { statement_id: i, ...messages });
+      result = series.length > 0 ? { statement_id: i, series, ...messages, ...unchunked } : { statement_id: i, ...messages };
     } catch (err) {
       const failure = run.killed() ? { error: QUERY_KILLED_MESSAGE } : statementFailure(err);
       finished?.(failure.error);
       if (run.callerSignal?.aborted === true) throw err;
       if (options.chunked === true) {
-        results.push({ statement_id: i, ...failure });
-        for (let j = i; j < statements.length - 1; j++) results.push({ statement_id: i, error: NOT_EXECUTED });
+        await give({ statement_id: i, ...failure });
+        for (let j = i; j < statements.length - 1; j++) await give({ statement_id: i, error: NOT_EXECUTED });
       } else {
-        results.push(i < statements.length - 1 ? { statement_id: i, error: NOT_EXECUTED, ...causeOf(failure) } : { statement_id: i, ...failure });
+        await give(i < statements.length - 1 ? { statement_id: i, error: NOT_EXECUTED, ...causeOf(failure) } : { statement_id: i, ...failure });
       }
       break;
     }
+    await give(result);
   }
   return results;
 }
@@ -134,9 +150,9 @@ function causeOf(failure: { readonly cause?: unknown }): { readonly cause?: unkn
   return 'cause' in failure ? { cause: failure.cause } : {};
 }
 
-/** Runs one statement; throws StatementError (or port errors) on failure. */
-export async function executeStatement(statement: Statement, options: ExecuteOptions, port: QueryPort): Promise<Series[]> {
-  const ctx: SelectContext = {
+/** What a statement runs with: the request's database, clock, signal, memory and bounds. */
+function statementContext(options: ExecuteOptions, port: QueryPort): SelectContext {
+  return {
     port,
     db: options.db,
     ...(options.rp !== undefined ? { rp: options.rp } : {}),
@@ -145,6 +161,11 @@ export async function executeStatement(statement: Statement, options: ExecuteOpt
     ...(options.memory !== undefined ? { memory: options.memory } : {}),
     maxSelectBuckets: validMaxSelectBuckets(options.maxSelectBuckets ?? DEFAULT_MAX_SELECT_BUCKETS),
   };
+}
+
+/** Runs one statement; throws StatementError (or port errors) on failure. */
+export async function executeStatement(statement: Statement, options: ExecuteOptions, port: QueryPort): Promise<Series[]> {
+  const ctx = statementContext(options, port);
   if (statement.kind === 'select') return statement.target !== undefined ? executeSelectInto(statement, ctx) : withConsistentReads(ctx, (reading) => executeSelect(statement, reading));
   const meta = metaStatementAnswer(statement, port, options.db) ?? (await executeUserStatement(statement, port));
   if (meta !== undefined) return meta;

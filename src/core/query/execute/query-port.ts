@@ -63,6 +63,11 @@ export interface QueryPort {
   readonly users?: UserDirectory;
   /** Runs read-only SQL in chDB (async, off the event loop). */
   runSql(sql: string, options: RunSqlOptions): Promise<SqlResult>;
+  /**
+   * runSql's rows a piece at a time, in order, while chDB makes the next piece; each piece's
+   * reservedBytes are the caller's to release. Without it, streamed statements read whole.
+   */
+  streamSql?(sql: string, options: RunSqlOptions): AsyncIterable<SqlResult>;
   /** Read-your-writes: makes every acknowledged write to these tables visible to runSql. */
   ensureFlushed(targets: ReadonlyArray<{ readonly db: string; readonly rp: string; readonly measurement: string }>): Promise<void>;
   /**

@@ -37,6 +37,17 @@ export interface StatementResult {
   readonly cause?: unknown;
 }
 
+/**
+ * Where a chunked answer's results go while they are made (the HTTP writer), each call awaited:
+ * the writer's backpressure reaches the statement reading the rows.
+ */
+export interface ResultSink {
+  /** One more series of statement `statementId`, in answer order (streamed SELECTs only). */
+  series(statementId: number, series: Series): Promise<void>;
+  /** Statement `statementId` is done: its result, less the series already given to series(). */
+  end(result: StatementResult): Promise<void>;
+}
+
 /** A per-statement failure: its message becomes the statement's `error` (HTTP 200). */
 export class StatementError extends Error {}
 

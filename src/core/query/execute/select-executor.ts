@@ -90,7 +90,7 @@ export async function resolveSources(sources: readonly MeasurementSource[], ctx:
   return out;
 }
 
-function isMissingTable(err: unknown): boolean {
+export function isMissingTable(err: unknown): boolean {
   const text = err instanceof Error ? err.message : String(err);
   return /UNKNOWN_TABLE|UNKNOWN_DATABASE|Code: 60\b|Code: 81\b/.test(text);
 }
@@ -160,7 +160,7 @@ export function convertCell(value: unknown, type: string): unknown {
   return value;
 }
 
-interface RawSeries {
+export interface RawSeries {
   readonly tags: Record<string, string>;
   readonly rows: unknown[][];
 }
@@ -170,7 +170,7 @@ interface RawSeries {
  * in place into [time, ...values] (the read is owned by this statement): a large answer then
  * allocates no second copy of its rows.
  */
-async function splitSeries(plan: MeasurementPlan, result: SqlResult, pacer: RowPacer): Promise<RawSeries[]> {
+export async function splitSeries(plan: MeasurementPlan, result: SqlResult, pacer: RowPacer): Promise<RawSeries[]> {
   const out: RawSeries[] = [];
   const tagCount = plan.groupTags.length;
   let current: RawSeries | undefined;
@@ -228,7 +228,7 @@ function firstBucketNs(rows: ReadonlyArray<readonly unknown[]>, ascending: boole
  * Before reading: InfluxDB refuses a GROUP BY time() whose bounded range alone (one series) holds
  * more buckets than allowed, whatever the data.
  */
-function checkBucketsBeforeRead(plan: MeasurementPlan, statement: SelectStatement, ctx: SelectContext): void {
+export function checkBucketsBeforeRead(plan: MeasurementPlan, statement: SelectStatement, ctx: SelectContext): void {
   const grid = bucketGrid(plan, statement);
   if (grid === undefined || !fillsBuckets(plan, statement)) return;
   const span = bucketSpan({ grid, range: plan.readRange, nowNs: ctx.nowNs });
@@ -238,15 +238,15 @@ function checkBucketsBeforeRead(plan: MeasurementPlan, statement: SelectStatemen
 /** After reading, before filling: the buckets every filled series of the statement spans. */
 function statementBuckets(reads: readonly SourceRead[], statement: SelectStatement, ctx: SelectContext): bigint {
   let total = 0n;
-  for (const { plan, series } of reads) {
-    const grid = bucketGrid(plan, statement);
-    if (grid === undefined || !fillsBuckets(plan, statement)) continue;
-    for (const raw of series) {
-      const span = bucketSpan({ grid, range: plan.readRange, nowNs: ctx.nowNs, dataMinNs: firstBucketNs(raw.rows, statement.ascending) });
-      total += span?.count ?? 0n;
-    }
-  }
+  for (const { plan, series } of reads) for (const raw of series) total += seriesBuckets(plan, raw, statement, ctx);
   return total;
+}
+
+/** The buckets one series fills (0n when its plan fills none). */
+export function seriesBuckets(plan: MeasurementPlan, raw: RawSeries, statement: SelectStatement, ctx: SelectContext): bigint {
+  const grid = bucketGrid(plan, statement);
+  if (grid === undefined || !fillsBuckets(plan, statement)) return 0n;
+  return bucketSpan({ grid, range: plan.readRange, nowNs: ctx.nowNs, dataMinNs: firstBucketNs(raw.rows, statement.ascending) })?.count ?? 0n;
 }
 
 async function fillSeries(rows: unknown[][], plan: MeasurementPlan, statement: SelectStatement, ctx: SelectContext, pacer: RowPacer): Promise<unknown[][]> {
@@ -262,13 +262,13 @@ async function fillSeries(rows: unknown[][], plan: MeasurementPlan, statement: S
   return statement.ascending ? filled : filled.reverse();
 }
 
-interface SourceRead {
+export interface SourceRead {
   readonly source: PlannedSource;
   readonly plan: MeasurementPlan;
   readonly series: readonly RawSeries[];
 }
 
-async function shapeSeries(read: SourceRead, statement: SelectStatement, range: TimeRange, ctx: SelectContext, pacer: RowPacer): Promise<Series[]> {
+export async function shapeSeries(read: SourceRead, statement: SelectStatement, range: TimeRange, ctx: SelectContext, pacer: RowPacer): Promise<Series[]> {
   const { plan, source } = read;
   const name = source.measurement.name;
   const shardGroupNs = shardGroupNsOf(ctx, source);
@@ -337,7 +337,7 @@ function applyTransforms(rows: unknown[][], plan: MeasurementPlan, statement: Se
 }
 
 /** Runs a SELECT and returns its series (sorted by name, then tags, as InfluxDB merges them). */
-interface PlannedSource extends ResolvedSource {
+export interface PlannedSource extends ResolvedSource {
   /** Set for subquery sources: the inner query as a table. */
   readonly fromSql?: string;
 }
@@ -357,7 +357,7 @@ function withOuterDimensions(inner: SelectStatement, outer: SelectStatement): Se
 }
 
 /** Resolves FROM into measurements and subquery tables (nested subqueries recurse). */
-async function planSources(statement: SelectStatement, ctx: SelectContext, depth: number): Promise<PlannedSource[]> {
+export async function planSources(statement: SelectStatement, ctx: SelectContext, depth: number): Promise<PlannedSource[]> {
   if (depth > 8) throw new StatementError('subqueries nested too deeply');
   const out: PlannedSource[] = [];
   const measurementSources: MeasurementSource[] = [];
@@ -382,6 +382,22 @@ async function planSources(statement: SelectStatement, ctx: SelectContext, depth
   return out;
 }
 
+/** A source's plan; `merged` when its raw rows carry series keys for InfluxDB's merge order. */
+export function planSource(source: PlannedSource, statement: SelectStatement, ctx: SelectContext, range: TimeRange, universe: MeasurementView): { plan: MeasurementPlan; merged: boolean } {
+  const tracer = ctx.port.tracer ?? noopTracer;
+  return tracer.detail('query.plan', { 'hyperbytedb.measurement': source.measurement.name }, () => {
+    const planned = planMeasurement({ statement, db: source.db, rp: source.rp, measurement: source.measurement, universe, range, nowNs: ctx.nowNs, final: needsFinal(ctx, source), ...(source.fromSql !== undefined ? { fromSql: source.fromSql } : {}) });
+    const merged = withSeriesKeys(planned, statement, source.fromSql !== undefined ? subquerySeriesSql(source.measurement) : '`_series`');
+    return { plan: merged ?? planned, merged: merged !== undefined };
+  });
+}
+
+/** Transformations whose range can hold no output (derivative of a single bucket…): nothing to read. */
+export function readsNothing(plan: MeasurementPlan, statement: SelectStatement, range: TimeRange, ctx: SelectContext): boolean {
+  const transforms = plan.columns.map((c) => c.transform);
+  return transformsReadNothing({ range, transforms, ascending: statement.ascending, nowNs: ctx.nowNs, ...(plan.interval !== undefined ? { intervalNs: plan.interval.everyNs } : {}) });
+}
+
 export async function executeSelect(requested: SelectStatement, ctx: SelectContext): Promise<Series[]> {
   const statement = withEngineRowLimit(requested);
   validateSelect(statement);
@@ -391,19 +407,13 @@ export async function executeSelect(requested: SelectStatement, ctx: SelectConte
   const universe = unionView(sources.map((s) => s.measurement));
   checkSelectTypes(statement, universe);
   const pacer = new RowPacer(ctx.signal);
-  const tracer = ctx.port.tracer ?? noopTracer;
   const reads: SourceRead[] = [];
   for (const source of sources) {
-    const { merged, plan } = tracer.detail('query.plan', { 'hyperbytedb.measurement': source.measurement.name }, () => {
-      const planned = planMeasurement({ statement, db: source.db, rp: source.rp, measurement: source.measurement, universe, range, nowNs: ctx.nowNs, final: needsFinal(ctx, source), ...(source.fromSql !== undefined ? { fromSql: source.fromSql } : {}) });
-      const merged = withSeriesKeys(planned, statement, source.fromSql !== undefined ? subquerySeriesSql(source.measurement) : '`_series`');
-      return { merged, plan: merged ?? planned };
-    });
-    const transforms = plan.columns.map((c) => c.transform);
-    if (transformsReadNothing({ range, transforms, ascending: statement.ascending, nowNs: ctx.nowNs, ...(plan.interval !== undefined ? { intervalNs: plan.interval.everyNs } : {}) })) continue;
+    const { plan, merged } = planSource(source, statement, ctx, range, universe);
+    if (readsNothing(plan, statement, range, ctx)) continue;
     checkBucketsBeforeRead(plan, statement, ctx);
     let result = await runPlan(plan, ctx);
-    if (merged !== undefined) result = await orderLikeMergeIterator(plan, statement, result, source.fromSql === undefined, pacer);
+    if (merged) result = await orderLikeMergeIterator(plan, statement, result, source.fromSql === undefined, pacer);
     reads.push({ source, plan, series: await splitSeries(plan, result, pacer) });
   }
   checkSelectBuckets(statementBuckets(reads, statement, ctx), ctx.maxSelectBuckets);
@@ -471,7 +481,7 @@ function subquerySeriesSql(view: MeasurementView): string {
 }
 
 /** Reorders rows within each GROUP BY series like InfluxDB's sorted merge, then drops the key column (in place). */
-async function orderLikeMergeIterator(plan: MeasurementPlan, statement: SelectStatement, result: SqlResult, heapOrder: boolean, pacer: RowPacer): Promise<SqlResult> {
+export async function orderLikeMergeIterator(plan: MeasurementPlan, statement: SelectStatement, result: SqlResult, heapOrder: boolean, pacer: RowPacer): Promise<SqlResult> {
   if (result.columns[0] !== SERIES_COLUMN) return result;
   const tagCount = plan.groupTags.length;
   const stringColumns = result.types.map((t) => /String/.test(t));
@@ -523,7 +533,7 @@ async function sortByTime(rows: ReadonlyArray<readonly unknown[]>, timeOf: (row:
   return sorted.map((k) => k.row);
 }
 
-function unionView(list: readonly MeasurementView[]): MeasurementView {
+export function unionView(list: readonly MeasurementView[]): MeasurementView {
   const tagKeys = new Set<string>();
   const fieldTypes = new Map<string, MeasurementView['fieldTypes'] extends ReadonlyMap<string, infer T> ? T : never>();
   for (const m of list) {
@@ -533,7 +543,7 @@ function unionView(list: readonly MeasurementView[]): MeasurementView {
   return { name: '', tagKeys: [...tagKeys].sort(), fieldTypes };
 }
 
-function seriesTagKey(s: Series): string {
+export function seriesTagKey(s: Series): string {
   const tags = s.tags ?? {};
   return Object.keys(tags)
     .sort()

@@ -101,6 +101,20 @@ export class ChdbQueryPort implements QueryPort {
     return this.session.query(sql);
   }
 
+  /** Rows per piece of streamSql (the engine hands over a Native block at a time); 0: one piece. */
+  pieceRows = 0;
+  /** Pieces handed over by streamSql. */
+  piecesRead = 0;
+
+  async *streamSql(sql: string): AsyncGenerator<SqlResult> {
+    const whole = await this.runSql(sql);
+    const size = this.pieceRows > 0 ? this.pieceRows : Math.max(1, whole.rows.length);
+    for (let start = 0; start < whole.rows.length; start += size) {
+      this.piecesRead++;
+      yield { ...whole, rows: whole.rows.slice(start, start + size) };
+    }
+  }
+
   async ensureFlushed(): Promise<void> {}
 
   /** Tests insert straight into chDB, past any duplicate tracking: every read merges with FINAL. */
