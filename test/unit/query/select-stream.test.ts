@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { executeQuery, type ResultSink, type Series, type StatementResult } from '../../../src/core/query/index.js';
 import { ChunkedAnswerSink, formatResultsChunked } from '../../../src/http/encode/chunked.js';
 import { ChdbQueryPort } from './support/chdb-query-port.js';
+import { QueryMemoryBudget } from '../../../src/core/query-memory.js';
 import { loadDataset } from './support/dataset.js';
 
 const DB = 'stream';
@@ -123,4 +124,21 @@ test('a statement failing after some series were written ends with them partial 
   // The whole-answer path refuses the same statement before any series.
   const refused = formatResultsChunked(await executeQuery(q, { db: DB, chunked: true, maxSelectBuckets: 60 }, port), { chunkSize: 100 }).join('');
   assert.equal(refused, '{"results":[{"statement_id":0,"error":"max-select-buckets limit exceeded: (93/60)"}]}\n');
+});
+
+test('a statement whose filled buckets exceed the memory budget is refused with the budget error, whole or streamed', async () => {
+  const q = 'SELECT count(value) FROM cpu WHERE time >= 0 AND time < 100000s GROUP BY time(1s), host fill(0)';
+  const budget = new QueryMemoryBudget(1024 * 1024);
+  const whole = budget.open();
+  const [result] = await executeQuery(q, { db: DB, memory: whole }, port);
+  assert.match(result?.error ?? '', /^max-query-memory limit exceeded: the query needs more than the 1\.0 MiB all queries share/);
+  assert.equal(result?.series, undefined);
+  whole.close();
+  const lines: string[] = [];
+  const streamedLease = budget.open();
+  await executeQuery(q, { db: DB, chunked: true, memory: streamedLease, sink: new ChunkedAnswerSink({ chunkSize: 100 }, async (line) => void lines.push([...line.text()].join(''))) }, port);
+  assert.match(lines.join(''), /"error":"max-query-memory limit exceeded: /);
+  streamedLease.close();
+  assert.equal(budget.inUseBytes, 0);
+  assert.equal(budget.refusals, 2);
 });

@@ -249,6 +249,17 @@ export function seriesBuckets(plan: MeasurementPlan, raw: RawSeries, statement: 
   return bucketSpan({ grid, range: plan.readRange, nowNs: ctx.nowNs, dataMinNs: firstBucketNs(raw.rows, statement.ascending) })?.count ?? 0n;
 }
 
+/**
+ * Memory the empty buckets of the series will take once filled; reserved for the whole statement
+ * before any is made, so a statement too large for the budget fails before the work.
+ */
+export function reserveFill(plan: MeasurementPlan, series: readonly RawSeries[], statement: SelectStatement, ctx: SelectContext): void {
+  if (ctx.memory === undefined) return;
+  let added = 0;
+  for (const raw of series) added += Math.max(0, Number(seriesBuckets(plan, raw, statement, ctx)) - raw.rows.length);
+  if (added > 0) ctx.memory.reserve(estimateRowsBytes(added, plan.columns.length + 1));
+}
+
 async function fillSeries(rows: unknown[][], plan: MeasurementPlan, statement: SelectStatement, ctx: SelectContext, pacer: RowPacer): Promise<unknown[][]> {
   const grid = bucketGrid(plan, statement);
   const fill = statement.fill;
@@ -256,8 +267,6 @@ async function fillSeries(rows: unknown[][], plan: MeasurementPlan, statement: S
   const asc = statement.ascending ? rows : rows.slice().reverse();
   const span = bucketSpan({ grid, range: plan.readRange, nowNs: ctx.nowNs, dataMinNs: firstBucketNs(asc, true) });
   if (span === undefined) return rows;
-  const added = Number(span.count) - rows.length;
-  if (added > 0) ctx.memory?.reserve(estimateRowsBytes(added, plan.columns.length + 1));
   const filled = await fillBuckets({ rows: asc, span, grid, fill, columns: plan.columns, pacer });
   return statement.ascending ? filled : filled.reverse();
 }
@@ -417,6 +426,7 @@ export async function executeSelect(requested: SelectStatement, ctx: SelectConte
     reads.push({ source, plan, series: await splitSeries(plan, result, pacer) });
   }
   checkSelectBuckets(statementBuckets(reads, statement, ctx), ctx.maxSelectBuckets);
+  for (const read of reads) reserveFill(read.plan, read.series, statement, ctx);
   const all: Series[] = [];
   for (const read of reads) all.push(...(await shapeSeries(read, statement, range, ctx, pacer)));
   const keyed = all.map((series) => ({ name: series.name ?? '', tags: seriesTagKey(series), series }));

@@ -20,6 +20,7 @@ import {
   planSources,
   readOptions,
   readsNothing,
+  reserveFill,
   seriesBuckets,
   seriesTagKey,
   shapeSeries,
@@ -179,6 +180,7 @@ async function writeGroup(streamed: StreamedSource, run: SourceStreaming, result
   if (merged) rows = await orderLikeMergeIterator(plan, statement, rows, true, pacer);
   const series = await splitSeries(plan, rows, pacer);
   for (const raw of series) run.writer.countBuckets(seriesBuckets(plan, raw, statement, ctx));
+  reserveFill(plan, series, statement, ctx);
   for (const shaped of await shapeSeries({ source, plan, series }, statement, run.range, ctx, pacer)) await run.writer.write(shaped);
   memory.releaseAll();
 }
