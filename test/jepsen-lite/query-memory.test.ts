@@ -1,51 +1,38 @@
-// The real server under a 256 MB JavaScript heap, with many heavy grouped queries and chunked
-// queries at once: the process survives, every query either answers correctly or fails with the
-// memory budget's statement error, /ping keeps answering, and the resident memory stays bounded.
+// The real server under a 256 MB JavaScript heap, with many heavy grouped queries, chunked queries
+// and queries larger than the whole memory budget at once: the process survives, every query
+// either answers correctly or fails with the budget's statement error (the oversized ones always),
+// /ping keeps answering, and the resident memory stays bounded. Today's main dies of heap
+// exhaustion ("JavaScript heap out of memory") within seconds of the storm.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { request } from 'undici';
 import { hyperbytedbAvailable, startHyperbytedb } from '../support/hyperbytedb-server.js';
+import { percentile, startPingProbe } from '../support/ping-probe.js';
 
 const availability = hyperbytedbAvailable();
 
 const HOSTS = 100;
 const POINTS_PER_HOST = 2_000;
 const STEP_S = 30;
-const GROUPED = 12;
+const GROUPED = 10;
 const CHUNKED = 6;
 const QUERY = 'SELECT mean(v) FROM big GROUP BY time(1m), host';
-/** Generous for a loaded CI box; the real figures are reported as diagnostics. */
-const PING_MAX_MS = 500;
+/** 3.3 million filled buckets (max_select_buckets is raised to 5 million): more than the whole budget. */
+const OVERSIZED_QUERY = 'SELECT count(v) FROM big WHERE time >= now() - 23d AND time < now() GROUP BY time(1m), host fill(0)';
+const OVERSIZED = 2;
+/**
+ * Generous for a loaded CI box; the real figures are reported as diagnostics. On a 2-core machine
+ * at load average 15-20 the median was 10-30 ms, and /ping waited over 250 ms only while the OS
+ * gave the server's main thread under a third of a core (measured from /proc): the tail is the
+ * machine's, so the bound is on the 95th percentile, with the maximum bounded loosely.
+ */
+const PING_P95_MS = 500;
+const PING_MAX_MS = 3_000;
 const RSS_MAX_MB = 1_500;
-/** The queries' deadline: seconds on a quiet machine, under a minute on a loaded one. */
-const STORM_MS = 100_000;
+/** The queries' deadline, above the 40-90 s they took on a 2-core machine at load average 15-24. */
+const STORM_MS = 120_000;
 const BUDGET_ERROR = /^max-query-memory limit exceeded: /;
-
-/** Polls /ping every `everyMs` until told to stop, then posts the latencies and the failures. */
-const PINGER = `
-const { parentPort, workerData } = require('node:worker_threads');
-let running = true;
-parentPort.once('message', () => { running = false; });
-(async () => {
-  const pings = [];
-  let failures = 0;
-  while (running) {
-    const started = performance.now();
-    try {
-      const res = await fetch(workerData.url + '/ping', { signal: AbortSignal.timeout(10000) });
-      await res.arrayBuffer();
-      if (res.status !== 204) failures++;
-    } catch {
-      failures++;
-    }
-    pings.push(performance.now() - started);
-    await new Promise((resolve) => setTimeout(resolve, workerData.everyMs));
-  }
-  parentPort.postMessage({ pings, failures });
-})();
-`;
 
 type Row = [string, number | null];
 interface Doc {
@@ -55,10 +42,6 @@ interface Doc {
 function rssMb(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : 0;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 }
 
 /** The mean of host h's bucket starting at point j (two points a minute, v = (j*7+h) % 1000). */
@@ -98,8 +81,8 @@ function checkAnswer(byHost: Map<string, Row[]>, startS: number): string | undef
   return undefined;
 }
 
-test('many heavy queries at once under a small heap: answered or refused clearly, /ping answering, memory bounded', { skip: availability.available ? false : availability.reason, timeout: 160_000 }, async (t) => {
-  const server = await startHyperbytedb({ env: { NODE_OPTIONS: '--max-old-space-size=256', HYPERBYTEDB__SERVER__QUERY_TIMEOUT: '150s' } });
+test('many heavy queries at once under a small heap: answered or refused clearly, /ping answering, memory bounded', { skip: availability.available ? false : availability.reason, timeout: 170_000 }, async (t) => {
+  const server = await startHyperbytedb({ env: { NODE_OPTIONS: '--max-old-space-size=256', HYPERBYTEDB__SERVER__QUERY_TIMEOUT: '150s', HYPERBYTEDB__QUERY__MAX_SELECT_BUCKETS: '5000000' } });
   let rssPeak = 0;
   const sampler = setInterval(() => {
     if (!server.exited()) rssPeak = Math.max(rssPeak, rssMb(server.pid));
@@ -109,6 +92,7 @@ test('many heavy queries at once under a small heap: answered or refused clearly
     await request(`${url}/query?q=CREATE+DATABASE+b`, { method: 'POST' }).then((r) => r.body.dump());
     // Whole minutes, ending two minutes ago: every bucket but the last few holds two points.
     const startS = (Math.floor(Date.now() / 60_000) - 2) * 60 - POINTS_PER_HOST * STEP_S;
+    const loadStarted = performance.now();
     for (let first = 0; first < POINTS_PER_HOST; first += 400) {
       const lines: string[] = [];
       for (let j = first; j < first + 400; j++) for (let h = 0; h < HOSTS; h++) lines.push(`big,host=host_${h} v=${(j * 7 + h) % 1000} ${startS + j * STEP_S}`);
@@ -118,17 +102,19 @@ test('many heavy queries at once under a small heap: answered or refused clearly
     const count = await request(`${url}/query?db=b&q=${encodeURIComponent('SELECT count(v) FROM big')}`);
     assert.match(await count.body.text(), new RegExp(`\\[\\["1970-01-01T00:00:00Z",${HOSTS * POINTS_PER_HOST}\\]\\]`));
 
+    const loadMs = performance.now() - loadStarted;
     // /ping from a thread of its own: parsing the answers here must not delay the pings measured.
-    const pinger = new Worker(PINGER, { eval: true, workerData: { url, everyMs: 50 } });
-    const pingsDone = new Promise<{ pings: number[]; failures: number }>((resolve, reject) => {
-      pinger.once('message', resolve);
-      pinger.once('error', reject);
-    });
-    const ask = async (chunked: boolean): Promise<{ text: string; status: number }> => {
-      const res = await request(`${url}/query?db=b${chunked ? '&chunked=true&chunk_size=5000' : ''}&q=${encodeURIComponent(QUERY)}`, { headersTimeout: STORM_MS, bodyTimeout: STORM_MS });
+    const pinger = startPingProbe(url, { everyMs: 50 });
+    const stormStarted = performance.now();
+    const ask = async (chunked: boolean, q = QUERY): Promise<{ text: string; status: number }> => {
+      const res = await request(`${url}/query?db=b${chunked ? '&chunked=true&chunk_size=5000' : ''}&q=${encodeURIComponent(q)}`, { headersTimeout: STORM_MS, bodyTimeout: STORM_MS });
       return { text: await res.body.text(), status: res.statusCode };
     };
-    const storm = Promise.all([...Array.from({ length: GROUPED }, () => ask(false)), ...Array.from({ length: CHUNKED }, () => ask(true))]);
+    const storm = Promise.all([
+      ...Array.from({ length: GROUPED }, () => ask(false)),
+      ...Array.from({ length: CHUNKED }, () => ask(true)),
+      ...Array.from({ length: OVERSIZED }, () => ask(false, OVERSIZED_QUERY)),
+    ]);
     storm.catch(() => undefined);
     let deadline: NodeJS.Timeout | undefined;
     const texts = await Promise.race([
@@ -144,17 +130,24 @@ test('many heavy queries at once under a small heap: answered or refused clearly
       }),
     ]).finally(() => {
       clearInterval(deadline);
-      pinger.postMessage('stop');
+      void pinger.stop();
     });
-    const { pings, failures: pingFailures } = await pingsDone;
+    const { pings, failures: pingFailures } = await pinger.stop();
+    const stormMs = performance.now() - stormStarted;
     const answers = texts.map(({ text, status }) => ({ status, docs: status === 200 ? text.trimEnd().split('\n').map((line) => JSON.parse(line) as Doc) : [] }));
 
     assert.equal(server.exited(), false, `the server died:\n${server.output()}`);
     let answered = 0;
     let refused = 0;
     for (const [i, answer] of answers.entries()) {
-      const what = i < GROUPED ? `grouped query ${i}` : `chunked query ${i - GROUPED}`;
+      const what = i < GROUPED ? `grouped query ${i}` : i < GROUPED + CHUNKED ? `chunked query ${i - GROUPED}` : `oversized query ${i - GROUPED - CHUNKED}`;
       assert.equal(answer.status, 200, what);
+      if (i >= GROUPED + CHUNKED) {
+        assert.match(answer.docs[0]?.results[0]?.error ?? '', BUDGET_ERROR, what);
+        assert.equal(answer.docs[0]?.results[0]?.series, undefined, what);
+        refused++;
+        continue;
+      }
       const errors = answer.docs.flatMap((d) => d.results.map((r) => r.error).filter((e) => e !== undefined));
       if (errors.length > 0) {
         assert.match(errors[0]!, BUDGET_ERROR, what);
@@ -165,10 +158,11 @@ test('many heavy queries at once under a small heap: answered or refused clearly
       answered++;
     }
     assert.ok(answered > 0, 'no query was answered');
+    assert.ok(refused >= OVERSIZED);
 
-    pings.sort((a, b) => a - b);
-    t.diagnostic(`${answered} answered, ${refused} refused; /ping x${pings.length}: median ${percentile(pings, 0.5).toFixed(1)} ms, p99 ${percentile(pings, 0.99).toFixed(1)} ms, max ${(pings.at(-1) ?? 0).toFixed(1)} ms; RSS peak ${rssPeak.toFixed(0)} MB`);
+    t.diagnostic(`load ${loadMs.toFixed(0)} ms, queries ${stormMs.toFixed(0)} ms: ${answered} answered, ${refused} refused; /ping x${pings.length}: median ${percentile(pings, 0.5).toFixed(1)} ms, p95 ${percentile(pings, 0.95).toFixed(1)} ms, p99 ${percentile(pings, 0.99).toFixed(1)} ms, max ${(pings.at(-1) ?? 0).toFixed(1)} ms; RSS peak ${rssPeak.toFixed(0)} MB`);
     assert.equal(pingFailures, 0, 'every /ping answered 204');
+    assert.ok(percentile(pings, 0.95) < PING_P95_MS, `/ping p95 was ${percentile(pings, 0.95).toFixed(0)} ms`);
     assert.ok((pings.at(-1) ?? 0) < PING_MAX_MS, `a /ping took ${(pings.at(-1) ?? 0).toFixed(0)} ms`);
     assert.ok(rssPeak < RSS_MAX_MB, `RSS reached ${rssPeak.toFixed(0)} MB`);
 
