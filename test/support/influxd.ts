@@ -9,6 +9,8 @@ import { freePort } from './free-port.js';
 export interface InfluxdHandle {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:40123 */
   readonly url: string;
+  /** The influxd process id (benchmarks read its memory from /proc). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -141,5 +143,5 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<Influx
     await stop();
     throw err;
   }
-  return { url, stop };
+  return { url, pid: child.pid ?? -1, stop };
 }
