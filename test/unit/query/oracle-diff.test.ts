@@ -228,6 +228,7 @@ const CHUNKED: readonly string[] = [
   'SELECT value, s FROM cpu GROUP BY *',
   'SELECT count(value) FROM cpu GROUP BY region, host; SELECT * FROM /m.*/',
   'SELECT value FROM cpu GROUP BY host SLIMIT 2 SOFFSET 1',
+  'SELECT * FROM cpu, mem GROUP BY host SLIMIT 1 SOFFSET 1',
 ];
 
 test('chunked responses match InfluxDB 1.6.7 byte for byte, whole and streamed series by series', { skip: availability.available ? false : availability.reason }, async () => {

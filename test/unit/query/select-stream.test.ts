@@ -49,6 +49,10 @@ const STREAMED: readonly string[] = [
   'SELECT percentile(value, 50) FROM cpu GROUP BY region',
   'SELECT * FROM /m.*/',
   'SELECT * FROM cpu, mem GROUP BY host',
+  // SLIMIT and SOFFSET count each measurement's series on their own (1.x's LimitTagSets).
+  'SELECT * FROM cpu, mem GROUP BY host SLIMIT 1',
+  'SELECT * FROM cpu, mem GROUP BY host SLIMIT 1 SOFFSET 1',
+  'SELECT * FROM /m.*/ GROUP BY * SLIMIT 2 SOFFSET 1',
   'SELECT v FROM odd GROUP BY k',
   'SELECT count(v) FROM odd WHERE time >= 0 AND time < 30s GROUP BY time(10s), k',
   'SELECT value FROM cpu WHERE nosuch = 1 GROUP BY host',

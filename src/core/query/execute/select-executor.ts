@@ -44,7 +44,6 @@ export function readOptions(ctx: SelectContext): { signal?: AbortSignal; memory?
   return { ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}), ...(ctx.memory !== undefined ? { memory: ctx.memory } : {}) };
 }
 
-
 /** Whether the source's table must be read with FINAL (subquery sources read no table). */
 export function needsFinal(ctx: SelectContext, source: { readonly db: string; readonly rp: string; readonly measurement: { readonly name: string } }): boolean {
   return ctx.reads?.needsFinal({ db: source.db, rp: source.rp, measurement: source.measurement.name }) ?? true;

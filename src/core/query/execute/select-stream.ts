@@ -198,7 +198,7 @@ async function* readPieces(sql: string, ctx: SelectContext): AsyncGenerator<SqlR
   }
 }
 
-/** SLIMIT/SOFFSET over the streamed series, the running bucket bound, and a check of the order. */
+/** SLIMIT/SOFFSET over each measurement's streamed series, the running bucket bound, and a check of the order. */
 class SeriesWriter {
   private index = 0;
   private buckets = 0n;
@@ -222,6 +222,8 @@ class SeriesWriter {
       // Tag values whose UTF-8 and UTF-16 orders differ (or holding \0 and \1) could get here.
       throw new StatementError('internal error: series arrived out of order for a chunked answer; retry without chunked=true');
     }
+    // SLIMIT and SOFFSET count each measurement's series on their own (1.x's LimitTagSets).
+    if (this.last?.name !== name) this.index = 0;
     this.last = { name, key };
     const { soffset, slimit } = this.statement;
     const at = this.index++;
