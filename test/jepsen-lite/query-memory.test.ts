@@ -22,11 +22,13 @@ const QUERY = 'SELECT mean(v) FROM big GROUP BY time(1m), host';
 const OVERSIZED_QUERY = 'SELECT count(v) FROM big WHERE time >= now() - 23d AND time < now() GROUP BY time(1m), host fill(0)';
 const OVERSIZED = 2;
 /**
- * Generous for a loaded CI box; the real figures are reported as diagnostics. On a 2-core machine
- * at load average 15-20 the median was 10-30 ms, and /ping waited over 250 ms only while the OS
- * gave the server's main thread under a third of a core (measured from /proc): the tail is the
- * machine's, so the bound is on the 95th percentile, with the maximum bounded loosely.
+ * The issue's target, on the median: /ping answers within 100 ms while the query slots are full.
+ * The tail is bounded generously for a loaded CI box; the real figures are reported, next to an
+ * idle server's on the same machine. On a 2-core machine at load average 17-20 the median was
+ * 10-30 ms and p95 65-240 ms, while the idle server's p99 alone reached 200-240 ms and V8's
+ * scavenges (2 ms on a quiet machine) took up to 200 ms: the tail is mostly the machine's.
  */
+const PING_MEDIAN_MS = 100;
 const PING_P95_MS = 500;
 const PING_MAX_MS = 3_000;
 const RSS_MAX_MB = 1_500;
@@ -103,6 +105,10 @@ test('many heavy queries at once under a small heap: answered or refused clearly
     assert.match(await count.body.text(), new RegExp(`\\[\\["1970-01-01T00:00:00Z",${HOSTS * POINTS_PER_HOST}\\]\\]`));
 
     const loadMs = performance.now() - loadStarted;
+    // The same probe against the idle server first: what the machine alone does to /ping.
+    const idleProbe = startPingProbe(url, { everyMs: 50 });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const idle = (await idleProbe.stop()).pings;
     // /ping from a thread of its own: parsing the answers here must not delay the pings measured.
     const pinger = startPingProbe(url, { everyMs: 50 });
     const stormStarted = performance.now();
@@ -160,8 +166,12 @@ test('many heavy queries at once under a small heap: answered or refused clearly
     assert.ok(answered > 0, 'no query was answered');
     assert.ok(refused >= OVERSIZED);
 
-    t.diagnostic(`load ${loadMs.toFixed(0)} ms, queries ${stormMs.toFixed(0)} ms: ${answered} answered, ${refused} refused; /ping x${pings.length}: median ${percentile(pings, 0.5).toFixed(1)} ms, p95 ${percentile(pings, 0.95).toFixed(1)} ms, p99 ${percentile(pings, 0.99).toFixed(1)} ms, max ${(pings.at(-1) ?? 0).toFixed(1)} ms; RSS peak ${rssPeak.toFixed(0)} MB`);
+    const figures = (sorted: readonly number[]): string =>
+      `x${sorted.length}: median ${percentile(sorted, 0.5).toFixed(1)} ms, p95 ${percentile(sorted, 0.95).toFixed(1)} ms, p99 ${percentile(sorted, 0.99).toFixed(1)} ms, max ${(sorted.at(-1) ?? 0).toFixed(1)} ms`;
+    t.diagnostic(`load ${loadMs.toFixed(0)} ms, queries ${stormMs.toFixed(0)} ms: ${answered} answered, ${refused} refused; RSS peak ${rssPeak.toFixed(0)} MB`);
+    t.diagnostic(`/ping during the queries ${figures(pings)}; idle server ${figures(idle)}`);
     assert.equal(pingFailures, 0, 'every /ping answered 204');
+    assert.ok(percentile(pings, 0.5) < PING_MEDIAN_MS, `/ping median was ${percentile(pings, 0.5).toFixed(0)} ms`);
     assert.ok(percentile(pings, 0.95) < PING_P95_MS, `/ping p95 was ${percentile(pings, 0.95).toFixed(0)} ms`);
     assert.ok((pings.at(-1) ?? 0) < PING_MAX_MS, `a /ping took ${(pings.at(-1) ?? 0).toFixed(0)} ms`);
     assert.ok(rssPeak < RSS_MAX_MB, `RSS reached ${rssPeak.toFixed(0)} MB`);
