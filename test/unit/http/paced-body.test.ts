@@ -2,7 +2,7 @@
 // the source once the stream is destroyed, and an end for a reader that takes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pacedBody } from '../../../src/http/paced-body.js';
+import { pacedBody, PieceChannel } from '../../../src/http/paced-body.js';
 
 test('the body is the pieces in order, then the suffix', async () => {
   const chunks: string[] = [];
@@ -60,4 +60,34 @@ test('a reader that takes nothing for the stall timeout gets the body destroyed 
   const error = await new Promise<Error>((resolve) => body.once('error', resolve));
   assert.match(error.message, /client took no data for 200 ms/);
   assert.equal(body.destroyed, true);
+});
+
+test('a source still making its next piece (a query running) is not a stalled client', async () => {
+  async function* slow(): AsyncGenerator<string> {
+    yield 'a';
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    yield 'b';
+  }
+  let closed = 0;
+  let text = '';
+  for await (const chunk of pacedBody(slow(), { stallTimeoutMs: 100, onClose: () => closed++ })) text += String(chunk);
+  assert.equal(text, 'ab');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(closed, 1, 'onClose runs once the body is done');
+});
+
+test('PieceChannel: a producer faster than the body waits once a line is queued; close() drops and frees it', async () => {
+  const channel = new PieceChannel(1);
+  let second = false;
+  await channel.put(['one']);
+  const waiting = channel.put(['two']).then(() => (second = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(second, false, 'two lines queued: the producer waits');
+  const pieces = channel.pieces();
+  assert.deepEqual(await pieces.next(), { value: 'one', done: false });
+  await waiting;
+  assert.equal(second, true, 'the body took a line: the producer goes on');
+  channel.close();
+  await channel.put(['dropped']);
+  assert.deepEqual(await pieces.next(), { value: undefined, done: true });
 });
