@@ -36,6 +36,8 @@ export function pacedBody(pieces: Iterable<string | Uint8Array> | AsyncIterable<
         if (step.done === true) break;
         yield step.value;
         await eventLoopTurns.next();
+        // Destroyed during the turn (client gone): the source is not pulled again.
+        if (body.destroyed) break;
       }
     } finally {
       sourceBusy = false;
