@@ -34,6 +34,7 @@ interface StoredBatch {
   readonly maxCatalogIndex: number;
   readonly catalogIndexRuns: number[];
   readonly versions: bigint[];
+  readonly entryEnds: number[];
   readonly body: ReturnType<typeof toStoredEntry>;
 }
 
@@ -141,6 +142,7 @@ export class Quarantine {
       maxCatalogIndex: batch.maxCatalogIndex,
       catalogIndexRuns: batch.catalogIndexRuns,
       versions: batch.versions,
+      entryEnds: batch.entryEnds,
       body: toStoredEntry({ db: batch.db, rp: batch.rp, points: batch.points, origin: '', catalogIndex: batch.minCatalogIndex }),
     };
     const bytes = packr.pack(stored);
@@ -183,6 +185,7 @@ export class Quarantine {
         measurement: stored.measurement,
         points: entry.points as Point[],
         versions: stored.versions,
+        entryEnds: stored.entryEnds,
         minCatalogIndex: stored.minCatalogIndex,
         maxCatalogIndex: stored.maxCatalogIndex,
         catalogIndexRuns: stored.catalogIndexRuns,

@@ -12,6 +12,11 @@ export interface TableBatch {
   readonly points: Point[];
   /** The version of each point's write (parallel to points). */
   readonly versions: bigint[];
+  /**
+   * Where each write's points end (exclusive), ascending: duplicates within one write resolve
+   * by order (the last wins), between writes by version (store/insert-encoder.ts).
+   */
+  readonly entryEnds: number[];
   /** Lowest and highest catalog index the batch's writes were validated at. */
   minCatalogIndex: number;
   maxCatalogIndex: number;
@@ -25,13 +30,21 @@ export function tableKey(db: string, rp: string, measurement: string): string {
 
 export function groupByTable(records: readonly WalRecord[]): Map<string, TableBatch> {
   const batches = new Map<string, TableBatch>();
+  const lastRecordOf = new Map<TableBatch, WalRecord>();
   for (const record of records) {
     const { db, rp, version, catalogIndex } = record.entry;
     for (const point of record.entry.points) {
       const key = tableKey(db, rp, point.measurement);
       let batch = batches.get(key);
       if (!batch) {
-        batches.set(key, (batch = { db, rp, measurement: point.measurement, points: [], versions: [], minCatalogIndex: catalogIndex, maxCatalogIndex: catalogIndex, catalogIndexRuns: [] }));
+        batches.set(key, (batch = { db, rp, measurement: point.measurement, points: [], versions: [], entryEnds: [], minCatalogIndex: catalogIndex, maxCatalogIndex: catalogIndex, catalogIndexRuns: [] }));
+      }
+      // A write's points of one table are contiguous: this record's points extend its last run.
+      const ends = batch.entryEnds;
+      if (ends.length > 0 && lastRecordOf.get(batch) === record) ends[ends.length - 1] = batch.points.length + 1;
+      else {
+        ends.push(batch.points.length + 1);
+        lastRecordOf.set(batch, record);
       }
       batch.points.push(point);
       batch.versions.push(version);
@@ -62,13 +75,17 @@ export function pointsSince(batch: TableBatch, catalogIndex: number): TableBatch
   if (batch.minCatalogIndex >= catalogIndex) return batch;
   const points: Point[] = [];
   const versions: bigint[] = [];
+  const entryEnds: number[] = [];
   const catalogIndexRuns: number[] = [];
   let start = 0;
+  let nextEnd = 0;
   let min = Number.MAX_SAFE_INTEGER;
   for (let r = 0; r < batch.catalogIndexRuns.length; r += 2) {
     const end = batch.catalogIndexRuns[r]!;
     const index = batch.catalogIndexRuns[r + 1]!;
-    if (index >= catalogIndex) {
+    const keep = index >= catalogIndex;
+    const offset = points.length - start;
+    if (keep) {
       for (let i = start; i < end; i++) {
         points.push(batch.points[i]!);
         versions.push(batch.versions[i]!);
@@ -76,12 +93,14 @@ export function pointsSince(batch: TableBatch, catalogIndex: number): TableBatch
       catalogIndexRuns.push(points.length, index);
       min = Math.min(min, index);
     }
+    // A write has one catalog index, so a run holds whole writes.
+    for (; nextEnd < batch.entryEnds.length && batch.entryEnds[nextEnd]! <= end; nextEnd++) if (keep) entryEnds.push(batch.entryEnds[nextEnd]! + offset);
     start = end;
   }
   if (points.length === 0) return null;
-  return { ...batch, points, versions, minCatalogIndex: min, catalogIndexRuns };
+  return { ...batch, points, versions, entryEnds, minCatalogIndex: min, catalogIndexRuns };
 }
 
 export function encodeTable(batch: TableBatch): EncodedInsert {
-  return encodeInsert(batch.points, batch.versions, pointFieldTypes(batch.points));
+  return encodeInsert(batch, pointFieldTypes(batch.points));
 }

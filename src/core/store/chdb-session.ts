@@ -125,6 +125,29 @@ export interface ReadOptions {
   readonly bigIntegers?: boolean;
 }
 
+/**
+ * Limits every connection is opened with, so the SQL of the widest table we store fits: the
+ * INSERT of a 10,000-field table names 10,000 columns and describes them in its structure
+ * (about 600 KB), its CREATE and a SELECT of every field are longer still; ClickHouse's
+ * defaults (256 KB, 50,000 AST elements) refuse them. `ddl.ts` splits its DDL well inside these.
+ */
+export const CONNECTION_LIMITS = Object.freeze({
+  maxQuerySize: 64 * 1024 * 1024,
+  maxAstElements: 10_000_000,
+  maxExpandedAstElements: 10_000_000,
+});
+
+/** Settings given at connect (chdb takes them as `clickhouse local` arguments). */
+export const CONNECTION_ARGS: readonly string[] = Object.freeze([
+  `--max_query_size=${CONNECTION_LIMITS.maxQuerySize}`,
+  `--max_ast_elements=${CONNECTION_LIMITS.maxAstElements}`,
+  `--max_expanded_ast_elements=${CONNECTION_LIMITS.maxExpandedAstElements}`,
+]);
+
+function connect(dir: string): Session {
+  return new Session(dir, { installSignalHandlers: false, connectionArgs: CONNECTION_ARGS });
+}
+
 /** Read connections when the options do not say. */
 export const DEFAULT_READ_CONNECTIONS = 2;
 
@@ -157,8 +180,8 @@ export class ChdbSession {
     if (this.writer) return;
     rmSync(this.options.stagingDir, { recursive: true, force: true });
     mkdirSync(this.options.stagingDir, { recursive: true });
-    this.writer = new Connection(new Session(this.options.dir, { installSignalHandlers: false }));
-    this.readers = Array.from({ length: this.readConnections }, () => new Connection(new Session(this.options.dir, { installSignalHandlers: false })));
+    this.writer = new Connection(connect(this.options.dir));
+    this.readers = Array.from({ length: this.readConnections }, () => new Connection(connect(this.options.dir)));
   }
 
   close(): void {

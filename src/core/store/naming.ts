@@ -79,8 +79,25 @@ export function tagColumn(tagKey: string): string {
   return `t_${encodeName(tagKey)}`;
 }
 
+/**
+ * A field's value as queries name it: a column of the table source (query/sql/table-source.ts)
+ * or of a subquery, never one stored under this name.
+ */
 export function fieldColumn(fieldKey: string): string {
   return `f_${encodeName(fieldKey)}`;
+}
+
+/**
+ * Where a field is stored: (version, value) tuples, so replicas keep the same value whatever
+ * order writes reach them in (ddl.ts). Its own prefix keeps it apart from tag and field names.
+ */
+export function fieldStorageColumn(fieldKey: string): string {
+  return `v_${encodeName(fieldKey)}`;
+}
+
+/** Reads a field's value from its stored column (ClickHouse then reads only the value element). */
+export function fieldValueSql(fieldKey: string): string {
+  return `tupleElement(${quoteIdent(fieldStorageColumn(fieldKey))}, 2)`;
 }
 
 /** `db.table` without quotes, for chdb's insert API (both parts are already [A-Za-z0-9_]). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeInsert, seriesKey } from '../../../src/core/store/insert-encoder.js';
+import { compareFieldValues, encodeInsert, seriesKey, type InsertRows } from '../../../src/core/store/insert-encoder.js';
 import type { FieldType, Point } from '../../../src/core/model/point.js';
 
 const types = new Map<string, FieldType>([
@@ -8,15 +8,29 @@ const types = new Map<string, FieldType>([
   ['s', 'string'],
   ['b', 'boolean'],
   ['i', 'integer'],
+  ['u', 'unsigned'],
 ]);
 
 function p(tags: string[], keys: string[], values: Array<number | string | boolean>, timeNs: bigint): Point {
   return { measurement: 'cpu', tags, fieldKeys: keys, fieldTypes: keys.map((k) => types.get(k)!), fieldValues: values, timeNs };
 }
 
+/** Writes as the WAL holds them: each write's points with its version, in order. */
+function writes(...list: Array<[version: bigint, points: Point[]]>): InsertRows {
+  const rows = { points: [] as Point[], versions: [] as bigint[], entryEnds: [] as number[] };
+  for (const [version, points] of list) {
+    for (const point of points) {
+      rows.points.push(point);
+      rows.versions.push(version);
+    }
+    rows.entryEnds.push(rows.points.length);
+  }
+  return rows;
+}
+
 /** Reads RowBinary back for the structure `encodeInsert` declares (enough types for these tests). */
 function decode(payload: Buffer, structure: string): unknown[][] {
-  const types = structure.split(', ').map((column) => column.slice(column.indexOf(' ') + 1));
+  const columnTypes = structure.split(/, (?=[a-z_][A-Za-z0-9_]* )/).map((column) => column.slice(column.indexOf(' ') + 1));
   const rows: unknown[][] = [];
   let o = 0;
   const str = (): string => {
@@ -32,21 +46,21 @@ function decode(payload: Buffer, structure: string): unknown[][] {
     o += length;
     return text;
   };
-  while (o < payload.length) {
-    const row: unknown[] = [];
-    for (const type of types) {
-      if (type.startsWith('Nullable(') && payload[o++] === 1) {
-        row.push(null);
-        continue;
-      }
-      const base = type.replace(/^Nullable\((.*)\)$/, '$1');
-      if (base === 'Int64') row.push(payload.readBigInt64LE((o += 8) - 8));
-      else if (base === 'Float64') row.push(payload.readDoubleLE((o += 8) - 8));
-      else if (base === 'Bool') row.push(payload[o++] === 1);
-      else row.push(str());
+  const value = (type: string): unknown => {
+    const tuple = /^Tuple\(UInt64, (.*)\)$/.exec(type);
+    if (tuple) {
+      const version = payload.readBigUInt64LE((o += 8) - 8);
+      return [version, value(tuple[1]!)];
     }
-    rows.push(row);
-  }
+    if (type.startsWith('Nullable(') && payload[o++] === 1) return null;
+    const base = type.replace(/^Nullable\((.*)\)$/, '$1');
+    if (base === 'Int64') return payload.readBigInt64LE((o += 8) - 8);
+    if (base === 'UInt64') return payload.readBigUInt64LE((o += 8) - 8);
+    if (base === 'Float64') return payload.readDoubleLE((o += 8) - 8);
+    if (base === 'Bool') return payload[o++] === 1;
+    return str();
+  };
+  while (o < payload.length) rows.push(columnTypes.map(value));
   return rows;
 }
 
@@ -54,26 +68,102 @@ test('series key escapes like line protocol', () => {
   assert.equal(seriesKey(p(['a b', 'x,y=z'], ['v'], [1], 0n)), 'cpu,a\\ b=x\\,y\\=z');
 });
 
-test('duplicate points merge per field, last write wins', () => {
+test('fields are stored as (version, value) tuples; a field a row lacks is (0, NULL)', () => {
+  const encoded = encodeInsert(writes([7n, [p(['host', 'a'], ['v', 's'], [1, 'x'], 5n)]], [9n, [p(['host', 'b'], ['b'], [true], 5n)]]), types);
+  assert.deepEqual(encoded.columns, ['_ns', '_series', 't_host', 'v_b', 'v_s', 'v_v']);
+  assert.equal(
+    encoded.structure,
+    '_ns Int64, _series String, t_host String, v_b Tuple(UInt64, Nullable(Bool)), v_s Tuple(UInt64, Nullable(String)), v_v Tuple(UInt64, Nullable(Float64))',
+  );
+  assert.deepEqual(decode(encoded.payload, encoded.structure), [
+    [5n, 'cpu,host=a', 'a', [0n, null], [7n, 'x'], [7n, 1]],
+    [5n, 'cpu,host=b', 'b', [9n, true], [0n, null], [0n, null]],
+  ]);
+});
+
+test('duplicate points of one write merge per field, its last point winning (InfluxDB), whatever the values', () => {
   const encoded = encodeInsert(
-    [p(['host', 'a'], ['v', 's'], [1, 'x'], 5n), p(['host', 'a'], ['v', 'b'], [2, true], 5n), p(['host', 'b'], ['v'], [3], 5n)],
-    [1n, 2n, 3n],
+    writes([3n, [p(['host', 'a'], ['v', 's'], [9, 'x'], 5n), p(['host', 'a'], ['v', 'b'], [2, true], 5n), p(['host', 'b'], ['v'], [3], 5n), p(['host', 'a'], ['v'], [1], 5n)]]),
     types,
   );
   assert.equal(encoded.rows, 2);
-  assert.deepEqual(encoded.columns, ['_ns', '_series', 't_host', 'f_b', 'f_s', 'f_v']);
-  assert.equal(encoded.structure, '_ns Int64, _series String, t_host String, f_b Nullable(Bool), f_s Nullable(String), f_v Nullable(Float64)');
   assert.deepEqual(decode(encoded.payload, encoded.structure), [
-    [5n, 'cpu,host=a', 'a', true, 'x', 2],
-    [5n, 'cpu,host=b', 'b', null, null, 3],
+    [5n, 'cpu,host=a', 'a', [3n, true], [3n, 'x'], [3n, 1]],
+    [5n, 'cpu,host=b', 'b', [0n, null], [0n, null], [3n, 3]],
   ]);
+});
+
+test('between writes the higher version wins per field, whatever order the writes come in', () => {
+  const older: [bigint, Point[]] = [10n, [p(['host', 'a'], ['v', 's'], [100, 'old'], 5n)]];
+  const newer: [bigint, Point[]] = [20n, [p(['host', 'a'], ['v'], [1], 5n)]];
+  const expected = [[5n, 'cpu,host=a', 'a', [10n, 'old'], [20n, 1]]];
+  for (const order of [
+    [older, newer],
+    [newer, older],
+  ]) {
+    const encoded = encodeInsert(writes(...order), types);
+    assert.deepEqual(decode(encoded.payload, encoded.structure), expected);
+  }
+});
+
+test('equal versions from two writes: the higher value wins, as ClickHouse compares them', () => {
+  const cases: Array<[string, unknown, unknown, unknown]> = [
+    ['v', 1.5, -2, 1.5],
+    ['v', Number.NaN, -Infinity, -Infinity],
+    ['s', 'z', 'é', 'é'], // bytes: 0xC3 > 'z', though UTF-16 would say otherwise for some pairs
+    ['s', '\u{1F600}', '\uFFFD', '\u{1F600}'], // UTF-16 puts the surrogate first; UTF-8 bytes do not
+    ['b', true, false, true],
+    ['i', '-5', '2', 2n],
+    ['i', '10', '9', 10n],
+    ['u', '18446744073709551615', '2', 18446744073709551615n],
+  ];
+  for (const [field, a, b, winner] of cases) {
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ]) {
+      const encoded = encodeInsert(writes([4n, [p([], [field], [x as never], 1n)]], [4n, [p([], [field], [y as never], 1n)]]), types);
+      const [[, , cell]] = decode(encoded.payload, encoded.structure) as [[unknown, unknown, [bigint, unknown]]];
+      assert.deepEqual(cell, [4n, winner], `${field}: ${String(x)} then ${String(y)}`);
+    }
+  }
+});
+
+test("a write's own last value is what it offers against other writes, whatever their order", () => {
+  // Write B (same version as A) holds 5 then 1 for one point: it offers 1, which loses to A's 3.
+  const a: [bigint, Point[]] = [4n, [p([], ['v'], [3], 1n)]];
+  const b: [bigint, Point[]] = [4n, [p([], ['v'], [5], 1n), p([], ['v'], [1], 1n)]];
+  for (const order of [
+    [a, b],
+    [b, a],
+  ]) {
+    const encoded = encodeInsert(writes(...order), types);
+    assert.deepEqual(decode(encoded.payload, encoded.structure), [[1n, 'cpu', [4n, 3]]]);
+  }
+});
+
+test('compareFieldValues orders NaN below every number and compares integers exactly', () => {
+  assert.equal(compareFieldValues('float', Number.NaN, Number.NaN), 0);
+  assert.ok(compareFieldValues('float', Number.NaN, -Infinity) < 0);
+  assert.ok(compareFieldValues('float', 0, Number.NaN) > 0);
+  assert.ok(compareFieldValues('integer', '9223372036854775807', '9223372036854775806') > 0);
+  assert.ok(compareFieldValues('unsigned', '9007199254740993', '9007199254740992') > 0);
 });
 
 test('strings of any length and content round-trip; missing tags are empty; int64 extremes are exact', () => {
   const long = 'é'.repeat(300) + '\t\n\\';
-  const encoded = encodeInsert([p([], ['s', 'i'], [long, '-9223372036854775808'], -1n), p(['host', 'h'], ['i'], ['9223372036854775807'], 2n)], [1n, 1n], types);
+  const encoded = encodeInsert(writes([1n, [p([], ['s', 'i'], [long, '-9223372036854775808'], -1n), p(['host', 'h'], ['i'], ['9223372036854775807'], 2n)]]), types);
   assert.deepEqual(decode(encoded.payload, encoded.structure), [
-    [-1n, 'cpu', '', -9223372036854775808n, long],
-    [2n, 'cpu,host=h', 'h', 9223372036854775807n, null],
+    [-1n, 'cpu', '', [1n, -9223372036854775808n], [1n, long]],
+    [2n, 'cpu,host=h', 'h', [1n, 9223372036854775807n], [0n, null]],
   ]);
+});
+
+test('versions use all 64 bits; inputs that do not line up are refused', () => {
+  const top = (1n << 64n) - 1n;
+  const encoded = encodeInsert(writes([top, [p([], ['v'], [1], 1n)]]), types);
+  assert.deepEqual(decode(encoded.payload, encoded.structure), [[1n, 'cpu', [top, 1]]]);
+  assert.throws(() => encodeInsert({ points: [p([], ['v'], [1], 1n)], versions: [], entryEnds: [1] }, types), /versions/);
+  assert.throws(() => encodeInsert({ points: [p([], ['v'], [1], 1n)], versions: [1n], entryEnds: [] }, types), /writes/);
+  assert.throws(() => encodeInsert({ points: [p([], ['v'], [1], 1n)], versions: [1n << 64n], entryEnds: [1] }, types), RangeError);
 });

@@ -21,8 +21,9 @@ function sql(text: string): string {
 
 const T = 'toUnixTimestamp64Nano(`time`)';
 const at = (ns: bigint): string => `fromUnixTimestamp64Nano(toInt64(${ns}), 'UTC')`;
-/** The cpu table filtered by `where`, merged by FINAL only when its parts may hold duplicates. */
-const source = (...where: string[]): string => tableSourceSql({ db: 'db', rp: 'autogen', measurement: 'cpu', where, final: true });
+/** The cpu table with the `value` field, filtered by `where`, merged by FINAL only when its parts may hold duplicates. */
+const source = (...where: string[]): string => tableSourceSql({ db: 'db', rp: 'autogen', measurement: 'cpu', fields: ['value'], where, final: true });
+const sourceOf = (fields: string[], ...where: string[]): string => tableSourceSql({ db: 'db', rp: 'autogen', measurement: 'cpu', fields, where, final: true });
 
 test('raw select with tag filter and global LIMIT', () => {
   assert.equal(
@@ -41,7 +42,7 @@ test('GROUP BY tag pushes LIMIT BY per series', () => {
 test('GROUP BY time buckets and aggregates in SQL; selecting every field needs no non-null filter', () => {
   assert.equal(
     sql('SELECT mean(value), count(i) FROM cpu WHERE time >= 0 AND time < 1h GROUP BY time(10m), region fill(0)'),
-    `SELECT (${T} - (((${T} - toInt64(0)) % toInt64(600000000000)) + toInt64(600000000000)) % toInt64(600000000000)) AS __t, \`t_region\` AS __g0, avg(\`f_value\`) AS __v0, count(\`f_i\`) AS __v1 FROM ${source(`\`time\` >= ${at(0n)}`, `\`time\` <= ${at(3599999999999n)}`)} GROUP BY __t, __g0 HAVING count() > 0 ORDER BY __g0, __t`,
+    `SELECT (${T} - (((${T} - toInt64(0)) % toInt64(600000000000)) + toInt64(600000000000)) % toInt64(600000000000)) AS __t, \`t_region\` AS __g0, avg(\`f_value\`) AS __v0, count(\`f_i\`) AS __v1 FROM ${sourceOf(['value', 'i'], `\`time\` >= ${at(0n)}`, `\`time\` <= ${at(3599999999999n)}`)} GROUP BY __t, __g0 HAVING count() > 0 ORDER BY __g0, __t`,
   );
 });
 
@@ -144,4 +145,16 @@ test('a time string without an offset is local time in the tz() zone', () => {
   const range = extractTimeRange(statement.condition, 0n, statement.timezone);
   assert.equal(range.minNs, 1677628800000000000n);
   assert.equal(range.maxNs, 1677646800000000000n - 1n);
+});
+
+test('the table source reads only the fields a statement names, each from its stored (version, value) column', () => {
+  assert.equal(
+    sourceOf(['value'], '1'),
+    "(SELECT `time`, `_series`, COLUMNS('^t_'), tupleElement(`v_value`, 2) AS `f_value` FROM `hb_db__autogen`.`m_cpu` FINAL WHERE 1)",
+  );
+  // A field only the condition names is read too; a regex compared with a tag names no field.
+  assert.ok(sql('SELECT value FROM cpu WHERE i > 0 AND host =~ /x/').includes("tupleElement(`v_value`, 2) AS `f_value`, tupleElement(`v_i`, 2) AS `f_i` FROM"));
+  assert.ok(!sql('SELECT value FROM cpu').includes('v_i'));
+  assert.ok(sql('SELECT count(distinct(i)) FROM cpu').includes('tupleElement(`v_i`, 2) AS `f_i`'));
+  assert.ok(sql('SELECT * FROM cpu').includes('AS `f_i`'));
 });

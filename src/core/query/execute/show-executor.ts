@@ -10,7 +10,7 @@ import { StatementError, type Series } from './result.js';
 import { compileRegex } from '../language/regex.js';
 import { readOptions, resolveSources, type SelectContext } from './select-executor.js';
 import { filterPaced, RowPacer } from './row-pacer.js';
-import { tableSourceSql } from '../sql/table-source.js';
+import { fieldsRead, tableSourceSql } from '../sql/table-source.js';
 import { indexedMeasurements, mergeSorted, sourceNameFilter, withMeasurementFilter, type IndexedMeasurement, type ShowTarget } from './show-index-scope.js';
 
 type ShowStatement = Extract<Statement, { kind: `show-${string}` }>;
@@ -64,7 +64,7 @@ function sourceSql(target: Target, statementCondition: StatementOf<'show-series'
   const where = condition === undefined ? [] : [compileCondition(condition, { measurement: target.measurement, nowNs: ctx.nowNs })];
   const table = { db: target.db.name, rp: target.rp, measurement: target.measurement.name };
   const final = conditionReadsFields(condition, target.measurement) && (ctx.reads?.needsFinal(table) ?? true);
-  return tableSourceSql({ ...table, where, final });
+  return tableSourceSql({ ...table, fields: fieldsRead([condition], target.measurement), where, final });
 }
 
 /** The WITH KEY clause as a predicate on tag keys (a regex is compiled once, not per key). */

@@ -7,7 +7,7 @@ import type { Expr, Field, SelectStatement } from '../language/ast.js';
 import { compileRegex } from '../language/regex.js';
 import { compileCondition, resolveRef, TIME_NS_SQL, timeRangeSql, type TimeRange } from './condition-sql.js';
 import { StatementError } from '../execute/result.js';
-import { edgeRowsSql, tableSourceSql } from './table-source.js';
+import { edgeRowsSql, fieldsRead, tableSourceSql } from './table-source.js';
 import { TRANSFORMS, transformSpec, type TransformSpec } from '../functions/transform-spec.js';
 import { transformReadRange } from '../functions/transforms.js';
 import { modePickSql, percentilePickSql, selectedAuxSql, selectorTimeSql, type SelectorName, type SelectorSqlInput } from './selector-sql.js';
@@ -399,7 +399,10 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
   const hasTransform = columns.some((c) => c.transform !== undefined);
   const limitInSql = !aggregate && !hasTransform && (statement.limit > 0 || statement.offset > 0);
   // Filters go inside the table source (after FINAL's merge).
-  const tableSource = input.fromSql === undefined ? tableSourceSql({ db: input.db, rp: input.rp, measurement: measurement.name, where, final: refs.length > 0 && input.final !== false }) : '';
+  const tableSource =
+    input.fromSql === undefined
+      ? tableSourceSql({ db: input.db, rp: input.rp, measurement: measurement.name, fields: fieldsRead([...fields.map((f) => f.expr), statement.condition], measurement), where, final: refs.length > 0 && input.final !== false })
+      : '';
   let sql = `SELECT ${select.join(', ')} FROM `;
   if (input.fromSql !== undefined) {
     sql += `(${input.fromSql})`;

@@ -1,13 +1,20 @@
-// FROM clauses over a measurement's table: FINAL (the anyLast merge of rows sharing a series and
+// FROM clauses over a measurement's table: FINAL (the merge of rows sharing a series and
 // timestamp) only when the table's parts may hold such duplicates. Never drops a filter or a row.
 
-import { qualifiedTable } from '../../store/naming.js';
+import type { MeasurementView } from '../../meta/schema-view.js';
+import type { Expr } from '../language/ast.js';
+import { fieldColumn, fieldValueSql, qualifiedTable, quoteIdent } from '../../store/naming.js';
 
 export interface TableSourceInput {
   readonly db: string;
   readonly rp: string;
   readonly measurement: string;
-  /** Conditions over the table's own columns; applied after the merge, as with FINAL. */
+  /**
+   * The fields the statement reads (fieldsRead): each becomes a column `f_<field>` holding its
+   * value. Every other field stays out, so a query of a wide table resolves only what it reads.
+   */
+  readonly fields: Iterable<string>;
+  /** Conditions over the source's columns; applied after the merge, as with FINAL. */
   readonly where: readonly string[];
   /**
    * Whether to merge duplicates with FINAL: the query reads field columns (tags are fixed per
@@ -17,11 +24,58 @@ export interface TableSourceInput {
   readonly final: boolean;
 }
 
-/** The table as a subquery, filtered. */
+/**
+ * The table as a subquery, filtered: time, the series key, every tag column and the fields asked
+ * for, each read from its stored (version, value) column.
+ */
 export function tableSourceSql(input: TableSourceInput): string {
   const table = qualifiedTable(input.db, input.rp, input.measurement);
+  let columns = "`time`, `_series`, COLUMNS('^t_')";
+  for (const field of input.fields) columns += `, ${fieldValueSql(field)} AS ${quoteIdent(fieldColumn(field))}`;
   const filter = input.where.length > 0 ? ` WHERE ${input.where.join(' AND ')}` : '';
-  return `(SELECT * FROM ${table}${input.final ? ' FINAL' : ''}${filter})`;
+  return `(SELECT ${columns} FROM ${table}${input.final ? ' FINAL' : ''}${filter})`;
+}
+
+/**
+ * The measurement's fields that expressions (select fields, conditions) may name: every
+ * reference that is not a tag, and every field where a wildcard or a field regex is left
+ * unexpanded (the planner expands them; this stays right if one is not).
+ */
+export function fieldsRead(exprs: ReadonlyArray<Expr | undefined>, measurement: MeasurementView): Set<string> {
+  const fields = new Set<string>();
+  const visit = (expr: Expr): void => {
+    switch (expr.kind) {
+      case 'var-ref':
+      case 'distinct':
+        if ((expr.kind === 'distinct' || expr.type !== 'tag') && measurement.fieldTypes.has(expr.name)) fields.add(expr.name);
+        return;
+      case 'call':
+        expr.args.forEach(visit);
+        return;
+      case 'binary':
+        // A regex compared with (=~, !~) is a value; only a regex standing for fields names them.
+        if (expr.lhs.kind !== 'regex') visit(expr.lhs);
+        if (expr.rhs.kind !== 'regex') visit(expr.rhs);
+        return;
+      case 'paren':
+        visit(expr.expr);
+        return;
+      case 'wildcard':
+      case 'regex':
+        for (const name of measurement.fieldTypes.keys()) fields.add(name);
+        return;
+      case 'number':
+      case 'integer':
+      case 'unsigned':
+      case 'string':
+      case 'boolean':
+      case 'duration':
+      case 'nil':
+        return;
+    }
+  };
+  for (const expr of exprs) if (expr !== undefined) visit(expr);
+  return fields;
 }
 
 /**

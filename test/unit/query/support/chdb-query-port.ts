@@ -8,9 +8,8 @@ import { Session } from 'chdb';
 import type { DatabaseView, MeasurementView, RetentionPolicyInfo, SchemaView } from '../../../../src/core/meta/schema-view.js';
 import type { FieldType, Point } from '../../../../src/core/model/point.js';
 import type { MetaCommand, QueryPort, ReadScope, SqlResult } from '../../../../src/core/query/execute/query-port.js';
-import { chDatabaseName, fieldColumn, qualifiedTable, quoteIdent, quoteString, tagColumn } from '../../../../src/core/store/naming.js';
-
-const CH_TYPES: Readonly<Record<FieldType, string>> = { float: 'Float64', integer: 'Int64', unsigned: 'UInt64', string: 'String', boolean: 'Bool' };
+import { chDatabaseName, fieldStorageColumn, qualifiedTable, quoteIdent, quoteString, tagColumn } from '../../../../src/core/store/naming.js';
+import { fieldStorageType } from '../../../../src/core/store/ddl.js';
 
 const READ_SETTINGS = ' SETTINGS output_format_json_quote_64bit_integers=1, output_format_json_quote_denormals=1';
 
@@ -78,6 +77,7 @@ export class ChdbQueryPort implements QueryPort {
   readonly written: Array<{ db: string; rp: string; points: readonly Point[] }> = [];
   readonly sqlLog: string[] = [];
   now = 10_000_000_000_000n;
+  private lastVersion = 0;
 
   readonly schema: SchemaView = {
     databaseNames: () => [...this.dbs.keys()],
@@ -160,7 +160,7 @@ export class ChdbQueryPort implements QueryPort {
       "`time` DateTime64(9, 'UTC')",
       '`_series` String',
       ...tagKeys.map((k) => `${quoteIdent(tagColumn(k))} LowCardinality(String)`),
-      ...Object.entries(fields).map(([k, t]) => `${quoteIdent(fieldColumn(k))} SimpleAggregateFunction(anyLast, Nullable(${CH_TYPES[t]}))`),
+      ...Object.entries(fields).map(([k, t]) => `${quoteIdent(fieldStorageColumn(k))} ${fieldStorageType(t)}`),
     ];
     await this.session.exec(
       `CREATE TABLE IF NOT EXISTS ${qualifiedTable(db, rp, name)} (${cols.join(', ')}) ENGINE = AggregatingMergeTree PARTITION BY toMonday(time) ORDER BY (\`_series\`, \`time\`) SETTINGS allow_dimensions_outside_sorting_key = 1`,
@@ -172,7 +172,8 @@ export class ChdbQueryPort implements QueryPort {
     const m = this.dbs.get(db)?.data.get(rp)?.get(name);
     if (m === undefined) throw new Error(`no measurement ${name}`);
     const fieldKeys = [...m.fieldTypes.keys()];
-    const columns = ['time', '_series', ...m.tagKeys.map(tagColumn), ...fieldKeys.map(fieldColumn)].map(quoteIdent);
+    const version = ++this.lastVersion;
+    const columns = ['time', '_series', ...m.tagKeys.map(tagColumn), ...fieldKeys.map(fieldStorageColumn)].map(quoteIdent);
     const values = rows.map((row) => {
       const tags = m.tagKeys.filter((k) => (row.tags?.[k] ?? '') !== '');
       const series = [name, ...tags.map((k) => `${k}=${row.tags?.[k] ?? ''}`)].join(',');
@@ -182,9 +183,9 @@ export class ChdbQueryPort implements QueryPort {
         ...m.tagKeys.map((k) => quoteString(row.tags?.[k] ?? '')),
         ...fieldKeys.map((k) => {
           const v = row.fields[k];
-          if (v === undefined) return 'NULL';
-          if (typeof v === 'string') return quoteString(v);
-          return String(v);
+          // (version, value): each insert writes a higher version, so a later one overwrites.
+          if (v === undefined) return '(0, NULL)';
+          return `(${version}, ${typeof v === 'string' ? quoteString(v) : String(v)})`;
         }),
       ];
       return `(${cells.join(', ')})`;
