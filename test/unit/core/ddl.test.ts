@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { ChdbSession, CONNECTION_LIMITS } from '../../../src/core/store/chdb-session.js';
-import { alterStatements, DEFAULT_DDL_BUDGET, fieldColumnGroup, OutdatedTableLayoutError, SchemaManager, splitByBudget, tagColumnGroup } from '../../../src/core/store/ddl.js';
+import { alterStatements, DEFAULT_DDL_BUDGET, fieldColumnGroup, MAX_INDEXED_TAG_KEYS, OutdatedTableLayoutError, SchemaManager, splitByBudget, tagColumnGroup } from '../../../src/core/store/ddl.js';
 import { encodeInsert, type InsertRows } from '../../../src/core/store/insert-encoder.js';
 import { insertTarget, qualifiedTable } from '../../../src/core/store/naming.js';
 import type { FieldType, FieldValue, Point } from '../../../src/core/model/point.js';
@@ -52,7 +52,7 @@ test('a wide table is created with its first columns, grows in bounded ALTERs, a
   };
   const budget = { maxBytes: 1 << 20, maxDefinitions: 200 };
   await new SchemaManager(counting, budget).ensureTable('wide', 'rp', 'm', { tagKeys, fields });
-  // 30 tags (a column and an index each) and 140 fields fit the CREATE; 160 fields take an ALTER.
+  // 30 tags (the first 16 with an index) and 154 fields fit the CREATE; 146 fields take an ALTER.
   assert.deepEqual(statements, ['CREATE DATAB', 'CREATE TABLE', 'ALTER TABLE ']);
   const described = await session.query(`SELECT count() FROM system.columns WHERE database = 'hb_wide__rp' AND table = 'm_m'`);
   assert.equal(Number(described.rows[0]![0]), 3 + 30 + 300); // _ns, time, _series, the tags, the fields
@@ -61,6 +61,8 @@ test('a wide table is created with its first columns, grows in bounded ALTERs, a
   await new SchemaManager(counting, budget).ensureTable('wide', 'rp', 'm', { tagKeys: [...tagKeys, 'new tag'], fields: [...fields, ['new field', 'boolean']] });
   assert.deepEqual(statements, ['CREATE DATAB', 'CREATE TABLE', 'ALTER TABLE ']);
   const added = await session.query(`SELECT name, type FROM system.columns WHERE database = 'hb_wide__rp' AND table = 'm_m' AND name IN ('t_new_20tag', 'v_new_20field')`);
+  const indexes = await session.query(`SELECT count() FROM system.data_skipping_indices WHERE database = 'hb_wide__rp' AND table = 'm_m'`);
+  assert.equal(Number(indexes.rows[0]![0]), MAX_INDEXED_TAG_KEYS);
   assert.deepEqual(added.rows, [
     ['t_new_20tag', 'LowCardinality(String)'],
     ['v_new_20field', 'SimpleAggregateFunction(max, Tuple(UInt64, Nullable(Bool)))'],
