@@ -1,5 +1,5 @@
 // FINAL only when parts may hold duplicates: overwrites in a later flush must still merge
-// (anyLast per field), and time-disjoint flushes read unmerged with the same answers.
+// (the max of (version, value) per field), and time-disjoint flushes read unmerged with the same answers.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
