@@ -3,30 +3,8 @@
 
 import type { FieldType } from '../model/point.js';
 import { CONNECTION_LIMITS, type ChdbSession } from './chdb-session.js';
+import { fieldStorageType } from './field-types.js';
 import { chDatabaseName, chTableName, fieldStorageColumn, qualifiedTable, quoteIdent, quoteString, tagColumn } from './naming.js';
-
-const CH_TYPES: Readonly<Record<FieldType, string>> = {
-  float: 'Float64',
-  integer: 'Int64',
-  unsigned: 'UInt64',
-  string: 'String',
-  boolean: 'Bool',
-};
-
-/** A field's value type as queries read it. */
-export function fieldValueType(type: FieldType): string {
-  return `Nullable(${CH_TYPES[type]})`;
-}
-
-/**
- * A field's stored type: (version, value), merged by max. Rows of one series and time merge per
- * field into the highest version, then the highest value (NaN lowest, strings by bytes), so every
- * replica keeps the same value whatever order the writes came in; a field a row lacks is
- * (0, NULL), below any written value. Queries read the value element (naming.ts fieldValueSql).
- */
-export function fieldStorageType(type: FieldType): string {
-  return `SimpleAggregateFunction(max, Tuple(UInt64, ${fieldValueType(type)}))`;
-}
 
 export const TAG_COLUMN_TYPE = 'LowCardinality(String)';
 

@@ -2,7 +2,7 @@
 // Duplicate points (same series and time) are merged here by the rule ClickHouse's merges follow.
 
 import type { FieldType, FieldValue, Point } from '../model/point.js';
-import { fieldValueType } from './ddl.js';
+import { fieldInsertType } from './field-types.js';
 import { fieldStorageColumn, tagColumn } from './naming.js';
 
 export interface EncodedInsert {
@@ -305,7 +305,7 @@ export function encodeInsert(input: InsertRows, fieldTypes: ReadonlyMap<string, 
     }
   }
   const columns = ['_ns', '_series', ...tagKeys.map(tagColumn), ...fieldKeys.map(fieldStorageColumn)];
-  const types = ['Int64', 'String', ...tagKeys.map(() => 'String'), ...fields.map(([, type]) => `Tuple(UInt64, ${fieldValueType(type)})`)];
+  const types = ['Int64', 'String', ...tagKeys.map(() => 'String'), ...fields.map(([, type]) => fieldInsertType(type))];
   const structure = columns.map((column, i) => `${column} ${types[i]}`).join(', ');
   return { columns, structure, payload: writer.finish(), rows, minTimeNs: minTimeNs ?? 0n, maxTimeNs: maxTimeNs ?? 0n, tagKeys, fields };
 }

@@ -10,7 +10,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { Session } from 'chdb';
 import { openEngine, defaultEngineOptions, type Engine } from '../../../src/core/index.js';
-import { qualifiedTable } from '../../../src/core/store/naming.js';
+import { fieldValueSql, qualifiedTable } from '../../../src/core/store/naming.js';
 
 function rows(results: Awaited<ReturnType<Engine['query']>>): unknown[][] {
   return (results[0]?.series?.[0]?.values ?? []) as unknown[][];
@@ -27,7 +27,7 @@ test('a failing table is quarantined, the others flush and answer, a restart ser
     await engine.write({ db: 'db', body: Buffer.from('bad v=-1 1000\ngood v=1 1000') });
     await engine.flush();
     // From now on the table refuses every row with v >= 0: a deterministic, table-specific failure.
-    await chdb.queryAsync(`ALTER TABLE ${qualifiedTable('db', 'autogen', 'bad')} ADD CONSTRAINT only_negative CHECK f_v < 0`, { format: 'TSV' });
+    await chdb.queryAsync(`ALTER TABLE ${qualifiedTable('db', 'autogen', 'bad')} ADD CONSTRAINT only_negative CHECK ${fieldValueSql('v')} < 0`, { format: 'TSV' });
     await engine.write({ db: 'db', body: Buffer.from('bad v=5 2000\ngood v=2 2000') });
     await engine.write({ db: 'db', body: Buffer.from('bad v=6 3000\ngood v=3 3000') });
     await engine.flush();
@@ -75,7 +75,7 @@ test('dropping a quarantined measurement forgets its kept points', { timeout: 60
     await engine.query('CREATE DATABASE db', { db: '' });
     await engine.write({ db: 'db', body: Buffer.from('bad v=-1 1000') });
     await engine.flush();
-    await chdb.queryAsync(`ALTER TABLE ${qualifiedTable('db', 'autogen', 'bad')} ADD CONSTRAINT c CHECK f_v < 0`, { format: 'TSV' });
+    await chdb.queryAsync(`ALTER TABLE ${qualifiedTable('db', 'autogen', 'bad')} ADD CONSTRAINT c CHECK ${fieldValueSql('v')} < 0`, { format: 'TSV' });
     await engine.write({ db: 'db', body: Buffer.from('bad v=1 2000') });
     await engine.flush();
     assert.equal(engine.health().quarantined.length, 1);

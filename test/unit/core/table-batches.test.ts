@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { groupByTable, pointsSince, tableKey } from '../../../src/core/flush/table-batches.js';
 import type { Point } from '../../../src/core/model/point.js';
 import type { WalRecord } from '../../../src/core/wal/wal-port.js';
@@ -40,4 +43,22 @@ test('dropping the writes validated before a catalog index keeps the ends of the
   assert.deepEqual(kept.entryEnds, [1, 3, 4]);
   assert.equal(pointsSince(batch, 5), null);
   assert.equal(pointsSince(batch, 1), batch);
+});
+
+test('the flush encoder thread never loads chdb (a second copy of its addon breaks the process’s connections)', () => {
+  const root = fileURLToPath(new URL('../../../src/core/flush/flush-encoder-worker.ts', import.meta.url));
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    // Value imports only: `import type` is erased.
+    for (const match of text.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+'([^']+)'/gms)) {
+      const spec = match[1]!;
+      assert.notEqual(spec, 'chdb', `${file} imports chdb`);
+      if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
+    }
+  };
+  visit(root);
+  assert.ok(seen.size > 3, [...seen].join(', '));
 });

@@ -9,7 +9,7 @@ import type { DatabaseView, MeasurementView, RetentionPolicyInfo, SchemaView } f
 import type { FieldType, Point } from '../../../../src/core/model/point.js';
 import type { MetaCommand, QueryPort, ReadScope, SqlResult } from '../../../../src/core/query/execute/query-port.js';
 import { chDatabaseName, fieldStorageColumn, qualifiedTable, quoteIdent, quoteString, tagColumn } from '../../../../src/core/store/naming.js';
-import { fieldStorageType } from '../../../../src/core/store/ddl.js';
+import { fieldStorageType } from '../../../../src/core/store/field-types.js';
 
 const READ_SETTINGS = ' SETTINGS output_format_json_quote_64bit_integers=1, output_format_json_quote_denormals=1';
 
