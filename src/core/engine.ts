@@ -48,6 +48,7 @@ import { ServiceGroup, type Service } from './service.js';
 import { systemClock, type Clock } from './clock.js';
 import { StoreCatalogEffects } from './catalog-effects.js';
 import { WritePath } from './write-path.js';
+import { upgradeTableLayouts } from './store/layout-upgrade.js';
 import { digestTable, exportPage, importPage, physicalColumns, type TableDigest, type TableRef } from './store/table-copy.js';
 import { quoteIdent } from './store/naming.js';
 import { QueryTracker } from './query/execute/query-tracker.js';
@@ -296,6 +297,7 @@ class EngineImpl implements Engine {
       service('catalog', () => this.catalogStore.open(), () => this.catalogStore.close()),
       service('wal', () => this.wal.open(), () => this.wal.close()),
       service('chdb', () => this.session.open(), () => this.session.close()),
+      service('store-layout', async () => void (await upgradeTableLayouts(this.session, this.log.child({ component: 'store' }))), () => undefined),
       service('quarantine', () => this.quarantine.open(), () => undefined),
       this.flushService,
       service('series-index', () => this.startSeriesIndex(), () => this.seriesLoader.stop()),

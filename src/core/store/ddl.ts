@@ -47,9 +47,14 @@ export function fieldColumnGroup(key: string, type: FieldType): ColumnGroup {
  * reads 25% faster. Tables made before keep `String`; every query works on both.
  */
 export function createTableSql(db: string, rp: string, measurement: string, groups: readonly ColumnGroup[] = []): string {
+  return createNamedTableSql(qualifiedTable(db, rp, measurement), groups);
+}
+
+/** createTableSql for a table named outright (quoted `db`.`table`). */
+export function createNamedTableSql(table: string, groups: readonly ColumnGroup[]): string {
   const extra = groups.flatMap((group) => group.columns).concat(groups.flatMap((group) => group.indexes.map((index) => `INDEX ${index}`)));
   return (
-    `CREATE TABLE IF NOT EXISTS ${qualifiedTable(db, rp, measurement)} (` +
+    `CREATE TABLE IF NOT EXISTS ${table} (` +
     "`_ns` Int64 EPHEMERAL, `time` DateTime64(9, 'UTC') DEFAULT fromUnixTimestamp64Nano(`_ns`, 'UTC') CODEC(Delta(8), LZ4), `_series` LowCardinality(String)" +
     extra.map((definition) => `, ${definition}`).join('') +
     ') ENGINE = AggregatingMergeTree PARTITION BY toMonday(`time`) ORDER BY (`_series`, `time`)' +
@@ -118,10 +123,13 @@ export interface TableColumns {
   readonly fields: ReadonlyArray<readonly [string, FieldType]>;
 }
 
-/** A table stored by a release whose field columns held bare values: this one cannot write it. */
+/**
+ * A table stored by a release whose field columns held bare values, met after the engine opened
+ * (the engine upgrades every such table when it opens, store/layout-upgrade.ts).
+ */
 export class OutdatedTableLayoutError extends Error {
   constructor(table: string, column: string) {
-    super(`table ${table} has the storage layout of an older release (field column ${column} holds values without versions); restore a backup into an empty data directory`);
+    super(`table ${table} has the storage layout of an older release (field column ${column} holds values without versions); restart the server to upgrade it`);
   }
 }
 

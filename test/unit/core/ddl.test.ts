@@ -69,7 +69,7 @@ test('a wide table is created with its first columns, grows in bounded ALTERs, a
   ]);
 });
 
-test('a table written by an older release (bare field columns) is refused with a clear error', async () => {
+test('a table of the older layout met after the engine opened (it upgrades them when it opens) is refused with a clear error', async () => {
   await session.exec('CREATE DATABASE IF NOT EXISTS hb_old__rp');
   await session.exec(
     "CREATE TABLE hb_old__rp.m_m (`time` DateTime64(9, 'UTC'), `_series` String, `f_v` SimpleAggregateFunction(anyLast, Nullable(Float64))) ENGINE = AggregatingMergeTree ORDER BY (`_series`, `time`)",
