@@ -51,14 +51,30 @@ export async function importPage(session: ChdbSession, table: TableRef, columns:
   await session.insertFormattedFile(qualifiedTable(table.db, table.rp, table.measurement), columns.map(quoteIdent), path, 'Native');
 }
 
-/** Row count and a hash of every merged row (order-independent): equal on replicas holding the same data. */
+/**
+ * Row count and a hash of every merged row, equal on replicas holding the same data: independent
+ * of row order, of column order (columns arrive in the order of each node's flushes) and of
+ * columns holding nothing (a tag column of '' or a field of (0, NULL), as a copy's table has for
+ * fields the catalog knows but no row here wrote).
+ */
+export function digestSql(table: string, columns: readonly string[]): string {
+  const terms = ['cityHash64(`time`, `_series`)'];
+  for (const column of [...columns].sort()) {
+    if (column === 'time' || column === '_series') continue;
+    const name = quoteIdent(column);
+    const hash = `cityHash64(${quoteString(column)}, ${name})`;
+    if (column.startsWith('v_')) terms.push(`if(isNull(tupleElement(${name}, 2)), 0, ${hash})`);
+    else if (column.startsWith('t_')) terms.push(`if(${name} = '', 0, ${hash})`);
+    else terms.push(hash);
+  }
+  return `SELECT count(), toString(sum(${terms.join(' + ')})) FROM ${table} FINAL`;
+}
+
 export async function digestTable(session: ChdbSession, table: TableRef): Promise<TableDigest> {
   try {
     const columns = await physicalColumns(session, table);
     if (columns.length === 0) return { ...table, rows: 0, hash: '0' };
-    const result = await session.query(
-      `SELECT count(), toString(sum(cityHash64(${columns.map(quoteIdent).join(', ')}))) FROM ${qualifiedTable(table.db, table.rp, table.measurement)} FINAL`,
-    );
+    const result = await session.query(digestSql(qualifiedTable(table.db, table.rp, table.measurement), columns));
     const row = result.rows[0] ?? [0, '0'];
     return { ...table, rows: Number(row[0]), hash: String(row[1]) };
   } catch (error) {
