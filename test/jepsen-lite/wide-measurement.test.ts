@@ -35,6 +35,9 @@ async function checkAll(server: HyperbytedbHandle): Promise<void> {
   assert.equal(all.results[0]?.series?.[0]?.columns.length, 1 + 3000);
   const grown = await query(server, 'wide', 'SELECT count(g0), count(g3999), sum(g1234) FROM grown');
   assert.deepEqual(grown.results[0]?.series?.[0]?.values[0]?.slice(1), [1, 1, 1234]);
+  const keys = await query(server, 'wide', 'SHOW FIELD KEYS FROM w');
+  assert.equal(keys.results[0]?.series?.[0]?.values.length, 3000);
+  assert.deepEqual(keys.results[0]?.series?.[0]?.values[0], ['f0', 'float']);
   const other = await query(server, 'other', 'SELECT sum(v) FROM m');
   assert.deepEqual(other.results[0]?.series?.[0]?.values[0]?.slice(1), [6]);
 }
