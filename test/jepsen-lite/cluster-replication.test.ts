@@ -112,6 +112,16 @@ test('concurrent overwrites of one point through two coordinators converge to on
   assert.equal(answers[0]!.length, 1);
   assert.deepEqual(answers[1], answers[0], 'node 2 holds what node 1 holds');
   assert.deepEqual(answers[2], answers[0], 'node 3 holds what node 1 holds');
+  // Stored alike too, versions included, once each node has flushed.
+  await eventually('equal digests of the overwritten table', async () => {
+    const digests = await Promise.all(
+      [n1!, n2!, n3!].map(async (node) => {
+        const manifest = (await (await request(`${node.url}/internal/sync/manifest?data_digest=1`)).body.json()) as { data_digest: Array<{ db: string; measurement: string; rows: number; hash: string }> };
+        return JSON.stringify(manifest.data_digest.find((d) => d.db === 'rep' && d.measurement === 'ow'));
+      }),
+    );
+    return digests[0]!.includes('"rows":1') && digests.every((d) => d === digests[0]);
+  });
 });
 
 test('a follower killed during a stream of writes gets every acknowledged point from the handoff after its restart', async () => {
