@@ -283,7 +283,7 @@ function columnReader(type: string, bigIntegers: boolean): ColumnReader {
     case 'LowCardinality':
       return lowCardinalityReader(type, node.args[0] ?? '', bigIntegers);
     case 'SimpleAggregateFunction':
-      // Stored as its argument type (field columns are SimpleAggregateFunction(anyLast, Nullable(T))).
+      // Stored as its argument type (field columns are SimpleAggregateFunction(max, Tuple(UInt64, Nullable(T)))).
       if (node.args.length !== 2) throw new UnsupportedNativeType(type);
       return columnReader(node.args[1]!, bigIntegers);
     case 'Nothing':
