@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Packr } from 'msgpackr';
 import type { Point } from '../model/point.js';
 import { toStoredEntry, fromStoredEntry } from '../wal/entry-codec.js';
-import { tableKey, type TableBatch } from './table-batches.js';
+import { entryEndsFromVersions, tableKey, type TableBatch } from './table-batches.js';
 
 const packr = new Packr({ useRecords: true, int64AsType: 'bigint' });
 
@@ -34,7 +34,8 @@ interface StoredBatch {
   readonly maxCatalogIndex: number;
   readonly catalogIndexRuns: number[];
   readonly versions: bigint[];
-  readonly entryEnds: number[];
+  /** Absent in batches an older release kept aside. */
+  readonly entryEnds?: number[];
   readonly body: ReturnType<typeof toStoredEntry>;
 }
 
@@ -185,7 +186,7 @@ export class Quarantine {
         measurement: stored.measurement,
         points: entry.points as Point[],
         versions: stored.versions,
-        entryEnds: stored.entryEnds,
+        entryEnds: stored.entryEnds ?? entryEndsFromVersions(stored.versions),
         minCatalogIndex: stored.minCatalogIndex,
         maxCatalogIndex: stored.maxCatalogIndex,
         catalogIndexRuns: stored.catalogIndexRuns,

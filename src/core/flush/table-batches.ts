@@ -101,6 +101,17 @@ export function pointsSince(batch: TableBatch, catalogIndex: number): TableBatch
   return { ...batch, points, versions, entryEnds, minCatalogIndex: min, catalogIndexRuns };
 }
 
+/**
+ * Where writes end when only the points' versions are known (a batch an older release kept
+ * aside): a write ends where the version changes. Two adjacent writes of one version merge into
+ * one, their last point winning, which a merge by version could also have chosen.
+ */
+export function entryEndsFromVersions(versions: readonly bigint[]): number[] {
+  const ends: number[] = [];
+  for (let i = 1; i <= versions.length; i++) if (i === versions.length || versions[i] !== versions[i - 1]) ends.push(i);
+  return ends;
+}
+
 export function encodeTable(batch: TableBatch): EncodedInsert {
   return encodeInsert(batch, pointFieldTypes(batch.points));
 }

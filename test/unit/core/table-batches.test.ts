@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { groupByTable, pointsSince, tableKey } from '../../../src/core/flush/table-batches.js';
+import { entryEndsFromVersions, groupByTable, pointsSince, tableKey } from '../../../src/core/flush/table-batches.js';
 import type { Point } from '../../../src/core/model/point.js';
 import type { WalRecord } from '../../../src/core/wal/wal-port.js';
 
@@ -61,4 +61,10 @@ test('the flush encoder thread never loads chdb (a second copy of its addon brea
   };
   visit(root);
   assert.ok(seen.size > 3, [...seen].join(', '));
+});
+
+test('a batch kept aside without its writes’ ends takes them from where the version changes', () => {
+  assert.deepEqual(entryEndsFromVersions([]), []);
+  assert.deepEqual(entryEndsFromVersions([5n]), [1]);
+  assert.deepEqual(entryEndsFromVersions([5n, 5n, 7n, 9n, 9n, 9n]), [2, 3, 6]);
 });
