@@ -284,6 +284,7 @@ class EngineImpl implements Engine {
       seriesLimits: options.seriesLimits,
       refusesWrites: (db, rp, measurement) => this.flushService.refusesWrites(db, rp, measurement),
       tracer: this.tracer,
+      nowNs: () => BigInt(clock.nowMs()) * 1_000_000n,
     });
     this.queryLimiter = new ConcurrencyLimiter(options.maxConcurrentQueries, options.maxQueuedQueries);
     this.wal.onDurable(({ seq, entry, value }) => {
@@ -529,7 +530,7 @@ async function toCatalogCommand(command: MetaCommand, users: UserDirectory): Pro
     case 'set-password':
       return userCatalogCommand(command, users);
     case 'create-database':
-      return command.rp ? { kind: 'create-database', name: command.name, rp: command.rp } : { kind: 'create-database', name: command.name };
+      return command.rp ? { kind: 'create-database', name: command.name, rp: command.rp, ...(command.rpGiven ? { rpGiven: command.rpGiven } : {}) } : { kind: 'create-database', name: command.name };
     case 'create-retention-policy':
       return { kind: 'create-retention-policy', db: command.db, rp: command.rp, makeDefault: command.rp.makeDefault };
     default:
@@ -543,5 +544,6 @@ function dropReason(reason: string | null): string {
   if (reason.startsWith('field type conflict')) return 'field_type_conflict';
   if (reason.startsWith('max-')) return reason.slice(0, reason.indexOf(' ')).replace(/-/g, '_');
   if (reason.startsWith('invalid')) return 'invalid_name';
+  if (reason.startsWith('points beyond retention')) return 'beyond_retention';
   return 'other';
 }

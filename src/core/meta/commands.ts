@@ -15,7 +15,13 @@ export interface RetentionPolicyDefinition {
 }
 
 export type CatalogCommand =
-  | { readonly kind: 'create-database'; readonly name: string; readonly rp?: RetentionPolicyDefinition }
+  | {
+      readonly kind: 'create-database';
+      readonly name: string;
+      readonly rp?: RetentionPolicyDefinition;
+      /** Which of the policy's settings the statement gave (absent: all); an existing policy is compared on those only. */
+      readonly rpGiven?: { readonly duration: boolean; readonly replicaN: boolean };
+    }
   | { readonly kind: 'drop-database'; readonly name: string }
   | { readonly kind: 'create-retention-policy'; readonly db: string; readonly rp: RetentionPolicyDefinition; readonly makeDefault: boolean }
   | {

@@ -42,7 +42,7 @@ export interface RetentionPolicySpec extends RetentionPolicyDefinition {
 
 /** Catalog and data mutations a statement can request. */
 export type MetaCommand =
-  | { readonly kind: 'create-database'; readonly name: string; readonly rp?: RetentionPolicySpec }
+  | { readonly kind: 'create-database'; readonly name: string; readonly rp?: RetentionPolicySpec; readonly rpGiven?: { readonly duration: boolean; readonly replicaN: boolean } }
   | { readonly kind: 'drop-database'; readonly name: string }
   | { readonly kind: 'create-retention-policy'; readonly db: string; readonly rp: RetentionPolicySpec }
   | { readonly kind: 'alter-retention-policy'; readonly db: string; readonly name: string; readonly durationNs?: bigint; readonly shardGroupDurationNs?: bigint; readonly replicaN?: number; readonly makeDefault?: boolean }
