@@ -44,6 +44,8 @@ export function engineOptionsFromConfig(config: Config): EngineOptions {
     maxResultBytes: config.query.maxResultBytes,
     readConnections: config.query.readConnections,
     maxQueryMemoryBytes: config.query.maxMemoryBytes,
+    retention: { enabled: config.retention.enabled, intervalMs: config.retention.intervalMs },
+    continuousQueries: { enabled: config.continuousQueries.enabled, runIntervalMs: config.continuousQueries.runIntervalMs },
   };
 }
 
@@ -113,6 +115,7 @@ export async function startServer(config: Config, log: Logger, tracer: Tracer = 
   }
   const clusterOptions = clusterOptionsFromConfig(config);
   let clusterWriter: CatalogWriter | null = null;
+  let cluster: Cluster | null = null;
   const engineOptions = engineOptionsFromConfig(config);
   let engine: Engine | null = await openEngine(
     clusterOptions
@@ -122,6 +125,8 @@ export async function startServer(config: Config, log: Logger, tracer: Tracer = 
       log: log.child({ component: 'engine' }),
       registry,
       tracer,
+      // A cluster runs each continuous query on its Raft leader only.
+      runsContinuousQueries: () => clusterOptions === null || isRaftLeader(cluster),
       ...(clusterOptions
         ? {
             catalogWriter: () => ({
@@ -134,7 +139,6 @@ export async function startServer(config: Config, log: Logger, tracer: Tracer = 
         : {}),
     },
   );
-  let cluster: Cluster | null = null;
   if (clusterOptions) {
     cluster = new Cluster(clusterOptions, { engine, registry, log: log.child({ component: 'cluster', node: clusterOptions.nodeId }), clock: systemClock, tracer });
     clusterWriter = cluster.catalogWriter;
@@ -184,6 +188,15 @@ export async function startServer(config: Config, log: Logger, tracer: Tracer = 
       return stopping;
     },
   };
+}
+
+function isRaftLeader(cluster: Cluster | null): boolean {
+  if (cluster === null) return false;
+  try {
+    return cluster.raft.isLeader();
+  } catch {
+    return false; // Raft is not started yet
+  }
 }
 
 /** Exporting the spans still buffered at shutdown waits at most this long for the collector. */

@@ -41,6 +41,10 @@ import type { MetaCommand, QueryPort, SqlResult } from './query/execute/query-po
 import { executeQuery, type ResultSink, type StatementResult } from './query/index.js';
 import type { QueryPrincipal } from './query/execute/query-authorizer.js';
 import type { StatementObserver } from './services/statement-summary.js';
+import { executeStatement } from './query/execute/executor.js';
+import type { SelectStatement } from './query/language/ast.js';
+import { chdbRetentionStore } from './store/retention-store.js';
+import { backgroundServices, writtenCount } from './services/background.js';
 import { DuplicateTracker } from './store/duplicate-tracker.js';
 import { chdbPartsProbe } from './store/parts-probe.js';
 import { TagValueLoader } from './meta/tag-value-loader.js';
@@ -68,6 +72,8 @@ export interface EngineDeps {
   readonly catalogWriter?: (applier: CatalogApplier) => CatalogWriter;
   /** Spans around the write, flush and query steps; none by default. */
   readonly tracer?: Tracer;
+  /** Whether this node runs continuous queries now (a cluster: only the Raft leader); default always. */
+  readonly runsContinuousQueries?: () => boolean;
 }
 
 export interface WriteRequest {
@@ -293,6 +299,16 @@ class EngineImpl implements Engine {
       if (entry.origin !== this.wal.localOrigin) this.series.observe(entry.db, entry.rp, entry.points);
       this.metrics.walLastSequence.set(seq);
     });
+    const background = backgroundServices({
+      options,
+      deps,
+      clock,
+      schema: () => this.catalogStore.catalog,
+      writer: this.catalogWriter,
+      store: chdbRetentionStore(this.session),
+      tableChanged: (db, rp, measurement) => this.forgetTable(db, rp, measurement),
+      runSelectInto: (select, db) => this.runSelectInto(select, db),
+    });
     this.services = new ServiceGroup([
       service('catalog', () => this.catalogStore.open(), () => this.catalogStore.close()),
       service('wal', () => this.wal.open(), () => this.wal.close()),
@@ -301,6 +317,7 @@ class EngineImpl implements Engine {
       this.flushService,
       service('series-index', () => this.startSeriesIndex(), () => this.seriesLoader.stop()),
       service('tag-values', () => undefined, () => this.tagValues.settled()),
+      ...background,
     ]);
     this.queries = new QueryTracker(() => process.hrtime.bigint());
     this.monitor = new Monitor({
@@ -509,6 +526,23 @@ class EngineImpl implements Engine {
 
   async flush(): Promise<void> {
     await this.flushService.flush();
+  }
+
+  /** A continuous query's SELECT … INTO, bounded like a client query; resolves to the points written. */
+  private runSelectInto(select: SelectStatement, db: string): Promise<number> {
+    return this.queryLimiter.run(async () => {
+      const signal = AbortSignal.timeout(this.options.queryTimeoutMs);
+      const series = await executeStatement(select, { db, maxSelectBuckets: this.options.maxSelectBuckets, signal }, this.queryPort());
+      return writtenCount(series);
+    });
+  }
+
+  /** A table lost rows outside the flush (retention): what caches knew of it is stale. */
+  private forgetTable(db: string, rp: string, measurement: string): void {
+    this.duplicates.forget((t) => t.db === db && t.rp === rp && t.measurement === measurement);
+    this.tagValues.forget((d, r, m) => d === db && r === rp && m === measurement);
+    this.series.forget(db, rp, measurement);
+    this.seriesLoader.reload(db, rp, measurement);
   }
 
   /** DDL, deletes and user changes from statements: one catalog command each (or none), through the writer. */

@@ -8,6 +8,7 @@ import type { FieldType } from '../model/point.js';
 import type { DatabaseView, MeasurementView, RetentionPolicyInfo, SchemaView } from './schema-view.js';
 import type { CatalogCommand, RetentionPolicyDefinition } from './commands.js';
 import { applyUserCommand, forgetDatabasePrivileges, type UserDirectory, type UserInfo, type Users } from './users.js';
+import { applyContinuousQueryCommand, type ContinuousQueries, type ContinuousQueryInfo } from './continuous-queries.js';
 
 export const DEFAULT_RP = 'autogen';
 const WEEK_NS = 7n * 24n * 3600n * 1_000_000_000n;
@@ -43,6 +44,8 @@ export interface DatabaseState {
   readonly rps: ReadonlyMap<string, RetentionPolicyInfo>;
   /** rp → measurement name → schema */
   readonly measurementsByRp: ReadonlyMap<string, ReadonlyMap<string, MeasurementState>>;
+  /** Continuous queries by name, in creation order (absent in catalogs stored before they existed). */
+  readonly continuousQueries?: ContinuousQueries;
 }
 
 class DatabaseViewImpl implements DatabaseView {
@@ -63,6 +66,9 @@ class DatabaseViewImpl implements DatabaseView {
   }
   measurement(rp: string, name: string): MeasurementView | undefined {
     return this.state.measurementsByRp.get(rp)?.get(name);
+  }
+  get continuousQueries(): readonly ContinuousQueryInfo[] {
+    return [...(this.state.continuousQueries?.values() ?? [])];
   }
 }
 
@@ -224,6 +230,20 @@ export class Catalog implements SchemaView, UserDirectory {
       case 'revoke-privilege': {
         const users = applyUserCommand(this.users, command, (name) => this.databases.has(name));
         return users === this.users ? this : new Catalog(this.databases, index, this.deletes, users);
+      }
+      case 'create-continuous-query':
+      case 'drop-continuous-query':
+      case 'continuous-query-ran': {
+        const db = next.get(command.db);
+        if (db === undefined) {
+          if (command.kind === 'create-continuous-query') throw new DatabaseNotFoundError(command.db);
+          return this;
+        }
+        const before = db.continuousQueries ?? new Map<string, ContinuousQueryInfo>();
+        const after = applyContinuousQueryCommand(before, command);
+        if (after === before) return this;
+        next.set(db.name, { ...db, continuousQueries: after });
+        return new Catalog(next, index, this.deletes, this.users);
       }
       case 'delete-data': {
         this.requireDb(command.db);

@@ -22,6 +22,7 @@ import { firstShardId, monitorStatementAnswer } from './monitor-statements.js';
 import { QUERY_KILLED_MESSAGE } from './query-tracker.js';
 import { formatGoDuration, NS_PER } from '../language/duration.js';
 import { noopTracer } from '../../tracing.js';
+import { createContinuousQuery, dropContinuousQuery, showContinuousQueries } from './continuous-query-statements.js';
 
 export interface ExecuteOptions {
   /** Default database (`db=` of the request); '' when absent. */
@@ -223,6 +224,12 @@ export async function executeStatement(statement: Statement, options: ExecuteOpt
       }
       return [];
     }
+    case 'create-continuous-query':
+      await createContinuousQuery(statement, port, options.rp);
+      return [];
+    case 'drop-continuous-query':
+      await dropContinuousQuery(statement, port);
+      return [];
     case 'drop-measurement': {
       const db = defaultDatabase(port, options.db);
       await port.applyMetaCommand({ kind: 'drop-measurement', db: db.name, name: statement.name });
@@ -262,13 +269,13 @@ function validMaxSelectBuckets(n: number): number {
 }
 
 /**
- * Statements answered from what HyperbyteDB does not keep (no continuous queries or
- * subscriptions), shaped as InfluxDB 1.6 answers them when none exist; undefined for everything else.
+ * Statements answered from the catalog alone (continuous queries), or from what HyperbyteDB does
+ * not keep (subscriptions), shaped as InfluxDB 1.6 answers them; undefined for everything else.
  */
 function metaStatementAnswer(statement: Statement, port: QueryPort, requestDb: string): Series[] | undefined {
   switch (statement.kind) {
     case 'show-continuous-queries':
-      return port.schema.databaseNames().map((name) => ({ name, columns: ['name', 'query'], values: [] }));
+      return showContinuousQueries(port.schema);
     case 'show-subscriptions':
       return [];
     case 'show-measurements':

@@ -55,7 +55,10 @@ export type MetaCommand =
    */
   | { readonly kind: 'delete-data'; readonly db: string; readonly measurements: readonly string[]; readonly whereSql: string; readonly dropSeries: boolean }
   /** Users and grants; passwords in clear, hashed by the engine before anything is stored or sent. */
-  | UserStatementCommand;
+  | UserStatementCommand
+  /** `query` is the statement's canonical text, measurements qualified. */
+  | { readonly kind: 'create-continuous-query'; readonly db: string; readonly name: string; readonly query: string }
+  | { readonly kind: 'drop-continuous-query'; readonly db: string; readonly name: string };
 
 export interface QueryPort {
   readonly schema: SchemaView;
