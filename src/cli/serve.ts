@@ -20,6 +20,7 @@ import { noopTracer, type Tracer } from '../core/tracing.js';
 import { serviceNameFrom, startTracing } from './tracing.js';
 import { HYPERBYTEDB_VERSION } from '../http/version.js';
 import { hostname } from 'node:os';
+import { startControlSocket } from './control-socket.js';
 
 export function engineOptionsFromConfig(config: Config): EngineOptions {
   return {
@@ -170,6 +171,11 @@ export async function startServer(config: Config, log: Logger, tracer: Tracer = 
     await engine.close();
     throw error;
   }
+  // `hyperbytedb backup` reaches the running engine through this socket.
+  const control = await startControlSocket({ dataDir: config.storage.dataDir, engine, log: log.child({ component: 'control' }) }).catch((error: unknown) => {
+    log.warn({ err: error }, 'control socket not started: online backups through `hyperbytedb backup` are unavailable');
+    return null;
+  });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const url = `http://${config.server.bindAddress}:${port}`;
@@ -179,6 +185,7 @@ export async function startServer(config: Config, log: Logger, tracer: Tracer = 
     url,
     stop() {
       stopping ??= (async () => {
+        await control?.close();
         await app.close();
         await cluster?.stop();
         const current = engine;

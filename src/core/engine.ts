@@ -45,6 +45,9 @@ import { executeStatement } from './query/execute/executor.js';
 import type { SelectStatement } from './query/language/ast.js';
 import { chdbRetentionStore } from './store/retention-store.js';
 import { backgroundServices, writtenCount } from './services/background.js';
+import { writeBackup, type BackupRequest, type BackupSource } from './services/backup.js';
+import type { BackupManifest, TransferProgress } from './services/backup-manifest.js';
+import { freezeDatabases, unfreeze } from './store/chdb-freeze.js';
 import { DuplicateTracker } from './store/duplicate-tracker.js';
 import { chdbPartsProbe } from './store/parts-probe.js';
 import { TagValueLoader } from './meta/tag-value-loader.js';
@@ -162,6 +165,8 @@ export interface Engine {
   query(text: string, request: QueryRequest): Promise<StatementResult[]>;
   /** Moves every acknowledged write into chDB. */
   flush(): Promise<void>;
+  /** An online backup of this node's data at one consistent point, into an empty directory. */
+  backup(request: BackupRequest, onProgress?: (progress: TransferProgress) => void): Promise<BackupManifest>;
   health(): EngineHealth;
   close(): Promise<void>;
 }
@@ -526,6 +531,21 @@ class EngineImpl implements Engine {
 
   async flush(): Promise<void> {
     await this.flushService.flush();
+  }
+
+  backup(request: BackupRequest, onProgress?: (progress: TransferProgress) => void): Promise<BackupManifest> {
+    const { options } = this;
+    const source: BackupSource = {
+      dirs: { wal: options.walDir, meta: options.metaDir, chdb: options.chdbDir },
+      flush: () => this.flushService.flush(),
+      exclusive: (fn) => this.flushService.exclusive(fn),
+      walSnapshot: () => this.wal.openSnapshot(),
+      catalog: () => ({ catalog: this.catalogStore.catalog, sidecar: this.catalogStore.sidecar }),
+      freeze: (name, prefix) => freezeDatabases(this.session, options.chdbDir, name, prefix),
+      unfreeze: (name) => unfreeze(options.chdbDir, name),
+      nowMs: () => this.clock.nowMs(),
+    };
+    return writeBackup(source, request, onProgress);
   }
 
   /** A continuous query's SELECT … INTO, bounded like a client query; resolves to the points written. */
