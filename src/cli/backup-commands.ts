@@ -4,13 +4,9 @@
 
 import { readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import type { Config } from './config-types.js';
 import { answers, callControlSocket, controlSocketPath } from './control-socket.js';
 import { progressView, humanBytes, type ProgressOutput } from './transfer-progress.js';
-import { openEngine } from '../core/index.js';
-import { engineOptionsFromConfig } from './serve.js';
 import { BackupError } from '../core/services/backup-manifest.js';
 import { assertNotServing, restoreBackup } from '../core/services/restore.js';
 
@@ -50,6 +46,8 @@ export async function runBackup(config: Config, options: BackupCommandOptions, i
     await assertNotServing({ dataDir: config.storage.dataDir, walDir: config.storage.walDir, metaDir: config.storage.metaDir, chdbDir: config.storage.chdbDir }).catch(() => {
       throw new BackupError(`backup: a server holds ${config.storage.dataDir} but does not answer on ${socket}`);
     });
+    // Loaded only here: a backup through the server or a restore never loads the storage engine.
+    const [{ openEngine }, { engineOptionsFromConfig }, { default: pino }, { Registry }] = await Promise.all([import('../core/index.js'), import('./serve.js'), import('pino'), import('prom-client')]);
     const engineOptions = engineOptionsFromConfig(config);
     const engine = await openEngine(
       { ...engineOptions, retention: { enabled: false, intervalMs: 60_000 }, continuousQueries: { enabled: false, runIntervalMs: 10_000 } },
