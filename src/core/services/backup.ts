@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { ClassicLevel } from 'classic-level';
 import { Catalog } from '../meta/catalog.js';
 import { CatalogStore } from '../meta/catalog-store.js';
+import { forgetDatabasePrivileges } from '../meta/users.js';
 import type { WalStoreSnapshot } from '../wal/level-wal.js';
 import { WalEntryCodec } from '../wal/entry-codec.js';
 import { CLEAN_CLOSE_KEY, ENTRY_KEY_BYTES, INCARNATION_KEY, seqOfEntryKey } from '../wal/wal-keys.js';
@@ -190,7 +191,11 @@ async function writeCatalog(dir: string, catalog: Catalog, sidecar: Buffer | und
       return;
     }
     const state = catalog.databases.get(database)!;
-    await store.persist(new Catalog(new Map([[database, state]]), catalog.index, catalog.deletes.filter((d) => d.db === database)));
+    // Users stay (with auth on, a restore must not lock the administrators out); grants on the
+    // databases left out go, as when those databases are dropped.
+    let users = catalog.users;
+    for (const other of catalog.databases.keys()) if (other !== database) users = forgetDatabasePrivileges(users, other);
+    await store.persist(new Catalog(new Map([[database, state]]), catalog.index, catalog.deletes.filter((d) => d.db === database), users));
   } finally {
     await store.close();
   }
