@@ -3,7 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseQuery } from '../../../src/core/query/language/parser.js';
-import { continuousQueryText, goFloatText, influxIdent } from '../../../src/core/query/language/continuous-query-text.js';
+import { continuousQueryText } from '../../../src/core/query/language/continuous-query-text.js';
+import { goFloatText } from '../../../src/core/query/language/statement-string.js';
+import { quoteIdentSegments } from '../../../src/core/query/language/parser-base.js';
 import type { StatementOf } from '../../../src/core/query/language/ast.js';
 
 function cq(text: string): StatementOf<'create-continuous-query'> {
@@ -48,7 +50,7 @@ test('RESAMPLE FOR must cover the interval and EVERY; RESAMPLE needs one of them
   });
 });
 
-test('identifiers are quoted when they are keywords or not bare; floats print as Go %v', () => {
-  assert.deepEqual(['cpu', 'µs', 'select', 'host name', '1a', 'a"b'].map(influxIdent), ['cpu', 'µs', '"select"', '"host name"', '"1a"', '"a\\"b"']);
+test('identifiers are quoted when they are keywords (any case) or not ASCII identifiers; floats print as Go %v', () => {
+  assert.deepEqual(['cpu', '_a1', 'µs', 'select', 'Into', 'host name', '1a', 'a"b'].map((name) => quoteIdentSegments([name])), ['cpu', '_a1', '"µs"', '"select"', '"Into"', '"host name"', '"1a"', '"a\\"b"']);
   assert.deepEqual([1.5, -1.5, 100, 1e6, 0.00001, 123456.5].map(goFloatText), ['1.5', '-1.5', '100', '1e+06', '1e-05', '123456.5']);
 });
