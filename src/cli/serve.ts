@@ -127,7 +127,7 @@ export async function startServer(config: Config, log: Logger, tracer: Tracer = 
       registry,
       tracer,
       // A cluster runs each continuous query on its Raft leader only.
-      runsContinuousQueries: () => clusterOptions === null || isRaftLeader(cluster),
+      runsContinuousQueries: () => clusterOptions === null || leadsConfirmed(cluster),
       ...(clusterOptions
         ? {
             catalogWriter: () => ({
@@ -197,12 +197,20 @@ export async function startServer(config: Config, log: Logger, tracer: Tracer = 
   };
 }
 
-function isRaftLeader(cluster: Cluster | null): boolean {
+/**
+ * This node leads Raft, as a quorum confirms (ReadIndex), and has applied the catalog up to the
+ * commit point: a deposed leader that has not noticed yet does not run continuous queries beside
+ * the new one, and a new leader starts from its predecessor's last recorded run, not an older one.
+ */
+async function leadsConfirmed(cluster: Cluster | null): Promise<boolean> {
   if (cluster === null) return false;
   try {
-    return cluster.raft.isLeader();
+    const raft = cluster.raft;
+    if (!raft.isLeader()) return false;
+    await raft.readIndex(); // bounded by the node's read timeout
+    return raft.isLeader();
   } catch {
-    return false; // Raft is not started yet
+    return false; // Raft is not started yet, or leadership could not be confirmed
   }
 }
 

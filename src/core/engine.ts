@@ -75,8 +75,11 @@ export interface EngineDeps {
   readonly catalogWriter?: (applier: CatalogApplier) => CatalogWriter;
   /** Spans around the write, flush and query steps; none by default. */
   readonly tracer?: Tracer;
-  /** Whether this node runs continuous queries now (a cluster: only the Raft leader); default always. */
-  readonly runsContinuousQueries?: () => boolean;
+  /**
+   * Whether this node runs continuous queries now (a cluster: only the Raft leader, confirmed by a
+   * quorum with the catalog applied to the commit point); default always.
+   */
+  readonly runsContinuousQueries?: () => boolean | Promise<boolean>;
 }
 
 export interface WriteRequest {

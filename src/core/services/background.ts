@@ -16,7 +16,7 @@ import { ContinuousQueryService, createContinuousQueryMetrics, defaultContinuous
 
 export interface BackgroundServicesInput {
   readonly options: { readonly retention?: RetentionOptions; readonly continuousQueries?: ContinuousQueryOptions };
-  readonly deps: { readonly log: Logger; readonly registry: Registry; readonly runsContinuousQueries?: () => boolean };
+  readonly deps: { readonly log: Logger; readonly registry: Registry; readonly runsContinuousQueries?: () => boolean | Promise<boolean> };
   readonly clock: Clock;
   readonly schema: () => SchemaView;
   readonly writer: CatalogWriter;

@@ -59,8 +59,8 @@ export interface ContinuousQueryDeps {
   readonly writer: CatalogWriter;
   /** Runs a SELECT … INTO in `db` through the engine's query path; resolves to the points written. */
   readonly runSelectInto: (select: SelectStatement, db: string) => Promise<number>;
-  /** Whether this node runs the queries now (a cluster: only its Raft leader). */
-  readonly shouldRun: () => boolean;
+  /** Whether this node runs the queries now (a cluster: only its Raft leader, confirmed by a quorum). */
+  readonly shouldRun: () => boolean | Promise<boolean>;
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: ContinuousQueryMetrics;
@@ -115,7 +115,7 @@ export class ContinuousQueryService implements Service {
 
   /** Runs every query that is due now (one tick); exported for tests and the admin path. */
   async runDue(): Promise<void> {
-    if (!this.deps.shouldRun()) return;
+    if (!(await this.deps.shouldRun())) return;
     const schema = this.deps.schema();
     const live = new Set<string>();
     for (const db of schema.databaseNames()) {
