@@ -555,8 +555,14 @@ class EngineImpl implements Engine {
   private runSelectInto(select: SelectStatement, db: string): Promise<number> {
     return this.queryLimiter.run(async () => {
       const signal = AbortSignal.timeout(this.options.queryTimeoutMs);
-      const series = await executeStatement(select, { db, maxSelectBuckets: this.options.maxSelectBuckets, signal }, this.queryPort());
-      return writtenCount(series);
+      // Counted in the memory budget every query shares: a large run is refused, never an OOM.
+      const memory = this.queryMemory.open();
+      try {
+        const series = await executeStatement(select, { db, maxSelectBuckets: this.options.maxSelectBuckets, signal, memory }, this.queryPort());
+        return writtenCount(series);
+      } finally {
+        memory.close();
+      }
     });
   }
 
