@@ -286,6 +286,8 @@ export interface RawConfig {
   };
   query: { max_select_buckets: number; max_result_size: number; chunk_size_default: number; read_connections: number; max_memory: number };
   statement_summary: { enabled: boolean; max_entries: number };
+  retention: { enabled: boolean; interval: number };
+  continuous_queries: { enabled: boolean; run_interval: number };
 }
 
 type FormatName = 'count' | 'duration' | 'seconds' | 'size' | 'bool' | 'ratio' | 'text' | 'one-of' | 'optional-url' | 'peer-list' | 'url-list';
@@ -377,6 +379,14 @@ function buildSchema(): convict.Schema<RawConfig> {
       enabled: setting('bool', false, 'Keep a summary of recently executed statements at GET /api/v1/statements.'),
       max_entries: setting('count', 1000, 'Statement shapes kept; the least recently seen go first.', { min: 1, max: 100_000 }),
     },
+    retention: {
+      enabled: setting('bool', true, 'Remove data each retention policy no longer keeps (on every node).'),
+      interval: setting('duration', MINUTE_MS, 'How often expired data is looked for and removed.', { min: 100, max: 24 * HOUR_MS }),
+    },
+    continuous_queries: {
+      enabled: setting('bool', true, 'Run continuous queries (in a cluster, only the Raft leader runs them).'),
+      run_interval: setting('duration', 10 * SECOND_MS, 'How often continuous queries that are due are run.', { min: 100, max: HOUR_MS }),
+    },
   };
   for (const [section, keys] of Object.entries(schema as Record<string, Record<string, convict.SchemaObj>>)) {
     for (const [key, item] of Object.entries(keys)) item.env = envNameOf(section, key);
@@ -438,7 +448,7 @@ export function checkRelations(raw: RawConfig): string[] {
 }
 
 export function toConfig(raw: RawConfig): Config {
-  const { server, storage, wal, flush, limits, logging, metrics, cluster, query, statement_summary: statementSummary } = raw;
+  const { server, storage, wal, flush, limits, logging, metrics, cluster, query, statement_summary: statementSummary, retention, continuous_queries: continuousQueries } = raw;
   return deepFreeze<Config>({
     server: {
       bindAddress: server.bind_address,
@@ -516,12 +526,14 @@ export function toConfig(raw: RawConfig): Config {
       maxMemoryBytes: query.max_memory,
     },
     statementSummary: { enabled: statementSummary.enabled, maxEntries: statementSummary.max_entries },
+    retention: { enabled: retention.enabled, intervalMs: retention.interval },
+    continuousQueries: { enabled: continuousQueries.enabled, runIntervalMs: continuousQueries.run_interval },
   });
 }
 
 /** The effective config as TOML that loads back to the same Config, with the cluster secret redacted. */
 export function configToToml(config: Config): string {
-  const { server, storage, wal, flush, limits, logging, metrics, cluster, query, statementSummary } = config;
+  const { server, storage, wal, flush, limits, logging, metrics, cluster, query, statementSummary, retention, continuousQueries } = config;
   const document: Record<keyof RawConfig, Record<string, unknown>> = {
     server: {
       bind_address: server.bindAddress,
@@ -590,6 +602,8 @@ export function configToToml(config: Config): string {
       max_memory: formatSizeBytes(query.maxMemoryBytes),
     },
     statement_summary: { enabled: statementSummary.enabled, max_entries: statementSummary.maxEntries },
+    retention: { enabled: retention.enabled, interval: formatDurationMs(retention.intervalMs) },
+    continuous_queries: { enabled: continuousQueries.enabled, run_interval: formatDurationMs(continuousQueries.runIntervalMs) },
   };
   return `${stringifyToml(document).trim()}\n`;
 }

@@ -123,6 +123,16 @@ export interface StatementSummaryConfig {
   readonly maxEntries: number;
 }
 
+export interface RetentionConfig {
+  readonly enabled: boolean;
+  readonly intervalMs: number;
+}
+
+export interface ContinuousQueriesConfig {
+  readonly enabled: boolean;
+  readonly runIntervalMs: number;
+}
+
 export interface Config {
   readonly server: ServerConfig;
   readonly storage: StorageConfig;
@@ -134,4 +144,6 @@ export interface Config {
   readonly cluster: ClusterConfig;
   readonly query: QueryConfig;
   readonly statementSummary: StatementSummaryConfig;
+  readonly retention: RetentionConfig;
+  readonly continuousQueries: ContinuousQueriesConfig;
 }

@@ -100,6 +100,26 @@ function addClusterCommands(program: Command, env: NodeJS.ProcessEnv): void {
   }
 }
 
+function addBackupCommands(program: Command, env: NodeJS.ProcessEnv): void {
+  withConfigOptions(program.command('backup').description('back up the data (online: through the running server; else from the data directory) into an empty directory'))
+    .requiredOption('-o, --output <dir>', 'directory to write the backup into (new or empty)')
+    .option('--db <name>', 'back up this database only')
+    .action(async (values) => {
+      const config = loadConfigOrReport(values, env);
+      if (config === undefined) return;
+      const { runBackup } = await import('./backup-commands.js');
+      process.exitCode = await runBackup(config, { output: values.output, db: values.db }, { stdout: process.stdout, stderr: process.stderr });
+    });
+  withConfigOptions(program.command('restore').description('restore a backup over the configured data directories (the server must be stopped)'))
+    .requiredOption('-i, --input <dir>', 'backup directory (with manifest.json)')
+    .action(async (values) => {
+      const config = loadConfigOrReport(values, env);
+      if (config === undefined) return;
+      const { runRestore } = await import('./backup-commands.js');
+      process.exitCode = await runRestore(config, { input: values.input }, { stdout: process.stdout, stderr: process.stderr });
+    });
+}
+
 export function buildProgram(env: NodeJS.ProcessEnv): Command {
   const program = new Command('hyperbytedb')
     .description('InfluxDB v1-compatible time-series database')
@@ -108,7 +128,7 @@ export function buildProgram(env: NodeJS.ProcessEnv): Command {
   addServeCommand(program, env);
   addConfigCommand(program, env);
   addClusterCommands(program, env);
-  // Further subcommands register here the same way: `backup` (backup.ts), `restore` (restore.ts).
+  addBackupCommands(program, env);
   return program;
 }
 

@@ -20,6 +20,7 @@ import { noopTracer, type Tracer } from '../core/tracing.js';
 import { serviceNameFrom, startTracing } from './tracing.js';
 import { HYPERBYTEDB_VERSION } from '../http/version.js';
 import { hostname } from 'node:os';
+import { startControlSocket } from './control-socket.js';
 
 export function engineOptionsFromConfig(config: Config): EngineOptions {
   return {
@@ -44,6 +45,8 @@ export function engineOptionsFromConfig(config: Config): EngineOptions {
     maxResultBytes: config.query.maxResultBytes,
     readConnections: config.query.readConnections,
     maxQueryMemoryBytes: config.query.maxMemoryBytes,
+    retention: { enabled: config.retention.enabled, intervalMs: config.retention.intervalMs },
+    continuousQueries: { enabled: config.continuousQueries.enabled, runIntervalMs: config.continuousQueries.runIntervalMs },
   };
 }
 
@@ -113,6 +116,7 @@ export async function startServer(config: Config, log: Logger, tracer: Tracer = 
   }
   const clusterOptions = clusterOptionsFromConfig(config);
   let clusterWriter: CatalogWriter | null = null;
+  let cluster: Cluster | null = null;
   const engineOptions = engineOptionsFromConfig(config);
   let engine: Engine | null = await openEngine(
     clusterOptions
@@ -122,6 +126,8 @@ export async function startServer(config: Config, log: Logger, tracer: Tracer = 
       log: log.child({ component: 'engine' }),
       registry,
       tracer,
+      // A cluster runs each continuous query on its Raft leader only.
+      runsContinuousQueries: () => clusterOptions === null || leadsConfirmed(cluster),
       ...(clusterOptions
         ? {
             catalogWriter: () => ({
@@ -134,7 +140,6 @@ export async function startServer(config: Config, log: Logger, tracer: Tracer = 
         : {}),
     },
   );
-  let cluster: Cluster | null = null;
   if (clusterOptions) {
     cluster = new Cluster(clusterOptions, { engine, registry, log: log.child({ component: 'cluster', node: clusterOptions.nodeId }), clock: systemClock, tracer });
     clusterWriter = cluster.catalogWriter;
@@ -166,6 +171,11 @@ export async function startServer(config: Config, log: Logger, tracer: Tracer = 
     await engine.close();
     throw error;
   }
+  // `hyperbytedb backup` reaches the running engine through this socket.
+  const control = await startControlSocket({ dataDir: config.storage.dataDir, engine, log: log.child({ component: 'control' }) }).catch((error: unknown) => {
+    log.warn({ err: error }, 'control socket not started: online backups through `hyperbytedb backup` are unavailable');
+    return null;
+  });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const url = `http://${config.server.bindAddress}:${port}`;
@@ -175,6 +185,7 @@ export async function startServer(config: Config, log: Logger, tracer: Tracer = 
     url,
     stop() {
       stopping ??= (async () => {
+        await control?.close();
         await app.close();
         await cluster?.stop();
         const current = engine;
@@ -184,6 +195,23 @@ export async function startServer(config: Config, log: Logger, tracer: Tracer = 
       return stopping;
     },
   };
+}
+
+/**
+ * This node leads Raft, as a quorum confirms (ReadIndex), and has applied the catalog up to the
+ * commit point: a deposed leader that has not noticed yet does not run continuous queries beside
+ * the new one, and a new leader starts from its predecessor's last recorded run, not an older one.
+ */
+async function leadsConfirmed(cluster: Cluster | null): Promise<boolean> {
+  if (cluster === null) return false;
+  try {
+    const raft = cluster.raft;
+    if (!raft.isLeader()) return false;
+    await raft.readIndex(); // bounded by the node's read timeout
+    return raft.isLeader();
+  } catch {
+    return false; // Raft is not started yet, or leadership could not be confirmed
+  }
 }
 
 /** Exporting the spans still buffered at shutdown waits at most this long for the collector. */

@@ -41,6 +41,13 @@ import type { MetaCommand, QueryPort, SqlResult } from './query/execute/query-po
 import { executeQuery, type ResultSink, type StatementResult } from './query/index.js';
 import type { QueryPrincipal } from './query/execute/query-authorizer.js';
 import type { StatementObserver } from './services/statement-summary.js';
+import { executeStatement } from './query/execute/executor.js';
+import type { SelectStatement } from './query/language/ast.js';
+import { chdbRetentionStore } from './store/retention-store.js';
+import { backgroundServices, writtenCount } from './services/background.js';
+import { writeBackup, type BackupRequest, type BackupSource } from './services/backup.js';
+import type { BackupManifest, TransferProgress } from './services/backup-manifest.js';
+import { freezeDatabases, unfreeze } from './store/chdb-freeze.js';
 import { DuplicateTracker } from './store/duplicate-tracker.js';
 import { chdbPartsProbe } from './store/parts-probe.js';
 import { TagValueLoader } from './meta/tag-value-loader.js';
@@ -69,6 +76,11 @@ export interface EngineDeps {
   readonly catalogWriter?: (applier: CatalogApplier) => CatalogWriter;
   /** Spans around the write, flush and query steps; none by default. */
   readonly tracer?: Tracer;
+  /**
+   * Whether this node runs continuous queries now (a cluster: only the Raft leader, confirmed by a
+   * quorum with the catalog applied to the commit point); default always.
+   */
+  readonly runsContinuousQueries?: () => boolean | Promise<boolean>;
 }
 
 export interface WriteRequest {
@@ -157,6 +169,8 @@ export interface Engine {
   query(text: string, request: QueryRequest): Promise<StatementResult[]>;
   /** Moves every acknowledged write into chDB. */
   flush(): Promise<void>;
+  /** An online backup of this node's data at one consistent point, into an empty directory. */
+  backup(request: BackupRequest, onProgress?: (progress: TransferProgress) => void): Promise<BackupManifest>;
   health(): EngineHealth;
   close(): Promise<void>;
 }
@@ -285,6 +299,7 @@ class EngineImpl implements Engine {
       seriesLimits: options.seriesLimits,
       refusesWrites: (db, rp, measurement) => this.flushService.refusesWrites(db, rp, measurement),
       tracer: this.tracer,
+      nowNs: () => BigInt(clock.nowMs()) * 1_000_000n,
     });
     this.queryLimiter = new ConcurrencyLimiter(options.maxConcurrentQueries, options.maxQueuedQueries);
     this.wal.onDurable(({ seq, entry, value }) => {
@@ -292,6 +307,16 @@ class EngineImpl implements Engine {
       this.tagValues.observe(entry.db, entry.rp, entry.points);
       if (entry.origin !== this.wal.localOrigin) this.series.observe(entry.db, entry.rp, entry.points);
       this.metrics.walLastSequence.set(seq);
+    });
+    const background = backgroundServices({
+      options,
+      deps,
+      clock,
+      schema: () => this.catalogStore.catalog,
+      writer: this.catalogWriter,
+      store: chdbRetentionStore(this.session),
+      tableChanged: (db, rp, measurement) => this.forgetTable(db, rp, measurement),
+      runSelectInto: (select, db) => this.runSelectInto(select, db),
     });
     this.services = new ServiceGroup([
       service('catalog', () => this.catalogStore.open(), () => this.catalogStore.close()),
@@ -302,6 +327,7 @@ class EngineImpl implements Engine {
       this.flushService,
       service('series-index', () => this.startSeriesIndex(), () => this.seriesLoader.stop()),
       service('tag-values', () => undefined, () => this.tagValues.settled()),
+      ...background,
     ]);
     this.queries = new QueryTracker(() => process.hrtime.bigint());
     this.monitor = new Monitor({
@@ -512,6 +538,44 @@ class EngineImpl implements Engine {
     await this.flushService.flush();
   }
 
+  backup(request: BackupRequest, onProgress?: (progress: TransferProgress) => void): Promise<BackupManifest> {
+    const { options } = this;
+    const source: BackupSource = {
+      dirs: { wal: options.walDir, meta: options.metaDir, chdb: options.chdbDir },
+      flush: () => this.flushService.flush(),
+      exclusive: (fn) => this.flushService.exclusive(fn),
+      walSnapshot: () => this.wal.openSnapshot(),
+      catalog: () => ({ catalog: this.catalogStore.catalog, sidecar: this.catalogStore.sidecar }),
+      freeze: (name, prefix) => freezeDatabases(this.session, options.chdbDir, name, prefix),
+      unfreeze: (name) => unfreeze(options.chdbDir, name),
+      nowMs: () => this.clock.nowMs(),
+    };
+    return writeBackup(source, request, onProgress);
+  }
+
+  /** A continuous query's SELECT … INTO, bounded like a client query; resolves to the points written. */
+  private runSelectInto(select: SelectStatement, db: string): Promise<number> {
+    return this.queryLimiter.run(async () => {
+      const signal = AbortSignal.timeout(this.options.queryTimeoutMs);
+      // Counted in the memory budget every query shares: a large run is refused, never an OOM.
+      const memory = this.queryMemory.open();
+      try {
+        const series = await executeStatement(select, { db, maxSelectBuckets: this.options.maxSelectBuckets, signal, memory }, this.queryPort());
+        return writtenCount(series);
+      } finally {
+        memory.close();
+      }
+    });
+  }
+
+  /** A table lost rows outside the flush (retention): what caches knew of it is stale. */
+  private forgetTable(db: string, rp: string, measurement: string): void {
+    this.duplicates.forget((t) => t.db === db && t.rp === rp && t.measurement === measurement);
+    this.tagValues.forget((d, r, m) => d === db && r === rp && m === measurement);
+    this.series.forget(db, rp, measurement);
+    this.seriesLoader.reload(db, rp, measurement);
+  }
+
   /** DDL, deletes and user changes from statements: one catalog command each (or none), through the writer. */
   private async applyMetaCommand(command: MetaCommand): Promise<void> {
     const catalogCommand = await toCatalogCommand(command, this.catalogStore.catalog);
@@ -531,7 +595,7 @@ async function toCatalogCommand(command: MetaCommand, users: UserDirectory): Pro
     case 'set-password':
       return userCatalogCommand(command, users);
     case 'create-database':
-      return command.rp ? { kind: 'create-database', name: command.name, rp: command.rp } : { kind: 'create-database', name: command.name };
+      return command.rp ? { kind: 'create-database', name: command.name, rp: command.rp, ...(command.rpGiven ? { rpGiven: command.rpGiven } : {}) } : { kind: 'create-database', name: command.name };
     case 'create-retention-policy':
       return { kind: 'create-retention-policy', db: command.db, rp: command.rp, makeDefault: command.rp.makeDefault };
     default:
@@ -545,5 +609,6 @@ function dropReason(reason: string | null): string {
   if (reason.startsWith('field type conflict')) return 'field_type_conflict';
   if (reason.startsWith('max-')) return reason.slice(0, reason.indexOf(' ')).replace(/-/g, '_');
   if (reason.startsWith('invalid')) return 'invalid_name';
+  if (reason.startsWith('points beyond retention')) return 'beyond_retention';
   return 'other';
 }

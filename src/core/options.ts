@@ -8,6 +8,8 @@ import { defaultSchemaLimits, type SchemaLimits } from './write-validator.js';
 import { defaultSeriesLimits, type SeriesLimits } from './meta/series-index.js';
 import { DEFAULT_MAX_SELECT_BUCKETS } from './query/execute/executor.js';
 import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_READ_CONNECTIONS } from './store/chdb-session.js';
+import { defaultRetentionOptions, validateRetentionOptions, type RetentionOptions } from './services/retention.js';
+import { defaultContinuousQueryOptions, validateContinuousQueryOptions, type ContinuousQueryOptions } from './services/continuous-queries.js';
 
 export interface EngineWalOptions {
   readonly syncOnAppend: boolean;
@@ -45,6 +47,10 @@ export interface EngineOptions {
    * written), at most half the JS heap limit; each read in chDB gets its share per read connection.
    */
   readonly maxQueryMemoryBytes: number;
+  /** The retention service (absent: its defaults). */
+  readonly retention?: RetentionOptions;
+  /** The continuous query scheduler (absent: its defaults). */
+  readonly continuousQueries?: ContinuousQueryOptions;
 }
 
 /** Fits a machine with 2 GB of RAM next to the heap, chDB's caches and the WAL. */
@@ -68,6 +74,8 @@ export function defaultEngineOptions(dataDir: string): EngineOptions {
     maxResultBytes: DEFAULT_MAX_RESULT_BYTES,
     readConnections: DEFAULT_READ_CONNECTIONS,
     maxQueryMemoryBytes: DEFAULT_MAX_QUERY_MEMORY_BYTES,
+    retention: defaultRetentionOptions,
+    continuousQueries: defaultContinuousQueryOptions,
   };
 }
 
@@ -83,4 +91,6 @@ export function validateEngineOptions(options: EngineOptions): void {
   if (!(Number.isInteger(options.maxResultBytes) && options.maxResultBytes >= 1)) throw new Error('max result bytes must be an integer >= 1');
   if (!(Number.isSafeInteger(options.maxQueryMemoryBytes) && options.maxQueryMemoryBytes >= 1)) throw new Error('max query memory must be an integer >= 1');
   if (!(Number.isInteger(options.readConnections) && options.readConnections >= 1 && options.readConnections <= 16)) throw new Error('read connections must be an integer from 1 to 16');
+  if (options.retention) validateRetentionOptions(options.retention);
+  if (options.continuousQueries) validateContinuousQueryOptions(options.continuousQueries);
 }

@@ -10,6 +10,7 @@ import type { AppendReceipt, Wal } from './wal/wal-port.js';
 import { admitPoints, validateWrite, type SchemaLimits } from './write-validator.js';
 import { UnavailableError } from './errors.js';
 import type { Tracer } from './tracing.js';
+import { BEYOND_RETENTION, retentionCutoffNs, withinRetention } from './meta/retention.js';
 
 export interface WriteOutcome {
   readonly points: number;
@@ -32,6 +33,8 @@ export interface WritePathDeps {
   /** True when the table refuses writes (its quarantine is full). */
   readonly refusesWrites: (db: string, rp: string, measurement: string) => boolean;
   readonly tracer: Tracer;
+  /** Wall-clock now in nanoseconds: points older than the policy's duration before it are refused. */
+  readonly nowNs: () => bigint;
 }
 
 export class WritePath {
@@ -39,7 +42,11 @@ export class WritePath {
 
   async append(db: string, rp: string, points: readonly Point[]): Promise<WriteOutcome> {
     const { deps } = this;
-    const validated = deps.tracer.detail('write.catalog', { 'hyperbytedb.points': points.length }, () => validateWrite(deps.catalog(), db, rp, points, deps.schemaLimits));
+    // As InfluxDB 1.x's shard mapping: a point older than the policy keeps is dropped before any
+    // schema is touched for it.
+    const live = withinRetention(points, retentionCutoffNs(deps.catalog().database(db)?.retentionPolicies.find((p) => p.name === rp), deps.nowNs()));
+    const expired = points.length - live.length;
+    const validated = deps.tracer.detail('write.catalog', { 'hyperbytedb.points': points.length }, () => validateWrite(deps.catalog(), db, rp, live, deps.schemaLimits));
     // The check and the change are one step: the catalog writer applies additions in one order
     // (first writer wins), and only the catalog that holds them decides what is kept.
     if (validated.commands.length > 0) {
@@ -62,8 +69,8 @@ export class WritePath {
     }
     return {
       points: series.accepted.length,
-      dropped: validated.dropped + admitted.dropped + series.dropped,
-      firstReason: validated.firstReason ?? admitted.firstReason ?? series.firstReason,
+      dropped: expired + validated.dropped + admitted.dropped + series.dropped,
+      firstReason: validated.firstReason ?? admitted.firstReason ?? series.firstReason ?? (expired > 0 ? BEYOND_RETENTION : null),
       inBatchConflict: validated.inBatchConflict,
       receipt,
     };

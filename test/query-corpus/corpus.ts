@@ -31,6 +31,8 @@ export interface CorpusEntry {
   readonly omitQ: boolean;
   /** Accept header, e.g. `application/csv`; null sends none. */
   readonly accept: string | null;
+  /** A write, not a query: the text (`\n` between lines) is POSTed to /write with db and the params. */
+  readonly write: boolean;
 }
 
 const idPattern = /^[a-z0-9][a-z0-9._-]*$/;
@@ -50,7 +52,8 @@ function parseOptions(text: string, where: string): Map<string, string> {
 /**
  * One query per line: `<id> [opt=v;opt=v] <InfluxQL>`; `#` starts a comment line.
  * Options: db=<name>|none, epoch=<ns|u|ms|s|m|h>, method=GET|POST, form=1, noq=1 (send no q),
- * accept=<mime type>, param.<name>=<value>. A query written as `""` is sent as the empty string.
+ * accept=<mime type>, param.<name>=<value>, write=1 (the text is line protocol, `\n` between lines,
+ * POSTed to /write with db and the params). A query written as `""` is sent as the empty string.
  */
 export function parseCorpusFile(group: string, text: string): CorpusEntry[] {
   const entries: CorpusEntry[] = [];
@@ -88,6 +91,7 @@ export function parseCorpusFile(group: string, text: string): CorpusEntry[] {
       params,
       omitQ: options.get('noq') === '1',
       accept: options.get('accept') ?? null,
+      write: options.get('write') === '1',
     });
   }
   return entries;
@@ -116,6 +120,7 @@ export interface RawResponse {
 
 /** Sends one corpus query; the answer is kept as raw text so nothing is lost before comparing. */
 export async function runCorpusQuery(url: string, entry: CorpusEntry, timeoutMs = 30_000): Promise<RawResponse> {
+  if (entry.write) return runCorpusWrite(url, entry, timeoutMs);
   const params = new URLSearchParams();
   if (entry.db !== null) params.set('db', entry.db);
   if (!entry.omitQ) params.set('q', entry.query);
@@ -131,6 +136,20 @@ export async function runCorpusQuery(url: string, entry: CorpusEntry, timeoutMs 
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     ...(entry.form ? { body: params.toString() } : {}),
+  });
+  return { status: res.statusCode, body: await res.body.text() };
+}
+
+/** Sends a corpus write: line protocol with `\n` escapes turned into newlines. */
+async function runCorpusWrite(url: string, entry: CorpusEntry, timeoutMs: number): Promise<RawResponse> {
+  const params = new URLSearchParams();
+  if (entry.db !== null) params.set('db', entry.db);
+  for (const [k, v] of entry.params) params.set(k, v);
+  const res = await request(`${url}/write?${params.toString()}`, {
+    method: 'POST',
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    body: entry.query.replace(/\\n/g, '\n'),
   });
   return { status: res.statusCode, body: await res.body.text() };
 }

@@ -20,6 +20,8 @@ interface StoredDatabase {
   defaultRetentionPolicy: string;
   rps: RetentionPolicyInfo[];
   measurements: Array<{ rp: string; name: string; tagKeys: string[]; fields: Array<[string, FieldType]>; createdAtIndex: number }>;
+  /** Absent in catalogs stored before continuous queries existed. */
+  continuousQueries?: Array<{ name: string; query: string; lastRunNs: bigint | null }>;
 }
 
 interface StoredUser {
@@ -47,7 +49,8 @@ export function encodeCatalog(catalog: Catalog): Buffer {
         measurements.push({ rp, name: m.name, tagKeys: [...m.tagKeys], fields: [...m.fieldTypes], createdAtIndex: m.createdAtIndex });
       }
     }
-    databases.push({ name: db.name, defaultRetentionPolicy: db.defaultRetentionPolicy, rps: [...db.rps.values()], measurements });
+    const continuousQueries = [...(db.continuousQueries?.values() ?? [])].map((cq) => ({ ...cq }));
+    databases.push({ name: db.name, defaultRetentionPolicy: db.defaultRetentionPolicy, rps: [...db.rps.values()], measurements, ...(continuousQueries.length > 0 ? { continuousQueries } : {}) });
   }
   const users: StoredUser[] = catalog.userList().map((u) => ({ name: u.name, admin: u.admin, hash: u.hash, privileges: [...u.privileges] }));
   return packr.pack({ index: catalog.index, databases, deletes: [...catalog.deletes], users } satisfies StoredCatalog);
@@ -65,7 +68,8 @@ export function decodeCatalog(bytes: Buffer): Catalog {
       byName.set(m.name, { name: m.name, tagKeys: m.tagKeys, fieldTypes: new Map(m.fields), createdAtIndex: m.createdAtIndex });
     }
     const rps = new Map(db.rps.map((rp) => [rp.name, { ...rp, durationNs: BigInt(rp.durationNs), shardGroupDurationNs: BigInt(rp.shardGroupDurationNs) }]));
-    databases.set(db.name, { name: db.name, defaultRetentionPolicy: db.defaultRetentionPolicy, rps, measurementsByRp });
+    const continuousQueries = new Map((db.continuousQueries ?? []).map((cq) => [cq.name, { name: cq.name, query: cq.query, lastRunNs: cq.lastRunNs === null || cq.lastRunNs === undefined ? null : BigInt(cq.lastRunNs) }]));
+    databases.set(db.name, { name: db.name, defaultRetentionPolicy: db.defaultRetentionPolicy, rps, measurementsByRp, ...(continuousQueries.size > 0 ? { continuousQueries } : {}) });
   }
   const users = new Map<string, UserInfo>();
   for (const u of stored.users ?? []) {

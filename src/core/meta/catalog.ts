@@ -8,6 +8,7 @@ import type { FieldType } from '../model/point.js';
 import type { DatabaseView, MeasurementView, RetentionPolicyInfo, SchemaView } from './schema-view.js';
 import type { CatalogCommand, RetentionPolicyDefinition } from './commands.js';
 import { applyUserCommand, forgetDatabasePrivileges, type UserDirectory, type UserInfo, type Users } from './users.js';
+import { applyContinuousQueryCommand, type ContinuousQueries, type ContinuousQueryInfo } from './continuous-queries.js';
 
 export const DEFAULT_RP = 'autogen';
 const WEEK_NS = 7n * 24n * 3600n * 1_000_000_000n;
@@ -43,6 +44,8 @@ export interface DatabaseState {
   readonly rps: ReadonlyMap<string, RetentionPolicyInfo>;
   /** rp → measurement name → schema */
   readonly measurementsByRp: ReadonlyMap<string, ReadonlyMap<string, MeasurementState>>;
+  /** Continuous queries by name, in creation order (absent in catalogs stored before they existed). */
+  readonly continuousQueries?: ContinuousQueries;
 }
 
 class DatabaseViewImpl implements DatabaseView {
@@ -63,6 +66,9 @@ class DatabaseViewImpl implements DatabaseView {
   }
   measurement(rp: string, name: string): MeasurementView | undefined {
     return this.state.measurementsByRp.get(rp)?.get(name);
+  }
+  get continuousQueries(): readonly ContinuousQueryInfo[] {
+    return [...(this.state.continuousQueries?.values() ?? [])];
   }
 }
 
@@ -135,14 +141,19 @@ export class Catalog implements SchemaView, UserDirectory {
       case 'create-database': {
         const existing = next.get(command.name);
         if (existing) {
-          // InfluxDB: creating an existing database is a no-op unless the policy given conflicts.
-          const rp = command.rp && existing.rps.get(command.rp.name);
-          if (command.rp && (!rp || rp.durationNs !== command.rp.durationNs || rp.replicaN !== command.rp.replicaN)) {
-            throw new BadRequestError('retention policy conflicts with an existing policy');
+          if (command.rp === undefined) return this;
+          // InfluxDB 1.x: an existing database takes WITH … only when it names its default policy as it is.
+          if (existing.rps.size > 0) {
+            if (!specMatches(command, existing.rps.get(command.rp.name)) || existing.defaultRetentionPolicy !== command.rp.name) {
+              throw new BadRequestError(RP_CONFLICT);
+            }
+            return this;
           }
-          return this;
+          const rp = checkedPolicy(command.rp);
+          next.set(command.name, { ...existing, defaultRetentionPolicy: rp.name, rps: new Map([[rp.name, rp]]) });
+          return new Catalog(next, index, this.deletes, this.users);
         }
-        const rp = command.rp ? policyInfo(command.rp) : { name: DEFAULT_RP, durationNs: 0n, shardGroupDurationNs: WEEK_NS, replicaN: 1 };
+        const rp = command.rp ? checkedPolicy(command.rp) : { name: DEFAULT_RP, durationNs: 0n, shardGroupDurationNs: WEEK_NS, replicaN: 1 };
         next.set(command.name, { name: command.name, defaultRetentionPolicy: rp.name, rps: new Map([[rp.name, rp]]), measurementsByRp: new Map() });
         return new Catalog(next, index, this.deletes, this.users);
       }
@@ -150,29 +161,33 @@ export class Catalog implements SchemaView, UserDirectory {
         if (!next.delete(command.name)) return this;
         return new Catalog(next, index, this.deletes, forgetDatabasePrivileges(this.users, command.name));
       case 'create-retention-policy': {
+        const policy = checkedPolicy(command.rp);
         const db = this.requireDb(command.db);
-        const existing = db.rps.get(command.rp.name);
+        const existing = db.rps.get(policy.name);
         if (existing) {
-          if (existing.durationNs !== command.rp.durationNs || existing.replicaN !== command.rp.replicaN) throw new BadRequestError('retention policy already exists');
-          if (!command.makeDefault || db.defaultRetentionPolicy === existing.name) return this;
-          next.set(db.name, { ...db, defaultRetentionPolicy: existing.name });
-          return new Catalog(next, index, this.deletes, this.users);
+          if (existing.durationNs !== policy.durationNs || existing.replicaN !== policy.replicaN || existing.shardGroupDurationNs !== policy.shardGroupDurationNs) {
+            throw new BadRequestError('retention policy already exists');
+          }
+          if (command.makeDefault && db.defaultRetentionPolicy !== existing.name) throw new BadRequestError(RP_CONFLICT);
+          return this;
         }
         const rps = new Map(db.rps);
-        rps.set(command.rp.name, policyInfo(command.rp));
-        next.set(db.name, { ...db, rps, defaultRetentionPolicy: command.makeDefault ? command.rp.name : db.defaultRetentionPolicy });
+        rps.set(policy.name, policy);
+        next.set(db.name, { ...db, rps, defaultRetentionPolicy: command.makeDefault ? policy.name : db.defaultRetentionPolicy });
         return new Catalog(next, index, this.deletes, this.users);
       }
       case 'alter-retention-policy': {
         const db = this.requireDb(command.db);
         const existing = db.rps.get(command.name);
         if (!existing) throw new RetentionPolicyNotFoundError(command.name);
+        const durationNs = command.durationNs ?? existing.durationNs;
         const altered: RetentionPolicyInfo = {
           name: existing.name,
-          durationNs: command.durationNs ?? existing.durationNs,
-          shardGroupDurationNs: command.shardGroupDurationNs ?? existing.shardGroupDurationNs,
+          durationNs,
+          shardGroupDurationNs: command.shardGroupDurationNs === undefined ? existing.shardGroupDurationNs : normalisedShardGroupDurationNs(command.shardGroupDurationNs, durationNs),
           replicaN: command.replicaN ?? existing.replicaN,
         };
+        if (altered.durationNs > 0n && altered.durationNs < altered.shardGroupDurationNs) throw new BadRequestError(INCOMPATIBLE_DURATIONS);
         const rps = new Map(db.rps);
         rps.set(altered.name, altered);
         next.set(db.name, { ...db, rps, defaultRetentionPolicy: command.makeDefault ? altered.name : db.defaultRetentionPolicy });
@@ -185,8 +200,8 @@ export class Catalog implements SchemaView, UserDirectory {
         rps.delete(command.name);
         const measurementsByRp = new Map(db.measurementsByRp);
         measurementsByRp.delete(command.name);
-        // InfluxDB 1.x keeps the default's name: writes then fail naming it, and a policy created
-        // again under that name is the default once more.
+        // InfluxDB 1.x keeps the default's name: writes and reads then fail with "retention policy
+        // not found: <name>", and a policy created again under that name is the default again.
         next.set(db.name, { ...db, rps, measurementsByRp });
         return new Catalog(next, index, this.deletes, this.users);
       }
@@ -215,6 +230,20 @@ export class Catalog implements SchemaView, UserDirectory {
       case 'revoke-privilege': {
         const users = applyUserCommand(this.users, command, (name) => this.databases.has(name));
         return users === this.users ? this : new Catalog(this.databases, index, this.deletes, users);
+      }
+      case 'create-continuous-query':
+      case 'drop-continuous-query':
+      case 'continuous-query-ran': {
+        const db = next.get(command.db);
+        if (db === undefined) {
+          if (command.kind === 'create-continuous-query') throw new DatabaseNotFoundError(command.db);
+          return this;
+        }
+        const before = db.continuousQueries ?? new Map<string, ContinuousQueryInfo>();
+        const after = applyContinuousQueryCommand(before, command);
+        if (after === before) return this;
+        next.set(db.name, { ...db, continuousQueries: after });
+        return new Catalog(next, index, this.deletes, this.users);
       }
       case 'delete-data': {
         this.requireDb(command.db);
@@ -268,11 +297,27 @@ export class Catalog implements SchemaView, UserDirectory {
   }
 }
 
-function policyInfo(spec: RetentionPolicyDefinition): RetentionPolicyInfo {
-  return {
-    name: spec.name,
-    durationNs: spec.durationNs,
-    shardGroupDurationNs: spec.shardGroupDurationNs > 0n ? spec.shardGroupDurationNs : defaultShardGroupDurationNs(spec.durationNs),
-    replicaN: spec.replicaN,
-  };
+/** InfluxDB 1.x: a shard group duration under an hour is an hour; 0 derives it from the policy duration. */
+export function normalisedShardGroupDurationNs(shardGroupDurationNs: bigint, durationNs: bigint): bigint {
+  if (shardGroupDurationNs === 0n) return defaultShardGroupDurationNs(durationNs);
+  return shardGroupDurationNs < HOUR_NS ? HOUR_NS : shardGroupDurationNs;
+}
+
+const RP_CONFLICT = 'retention policy conflicts with an existing policy';
+const INCOMPATIBLE_DURATIONS = 'retention policy duration must be greater than the shard duration';
+
+/** A new policy as InfluxDB 1.x stores it: shard group duration normalised, then checked against the duration. */
+function checkedPolicy(spec: RetentionPolicyDefinition): RetentionPolicyInfo {
+  const policy = { name: spec.name, durationNs: spec.durationNs, shardGroupDurationNs: normalisedShardGroupDurationNs(spec.shardGroupDurationNs, spec.durationNs), replicaN: spec.replicaN };
+  if (policy.durationNs > 0n && policy.durationNs < policy.shardGroupDurationNs) throw new BadRequestError(INCOMPATIBLE_DURATIONS);
+  return policy;
+}
+
+/** RetentionPolicySpec.Matches of 1.x: what CREATE DATABASE … WITH gave must equal the existing policy. */
+function specMatches(command: Extract<CatalogCommand, { kind: 'create-database' }>, existing: RetentionPolicyInfo | undefined): boolean {
+  const spec = command.rp;
+  if (spec === undefined || existing === undefined) return false;
+  if (command.rpGiven?.duration !== false && spec.durationNs !== existing.durationNs) return false;
+  if (command.rpGiven?.replicaN !== false && spec.replicaN !== existing.replicaN) return false;
+  return normalisedShardGroupDurationNs(spec.shardGroupDurationNs, existing.durationNs) === existing.shardGroupDurationNs;
 }

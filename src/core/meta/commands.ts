@@ -4,6 +4,7 @@
 
 import type { FieldType } from '../model/point.js';
 import { USER_COMMAND_KINDS, type UserCommand } from './users.js';
+import { CONTINUOUS_QUERY_COMMAND_KINDS, type ContinuousQueryCommand } from './continuous-queries.js';
 
 export interface RetentionPolicyDefinition {
   readonly name: string;
@@ -15,7 +16,13 @@ export interface RetentionPolicyDefinition {
 }
 
 export type CatalogCommand =
-  | { readonly kind: 'create-database'; readonly name: string; readonly rp?: RetentionPolicyDefinition }
+  | {
+      readonly kind: 'create-database';
+      readonly name: string;
+      readonly rp?: RetentionPolicyDefinition;
+      /** Which of the policy's settings the statement gave (absent: all); an existing policy is compared on those only. */
+      readonly rpGiven?: { readonly duration: boolean; readonly replicaN: boolean };
+    }
   | { readonly kind: 'drop-database'; readonly name: string }
   | { readonly kind: 'create-retention-policy'; readonly db: string; readonly rp: RetentionPolicyDefinition; readonly makeDefault: boolean }
   | {
@@ -48,7 +55,8 @@ export type CatalogCommand =
    */
   | { readonly kind: 'delete-data'; readonly db: string; readonly measurements: readonly string[]; readonly whereSql: string; readonly dropSeries: boolean }
   /** Users and grants: passwords arrive hashed (the node that took the statement hashed them). */
-  | UserCommand;
+  | UserCommand
+  | ContinuousQueryCommand;
 
 /** Commands that only change the shape of the catalog and touch no stored data when applied. */
 export function isSchemaOnly(command: CatalogCommand): boolean {
@@ -57,6 +65,7 @@ export function isSchemaOnly(command: CatalogCommand): boolean {
     command.kind === 'create-retention-policy' ||
     command.kind === 'alter-retention-policy' ||
     command.kind === 'extend-measurement' ||
-    USER_COMMAND_KINDS.has(command.kind)
+    USER_COMMAND_KINDS.has(command.kind) ||
+    CONTINUOUS_QUERY_COMMAND_KINDS.has(command.kind)
   );
 }

@@ -2,6 +2,7 @@
 // Pure data access: never performs I/O, never mutates.
 
 import type { FieldType } from '../model/point.js';
+import type { ContinuousQueryInfo } from './continuous-queries.js';
 
 export interface RetentionPolicyInfo {
   readonly name: string;
@@ -26,6 +27,8 @@ export interface DatabaseView {
   /** Measurements that hold data in one retention policy, sorted by name. */
   measurements(rp: string): readonly MeasurementView[];
   measurement(rp: string, name: string): MeasurementView | undefined;
+  /** Continuous queries in creation order (views without them have none). */
+  readonly continuousQueries?: readonly ContinuousQueryInfo[];
 }
 
 export interface SchemaView {

@@ -64,6 +64,15 @@ export interface LevelWalDeps {
   readonly log?: WalLogger;
 }
 
+export interface WalStoreSnapshot {
+  readonly lastSeq: number;
+  readonly flushedSeq: number;
+  readonly originWatermarks: ReadonlyMap<string, number>;
+  /** Up to `max` raw key/value pairs in key order; [] at the end. */
+  next(max: number): Promise<Array<[Buffer, Buffer]>>;
+  close(): Promise<void>;
+}
+
 export interface LevelWalStats extends GroupCommitStats {
   readonly bytesWritten: number;
   readonly recoveries: number;
@@ -340,6 +349,22 @@ export class LevelWal implements Wal {
 
   degraded(): string | null {
     return this.degradedReason;
+  }
+
+  /**
+   * A consistent copy of the whole store as it is at this call (a LevelDB snapshot): every key and
+   * value, read in chunks; appends, watermarks and truncation after the call are not in it. The
+   * caller closes it. A backup takes it while no flush runs, so its flushed watermark holds.
+   */
+  openSnapshot(): WalStoreSnapshot {
+    const iterator = this.requireDb().iterator();
+    return {
+      lastSeq: this.last,
+      flushedSeq: this.flushed,
+      originWatermarks: new Map(this.durableOrigins),
+      next: (max) => iterator.nextv(max),
+      close: () => iterator.close(),
+    };
   }
 
   /** Counters for metrics and tests. */

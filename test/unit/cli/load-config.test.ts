@@ -47,6 +47,8 @@ const DEFAULTS: Config = {
   },
   query: { maxSelectBuckets: 1_000_000, maxResultBytes: 256 * 1024 * 1024, chunkSizeDefault: 10_000, readConnections: 2, maxMemoryBytes: 512 * 1024 * 1024 },
   statementSummary: { enabled: false, maxEntries: 1000 },
+  retention: { enabled: true, intervalMs: 60_000 },
+  continuousQueries: { enabled: true, runIntervalMs: 10_000 },
 };
 
 test('defaults: every limit is finite and the Config is deep-frozen', () => {

@@ -90,7 +90,7 @@ test('catch-up commands name dropped databases, policies, re-created measurement
   const before = Catalog.empty()
     .apply({ kind: 'create-database', name: 'a' })
     .apply({ kind: 'create-database', name: 'b' })
-    .apply({ kind: 'create-retention-policy', db: 'b', rp: { name: 'w', durationNs: 1n, shardGroupDurationNs: 0n, replicaN: 1 }, makeDefault: false })
+    .apply({ kind: 'create-retention-policy', db: 'b', rp: { name: 'w', durationNs: 7_200_000_000_000n, shardGroupDurationNs: 0n, replicaN: 1 }, makeDefault: false })
     .apply({ kind: 'extend-measurement', db: 'b', rp: 'autogen', measurement: 'm', tagKeys: [], fields: [['v', 'float']] });
   const after = before
     .apply({ kind: 'drop-database', name: 'a' })

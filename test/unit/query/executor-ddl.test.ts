@@ -23,7 +23,8 @@ test('CREATE DATABASE WITH builds a retention policy spec', async () => {
   assert.deepEqual(port.commands.at(-1), {
     kind: 'create-database',
     name: 'x',
-    rp: { name: 'short', durationNs: 172_800_000_000_000n, shardGroupDurationNs: 86_400_000_000_000n, replicaN: 2, makeDefault: true },
+    rpGiven: { duration: true, replicaN: true },
+    rp: { name: 'short', durationNs: 172_800_000_000_000n, shardGroupDurationNs: 0n, replicaN: 2, makeDefault: true },
   });
   assert.equal(await q('CREATE DATABASE y WITH DURATION 30m'), '{"results":[{"statement_id":0,"error":"retention policy duration must be at least 1h0m0s"}]}');
 });

@@ -22,6 +22,7 @@ import { firstShardId, monitorStatementAnswer } from './monitor-statements.js';
 import { QUERY_KILLED_MESSAGE } from './query-tracker.js';
 import { formatGoDuration, NS_PER } from '../language/duration.js';
 import { noopTracer } from '../../tracing.js';
+import { createContinuousQuery, dropContinuousQuery, showContinuousQueries } from './continuous-query-statements.js';
 
 export interface ExecuteOptions {
   /** Default database (`db=` of the request); '' when absent. */
@@ -187,16 +188,13 @@ export async function executeStatement(statement: Statement, options: ExecuteOpt
       if (port.schema.database(statement.name) !== undefined) await port.applyMetaCommand({ kind: 'drop-database', name: statement.name });
       return [];
     case 'create-retention-policy': {
-      requireValidName(statement.name);
-      requireDatabase(port, statement.database);
+      // 1.6.7's order: duration too low, invalid name, incompatible durations, database not found.
       validateRpDuration(statement.durationNs);
-      const rp: RetentionPolicySpec = {
-        name: statement.name,
-        durationNs: statement.durationNs,
-        shardGroupDurationNs: normaliseShardDuration(statement.shardGroupDurationNs ?? 0n, statement.durationNs),
-        replicaN: statement.replicaN,
-        makeDefault: statement.makeDefault,
-      };
+      requireValidName(statement.name);
+      const shardGroupDurationNs = normaliseShardDuration(statement.shardGroupDurationNs ?? 0n, statement.durationNs);
+      validateShardDuration(statement.durationNs, shardGroupDurationNs);
+      requireDatabase(port, statement.database);
+      const rp: RetentionPolicySpec = { name: statement.name, durationNs: statement.durationNs, shardGroupDurationNs, replicaN: statement.replicaN, makeDefault: statement.makeDefault };
       await port.applyMetaCommand({ kind: 'create-retention-policy', db: statement.database, rp });
       return [];
     }
@@ -219,13 +217,19 @@ export async function executeStatement(statement: Statement, options: ExecuteOpt
       return [];
     }
     case 'drop-retention-policy': {
+      // InfluxDB 1.x: dropping a policy of a missing database, or a missing policy, is no error.
       const db = port.schema.database(statement.database);
-      if (db === undefined) throw new StatementError(`database not found: ${statement.database}`);
-      if (db.retentionPolicies.some((rp) => rp.name === statement.name)) {
+      if (db?.retentionPolicies.some((rp) => rp.name === statement.name)) {
         await port.applyMetaCommand({ kind: 'drop-retention-policy', db: statement.database, name: statement.name });
       }
       return [];
     }
+    case 'create-continuous-query':
+      await createContinuousQuery(statement, port, options.rp);
+      return [];
+    case 'drop-continuous-query':
+      await dropContinuousQuery(statement, port);
+      return [];
     case 'drop-measurement': {
       const db = defaultDatabase(port, options.db);
       await port.applyMetaCommand({ kind: 'drop-measurement', db: db.name, name: statement.name });
@@ -265,13 +269,13 @@ function validMaxSelectBuckets(n: number): number {
 }
 
 /**
- * Statements answered from what HyperbyteDB does not keep (no continuous queries or
- * subscriptions), shaped as InfluxDB 1.6 answers them when none exist; undefined for everything else.
+ * Statements answered from the catalog alone (continuous queries), or from what HyperbyteDB does
+ * not keep (subscriptions), shaped as InfluxDB 1.6 answers them; undefined for everything else.
  */
 function metaStatementAnswer(statement: Statement, port: QueryPort, requestDb: string): Series[] | undefined {
   switch (statement.kind) {
     case 'show-continuous-queries':
-      return port.schema.databaseNames().map((name) => ({ name, columns: ['name', 'query'], values: [] }));
+      return showContinuousQueries(port.schema);
     case 'show-subscriptions':
       return [];
     case 'show-measurements':
@@ -306,14 +310,19 @@ function defaultDatabase(port: QueryPort, name: string): NonNullable<ReturnType<
   return requireDatabase(port, name);
 }
 
+/** InfluxDB 1.x's ErrIncompatibleDurations, checked before the database is looked up. */
+function validateShardDuration(durationNs: bigint, shardGroupDurationNs: bigint): void {
+  if (durationNs > 0n && durationNs < shardGroupDurationNs) throw new StatementError('retention policy duration must be greater than the shard duration');
+}
+
 function validateRpDuration(durationNs: bigint): void {
   if (durationNs !== 0n && durationNs < NS_PER.h) throw new StatementError(`retention policy duration must be at least ${formatGoDuration(NS_PER.h)}`);
 }
 
-/** InfluxDB's shard group duration default/normalisation for a retention policy duration. */
+/** InfluxDB's shard group duration default/normalisation for a retention policy duration (under an hour: an hour). */
 export function normaliseShardDuration(shardNs: bigint, durationNs: bigint): bigint {
-  if (shardNs > 0n) return shardNs;
-  if (durationNs === 0n || durationNs > 180n * NS_PER.d) return 7n * NS_PER.d;
+  if (shardNs > 0n) return shardNs < NS_PER.h ? NS_PER.h : shardNs;
+  if (durationNs === 0n || durationNs >= 180n * NS_PER.d) return 7n * NS_PER.d;
   if (durationNs >= 2n * NS_PER.d) return NS_PER.d;
   return NS_PER.h;
 }
@@ -325,10 +334,12 @@ function createDatabaseCommand(statement: StatementOf<'create-database'>): MetaC
   return {
     kind: 'create-database',
     name: statement.name,
+    rpGiven: { duration: statement.rpOptions?.durationNs !== undefined, replicaN: statement.rpOptions?.replicaN !== undefined },
     rp: {
       name: statement.rpName ?? 'autogen',
       durationNs,
-      shardGroupDurationNs: normaliseShardDuration(statement.rpOptions?.shardGroupDurationNs ?? 0n, durationNs),
+      // Normalised by the catalog: against an existing policy it is compared with that policy's duration.
+      shardGroupDurationNs: statement.rpOptions?.shardGroupDurationNs ?? 0n,
       replicaN: statement.rpOptions?.replicaN ?? 1,
       makeDefault: true,
     },

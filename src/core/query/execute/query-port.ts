@@ -42,7 +42,7 @@ export interface RetentionPolicySpec extends RetentionPolicyDefinition {
 
 /** Catalog and data mutations a statement can request. */
 export type MetaCommand =
-  | { readonly kind: 'create-database'; readonly name: string; readonly rp?: RetentionPolicySpec }
+  | { readonly kind: 'create-database'; readonly name: string; readonly rp?: RetentionPolicySpec; readonly rpGiven?: { readonly duration: boolean; readonly replicaN: boolean } }
   | { readonly kind: 'drop-database'; readonly name: string }
   | { readonly kind: 'create-retention-policy'; readonly db: string; readonly rp: RetentionPolicySpec }
   | { readonly kind: 'alter-retention-policy'; readonly db: string; readonly name: string; readonly durationNs?: bigint; readonly shardGroupDurationNs?: bigint; readonly replicaN?: number; readonly makeDefault?: boolean }
@@ -55,7 +55,10 @@ export type MetaCommand =
    */
   | { readonly kind: 'delete-data'; readonly db: string; readonly measurements: readonly string[]; readonly whereSql: string; readonly dropSeries: boolean }
   /** Users and grants; passwords in clear, hashed by the engine before anything is stored or sent. */
-  | UserStatementCommand;
+  | UserStatementCommand
+  /** `query` is the statement's canonical text, measurements qualified. */
+  | { readonly kind: 'create-continuous-query'; readonly db: string; readonly name: string; readonly query: string }
+  | { readonly kind: 'drop-continuous-query'; readonly db: string; readonly name: string };
 
 export interface QueryPort {
   readonly schema: SchemaView;

@@ -2,7 +2,7 @@
 // Error texts and positions follow influxql 1.x byte for byte; statements live in parser.ts.
 
 import type { BinaryOp, Expr, FillOption, MeasurementSource, SelectStatement, Source, Target, VarRefType } from './ast.js';
-import { Lexer, tokenText, type Token, type TokenKind } from './lexer.js';
+import { KEYWORDS, Lexer, tokenText, type Token, type TokenKind } from './lexer.js';
 import { parseDuration } from './duration.js';
 import { regexSyntaxError } from './regex.js';
 
@@ -29,8 +29,11 @@ const UINT64_MAX = 18446744073709551615n;
 
 type MutableBinary = { kind: 'binary'; op: BinaryOp; lhs: Expr; rhs: Expr };
 
+const quotedWords: ReadonlySet<string> = new Set<string>([...KEYWORDS, 'AND', 'OR', 'TRUE', 'FALSE']);
+
+/** influxql's IdentNeedsQuotes: a keyword (any case) or anything but an ASCII identifier. */
 function needsQuotes(segment: string): boolean {
-  return !/^[A-Za-z_][A-Za-z0-9_]*$/.test(segment);
+  return !/^[A-Za-z_][A-Za-z0-9_]*$/.test(segment) || quotedWords.has(segment.toUpperCase());
 }
 
 /** influxql.QuoteIdent for messages. */

@@ -4,6 +4,8 @@
 import { QueryParseError } from '../../errors.js';
 import type { Expr, Privilege, RetentionPolicyOptions, SelectStatement, Source, Statement, WithKey, WithMeasurement } from './ast.js';
 import { ParseFailure, ParserBase } from './parser-base.js';
+import { groupByIntervalNs, isRawSelect, resampleForError } from './continuous-query-rules.js';
+import { Lexer, type Token } from './lexer.js';
 
 const INT32_MAX = 2147483647;
 
@@ -385,7 +387,11 @@ class Parser extends ParserBase {
     this.expect('BEGIN');
     const selectToken = this.expect('SELECT');
     const statement = this.parseSelectStatement('required');
+    // An aggregate needs GROUP BY time(); influxql names the SELECT's last token.
+    if (!isRawSelect(statement) && groupByIntervalNs(statement) === 0n) throw this.error(this.lastTokenBefore(selectToken.offset), ['GROUP BY time(...)']);
     const endToken = this.expect('END');
+    const forError = resampleForError(statement, resampleEveryNs ?? 0n, resampleForNs ?? 0n);
+    if (forError !== undefined) throw new ParseFailure(forError);
     const text = this.text.slice(selectToken.offset, endToken.offset).trim();
     return {
       kind: 'create-continuous-query',
@@ -396,6 +402,21 @@ class Parser extends ParserBase {
       statement,
       text,
     };
+  }
+
+  /** The last token from `from` up to the next one to be read (influxql unscans back to it for messages). */
+  private lastTokenBefore(from: number): Token {
+    const next = this.scanIgnoreWs();
+    this.unscan();
+    const lexer = new Lexer(this.text);
+    lexer.reset(from);
+    let last = next;
+    while (lexer.position < next.offset) {
+      const token = lexer.scan();
+      if (token.kind === 'EOF') break;
+      if (token.kind !== 'WS' && token.kind !== 'COMMENT' && token.offset < next.offset) last = token;
+    }
+    return last;
   }
 
   private parseCreateUser(): Statement {
