@@ -49,8 +49,13 @@ async function metric(url: string, name: string): Promise<number> {
 }
 
 async function leaderId(url: string): Promise<string | null> {
+  return (await leadership(url)).leader;
+}
+
+async function leadership(url: string): Promise<{ leader: string | null; term: number }> {
   const res = await fetch(`${url}/cluster/leader`, { signal: AbortSignal.timeout(5_000) });
-  return ((await res.json()) as { leader_id: string | null }).leader_id;
+  const view = (await res.json()) as { leader_id: string | null; term: number };
+  return { leader: view.leader_id, term: view.term };
 }
 
 async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -96,8 +101,9 @@ test('a retention policy created on one node is on every node, refuses expired p
 
 test('a continuous query created on a follower is on every node, runs on the leader only, and a leader killed mid-way neither skips nor changes an interval', { skip, timeout: 150_000 }, async () => {
   const nodes = cluster!.nodes;
-  const leader = await leaderId(nodes[0]!.url);
-  assert.ok(leader !== null);
+  const { leader: firstLeader, term: firstTerm } = await leadership(nodes[0]!.url);
+  assert.ok(firstLeader !== null);
+  let leader: string = firstLeader;
   const follower = nodes.find((n) => n.id !== leader)!;
   // Source points in 2 s intervals that start a little later, all on every node before the
   // query computes them: counts 1, 2, 3, … per interval, so a wrong or missing interval shows.
@@ -117,8 +123,18 @@ test('a continuous query created on a follower is on every node, runs on the lea
   await eventually('the leader computed an interval', async () => (await rows(follower.url, 'SELECT n FROM per_interval')).length > 0, 20_000);
   const runs = new Map<string, number>();
   for (const n of nodes) runs.set(n.id, await metric(n.url, 'hyperbytedb_cq_runs_total'));
-  assert.ok(runs.get(leader)! > 0, 'the leader runs the query');
-  for (const n of nodes) if (n.id !== leader) assert.equal(runs.get(n.id), 0, `${n.id} (a follower) never runs it`);
+  const now = await leadership(nodes[0]!.url);
+  if (now.term === firstTerm && now.leader === firstLeader) {
+    // One leader all along: only it ran the query.
+    assert.ok(runs.get(leader)! > 0, 'the leader runs the query');
+    for (const n of nodes) if (n.id !== leader) assert.equal(runs.get(n.id), 0, `${n.id} (a follower) never runs it`);
+  } else {
+    // An election happened meanwhile (a loaded machine): each node ran it while it led; the
+    // interval results below still show no interval skipped, repeated or changed.
+    process.stdout.write(`# leadership moved during the test (term ${firstTerm} → ${now.term}); runs per node: ${JSON.stringify([...runs])}\n`);
+    assert.ok(now.leader !== null);
+    leader = now.leader;
+  }
   await cluster!.kill(leader);
   const survivors = nodes.filter((n) => n.id !== leader);
   let newLeader: string | null = null;

@@ -27,6 +27,9 @@ export async function runCommand(command: string, args: readonly string[], optio
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  // A command that exits without reading its input (the influx CLI with -execute) closes the pipe:
+  // the EPIPE that follows is no failure of the command, whose status and output tell the outcome.
+  child.stdin.on('error', () => {});
   child.stdin.end(options.input ?? '');
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
   const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
