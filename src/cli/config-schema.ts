@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import convict from 'convict';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import {
+  CACHE_MODES,
   CONSISTENCY_LEVELS,
   LOG_FORMATS,
   LOG_LEVELS,
+  type CacheMode,
   type Config,
   type ConsistencyLevel,
   type LogFormat,
@@ -285,6 +287,7 @@ export interface RawConfig {
     startup_sync_timeout: number; sync_pull_max_bytes: number; drain_timeout: number;
   };
   query: { max_select_buckets: number; max_result_size: number; chunk_size_default: number; read_connections: number; max_memory: number };
+  cache: { last_value: CacheMode; last_value_max_size: number; last_value_depth: number };
   statement_summary: { enabled: boolean; max_entries: number };
   retention: { enabled: boolean; interval: number };
   continuous_queries: { enabled: boolean; run_interval: number };
@@ -375,6 +378,11 @@ function buildSchema(): convict.Schema<RawConfig> {
       read_connections: setting('count', 2, 'chDB connections reads run on at once (a slow read holds up only reads on its own connection); inserts have one more.', { min: 1, max: 16 }),
       max_memory: setting('size', 512 * MiB, 'Memory all running queries hold together (at most half the JS heap limit); a query needing more fails with a statement error.', { min: MiB }),
     },
+    cache: {
+      last_value: setting<CacheMode>('one-of', 'auto', 'Latest-value SELECTs (last() per series, ORDER BY time DESC LIMIT n) from memory: auto (once a measurement is loaded), on (queries wait for the load), off.', { values: CACHE_MODES }),
+      last_value_max_size: setting('size', 64 * MiB, 'Memory the last-value cache may hold (estimated); past it, measurements are read from chDB.', { min: MiB }),
+      last_value_depth: setting('count', 4, 'Newest points the last-value cache keeps per series and field (answers LIMIT up to one less).', { min: 2, max: 64 }),
+    },
     statement_summary: {
       enabled: setting('bool', false, 'Keep a summary of recently executed statements at GET /api/v1/statements.'),
       max_entries: setting('count', 1000, 'Statement shapes kept; the least recently seen go first.', { min: 1, max: 100_000 }),
@@ -448,7 +456,7 @@ export function checkRelations(raw: RawConfig): string[] {
 }
 
 export function toConfig(raw: RawConfig): Config {
-  const { server, storage, wal, flush, limits, logging, metrics, cluster, query, statement_summary: statementSummary, retention, continuous_queries: continuousQueries } = raw;
+  const { server, storage, wal, flush, limits, logging, metrics, cluster, query, cache, statement_summary: statementSummary, retention, continuous_queries: continuousQueries } = raw;
   return deepFreeze<Config>({
     server: {
       bindAddress: server.bind_address,
@@ -525,6 +533,7 @@ export function toConfig(raw: RawConfig): Config {
       readConnections: query.read_connections,
       maxMemoryBytes: query.max_memory,
     },
+    cache: { lastValue: cache.last_value, lastValueMaxBytes: cache.last_value_max_size, lastValueDepth: cache.last_value_depth },
     statementSummary: { enabled: statementSummary.enabled, maxEntries: statementSummary.max_entries },
     retention: { enabled: retention.enabled, intervalMs: retention.interval },
     continuousQueries: { enabled: continuousQueries.enabled, runIntervalMs: continuousQueries.run_interval },
@@ -533,7 +542,7 @@ export function toConfig(raw: RawConfig): Config {
 
 /** The effective config as TOML that loads back to the same Config, with the cluster secret redacted. */
 export function configToToml(config: Config): string {
-  const { server, storage, wal, flush, limits, logging, metrics, cluster, query, statementSummary, retention, continuousQueries } = config;
+  const { server, storage, wal, flush, limits, logging, metrics, cluster, query, cache, statementSummary, retention, continuousQueries } = config;
   const document: Record<keyof RawConfig, Record<string, unknown>> = {
     server: {
       bind_address: server.bindAddress,
@@ -601,6 +610,7 @@ export function configToToml(config: Config): string {
       read_connections: query.readConnections,
       max_memory: formatSizeBytes(query.maxMemoryBytes),
     },
+    cache: { last_value: cache.lastValue, last_value_max_size: formatSizeBytes(cache.lastValueMaxBytes), last_value_depth: cache.lastValueDepth },
     statement_summary: { enabled: statementSummary.enabled, max_entries: statementSummary.maxEntries },
     retention: { enabled: retention.enabled, interval: formatDurationMs(retention.intervalMs) },
     continuous_queries: { enabled: continuousQueries.enabled, run_interval: formatDurationMs(continuousQueries.runIntervalMs) },

@@ -10,6 +10,10 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 export const CONSISTENCY_LEVELS = ['any', 'one', 'quorum', 'all'] as const;
 export type ConsistencyLevel = (typeof CONSISTENCY_LEVELS)[number];
 
+/** auto: an in-memory path answers once it is loaded; on: a query waits for the load; off: never. */
+export const CACHE_MODES = ['auto', 'on', 'off'] as const;
+export type CacheMode = (typeof CACHE_MODES)[number];
+
 export interface ServerConfig {
   readonly bindAddress: string;
   /** 0 asks the OS for a free port (tests). */
@@ -116,6 +120,14 @@ export interface QueryConfig {
   readonly maxMemoryBytes: number;
 }
 
+export interface CacheConfig {
+  /** The last-value cache: latest-value SELECTs answered from memory. */
+  readonly lastValue: CacheMode;
+  readonly lastValueMaxBytes: number;
+  /** Newest points kept per series and field. */
+  readonly lastValueDepth: number;
+}
+
 export interface StatementSummaryConfig {
   /** GET /api/v1/statements lists recently executed statements. */
   readonly enabled: boolean;
@@ -143,6 +155,7 @@ export interface Config {
   readonly metrics: MetricsConfig;
   readonly cluster: ClusterConfig;
   readonly query: QueryConfig;
+  readonly cache: CacheConfig;
   readonly statementSummary: StatementSummaryConfig;
   readonly retention: RetentionConfig;
   readonly continuousQueries: ContinuousQueriesConfig;

@@ -8,6 +8,7 @@ import type { CatalogEffects } from './meta/catalog-applier.js';
 import type { CatalogCommand } from './meta/commands.js';
 import type { SeriesIndex } from './meta/series-index.js';
 import type { TagValueLoader } from './meta/tag-value-loader.js';
+import type { LastValueCache } from './cache/last-value-cache.js';
 import type { ChdbSession } from './store/chdb-session.js';
 import type { SchemaManager } from './store/ddl.js';
 import type { DuplicateTracker } from './store/duplicate-tracker.js';
@@ -20,6 +21,7 @@ export interface StoreEffectsDeps {
   readonly schema: SchemaManager;
   readonly duplicates: DuplicateTracker;
   readonly tagValues: TagValueLoader;
+  readonly lastValues: Pick<LastValueCache, 'forget'>;
   readonly series: SeriesIndex;
   readonly flush: FlushService;
   readonly quarantine: Quarantine;
@@ -42,6 +44,7 @@ export class StoreCatalogEffects implements CatalogEffects {
         await this.dropChDatabases(chDatabasePrefix(command.name), false);
         deps.duplicates.forget((t) => t.db === command.name);
         deps.tagValues.forget((db) => db === command.name);
+        deps.lastValues.forget((db) => db === command.name);
         deps.series.forget(command.name);
         await deps.quarantine.forget((db) => db === command.name);
         return;
@@ -49,6 +52,7 @@ export class StoreCatalogEffects implements CatalogEffects {
         await this.dropChDatabases(chDatabaseName(command.db, command.name), true);
         deps.duplicates.forget((t) => t.db === command.db && t.rp === command.name);
         deps.tagValues.forget((db, rp) => db === command.db && rp === command.name);
+        deps.lastValues.forget((db, rp) => db === command.db && rp === command.name);
         deps.series.forget(command.db, command.name);
         await deps.quarantine.forget((db, rp) => db === command.db && rp === command.name);
         return;
@@ -61,6 +65,7 @@ export class StoreCatalogEffects implements CatalogEffects {
         }
         deps.duplicates.forget((t) => t.db === command.db && t.measurement === command.name);
         deps.tagValues.forget((db, _rp, measurement) => db === command.db && measurement === command.name);
+        deps.lastValues.forget((db, _rp, measurement) => db === command.db && measurement === command.name);
         await deps.quarantine.forget((db, _rp, measurement) => db === command.db && measurement === command.name);
         return;
       }
@@ -80,6 +85,7 @@ export class StoreCatalogEffects implements CatalogEffects {
           }
         }
         deps.tagValues.forget((db, _rp, measurement) => db === command.db && (command.measurements.length === 0 || command.measurements.includes(measurement)));
+        deps.lastValues.forget((db, _rp, measurement) => db === command.db && (command.measurements.length === 0 || command.measurements.includes(measurement)));
         return;
       }
       default:

@@ -61,6 +61,8 @@ import { quoteIdent } from './store/naming.js';
 import { QueryTracker } from './query/execute/query-tracker.js';
 import { Monitor } from './monitor/monitor.js';
 import { noopTracer, type Tracer } from './tracing.js';
+import { LastValueCache, defaultLastValueCacheOptions } from './cache/last-value-cache.js';
+import { latestValuesReader } from './cache/latest-values-port.js';
 
 /** Unflushed WAL bytes that start a background flush between intervals (about 50k points of 10 fields). */
 const FLUSH_SLICE_BYTES = 16 * 1024 * 1024;
@@ -217,6 +219,7 @@ class EngineImpl implements Engine {
   private readonly schemaManager: SchemaManager;
   private readonly duplicates: DuplicateTracker;
   private readonly tagValues: TagValueLoader;
+  private readonly lastValues: LastValueCache;
   private readonly series = new SeriesIndex();
   private readonly seriesLoader: SeriesLoader;
   private readonly quarantine: Quarantine;
@@ -274,6 +277,16 @@ class EngineImpl implements Engine {
       catalog: () => this.catalogStore.catalog,
       log: deps.log.child({ component: 'tag-values' }),
     });
+    this.lastValues = new LastValueCache(options.lastValueCache ?? defaultLastValueCacheOptions, {
+      catalog: () => this.catalogStore.catalog,
+      query: (sql) => this.session.query(sql),
+      flush: () => this.flushService.flush(),
+      ensureTable: (db, rp, m) => this.schemaManager.ensureTable(db, rp, m.name, { tagKeys: m.tagKeys, fields: [...m.fieldTypes] }),
+      quarantined: (db, rp, measurement) => this.quarantine.has(db, rp, measurement),
+      nowMs: () => clock.nowMs(),
+      log: deps.log.child({ component: 'last-values' }),
+      registry: deps.registry,
+    });
     this.seriesLoader = new SeriesLoader({ session: this.session, series: this.series, catalog: () => this.catalogStore.catalog, log: deps.log.child({ component: 'series' }) });
     this.catalogApplier = new CatalogApplier(
       this.catalogStore,
@@ -282,6 +295,7 @@ class EngineImpl implements Engine {
         schema: this.schemaManager,
         duplicates: this.duplicates,
         tagValues: this.tagValues,
+        lastValues: this.lastValues,
         series: this.series,
         flush: this.flushService,
         quarantine: this.quarantine,
@@ -305,6 +319,7 @@ class EngineImpl implements Engine {
     this.wal.onDurable(({ seq, entry, value }) => {
       this.flushService.remember(seq, value);
       this.tagValues.observe(entry.db, entry.rp, entry.points);
+      this.lastValues.observe(entry, this.wal.localOrigin);
       if (entry.origin !== this.wal.localOrigin) this.series.observe(entry.db, entry.rp, entry.points);
       this.metrics.walLastSequence.set(seq);
     });
@@ -327,6 +342,7 @@ class EngineImpl implements Engine {
       this.flushService,
       service('series-index', () => this.startSeriesIndex(), () => this.seriesLoader.stop()),
       service('tag-values', () => undefined, () => this.tagValues.settled()),
+      service('last-values', () => undefined, () => this.lastValues.settled()),
       ...background,
     ]);
     this.queries = new QueryTracker(() => process.hrtime.bigint());
@@ -383,6 +399,7 @@ class EngineImpl implements Engine {
         this.duplicates.forget((t) => t.db === table.db && t.rp === table.rp && t.measurement === table.measurement);
         await importPage(session, table, columns, page);
         this.tagValues.forget((db, rp, measurement) => db === table.db && rp === table.rp && measurement === table.measurement);
+        this.lastValues.forget((db, rp, measurement) => db === table.db && rp === table.rp && measurement === table.measurement);
         this.seriesLoader.reload(table.db, table.rp, table.measurement);
       },
       digest: (table) => digestTable(session, table),
@@ -395,6 +412,7 @@ class EngineImpl implements Engine {
           }
           this.duplicates.forget(() => true);
           this.tagValues.forget(() => true);
+          this.lastValues.forget(() => true);
         }),
     };
   }
@@ -526,6 +544,7 @@ class EngineImpl implements Engine {
       tracer: this.tracer,
       readScope: (forceFinal) => this.duplicates.readScope(forceFinal),
       indexedTagValues: (db, rp, measurement, keys) => this.tagValues.values(db, rp, measurement, keys),
+      latestValues: latestValuesReader(this.lastValues),
       applyMetaCommand: (command) => this.applyMetaCommand(command),
       queries: this.queries,
       monitor: this.monitor,

@@ -10,6 +10,7 @@ import { DEFAULT_MAX_SELECT_BUCKETS } from './query/execute/executor.js';
 import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_READ_CONNECTIONS } from './store/chdb-session.js';
 import { defaultRetentionOptions, validateRetentionOptions, type RetentionOptions } from './services/retention.js';
 import { defaultContinuousQueryOptions, validateContinuousQueryOptions, type ContinuousQueryOptions } from './services/continuous-queries.js';
+import { validateLastValueCacheOptions, type LastValueCacheOptions } from './cache/last-value-cache.js';
 
 export interface EngineWalOptions {
   readonly syncOnAppend: boolean;
@@ -51,6 +52,8 @@ export interface EngineOptions {
   readonly retention?: RetentionOptions;
   /** The continuous query scheduler (absent: its defaults). */
   readonly continuousQueries?: ContinuousQueryOptions;
+  /** The last-value cache (latest-value SELECTs from memory); defaultLastValueCacheOptions when absent. */
+  readonly lastValueCache?: LastValueCacheOptions;
 }
 
 /** Fits a machine with 2 GB of RAM next to the heap, chDB's caches and the WAL. */
@@ -93,4 +96,5 @@ export function validateEngineOptions(options: EngineOptions): void {
   if (!(Number.isInteger(options.readConnections) && options.readConnections >= 1 && options.readConnections <= 16)) throw new Error('read connections must be an integer from 1 to 16');
   if (options.retention) validateRetentionOptions(options.retention);
   if (options.continuousQueries) validateContinuousQueryOptions(options.continuousQueries);
+  if (options.lastValueCache !== undefined) validateLastValueCacheOptions(options.lastValueCache);
 }

@@ -64,7 +64,7 @@ test('parsePeer accepts id=host:port with IPv6 in brackets and rejects the rest'
 
 test('every schema key has an env name and passes validation with its default', () => {
   const keys = schemaKeys();
-  assert.deepEqual([...keys.keys()], ['server', 'storage', 'wal', 'flush', 'limits', 'logging', 'metrics', 'cluster', 'query', 'statement_summary', 'retention', 'continuous_queries']);
+  assert.deepEqual([...keys.keys()], ['server', 'storage', 'wal', 'flush', 'limits', 'logging', 'metrics', 'cluster', 'query', 'cache', 'statement_summary', 'retention', 'continuous_queries']);
   const convictConfig = createConvictConfig({});
   convictConfig.validate({ allowed: 'strict' });
   const schema = convictConfig.getSchema() as unknown as {

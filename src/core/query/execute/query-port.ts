@@ -9,6 +9,9 @@ import type { Monitor } from '../../monitor/monitor.js';
 import type { QueryTracker } from './query-tracker.js';
 import type { Tracer } from '../../tracing.js';
 import type { MemoryLease } from '../../query-memory.js';
+import type { SelectStatement } from '../language/ast.js';
+import type { SelectContext } from './select-executor.js';
+import type { Series } from './result.js';
 
 /** What one statement read without FINAL, so it can tell afterwards whether that stayed right. */
 export interface ReadScope {
@@ -84,6 +87,11 @@ export interface QueryPort {
    * undefined while the measurement is not indexed (the caller scans the table instead).
    */
   indexedTagValues?(db: string, rp: string, measurement: string, keys: readonly string[]): Array<[string, string]> | undefined;
+  /**
+   * A SELECT answered from memory (the last-value cache), exactly as chDB would answer it;
+   * undefined when it cannot be (the caller reads chDB). Called before anything is flushed or read.
+   */
+  latestValues?(statement: SelectStatement, ctx: SelectContext): Promise<Series[] | undefined>;
   applyMetaCommand(command: MetaCommand): Promise<void>;
   /** Running queries (SHOW QUERIES, KILL QUERY); without it nothing is tracked. */
   readonly queries?: QueryTracker;

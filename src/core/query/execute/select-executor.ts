@@ -410,6 +410,8 @@ export async function executeSelect(requested: SelectStatement, ctx: SelectConte
   const statement = withEngineRowLimit(requested);
   validateSelect(statement);
   groupInterval(statement);
+  const latest = await ctx.port.latestValues?.(statement, ctx);
+  if (latest !== undefined) return latest;
   const sources = await planSources(statement, ctx, 0);
   const range = extractTimeRange(statement.condition, ctx.nowNs, statement.timezone);
   const universe = unionView(sources.map((s) => s.measurement));

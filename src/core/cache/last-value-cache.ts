@@ -1,0 +1,261 @@
+// The last-value cache as the engine uses it: observes every acknowledged write, loads a
+// measurement's newest points from chDB once a latest-value query asks for it, answers those
+// queries from memory, and forgets whatever a delete, drop or copy may have changed. Bounded by
+// config and exported as metrics; whatever it cannot answer exactly goes to chDB as before.
+
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Catalog } from '../meta/catalog.js';
+import type { MeasurementView } from '../meta/schema-view.js';
+import type { SelectStatement } from '../query/language/ast.js';
+import type { Series } from '../query/execute/result.js';
+import type { SqlResult } from '../query/execute/query-port.js';
+import type { WalEntry } from '../wal/wal-port.js';
+import { LastValueStore, type MeasurementEntry } from './last-value-store.js';
+import { answerLatest, latestShape } from './last-value-select.js';
+import { readStoredSeries, storedLastValuesSql } from './last-value-loader.js';
+
+/** auto: answer once loaded (the first query loads in the background); on: wait for the load; off: never. */
+export type LastValueCacheMode = 'auto' | 'on' | 'off';
+export const LAST_VALUE_CACHE_MODES: readonly LastValueCacheMode[] = ['auto', 'on', 'off'];
+
+export interface LastValueCacheOptions {
+  readonly mode: LastValueCacheMode;
+  /** Estimated heap bytes the cache may hold. */
+  readonly maxBytes: number;
+  /** Newest points kept per series and field (LIMIT n answers need n + 1; last() needs 2). */
+  readonly depth: number;
+}
+
+export const defaultLastValueCacheOptions: LastValueCacheOptions = { mode: 'auto', maxBytes: 64 * 1024 * 1024, depth: 4 };
+
+export function validateLastValueCacheOptions(options: LastValueCacheOptions): void {
+  if (!LAST_VALUE_CACHE_MODES.includes(options.mode)) throw new Error(`cache.last_value must be one of ${LAST_VALUE_CACHE_MODES.join(', ')}`);
+  if (!(Number.isSafeInteger(options.maxBytes) && options.maxBytes >= 1024 * 1024)) throw new Error('cache.last_value_max_size must be at least 1MiB');
+  if (!(Number.isSafeInteger(options.depth) && options.depth >= 2 && options.depth <= 64)) throw new Error('cache.last_value_depth must be an integer from 2 to 64');
+}
+
+/** Loads waiting at once; other measurements are asked for again by later queries. */
+const MAX_QUEUED_LOADS = 32;
+/** Fields of a measurement loaded at most (one array column each); wider ones are read from chDB. */
+const MAX_LOADED_FIELDS = 512;
+/** Least heap one loaded series takes: the loader reads no more series than the free bytes allow. */
+const MIN_SERIES_BYTES = 256;
+/** An entry over budget is tried again after this long. */
+const OVER_BUDGET_RETRY_MS = 5 * 60_000;
+
+export interface LastValueCacheDeps {
+  readonly catalog: () => Catalog;
+  /** Runs a read in chDB. */
+  readonly query: (sql: string) => Promise<SqlResult>;
+  /** Moves every acknowledged write into chDB; throws when it cannot. */
+  readonly flush: () => Promise<void>;
+  /** Creates the table and every column the catalog names for it (so a read never misses one). */
+  readonly ensureTable: (db: string, rp: string, measurement: MeasurementView) => Promise<void>;
+  /** The table holds acknowledged points chDB does not have yet (kept aside after failed inserts). */
+  readonly quarantined: (db: string, rp: string, measurement: string) => boolean;
+  readonly nowMs: () => number;
+  readonly log: Logger;
+  readonly registry: Registry;
+}
+
+/** What a statement needs from the query layer: its clock reading and the sources it resolved. */
+export interface LatestRequest {
+  readonly statement: SelectStatement;
+  readonly nowNs: bigint;
+  readonly db: string;
+  readonly rp: string;
+  readonly measurement: MeasurementView;
+}
+
+type MissReason = 'loading' | 'over_budget' | 'inexact' | 'quarantined';
+
+interface CacheMetrics {
+  readonly hits: Counter;
+  readonly misses: Counter<'reason'>;
+  readonly loads: Counter<'outcome'>;
+}
+
+export class LastValueCache {
+  private readonly store: LastValueStore;
+  private readonly metrics: CacheMetrics;
+  private readonly loading = new Map<string, Promise<void>>();
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly options: LastValueCacheOptions,
+    private readonly deps: LastValueCacheDeps,
+  ) {
+    validateLastValueCacheOptions(options);
+    this.store = new LastValueStore({ depth: options.depth, maxBytes: options.maxBytes });
+    this.metrics = createMetrics(deps.registry, this.store);
+  }
+
+  get mode(): LastValueCacheMode {
+    return this.options.mode;
+  }
+
+  /** Whether the statement is one the cache may answer (then resolve its source and call answer()). */
+  wants(statement: SelectStatement): boolean {
+    return this.options.mode !== 'off' && latestShape(statement);
+  }
+
+  /** Call for every entry once it is durable (before the write is acknowledged). */
+  observe(entry: WalEntry, localOrigin: string): void {
+    if (this.store.measurements === 0) return;
+    try {
+      const catalog = this.deps.catalog();
+      const order = { version: entry.version, replicated: entry.origin !== localOrigin };
+      this.store.observe(entry.db, entry.rp, entry.points, order, (measurement) => this.accepts(catalog, entry, measurement));
+    } catch (error) {
+      // A point the cache failed to take must never be missing from an answer: start over.
+      this.store.forget(() => true);
+      this.deps.log.error({ err: error }, 'last-value cache could not take a write; every entry is dropped');
+    }
+  }
+
+  /**
+   * Whether the flush stores the entry's points of this measurement as they are: not when they
+   * predate the measurement (it was dropped and made again since), and not as they are when a
+   * delete applied after they were validated will run again on them (then the entry is dropped).
+   */
+  private accepts(catalog: Catalog, entry: WalEntry, measurement: string): boolean {
+    const state = catalog.measurementState(entry.db, entry.rp, measurement);
+    if (state === undefined || entry.catalogIndex < state.createdAtIndex) return false;
+    if (catalog.deletesAfter(entry.catalogIndex, entry.db, measurement).length === 0) return true;
+    this.store.forget((db, rp, m) => db === entry.db && rp === entry.rp && m === measurement);
+    return false;
+  }
+
+  /** Call once data of these measurements was deleted, dropped or replaced in chDB. */
+  forget(match: (db: string, rp: string, measurement: string) => boolean): void {
+    this.store.forget(match);
+  }
+
+  /** The statement's series from memory, or undefined (read chDB). Planning errors are thrown. */
+  async answer(request: LatestRequest): Promise<Series[] | undefined> {
+    const { db, rp, measurement } = request;
+    const entry = await this.readyEntry(db, rp, measurement.name);
+    if (entry === undefined) return undefined;
+    if (this.deps.quarantined(db, rp, measurement.name)) return this.miss('quarantined');
+    entry.usedAtMs = this.deps.nowMs();
+    const policy = this.deps.catalog().database(db)?.retentionPolicies.find((p) => p.name === rp);
+    if (policy === undefined) return undefined;
+    const series = answerLatest(
+      { statement: request.statement, nowNs: request.nowNs },
+      { db, rp, measurement, shardGroupNs: policy.shardGroupDurationNs, retentionNs: policy.durationNs },
+      entry,
+    );
+    if (series === undefined) return this.miss('inexact');
+    this.metrics.hits.inc();
+    return series;
+  }
+
+  private miss(reason: MissReason): undefined {
+    this.metrics.misses.inc({ reason });
+    return undefined;
+  }
+
+  /** The measurement's entry once it answers; starts (and under `on` awaits) its load. */
+  private async readyEntry(db: string, rp: string, measurement: string): Promise<MeasurementEntry | undefined> {
+    let entry = this.store.entry(db, rp, measurement);
+    if (entry?.state === 'ready') return entry;
+    if (entry?.state === 'over-budget') {
+      this.store.retryOverBudget(this.deps.nowMs() - OVER_BUDGET_RETRY_MS);
+      if (this.store.entry(db, rp, measurement) !== undefined) return this.miss('over_budget');
+    }
+    const load = this.queueLoad(db, rp, measurement);
+    if (this.options.mode !== 'on' || load === undefined) return this.miss('loading');
+    await load;
+    entry = this.store.entry(db, rp, measurement);
+    if (entry?.state === 'ready') return entry;
+    return this.miss(entry?.state === 'over-budget' ? 'over_budget' : 'loading');
+  }
+
+  /** Waits for queued loads (tests, shutdown). */
+  async settled(): Promise<void> {
+    await this.chain;
+  }
+
+  private queueLoad(db: string, rp: string, measurement: string): Promise<void> | undefined {
+    const key = `${db}\u0000${rp}\u0000${measurement}`;
+    const pending = this.loading.get(key);
+    if (pending !== undefined) return pending;
+    if (this.loading.size >= MAX_QUEUED_LOADS) return undefined;
+    const view = this.deps.catalog().measurementState(db, rp, measurement);
+    if (view === undefined || view.fieldTypes.size > MAX_LOADED_FIELDS) return undefined;
+    // Observing starts now, before the flush: each point is stored by the read or observed.
+    const token = this.store.begin(db, rp, measurement, this.deps.nowMs());
+    if (token === undefined) return undefined;
+    const run = this.chain
+      .then(() => this.load(db, rp, view, token))
+      .catch((error: unknown) => {
+        this.store.abandon(db, rp, measurement, token);
+        this.metrics.loads.inc({ outcome: 'failed' });
+        this.deps.log.warn({ err: error, db, rp, measurement }, 'loading last values failed; latest-value queries read chDB');
+      })
+      .finally(() => this.loading.delete(key));
+    this.loading.set(key, run);
+    this.chain = run;
+    return run;
+  }
+
+  private async load(db: string, rp: string, view: MeasurementView, token: MeasurementEntry): Promise<void> {
+    await this.deps.flush();
+    if (this.deps.quarantined(db, rp, view.name)) throw new Error('the table holds points kept aside after failed inserts');
+    await this.deps.ensureTable(db, rp, view);
+    const maxSeries = Math.floor(this.store.freeBytes() / MIN_SERIES_BYTES);
+    const result = await this.deps.query(storedLastValuesSql({ db, rp, measurement: view, depth: this.store.depth, maxSeries }));
+    const stored = readStoredSeries(result, view, this.store.depth);
+    if (stored.length > maxSeries) {
+      this.store.markOverBudget(db, rp, view.name, token);
+      this.metrics.loads.inc({ outcome: 'over_budget' });
+      return;
+    }
+    const done = this.store.complete(db, rp, view.name, token, stored);
+    this.metrics.loads.inc({ outcome: done ? 'loaded' : 'dropped' });
+  }
+}
+
+function createMetrics(registry: Registry, store: LastValueStore): CacheMetrics {
+  const registers = [registry];
+  new Gauge({
+    name: 'hyperbytedb_last_value_cache_bytes',
+    help: 'Estimated heap bytes the last-value cache holds.',
+    registers,
+    collect() {
+      this.set(store.bytes);
+    },
+  });
+  new Gauge({
+    name: 'hyperbytedb_last_value_cache_series',
+    help: 'Series the last-value cache holds.',
+    registers,
+    collect() {
+      this.set(store.series);
+    },
+  });
+  new Gauge({
+    name: 'hyperbytedb_last_value_cache_measurements',
+    help: 'Measurements with a last-value cache entry (loading, ready or over budget).',
+    registers,
+    collect() {
+      this.set(store.measurements);
+    },
+  });
+  return {
+    hits: new Counter({ name: 'hyperbytedb_last_value_cache_hits_total', help: 'Latest-value SELECTs answered from memory.', registers }),
+    misses: new Counter({
+      name: 'hyperbytedb_last_value_cache_misses_total',
+      help: 'Latest-value SELECTs read from chDB instead, by reason (loading, over_budget, inexact, quarantined).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    loads: new Counter({
+      name: 'hyperbytedb_last_value_cache_loads_total',
+      help: 'Measurement loads into the last-value cache, by outcome (loaded, dropped, over_budget, failed).',
+      labelNames: ['outcome'],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,340 @@
+// Answers the latest-value SELECTs from the last-value cache exactly as the chDB path would:
+// last() per series or tag group (alone, several, or with fields next to a lone one) and raw
+// `ORDER BY time DESC LIMIT n`, over one measurement, tag-only WHERE and any time range. The
+// statement is planned as for chDB; the cache then stands in for the read, handing the executor's
+// own pure steps (picked points, merge order) the rows chDB would have returned. Any shape or
+// range the held points cannot decide exactly gives undefined: the caller reads chDB instead.
+
+import type { MeasurementView } from '../meta/schema-view.js';
+import type { FieldType, FieldValue } from '../model/point.js';
+import type { Expr, SelectStatement } from '../query/language/ast.js';
+import { extractTimeRange, resolveRef, type TimeRange } from '../query/sql/condition-sql.js';
+import { expandFields, isAggregateStatement, planMeasurement, type MeasurementPlan } from '../query/sql/select-plan.js';
+import { stripParens } from '../query/sql/select-expr-sql.js';
+import { checkSelectTypes } from '../query/execute/select-types.js';
+import { resolvePickedRow } from '../query/execute/picked-point-row.js';
+import { mergeSeriesRows } from '../query/execute/series-merge-order.js';
+import { MIN_TIME_NS } from '../query/language/time-literal.js';
+import type { Series } from '../query/execute/result.js';
+import { compareUtf8 } from '../meta/tag-value-index.js';
+import { knownFromNs, newestInRange, valueAt, type FieldHistory } from './field-history.js';
+import type { MeasurementEntry, SeriesLatest } from './last-value-store.js';
+import { seriesPredicate } from './tag-condition.js';
+
+export interface LatestSource {
+  readonly db: string;
+  readonly rp: string;
+  readonly measurement: MeasurementView;
+  /** The policy's shard group duration (first/last read one shard) and duration (0n: infinite). */
+  readonly shardGroupNs: bigint;
+  readonly retentionNs: bigint;
+}
+
+export interface LatestQuery {
+  readonly statement: SelectStatement;
+  readonly nowNs: bigint;
+}
+
+/** Whether the statement has a shape the cache may answer (checked on the syntax alone, cheaply). */
+export function latestShape(statement: SelectStatement): boolean {
+  if (statement.target !== undefined || statement.sources.length !== 1 || statement.slimit !== 0 || statement.soffset !== 0) return false;
+  const source = statement.sources[0]!;
+  if (source.kind !== 'measurement' || source.name === undefined || source.regex !== undefined) return false;
+  for (const d of statement.dimensions) {
+    const e = stripParens(d);
+    if (e.kind === 'call') return false;
+  }
+  if (!isAggregateStatement(statement)) return !statement.ascending && statement.limit > 0 && statement.fields.every((f) => plainRef(f.expr));
+  return statement.fields.every((f) => {
+    const e = stripParens(f.expr);
+    return plainRef(e) || (e.kind === 'call' && e.name === 'last' && e.args.length === 1);
+  });
+}
+
+function plainRef(expr: Expr): boolean {
+  const e = stripParens(expr);
+  return e.kind === 'var-ref' || e.kind === 'wildcard' || e.kind === 'regex';
+}
+
+/** What a selected column reads: a field (castless), a tag, or nothing (NULL). */
+type Ref = { readonly kind: 'field'; readonly name: string; readonly type: FieldType } | { readonly kind: 'tag'; readonly key: string } | { readonly kind: 'none' };
+
+function columnRef(expr: Expr, measurement: MeasurementView): Ref | undefined {
+  const e = stripParens(expr);
+  if (e.kind !== 'var-ref') return undefined;
+  const ref = resolveRef(e.name, e.type, measurement);
+  if (ref.kind === 'tag') return { kind: 'tag', key: e.name };
+  if (ref.kind === 'none') return { kind: 'none' };
+  const type = measurement.fieldTypes.get(e.name)!;
+  // A cast converts (or nulls) the value: left to chDB.
+  if (e.type !== undefined && e.type !== 'field' && e.type !== 'tag' && e.type !== type) return undefined;
+  return { kind: 'field', name: e.name, type };
+}
+
+function tagOf(series: SeriesLatest, key: string): string {
+  const tags = series.tags;
+  for (let i = 0; i < tags.length; i += 2) if (tags[i] === key) return tags[i + 1]!;
+  return '';
+}
+
+/** A held value as the executor's rows carry it (64-bit integers as bigint). */
+function outputValue(value: FieldValue | null, type: FieldType): unknown {
+  if (value === null) return null;
+  return type === 'integer' || type === 'unsigned' ? BigInt(value as string) : value;
+}
+
+/** Inexact: the held points cannot decide the answer. */
+class Inexact extends Error {}
+
+interface Resolved {
+  readonly plan: MeasurementPlan;
+  readonly fields: ReturnType<typeof expandFields>;
+  readonly range: TimeRange;
+  readonly series: SeriesLatest[];
+  /** Points older than this may have been removed by retention since: never answered from memory. */
+  readonly cutoffNs: bigint | undefined;
+}
+
+/**
+ * The statement's series from the entry, or undefined when the cache cannot answer it exactly.
+ * Planning errors are thrown as the chDB path throws them.
+ */
+export function answerLatest(query: LatestQuery, source: LatestSource, entry: MeasurementEntry): Series[] | undefined {
+  const { statement, nowNs } = query;
+  const measurement = source.measurement;
+  const universe: MeasurementView = { name: '', tagKeys: [...measurement.tagKeys].sort(), fieldTypes: measurement.fieldTypes };
+  const range = extractTimeRange(statement.condition, nowNs, statement.timezone);
+  checkSelectTypes(statement, universe);
+  const plan = planMeasurement({ statement, db: source.db, rp: source.rp, measurement, universe, range, nowNs, final: true });
+  if (plan.interval !== undefined || plan.expandDistinct || plan.expandPoints || plan.columns.some((c) => c.transform !== undefined)) return undefined;
+  const fields = expandFields(statement, universe, plan.groupTags);
+  if (fields.length !== plan.columns.length) return undefined;
+  const predicate = seriesPredicate(statement.condition, measurement);
+  if (predicate === undefined) return undefined;
+  const series: SeriesLatest[] = [];
+  for (const s of entry.series.values()) if (predicate((key) => tagOf(s, key))) series.push(s);
+  const cutoffNs = source.retentionNs > 0n ? nowNs - source.retentionNs : undefined;
+  const resolved: Resolved = { plan, fields, range, series, cutoffNs };
+  try {
+    const out = plan.aggregate ? edgeSeries(resolved, query, source) : rawSeries(resolved, query, source);
+    return out === undefined ? undefined : ordered(out, statement);
+  } catch (error) {
+    if (error instanceof Inexact) return undefined;
+    throw error;
+  }
+}
+
+function checkRetained(t: bigint, cutoffNs: bigint | undefined): void {
+  if (cutoffNs !== undefined && t < cutoffNs) throw new Inexact();
+}
+
+/** Series grouped by the plan's GROUP BY tag values ('' for a tag a series lacks), in first-seen order. */
+function groupSeries(resolved: Resolved): Map<string, { tags: Record<string, string>; members: SeriesLatest[] }> {
+  const groups = new Map<string, { tags: Record<string, string>; members: SeriesLatest[] }>();
+  const keys = resolved.plan.groupTags;
+  for (const s of resolved.series) {
+    const values = keys.map((k) => tagOf(s, k));
+    const id = values.join('\u0000');
+    let group = groups.get(id);
+    if (group === undefined) {
+      const tags: Record<string, string> = {};
+      keys.forEach((k, i) => (tags[k] = values[i]!));
+      groups.set(id, (group = { tags, members: [] }));
+    }
+    group.members.push(s);
+  }
+  return groups;
+}
+
+function seriesOut(name: string, plan: MeasurementPlan, tags: Record<string, string>, rows: unknown[][], statement: SelectStatement): Series {
+  return {
+    name,
+    ...(plan.groupTags.length > 0 ? { tags } : {}),
+    columns: ['time', ...plan.columns.map((c) => c.name)],
+    values: rows,
+    ...(statement.timezone !== undefined ? { timeZone: statement.timezone } : {}),
+  };
+}
+
+/**
+ * last() without GROUP BY time: per group one row whose pick cells hold, per series in `_series`
+ * byte order, its two newest points in range (what edge-select-sql.ts reads), resolved by the
+ * executor's own picked-point-row.ts.
+ */
+function edgeSeries(resolved: Resolved, query: LatestQuery, source: LatestSource): Series[] | undefined {
+  const { plan, fields, range } = resolved;
+  const measurement = source.measurement;
+  const picks: Array<string | null> = [];
+  let loneIndex = -1;
+  for (let i = 0; i < plan.columns.length; i++) {
+    const column = plan.columns[i]!;
+    if (column.auxOf !== undefined) {
+      loneIndex = column.auxOf.column;
+      picks.push(null);
+      continue;
+    }
+    if (column.pick?.kind !== 'last') return undefined;
+    const call = stripParens(fields[i]!.expr);
+    if (call.kind !== 'call') return undefined;
+    const arg = stripParens(call.args[0]!);
+    if (arg.kind !== 'var-ref') return undefined;
+    // aggregateArgSql: a non-field argument reads NULL, so it selects no point.
+    picks.push(resolveRef(arg.name, arg.type, measurement).kind === 'field' ? arg.name : '');
+  }
+  if (plan.selectorTime && loneIndex < 0) loneIndex = picks.findIndex((p) => p !== null);
+  const auxRefs: Ref[] = [];
+  if (plan.selectorTime) {
+    for (let i = 0; i < fields.length; i++) {
+      if (i === loneIndex) continue;
+      const ref = columnRef(fields[i]!.expr, measurement);
+      if (ref === undefined) return undefined;
+      auxRefs.push(ref);
+    }
+  }
+  const out: Series[] = [];
+  const { statement } = query;
+  for (const group of groupSeries(resolved).values()) {
+    const members = group.members.slice().sort((a, b) => compareUtf8(a.key, b.key));
+    const row: unknown[] = [0n];
+    let any = false;
+    picks.forEach((field, i) => {
+      if (field === null) {
+        row.push(null);
+        return;
+      }
+      const cell: Array<[string, unknown[][]]> = [];
+      for (const s of members) {
+        const history = field === '' ? undefined : s.fields.get(field);
+        const inRange = newestInRange(history, range.minNs, range.maxNs, 2);
+        if (!inRange.exact) throw new Inexact();
+        if (inRange.indexes.length === 0) continue;
+        const type = measurement.fieldTypes.get(field)!;
+        const candidates = inRange.indexes.map((at) => {
+          const t = history!.times[at]!;
+          checkRetained(t, resolved.cutoffNs);
+          const aux = i === loneIndex ? auxRefs.map((ref) => auxValue(ref, s, t)) : [];
+          return [-t, outputValue(history!.values[at]!, type), ...aux];
+        });
+        cell.push([s.key, candidates]);
+      }
+      if (cell.length > 0) any = true;
+      row.push(cell);
+    });
+    if (!any) continue;
+    resolvePickedRow(row, plan.columns, { shardGroupNs: source.shardGroupNs, pointTime: plan.selectorTime });
+    if (!plan.selectorTime) row[0] = range.minNs !== MIN_TIME_NS ? range.minNs : 0n;
+    // A lone selector that selected no point yields no series.
+    if (plan.selectorTime && row.slice(1).every((v) => v === null)) continue;
+    let rows = [row];
+    if (statement.offset > 0 || statement.limit > 0) rows = rows.slice(statement.offset, statement.limit > 0 ? statement.offset + statement.limit : undefined);
+    if (rows.length === 0) continue;
+    out.push(seriesOut(measurement.name, plan, group.tags, rows, statement));
+  }
+  return out;
+}
+
+/** A column's value at a point of series `s` (a field's value there, the series' tag, or null). */
+function auxValue(ref: Ref, s: SeriesLatest, t: bigint): unknown {
+  if (ref.kind === 'none') return null;
+  if (ref.kind === 'tag') {
+    const value = tagOf(s, ref.key);
+    return value === '' ? null : value;
+  }
+  const at = valueAt(s.fields.get(ref.name), t);
+  if (!at.known) throw new Inexact();
+  return outputValue(at.value, ref.type);
+}
+
+interface RawRow {
+  readonly t: bigint;
+  /** Values as chDB's rows hold them before conversion (strings stay strings). */
+  readonly values: unknown[];
+}
+
+/**
+ * Raw ORDER BY time DESC LIMIT n: each series' newest offset + limit + 1 rows in range (the
+ * per-series LIMIT BY of the chDB plan), merged per group in InfluxDB's heap order.
+ */
+function rawSeries(resolved: Resolved, query: LatestQuery, source: LatestSource): Series[] | undefined {
+  const { plan, fields, range } = resolved;
+  const { statement } = query;
+  if (statement.ascending || statement.limit <= 0 || !plan.limitInSql) return undefined;
+  const measurement = source.measurement;
+  const refs: Ref[] = [];
+  for (const field of fields) {
+    const ref = columnRef(field.expr, measurement);
+    if (ref === undefined) return undefined;
+    refs.push(ref);
+  }
+  const fieldNames = [...new Set(refs.flatMap((r) => (r.kind === 'field' ? [r.name] : [])))];
+  if (fieldNames.length === 0) return undefined;
+  const perSeries = statement.offset + statement.limit + 1;
+  // InfluxDB's aux fields sorted by name; only string values break ties between equal times.
+  const auxOrder = plan.columns.map((c, i) => ({ name: c.name, i })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const isString = refs.map((r) => r.kind === 'tag' || (r.kind === 'field' && r.type === 'string'));
+  const out: Series[] = [];
+  for (const group of groupSeries(resolved).values()) {
+    const bySeries = new Map<string, RawRow[]>();
+    for (const s of group.members) {
+      const rows = newestRows(s, fieldNames, range, perSeries).map((t) => {
+        checkRetained(t, resolved.cutoffNs);
+        return { t, values: refs.map((ref) => auxValue(ref, s, t)) };
+      });
+      if (rows.length > 0) bySeries.set(s.key, rows);
+    }
+    // select-executor.ts orders a group's series by key (JavaScript's string order).
+    const cursors = [...bySeries.keys()].sort().map((k) => ({ rows: bySeries.get(k)! }));
+    const merged = mergeSeriesRows(cursors, {
+      ascending: false,
+      timeOf: (r: RawRow) => r.t,
+      auxOf: (r: RawRow) => auxOrder.map(({ i }) => (isString[i] === true ? r.values[i] : null)),
+    });
+    const rows = merged.slice(statement.offset, statement.offset + statement.limit).map((r) => [r.t, ...r.values]);
+    if (rows.length === 0) continue;
+    out.push(seriesOut(measurement.name, plan, group.tags, rows, statement));
+  }
+  return out;
+}
+
+/**
+ * Times of the series' newest `want` rows in range that carry one of `fields`. Below the newest
+ * of the fields' oldest held points some field's values are unknown: rows come from above it
+ * only, and if too few are there while the range reaches below, the answer is inexact.
+ */
+function newestRows(s: SeriesLatest, fields: readonly string[], range: TimeRange, want: number): bigint[] {
+  let knownFrom: bigint | undefined;
+  const histories: FieldHistory[] = [];
+  for (const name of fields) {
+    const history = s.fields.get(name);
+    if (history === undefined) continue;
+    histories.push(history);
+    const from = knownFromNs(history);
+    if (from !== undefined && (knownFrom === undefined || from > knownFrom)) knownFrom = from;
+  }
+  const floor = knownFrom !== undefined && knownFrom > range.minNs ? knownFrom : range.minNs;
+  const times = new Set<bigint>();
+  for (const history of histories) for (const t of history.times) if (t >= floor && t <= range.maxNs) times.add(t);
+  const sorted = [...times].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
+  if (sorted.length >= want) return sorted.slice(0, want);
+  if (knownFrom !== undefined && range.minNs < knownFrom) throw new Inexact();
+  return sorted;
+}
+
+/** Series by name then tags, as executeSelect sorts them; ORDER BY time DESC prints them reversed. */
+function ordered(series: Series[], statement: SelectStatement): Series[] {
+  const keyed = series.map((s) => ({ name: s.name ?? '', tags: tagKey(s), series: s }));
+  keyed.sort((a, b) => {
+    if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+    return a.tags < b.tags ? -1 : a.tags > b.tags ? 1 : 0;
+  });
+  const out = keyed.map((k) => k.series);
+  return statement.ascending ? out : out.reverse();
+}
+
+function tagKey(s: Series): string {
+  const tags = s.tags ?? {};
+  return Object.keys(tags)
+    .sort()
+    .map((k) => `${k}\u0000${tags[k] ?? ''}`)
+    .join('\u0001');
+}
