@@ -126,6 +126,8 @@ export interface CacheConfig {
   readonly lastValueMaxBytes: number;
   /** Newest points kept per series and field. */
   readonly lastValueDepth: number;
+  /** The tag value index: SHOW TAG VALUES without WHERE answered from memory. */
+  readonly tagValues: CacheMode;
 }
 
 export interface StatementSummaryConfig {

@@ -48,6 +48,7 @@ export function engineOptionsFromConfig(config: Config): EngineOptions {
     retention: { enabled: config.retention.enabled, intervalMs: config.retention.intervalMs },
     continuousQueries: { enabled: config.continuousQueries.enabled, runIntervalMs: config.continuousQueries.runIntervalMs },
     lastValueCache: { mode: config.cache.lastValue, maxBytes: config.cache.lastValueMaxBytes, depth: config.cache.lastValueDepth },
+    tagValueIndex: config.cache.tagValues,
   };
 }
 

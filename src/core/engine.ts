@@ -543,7 +543,7 @@ class EngineImpl implements Engine {
       ensureFlushed: (targets) => this.tracer.detail('query.read_your_writes', {}, () => this.flushService.ensureReadable(targets)),
       tracer: this.tracer,
       readScope: (forceFinal) => this.duplicates.readScope(forceFinal),
-      indexedTagValues: (db, rp, measurement, keys) => this.tagValues.values(db, rp, measurement, keys),
+      indexedTagValues: this.indexedTagValues(),
       latestValues: latestValuesReader(this.lastValues),
       applyMetaCommand: (command) => this.applyMetaCommand(command),
       queries: this.queries,
@@ -591,8 +591,21 @@ class EngineImpl implements Engine {
   private forgetTable(db: string, rp: string, measurement: string): void {
     this.duplicates.forget((t) => t.db === db && t.rp === rp && t.measurement === measurement);
     this.tagValues.forget((d, r, m) => d === db && r === rp && m === measurement);
+    this.lastValues.forget((d, r, m) => d === db && r === rp && m === measurement);
     this.series.forget(db, rp, measurement);
     this.seriesLoader.reload(db, rp, measurement);
+  }
+
+  /** SHOW TAG VALUES from the in-memory index, as its switch says (off: always scan). */
+  private indexedTagValues(): NonNullable<QueryPort['indexedTagValues']> {
+    switch (this.options.tagValueIndex ?? 'auto') {
+      case 'off':
+        return () => undefined;
+      case 'on':
+        return (db, rp, measurement, keys) => this.tagValues.loadedValues(db, rp, measurement, keys);
+      case 'auto':
+        return (db, rp, measurement, keys) => this.tagValues.values(db, rp, measurement, keys);
+    }
   }
 
   /** DDL, deletes and user changes from statements: one catalog command each (or none), through the writer. */

@@ -11,6 +11,7 @@ import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_READ_CONNECTIONS } from './store/chdb
 import { defaultRetentionOptions, validateRetentionOptions, type RetentionOptions } from './services/retention.js';
 import { defaultContinuousQueryOptions, validateContinuousQueryOptions, type ContinuousQueryOptions } from './services/continuous-queries.js';
 import { validateLastValueCacheOptions, type LastValueCacheOptions } from './cache/last-value-cache.js';
+import { IN_MEMORY_MODES, type InMemoryMode } from './cache/in-memory-mode.js';
 
 export interface EngineWalOptions {
   readonly syncOnAppend: boolean;
@@ -54,6 +55,8 @@ export interface EngineOptions {
   readonly continuousQueries?: ContinuousQueryOptions;
   /** The last-value cache (latest-value SELECTs from memory); defaultLastValueCacheOptions when absent. */
   readonly lastValueCache?: LastValueCacheOptions;
+  /** SHOW TAG VALUES without WHERE from the in-memory tag value index (default auto). */
+  readonly tagValueIndex?: InMemoryMode;
 }
 
 /** Fits a machine with 2 GB of RAM next to the heap, chDB's caches and the WAL. */
@@ -97,4 +100,5 @@ export function validateEngineOptions(options: EngineOptions): void {
   if (options.retention) validateRetentionOptions(options.retention);
   if (options.continuousQueries) validateContinuousQueryOptions(options.continuousQueries);
   if (options.lastValueCache !== undefined) validateLastValueCacheOptions(options.lastValueCache);
+  if (options.tagValueIndex !== undefined && !IN_MEMORY_MODES.includes(options.tagValueIndex)) throw new Error(`tag value index mode must be one of ${IN_MEMORY_MODES.join(', ')}`);
 }

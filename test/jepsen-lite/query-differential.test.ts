@@ -1,4 +1,5 @@
-// Differential test: the whole InfluxQL corpus against InfluxDB 1.6.7 (live, else its stored goldens) and HyperbyteDB.
+// Differential test: the whole InfluxQL corpus against InfluxDB 1.6.7 (live, else its stored goldens) and HyperbyteDB,
+// once with every in-memory query path forced on and once forced off.
 // Passes when every id in required.json matches (DIFF_ALL=1: every id not in known-differences.json); never edits goldens.
 import { test } from 'node:test';
 import { writeFileSync } from 'node:fs';
@@ -64,46 +65,67 @@ test('InfluxDB 1.6.7 still answers as its stored goldens', { skip: influxdAvaila
   }
 });
 
-test('HyperbyteDB answers the corpus like InfluxDB 1.6.7', { skip: hyperbytedbAvailable().available ? false : hyperbytedbAvailable().reason, timeout: 900_000 }, async () => {
-  // Both servers run in this test: live oracle answers when influxd exists, stored goldens otherwise.
-  let expected: ReadonlyMap<string, QueryResponse> = goldenAnswers;
-  let source = 'stored goldens';
-  if (influxdAvailable().available) {
+/** Oracle answers, shared by both runs: live influxd 1.6.7 when installed, stored goldens otherwise. */
+let oracle: Promise<{ expected: ReadonlyMap<string, QueryResponse>; source: string }> | undefined;
+function oracleAnswers(): Promise<{ expected: ReadonlyMap<string, QueryResponse>; source: string }> {
+  oracle ??= (async () => {
+    if (!influxdAvailable().available) return { expected: goldenAnswers, source: 'stored goldens' };
     const influxd = await startInfluxd();
     try {
       await setupCorpusData(influxd.url);
-      expected = await runCorpus(influxd.url, corpus, { timeoutMs: perQueryTimeoutMs });
-      source = 'live influxd 1.6.7';
+      return { expected: await runCorpus(influxd.url, corpus, { timeoutMs: perQueryTimeoutMs }), source: 'live influxd 1.6.7' };
     } finally {
       await influxd.stop();
     }
-  }
-  const ours = await startHyperbytedb();
-  let actual: Map<string, QueryResponse>;
-  try {
-    await setupCorpusData(ours.url).catch((err: unknown) => {
-      throw new Error(`loading the corpus dataset into HyperbyteDB failed: ${String(err)}\n${ours.output()}`);
-    });
-    actual = await runCorpus(ours.url, corpus as readonly CorpusEntry[], {
-      timeoutMs: perQueryTimeoutMs,
-      abortReason: () => (ours.exited() ? 'hyperbytedb exited' : undefined),
-    });
-    if (ours.exited()) print([`hyperbytedb exited during the run; output tail:`, ...ours.output().split('\n').slice(-30)]);
-  } finally {
-    await ours.stop();
-  }
-  const outcomes = classifyOutcomes({ corpus, expected, actual, known });
-  const verdict = renderVerdict(outcomes, { title: `hyperbytedb vs ${source}`, required, requireAll, verbose });
-  print(verdict.lines);
-  const reportPath = process.env['DIFF_REPORT'];
-  if (reportPath !== undefined && reportPath !== '') {
-    // Machine-readable per-query outcome, for CI artifacts and score tracking over time.
-    const report = outcomes.map((o) => ({ id: o.entry.id, group: o.entry.group, kind: o.kind, diffs: o.diffs }));
-    writeFileSync(reportPath, JSON.stringify({ source, counts: verdict.counts, outcomes: report }, null, 2) + '\n');
-  }
-  assert.equal(
-    verdict.mustMatchFailing.length,
-    0,
-    `${verdict.mustMatchFailing.length} required queries differ: ${verdict.mustMatchFailing.map((o) => o.entry.id).join(', ')}`,
-  );
-});
+  })();
+  return oracle;
+}
+
+/** A counter's total on our /metrics (0 when absent). */
+async function metricTotal(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return total;
+}
+
+// Twice: every in-memory query path (the last-value cache, the tag value index) forced on, so each
+// query it can take is answered from memory, and forced off, so every query reads chDB.
+for (const mode of ['on', 'off'] as const) {
+  test(`HyperbyteDB answers the corpus like InfluxDB 1.6.7 (in-memory paths ${mode})`, { skip: hyperbytedbAvailable().available ? false : hyperbytedbAvailable().reason, timeout: 900_000 }, async () => {
+    const { expected, source } = await oracleAnswers();
+    const ours = await startHyperbytedb({ env: { HYPERBYTEDB__CACHE__LAST_VALUE: mode, HYPERBYTEDB__CACHE__TAG_VALUES: mode } });
+    let actual: Map<string, QueryResponse>;
+    let cacheHits: number;
+    try {
+      await setupCorpusData(ours.url).catch((err: unknown) => {
+        throw new Error(`loading the corpus dataset into HyperbyteDB failed: ${String(err)}\n${ours.output()}`);
+      });
+      actual = await runCorpus(ours.url, corpus as readonly CorpusEntry[], {
+        timeoutMs: perQueryTimeoutMs,
+        abortReason: () => (ours.exited() ? 'hyperbytedb exited' : undefined),
+      });
+      if (ours.exited()) print([`hyperbytedb exited during the run; output tail:`, ...ours.output().split('\n').slice(-30)]);
+      cacheHits = ours.exited() ? -1 : await metricTotal(ours.url, 'hyperbytedb_last_value_cache_hits_total');
+    } finally {
+      await ours.stop();
+    }
+    const outcomes = classifyOutcomes({ corpus, expected, actual, known });
+    const verdict = renderVerdict(outcomes, { title: `hyperbytedb (in-memory paths ${mode}) vs ${source}`, required, requireAll, verbose });
+    print([...verdict.lines, `  last-value cache answered ${cacheHits} statements`]);
+    const reportPath = process.env['DIFF_REPORT'];
+    if (reportPath !== undefined && reportPath !== '') {
+      // Machine-readable per-query outcome, for CI artifacts and score tracking over time.
+      const report = outcomes.map((o) => ({ id: o.entry.id, group: o.entry.group, kind: o.kind, diffs: o.diffs }));
+      writeFileSync(mode === 'on' ? reportPath : reportPath.replace(/(\.json)?$/, '.paths-off.json'), JSON.stringify({ source, mode, counts: verdict.counts, outcomes: report }, null, 2) + '\n');
+    }
+    assert.equal(
+      verdict.mustMatchFailing.length,
+      0,
+      `${verdict.mustMatchFailing.length} required queries differ: ${verdict.mustMatchFailing.map((o) => o.entry.id).join(', ')}`,
+    );
+    // The forced run must really have taken the in-memory path (and the other must not have).
+    if (mode === 'on') assert.ok(cacheHits > 0, 'no statement was answered by the last-value cache');
+    else assert.equal(cacheHits, 0);
+  });
+}

@@ -14,13 +14,11 @@ import type { WalEntry } from '../wal/wal-port.js';
 import { LastValueStore, type MeasurementEntry } from './last-value-store.js';
 import { answerLatest, latestShape } from './last-value-select.js';
 import { readStoredSeries, storedLastValuesSql } from './last-value-loader.js';
+import { IN_MEMORY_MODES, type InMemoryMode } from './in-memory-mode.js';
 
-/** auto: answer once loaded (the first query loads in the background); on: wait for the load; off: never. */
-export type LastValueCacheMode = 'auto' | 'on' | 'off';
-export const LAST_VALUE_CACHE_MODES: readonly LastValueCacheMode[] = ['auto', 'on', 'off'];
 
 export interface LastValueCacheOptions {
-  readonly mode: LastValueCacheMode;
+  readonly mode: InMemoryMode;
   /** Estimated heap bytes the cache may hold. */
   readonly maxBytes: number;
   /** Newest points kept per series and field (LIMIT n answers need n + 1; last() needs 2). */
@@ -30,7 +28,7 @@ export interface LastValueCacheOptions {
 export const defaultLastValueCacheOptions: LastValueCacheOptions = { mode: 'auto', maxBytes: 64 * 1024 * 1024, depth: 4 };
 
 export function validateLastValueCacheOptions(options: LastValueCacheOptions): void {
-  if (!LAST_VALUE_CACHE_MODES.includes(options.mode)) throw new Error(`cache.last_value must be one of ${LAST_VALUE_CACHE_MODES.join(', ')}`);
+  if (!IN_MEMORY_MODES.includes(options.mode)) throw new Error(`cache.last_value must be one of ${IN_MEMORY_MODES.join(', ')}`);
   if (!(Number.isSafeInteger(options.maxBytes) && options.maxBytes >= 1024 * 1024)) throw new Error('cache.last_value_max_size must be at least 1MiB');
   if (!(Number.isSafeInteger(options.depth) && options.depth >= 2 && options.depth <= 64)) throw new Error('cache.last_value_depth must be an integer from 2 to 64');
 }
@@ -89,10 +87,6 @@ export class LastValueCache {
     validateLastValueCacheOptions(options);
     this.store = new LastValueStore({ depth: options.depth, maxBytes: options.maxBytes });
     this.metrics = createMetrics(deps.registry, this.store);
-  }
-
-  get mode(): LastValueCacheMode {
-    return this.options.mode;
   }
 
   /** Whether the statement is one the cache may answer (then resolve its source and call answer()). */
@@ -204,7 +198,7 @@ export class LastValueCache {
     await this.deps.flush();
     if (this.deps.quarantined(db, rp, view.name)) throw new Error('the table holds points kept aside after failed inserts');
     await this.deps.ensureTable(db, rp, view);
-    const maxSeries = Math.floor(this.store.freeBytes() / MIN_SERIES_BYTES);
+    const maxSeries = Math.floor(this.store.maxBytes / MIN_SERIES_BYTES);
     const result = await this.deps.query(storedLastValuesSql({ db, rp, measurement: view, depth: this.store.depth, maxSeries }));
     const stored = readStoredSeries(result, view, this.store.depth);
     if (stored.length > maxSeries) {

@@ -140,7 +140,7 @@ export class LastValueStore {
       if (entry === undefined) continue;
       entry.bytes += added;
       this.totalBytes += added;
-      if (this.totalBytes > this.options.maxBytes) {
+      if (this.totalBytes > this.options.maxBytes && !this.makeRoom(0, entry)) {
         this.overBudget(key, entry);
         entry = undefined;
       }
@@ -175,9 +175,9 @@ export class LastValueStore {
     return entry;
   }
 
-  /** Bytes still free (the loader reads no more series than fit). */
-  freeBytes(): number {
-    return Math.max(0, this.options.maxBytes - this.totalBytes);
+  /** Bytes the cache may hold at most (the loader reads no more series than could fit). */
+  get maxBytes(): number {
+    return this.options.maxBytes;
   }
 
   /**
@@ -211,7 +211,7 @@ export class LastValueStore {
     }
     entry.bytes += added;
     this.totalBytes += added;
-    if (this.totalBytes > this.options.maxBytes) {
+    if (this.totalBytes > this.options.maxBytes && !this.makeRoom(0, entry)) {
       this.overBudget(key, entry);
       return false;
     }
@@ -259,10 +259,10 @@ export class LastValueStore {
     this.seriesCount -= entry.series.size;
   }
 
-  /** Drops least recently used ready entries until `bytes` more fit; false if they cannot. */
-  private makeRoom(bytes: number): boolean {
+  /** Drops least recently used ready entries (but `keep`) until `bytes` more fit; false if they cannot. */
+  private makeRoom(bytes: number, keep?: MeasurementEntry): boolean {
     if (this.totalBytes + bytes <= this.options.maxBytes) return true;
-    const candidates = [...this.entries].filter(([, e]) => e.state === 'ready').sort((a, b) => a[1].usedAtMs - b[1].usedAtMs);
+    const candidates = [...this.entries].filter(([, e]) => e.state === 'ready' && e !== keep).sort((a, b) => a[1].usedAtMs - b[1].usedAtMs);
     for (const [key, entry] of candidates) {
       this.drop(key, entry);
       if (this.totalBytes + bytes <= this.options.maxBytes) return true;

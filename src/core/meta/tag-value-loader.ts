@@ -29,7 +29,7 @@ export function storedTagValuesSql(db: string, rp: string, measurement: string, 
 
 export class TagValueLoader {
   private readonly index = new TagValueIndex({ maxValuesPerMeasurement: MAX_VALUES_PER_MEASUREMENT });
-  private queued = 0;
+  private readonly pending = new Map<string, Promise<void>>();
   private chain: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: TagValueLoaderDeps) {}
@@ -46,6 +46,14 @@ export class TagValueLoader {
     return values;
   }
 
+  /** The keys' values from memory once loaded (a load is queued and awaited); undefined if it cannot be. */
+  async loadedValues(db: string, rp: string, measurement: string, keys: readonly string[]): Promise<Array<[string, string]> | undefined> {
+    const values = this.index.values(db, rp, measurement, keys);
+    if (values !== undefined) return values;
+    await this.queueLoad(db, rp, measurement);
+    return this.index.values(db, rp, measurement, keys);
+  }
+
   /** Call once data of these measurements was deleted or dropped. */
   forget(match: (db: string, rp: string, measurement: string) => boolean): void {
     this.index.forget(match);
@@ -56,18 +64,23 @@ export class TagValueLoader {
     await this.chain;
   }
 
-  private queueLoad(db: string, rp: string, measurement: string): void {
-    if (this.queued >= MAX_QUEUED_LOADS) return;
+  private queueLoad(db: string, rp: string, measurement: string): Promise<void> | undefined {
+    const key = `${db}\u0000${rp}\u0000${measurement}`;
+    const waiting = this.pending.get(key);
+    if (waiting !== undefined) return waiting;
+    if (this.pending.size >= MAX_QUEUED_LOADS) return undefined;
     const token = this.index.begin(db, rp, measurement);
-    if (token === undefined) return;
-    this.queued++;
-    this.chain = this.chain
+    if (token === undefined) return undefined;
+    const run = this.chain
       .then(() => this.load(db, rp, measurement, token))
       .catch((error: unknown) => {
         this.index.abandon(db, rp, measurement, token);
         this.deps.log.warn({ err: error, db, rp, measurement }, 'loading tag values failed; SHOW TAG VALUES scans the table');
       })
-      .finally(() => this.queued--);
+      .finally(() => this.pending.delete(key));
+    this.pending.set(key, run);
+    this.chain = run;
+    return run;
   }
 
   private async load(db: string, rp: string, measurement: string, token: object): Promise<void> {

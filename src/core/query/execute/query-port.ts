@@ -86,7 +86,7 @@ export interface QueryPort {
    * Tag values of a measurement from an in-memory index, in key order then UTF-8 byte order;
    * undefined while the measurement is not indexed (the caller scans the table instead).
    */
-  indexedTagValues?(db: string, rp: string, measurement: string, keys: readonly string[]): Array<[string, string]> | undefined;
+  indexedTagValues?(db: string, rp: string, measurement: string, keys: readonly string[]): Array<[string, string]> | undefined | Promise<Array<[string, string]> | undefined>;
   /**
    * A SELECT answered from memory (the last-value cache), exactly as chDB would answer it;
    * undefined when it cannot be (the caller reads chDB). Called before anything is flushed or read.

@@ -94,7 +94,7 @@ async function ensureFlushed(ctx: SelectContext, list: readonly Target[]): Promi
 async function tagValues(ctx: SelectContext, target: Target, keys: readonly string[], condition: StatementOf<'show-series'>['condition']): Promise<Array<[string, string]>> {
   if (keys.length === 0) return [];
   if (condition === undefined) {
-    const indexed = ctx.port.indexedTagValues?.(target.db.name, target.rp, target.measurement.name, keys);
+    const indexed = await ctx.port.indexedTagValues?.(target.db.name, target.rp, target.measurement.name, keys);
     if (indexed !== undefined) return indexed;
   }
   const source = sourceSql(target, condition, ctx);
@@ -202,7 +202,8 @@ export async function executeShow(statement: ShowStatement, ctx: SelectContext):
         keysOf.set(t, t.measurement.tagKeys.filter(matches));
       }
       // The in-memory index holds every acknowledged write: only scans need the flush first.
-      const indexed = new Map(statement.condition === undefined ? parts.map((t) => [t, ctx.port.indexedTagValues?.(t.db.name, t.rp, t.measurement.name, keysOf.get(t) ?? [])]) : []);
+      const indexed = new Map<Target, Array<[string, string]> | undefined>();
+      if (statement.condition === undefined) for (const t of parts) indexed.set(t, await ctx.port.indexedTagValues?.(t.db.name, t.rp, t.measurement.name, keysOf.get(t) ?? []));
       if (parts.some((t) => indexed.get(t) === undefined)) await ensureFlushed(ctx, parts);
       const out: Series[] = [];
       for (const m of list) {

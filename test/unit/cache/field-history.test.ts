@@ -1,0 +1,107 @@
+// The newest points of one (series, field): ordering, overwrites by version, what is known about
+// points no longer held, and merging what storage holds into what was observed meanwhile.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import {
+  UNKNOWN_VERSION,
+  emptyHistory,
+  historyBytes,
+  mergePoint,
+  mergeStored,
+  newestInRange,
+  valueAt,
+  type FieldHistory,
+} from '../../../src/core/cache/field-history.js';
+
+function local(timeNs: bigint, value: number, version = 1n): { timeNs: bigint; value: number; version: bigint; replicated: boolean } {
+  return { timeNs, value, version, replicated: false };
+}
+
+function history(points: Array<[bigint, number]>, complete: boolean): FieldHistory {
+  return { times: points.map((p) => p[0]), values: points.map((p) => p[1]), versions: points.map(() => UNKNOWN_VERSION), complete, replicated: false };
+}
+
+test('keeps the newest `depth` points newest first; an older point never replaces a newer one', () => {
+  const h = emptyHistory();
+  for (const [t, v] of [[10n, 1], [30n, 3], [20n, 2], [40n, 4], [5n, 0]] as const) mergePoint(h, local(t, v), 3);
+  assert.deepEqual(h.times, [40n, 30n, 20n]);
+  assert.deepEqual(h.values, [4, 3, 2]);
+  assert.equal(h.complete, false, 'points were dropped off the end');
+  assert.deepEqual(mergePoint(h, local(1n, 9), 3).outcome, 'unchanged');
+  assert.deepEqual(h.times, [40n, 30n, 20n]);
+});
+
+test('an equal time overwrites when its version is not lower; a lower or unknown order is a conflict', () => {
+  const h = emptyHistory();
+  mergePoint(h, local(10n, 1, 5n), 2);
+  assert.equal(mergePoint(h, local(10n, 2, 6n), 2).outcome, 'changed');
+  assert.deepEqual(h.values, [2]);
+  assert.equal(mergePoint(h, { timeNs: 10n, value: 3, version: 4n, replicated: true }, 2).outcome, 'conflict');
+  assert.deepEqual(h.values, [2], 'a conflict changes nothing');
+  const stored = history([[10n, 1]], true);
+  assert.equal(mergePoint(stored, local(10n, 7, 1n), 2).outcome, 'changed', 'a local write is newer than anything stored');
+  assert.equal(mergePoint(history([[10n, 1]], true), { timeNs: 10n, value: 7, version: 9n, replicated: true }, 2).outcome, 'conflict');
+});
+
+test('the byte estimate follows what is held', () => {
+  const h = emptyHistory();
+  let bytes = 0;
+  for (const t of [1n, 2n, 3n, 4n]) bytes += mergePoint(h, { timeNs: t, value: 'x'.repeat(Number(t) * 10), version: t, replicated: false }, 2).bytes;
+  assert.equal(bytes, historyBytes(h));
+});
+
+test('newestInRange is exact only when the range cannot reach points no longer held', () => {
+  const h = history([[50n, 5], [40n, 4], [30n, 3]], false);
+  assert.deepEqual(newestInRange(h, 0n, 100n, 2), { indexes: [0, 1], exact: true });
+  assert.deepEqual(newestInRange(h, 0n, 35n, 2), { indexes: [2], exact: false }, 'older points may be in range');
+  assert.deepEqual(newestInRange(h, 30n, 35n, 2), { indexes: [2], exact: true }, 'the range stops at the oldest held point');
+  assert.deepEqual(newestInRange(h, 60n, 100n, 2), { indexes: [], exact: true });
+  assert.deepEqual(newestInRange({ ...h, complete: true }, 0n, 35n, 2), { indexes: [2], exact: true });
+  assert.deepEqual(newestInRange(undefined, 0n, 1n, 2), { indexes: [], exact: true });
+});
+
+test('valueAt tells held values, known absences and unknowns apart', () => {
+  const h = history([[50n, 5], [30n, 3]], false);
+  assert.deepEqual(valueAt(h, 30n), { known: true, value: 3 });
+  assert.deepEqual(valueAt(h, 40n), { known: true, value: null });
+  assert.deepEqual(valueAt(h, 20n), { known: false });
+  assert.deepEqual(valueAt({ ...h, complete: true }, 20n), { known: true, value: null });
+});
+
+test('mergeStored: observed values win at equal times, the newest depth are kept, guarantees combine', () => {
+  const observed = emptyHistory();
+  mergePoint(observed, local(40n, 44, 9n), 3);
+  mergePoint(observed, local(20n, 22, 9n), 3);
+  const merged = mergeStored(observed, history([[30n, 3], [20n, 2], [10n, 1]], true), 3)!;
+  assert.deepEqual(merged.times, [40n, 30n, 20n]);
+  assert.deepEqual(merged.values, [44, 3, 22]);
+  assert.equal(merged.complete, false, 'the stored point at 10 is no longer held');
+  const small = mergeStored(observed, history([[30n, 3]], true), 3)!;
+  assert.equal(small.complete, true);
+  const replicated = emptyHistory();
+  mergePoint(replicated, { timeNs: 30n, value: 9, version: 1n, replicated: true }, 3);
+  assert.equal(mergeStored(replicated, history([[30n, 3]], true), 3), null, 'storage may order another node’s write below the stored one');
+});
+
+test('property: whatever the order of writes, the history is the newest depth of the last value per time', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer()), { maxLength: 60 }), fc.integer({ min: 2, max: 6 }), (writes, depth) => {
+      const h = emptyHistory();
+      const truth = new Map<bigint, number>();
+      writes.forEach(([t, v], i) => {
+        mergePoint(h, local(BigInt(t), v, BigInt(i + 1)), depth);
+        truth.set(BigInt(t), v);
+      });
+      const newest = [...truth.keys()].sort((a, b) => (a > b ? -1 : 1));
+      const oldestHeld = h.times[h.times.length - 1];
+      // Held: a prefix of the truth, at least as long as needed to answer within the known region.
+      h.times.forEach((t, i) => {
+        assert.equal(t, newest[i]);
+        assert.equal(h.values[i], truth.get(t));
+      });
+      if (h.complete) assert.equal(h.times.length, newest.length);
+      else assert.ok(newest.filter((t) => t >= oldestHeld!).length === h.times.length && h.times.length === depth);
+    }),
+  );
+});
