@@ -26,8 +26,12 @@
 //     "SELECT max(usage_user) from cpu WHERE time < '%s' group by time(1m) limit 5"
 //   lastpoint              LastPointPerHost:
 //     "SELECT * from cpu group by \"hostname\" order by time desc limit 1"
+// Latest-value shapes beyond lastpoint (last() per host over all data, last(*), last() per region
+// over the last hour, ORDER BY time DESC LIMIT 1 of two fields) and the other selectors per host over
+// long ranges (first over all data, max with its time over 12h, top 3 over all data) are added here.
 // Times are RFC3339 at whole seconds (Go's time.RFC3339), windows drawn uniformly inside the data like
-// TSBS's TimeInterval.MustRandWindow. Two extra queries are not TSBS's: `count` and `show-tag-values`.
+// TSBS's TimeInterval.MustRandWindow. `count`, `show-tag-values` and the latest-value and selector
+// queries are not TSBS's.
 import { request } from 'undici';
 import { startInfluxd, influxdAvailable } from '../test/support/influxd.js';
 import { startHyperbytedb, hyperbytedbAvailable } from '../test/support/hyperbytedb-server.js';
@@ -117,6 +121,24 @@ function queryMakers(shape: TsbsShape): ReadonlyArray<readonly [string, QueryMak
         return `SELECT max(usage_user) from cpu WHERE time < '${w.end}' group by time(1m) limit 5`;
       },
     ],
+    // Latest values per series (dashboards; HyperbyteDB's last-value cache answers them from memory).
+    ['last-per-host', () => 'SELECT last(usage_user) FROM cpu GROUP BY hostname'],
+    ['last-star-per-host', () => 'SELECT last(*) FROM cpu GROUP BY hostname'],
+    [
+      'last-recent-region',
+      (rand) => `SELECT last(usage_user) FROM cpu WHERE time > '${rfc3339(shape.endMs - hourMs - Math.floor(rand() * 600) * 1000)}' GROUP BY region`,
+    ],
+    ['desc-limit-1-per-host', () => 'SELECT usage_user, usage_system FROM cpu GROUP BY hostname ORDER BY time DESC LIMIT 1'],
+    // The other selectors per series over long ranges (read from chDB).
+    ['first-per-host', () => 'SELECT first(usage_user) FROM cpu GROUP BY hostname'],
+    [
+      'max-per-host-12h',
+      (rand) => {
+        const w = randomWindow(rand, shape, 12 * hourMs);
+        return `SELECT max(usage_user) FROM cpu WHERE time >= '${w.start}' and time < '${w.end}' GROUP BY hostname`;
+      },
+    ],
+    ['top-3-per-host', () => 'SELECT top(usage_user, 3) FROM cpu GROUP BY hostname'],
     ['count', () => 'SELECT count(usage_user) FROM cpu'],
     ['show-tag-values', () => 'SHOW TAG VALUES FROM cpu WITH KEY = "hostname"'],
   ];
@@ -193,6 +215,13 @@ async function waitForCount(servers: readonly Server[], expected: number, timeou
     }
     log(`${s.name}: count(usage_user) = ${expected}`);
   }
+}
+
+/** The last-value cache's hit and miss counters on our /metrics. */
+async function cacheCounts(url: string): Promise<string> {
+  const res = await request(`${url}/metrics`);
+  const lines = (await res.body.text()).split('\n').filter((l) => l.startsWith('hyperbytedb_last_value_cache_'));
+  return `last-value cache ${lines.map((l) => l.replace('hyperbytedb_last_value_cache_', '')).join(', ')}`;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -285,6 +314,8 @@ async function main(): Promise<void> {
     const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
     process.stdout.write(`\nlatency in ms (median and p99 over ${iterations} iterations per server${iterations < 100 ? '; with under 100 samples p99 is the max' : ''}):\n`);
     for (const r of rows) process.stdout.write(`  ${r.map((cell, c) => cell.padStart(widths[c] ?? 0)).join('  ')}\n`);
+    const ours = servers.find((s) => s.name === 'ours');
+    if (ours !== undefined) process.stdout.write(`\nours: ${await cacheCounts(ours.url)}\n`);
     if (mismatchNotes.length > 0) {
       process.stdout.write('\nmismatches (influx is expected, ours is actual):\n');
       for (const note of mismatchNotes) process.stdout.write(`  ${note}\n`);

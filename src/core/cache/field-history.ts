@@ -20,8 +20,6 @@ export interface FieldHistory {
   replicated: boolean;
 }
 
-export type MergeOutcome = 'changed' | 'unchanged' | 'conflict';
-
 export function emptyHistory(): FieldHistory {
   return { times: [], values: [], versions: [], complete: true, replicated: false };
 }
@@ -32,54 +30,60 @@ export function slotBytes(value: FieldValue): number {
 }
 
 /**
- * Adds a point. Equal times overwrite (InfluxDB's last write per field): a later local write has
- * a higher version than anything held; a replicated one may not, and a value read back from
+ * Adds a point (arguments positional: this runs for every field of every acknowledged point of a
+ * cached measurement). Equal times overwrite (InfluxDB's last write per field): a later local write
+ * has a higher version than anything held; a replicated one may not, and a value read back from
  * storage has no known version. Where the two orders storage may use (arrival, version) could
- * disagree, the outcome is 'conflict' and the caller stops trusting the series.
- * Returns the outcome and the change in held bytes.
+ * disagree, the answer is null (a conflict: the caller stops trusting the series). Otherwise it
+ * is the change in held bytes.
  */
-export function mergePoint(
-  history: FieldHistory,
-  point: { readonly timeNs: bigint; readonly value: FieldValue; readonly version: bigint; readonly replicated: boolean },
-  depth: number,
-): { outcome: MergeOutcome; bytes: number } {
-  const { times } = history;
-  const t = point.timeNs;
-  // Ingest mostly appends the newest point: check the head first.
+export function mergePoint(history: FieldHistory, t: bigint, value: FieldValue, version: bigint, replicated: boolean, depth: number): number | null {
+  const { times, values, versions } = history;
+  const n = times.length;
+  // Ingest mostly brings the newest point: check the head first.
   let i = 0;
-  if (times.length > 0 && t <= times[0]!) {
+  if (n > 0 && t <= times[0]!) {
     i = 1;
-    while (i < times.length && times[i]! > t) i++;
+    while (i < n && times[i]! > t) i++;
     if (times[i - 1] === t) i--;
   }
-  if (i < times.length && times[i] === t) {
-    const held = history.versions[i]!;
-    const ordered = held === UNKNOWN_VERSION ? !point.replicated : point.version >= held;
-    if (!ordered) return { outcome: 'conflict', bytes: 0 };
-    const bytes = slotBytes(point.value) - slotBytes(history.values[i]!);
-    history.values[i] = point.value;
-    history.versions[i] = point.version;
-    if (point.replicated) history.replicated = true;
-    return { outcome: 'changed', bytes };
+  if (i < n && times[i] === t) {
+    const held = versions[i]!;
+    if (held === UNKNOWN_VERSION ? replicated : version < held) return null;
+    const bytes = slotBytes(value) - slotBytes(values[i]!);
+    values[i] = value;
+    versions[i] = version;
+    if (replicated) history.replicated = true;
+    return bytes;
   }
   if (i >= depth) {
     // Older than every one of `depth` held points: it is one of those not held.
     history.complete = false;
-    return { outcome: 'unchanged', bytes: 0 };
+    return 0;
   }
-  if (i === times.length && !history.complete) return { outcome: 'unchanged', bytes: 0 };
-  times.splice(i, 0, t);
-  history.values.splice(i, 0, point.value);
-  history.versions.splice(i, 0, point.version);
-  if (point.replicated) history.replicated = true;
-  let bytes = slotBytes(point.value);
-  if (times.length > depth) {
-    times.pop();
-    history.versions.pop();
-    bytes -= slotBytes(history.values.pop()!);
+  if (i === n && !history.complete) return 0;
+  let bytes = slotBytes(value);
+  let end = n;
+  if (n === depth) {
+    bytes -= slotBytes(values[n - 1]!);
     history.complete = false;
+    end = n - 1;
+  } else {
+    times.push(t);
+    values.push(value);
+    versions.push(version);
   }
-  return { outcome: 'changed', bytes };
+  // Shift [i, end) right by one, then write the point at i.
+  for (let j = end; j > i; j--) {
+    times[j] = times[j - 1]!;
+    values[j] = values[j - 1]!;
+    versions[j] = versions[j - 1]!;
+  }
+  times[i] = t;
+  values[i] = value;
+  versions[i] = version;
+  if (replicated) history.replicated = true;
+  return bytes;
 }
 
 /** Held bytes of a history. */

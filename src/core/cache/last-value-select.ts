@@ -221,7 +221,8 @@ function edgeSeries(resolved: Resolved, query: LatestQuery, source: LatestSource
       row.push(cell);
     });
     if (!any) continue;
-    resolvePickedRow(row, plan.columns, { shardGroupNs: source.shardGroupNs, pointTime: plan.selectorTime });
+    if (members.length === 1) pickSoleSeries(row, plan);
+    else resolvePickedRow(row, plan.columns, { shardGroupNs: source.shardGroupNs, pointTime: plan.selectorTime });
     if (!plan.selectorTime) row[0] = range.minNs !== MIN_TIME_NS ? range.minNs : 0n;
     // A lone selector that selected no point yields no series.
     if (plan.selectorTime && row.slice(1).every((v) => v === null)) continue;
@@ -231,6 +232,25 @@ function edgeSeries(resolved: Resolved, query: LatestQuery, source: LatestSource
     out.push(seriesOut(measurement.name, plan, group.tags, rows, statement));
   }
   return out;
+}
+
+/**
+ * resolvePickedRow for a group of one series, without its merge: last() of one series is its
+ * newest candidate (the shard holding it holds it, and no other candidate has its time).
+ */
+function pickSoleSeries(row: unknown[], plan: MeasurementPlan): void {
+  const picked = new Map<number, unknown[] | undefined>();
+  plan.columns.forEach((column, i) => {
+    if (column.pick === undefined) return;
+    const cell = row[i + 1] as Array<[string, unknown[][]]>;
+    const newest = cell[0]?.[1][0];
+    picked.set(i, newest);
+    row[i + 1] = newest?.[1] ?? null;
+    if (plan.selectorTime && newest !== undefined) row[0] = -(newest[0] as bigint);
+  });
+  plan.columns.forEach((column, i) => {
+    if (column.auxOf !== undefined) row[i + 1] = picked.get(column.auxOf.column)?.[2 + column.auxOf.index] ?? null;
+  });
 }
 
 /** A column's value at a point of series `s` (a field's value there, the series' tag, or null). */
@@ -284,7 +304,7 @@ function rawSeries(resolved: Resolved, query: LatestQuery, source: LatestSource)
     }
     // select-executor.ts orders a group's series by key (JavaScript's string order).
     const cursors = [...bySeries.keys()].sort().map((k) => ({ rows: bySeries.get(k)! }));
-    const merged = mergeSeriesRows(cursors, {
+    const merged = cursors.length === 1 ? cursors[0]!.rows : mergeSeriesRows(cursors, {
       ascending: false,
       timeOf: (r: RawRow) => r.t,
       auxOf: (r: RawRow) => auxOrder.map(({ i }) => (isString[i] === true ? r.values[i] : null)),

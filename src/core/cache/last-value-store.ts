@@ -17,6 +17,12 @@ export interface SeriesLatest {
   /** Tags as a flat sorted [key, value, …] list. */
   readonly tags: readonly string[];
   readonly fields: Map<string, FieldHistory>;
+  /**
+   * The field keys array of the last point observed (the parser shares one between points of a
+   * shape) and its histories in that order, so the next point of the same shape looks none up.
+   */
+  shapeKeys: readonly string[] | null;
+  shapeHistories: FieldHistory[];
 }
 
 export type EntryState = 'loading' | 'ready' | 'over-budget';
@@ -103,8 +109,9 @@ export class LastValueStore {
     let lastMeasurement: string | undefined;
     let entry: MeasurementEntry | undefined;
     let key = '';
-    let lastTags: readonly string[] | undefined;
-    let series: SeriesLatest | undefined;
+    // The parser shares one tags array between the points of a series in a request.
+    let byTags: Map<readonly string[], SeriesLatest> | undefined;
+    const { version, replicated } = order;
     const depth = this.options.depth;
     for (const point of points) {
       if (point.measurement !== lastMeasurement) {
@@ -112,30 +119,25 @@ export class LastValueStore {
         key = entryKey(db, rp, point.measurement);
         entry = this.entries.get(key);
         if (entry !== undefined && (entry.state === 'over-budget' || !accepts(point.measurement))) entry = undefined;
-        lastTags = undefined;
+        byTags = undefined;
       }
       if (entry === undefined) continue;
-      // The parser shares one tags array between the points of a series.
-      if (point.tags !== lastTags) {
-        lastTags = point.tags;
-        series = this.seriesOf(entry, point);
-      }
+      byTags ??= new Map();
+      let series = byTags.get(point.tags);
+      if (series === undefined) byTags.set(point.tags, (series = this.seriesOf(entry, point)));
       const timeNs = point.timeNs ?? 0n;
+      const { fieldKeys, fieldValues } = point;
       let added = 0;
-      for (let f = 0; f < point.fieldKeys.length; f++) {
-        const field = point.fieldKeys[f]!;
-        let history = series!.fields.get(field);
-        if (history === undefined) {
-          series!.fields.set(field, (history = emptyHistory()));
-          added += FIELD_BYTES;
-        }
-        const merged = mergePoint(history, { timeNs, value: point.fieldValues[f]!, version: order.version, replicated: order.replicated }, depth);
-        if (merged.outcome === 'conflict') {
+      if (series.shapeKeys !== fieldKeys) added += this.resolveShape(series, fieldKeys);
+      const histories = series.shapeHistories;
+      for (let f = 0; f < fieldKeys.length; f++) {
+        const bytes = mergePoint(histories[f]!, timeNs, fieldValues[f]!, version, replicated, depth);
+        if (bytes === null) {
           this.drop(key, entry);
           entry = undefined;
           break;
         }
-        added += merged.bytes;
+        added += bytes;
       }
       if (entry === undefined) continue;
       entry.bytes += added;
@@ -147,11 +149,26 @@ export class LastValueStore {
     }
   }
 
+  /** Points the series at the histories of `fieldKeys` (created empty where missing); returns the bytes added. */
+  private resolveShape(series: SeriesLatest, fieldKeys: readonly string[]): number {
+    let added = 0;
+    series.shapeHistories = fieldKeys.map((field) => {
+      let history = series.fields.get(field);
+      if (history === undefined) {
+        series.fields.set(field, (history = emptyHistory()));
+        added += FIELD_BYTES;
+      }
+      return history;
+    });
+    series.shapeKeys = fieldKeys;
+    return added;
+  }
+
   private seriesOf(entry: MeasurementEntry, point: Point): SeriesLatest {
     const key = seriesKey(point);
     let series = entry.series.get(key);
     if (series === undefined) {
-      series = { key, tags: point.tags.slice(), fields: new Map() };
+      series = { key, tags: point.tags.slice(), fields: new Map(), shapeKeys: null, shapeHistories: [] };
       entry.series.set(key, series);
       const bytes = seriesBytes(key, point.tags);
       entry.bytes += bytes;
@@ -193,7 +210,7 @@ export class LastValueStore {
     for (const read of stored) {
       let series = entry.series.get(read.key);
       if (series === undefined) {
-        series = { key: read.key, tags: read.tags, fields: new Map() };
+        series = { key: read.key, tags: read.tags, fields: new Map(), shapeKeys: null, shapeHistories: [] };
         entry.series.set(read.key, series);
         added += seriesBytes(read.key, read.tags);
         this.seriesCount++;
@@ -207,6 +224,7 @@ export class LastValueStore {
         }
         added += historyBytes(merged) - (observed === undefined ? -FIELD_BYTES : historyBytes(observed));
         series.fields.set(field, merged);
+        series.shapeKeys = null;
       }
     }
     entry.bytes += added;

@@ -14,6 +14,16 @@ import {
   type FieldHistory,
 } from '../../../src/core/cache/field-history.js';
 
+type Merge = 'changed' | 'unchanged' | 'conflict';
+
+/** mergePoint with an outcome to compare: conflict (null), or whether anything changed. */
+function merge(h: FieldHistory, p: { timeNs: bigint; value: number | string; version: bigint; replicated: boolean }, depth: number): Merge {
+  const before = JSON.stringify([h.times.map(String), h.values, h.versions.map(String)]);
+  const bytes = mergePoint(h, p.timeNs, p.value, p.version, p.replicated, depth);
+  if (bytes === null) return 'conflict';
+  return before === JSON.stringify([h.times.map(String), h.values, h.versions.map(String)]) ? 'unchanged' : 'changed';
+}
+
 function local(timeNs: bigint, value: number, version = 1n): { timeNs: bigint; value: number; version: bigint; replicated: boolean } {
   return { timeNs, value, version, replicated: false };
 }
@@ -24,30 +34,30 @@ function history(points: Array<[bigint, number]>, complete: boolean): FieldHisto
 
 test('keeps the newest `depth` points newest first; an older point never replaces a newer one', () => {
   const h = emptyHistory();
-  for (const [t, v] of [[10n, 1], [30n, 3], [20n, 2], [40n, 4], [5n, 0]] as const) mergePoint(h, local(t, v), 3);
+  for (const [t, v] of [[10n, 1], [30n, 3], [20n, 2], [40n, 4], [5n, 0]] as const) merge(h, local(t, v), 3);
   assert.deepEqual(h.times, [40n, 30n, 20n]);
   assert.deepEqual(h.values, [4, 3, 2]);
   assert.equal(h.complete, false, 'points were dropped off the end');
-  assert.deepEqual(mergePoint(h, local(1n, 9), 3).outcome, 'unchanged');
+  assert.equal(merge(h, local(1n, 9), 3), 'unchanged');
   assert.deepEqual(h.times, [40n, 30n, 20n]);
 });
 
 test('an equal time overwrites when its version is not lower; a lower or unknown order is a conflict', () => {
   const h = emptyHistory();
-  mergePoint(h, local(10n, 1, 5n), 2);
-  assert.equal(mergePoint(h, local(10n, 2, 6n), 2).outcome, 'changed');
+  merge(h, local(10n, 1, 5n), 2);
+  assert.equal(merge(h, local(10n, 2, 6n), 2), 'changed');
   assert.deepEqual(h.values, [2]);
-  assert.equal(mergePoint(h, { timeNs: 10n, value: 3, version: 4n, replicated: true }, 2).outcome, 'conflict');
+  assert.equal(merge(h, { timeNs: 10n, value: 3, version: 4n, replicated: true }, 2), 'conflict');
   assert.deepEqual(h.values, [2], 'a conflict changes nothing');
   const stored = history([[10n, 1]], true);
-  assert.equal(mergePoint(stored, local(10n, 7, 1n), 2).outcome, 'changed', 'a local write is newer than anything stored');
-  assert.equal(mergePoint(history([[10n, 1]], true), { timeNs: 10n, value: 7, version: 9n, replicated: true }, 2).outcome, 'conflict');
+  assert.equal(merge(stored, local(10n, 7, 1n), 2), 'changed', 'a local write is newer than anything stored');
+  assert.equal(merge(history([[10n, 1]], true), { timeNs: 10n, value: 7, version: 9n, replicated: true }, 2), 'conflict');
 });
 
 test('the byte estimate follows what is held', () => {
   const h = emptyHistory();
   let bytes = 0;
-  for (const t of [1n, 2n, 3n, 4n]) bytes += mergePoint(h, { timeNs: t, value: 'x'.repeat(Number(t) * 10), version: t, replicated: false }, 2).bytes;
+  for (const t of [1n, 2n, 4n, 3n, 4n]) bytes += mergePoint(h, t, 'x'.repeat(Number(t) * 10), t, false, 2)!;
   assert.equal(bytes, historyBytes(h));
 });
 
@@ -71,8 +81,8 @@ test('valueAt tells held values, known absences and unknowns apart', () => {
 
 test('mergeStored: observed values win at equal times, the newest depth are kept, guarantees combine', () => {
   const observed = emptyHistory();
-  mergePoint(observed, local(40n, 44, 9n), 3);
-  mergePoint(observed, local(20n, 22, 9n), 3);
+  merge(observed, local(40n, 44, 9n), 3);
+  merge(observed, local(20n, 22, 9n), 3);
   const merged = mergeStored(observed, history([[30n, 3], [20n, 2], [10n, 1]], true), 3)!;
   assert.deepEqual(merged.times, [40n, 30n, 20n]);
   assert.deepEqual(merged.values, [44, 3, 22]);
@@ -80,7 +90,7 @@ test('mergeStored: observed values win at equal times, the newest depth are kept
   const small = mergeStored(observed, history([[30n, 3]], true), 3)!;
   assert.equal(small.complete, true);
   const replicated = emptyHistory();
-  mergePoint(replicated, { timeNs: 30n, value: 9, version: 1n, replicated: true }, 3);
+  merge(replicated, { timeNs: 30n, value: 9, version: 1n, replicated: true }, 3);
   assert.equal(mergeStored(replicated, history([[30n, 3]], true), 3), null, 'storage may order another node’s write below the stored one');
 });
 
@@ -90,7 +100,7 @@ test('property: whatever the order of writes, the history is the newest depth of
       const h = emptyHistory();
       const truth = new Map<bigint, number>();
       writes.forEach(([t, v], i) => {
-        mergePoint(h, local(BigInt(t), v, BigInt(i + 1)), depth);
+        merge(h, local(BigInt(t), v, BigInt(i + 1)), depth);
         truth.set(BigInt(t), v);
       });
       const newest = [...truth.keys()].sort((a, b) => (a > b ? -1 : 1));

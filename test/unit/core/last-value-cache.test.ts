@@ -72,9 +72,7 @@ const QUERIES = [
 async function compareAll(step: string): Promise<number> {
   const hitsBefore = await counter('hyperbytedb_last_value_cache_hits_total');
   for (const q of QUERIES) {
-    const h0 = await counter('hyperbytedb_last_value_cache_hits_total');
     const cached = await engine.query(q, { db: 'db' });
-    if (process.env['LVC_DEBUG']) process.stdout.write(`${step} ${(await counter('hyperbytedb_last_value_cache_hits_total')) - h0 ? 'HIT ' : 'miss'} ${q}\n`);
     const stored = await engine.query(`${q} SLIMIT 100000`, { db: 'db' });
     assert.deepEqual(cached, stored, `${step}: ${q}`);
   }
