@@ -103,6 +103,11 @@ export async function streamSelect(requested: SelectStatement, ctx: SelectContex
   const statement = withEngineRowLimit(requested);
   validateSelect(statement);
   groupInterval(statement);
+  const latest = await ctx.port.latestValues?.(statement, ctx);
+  if (latest !== undefined) {
+    for (const series of latest) await emit(series);
+    return true;
+  }
   const reading: SelectContext = { ...ctx, reads: ctx.port.readScope(true) };
   const sources = await planSources(statement, reading, 0);
   const range = extractTimeRange(statement.condition, ctx.nowNs, statement.timezone);
