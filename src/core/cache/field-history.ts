@@ -16,12 +16,10 @@ export interface FieldHistory {
   readonly versions: bigint[];
   /** No older point exists than those held. */
   complete: boolean;
-  /** Some held value came from another node's write (its version may be below a stored one's). */
-  replicated: boolean;
 }
 
 export function emptyHistory(): FieldHistory {
-  return { times: [], values: [], versions: [], complete: true, replicated: false };
+  return { times: [], values: [], versions: [], complete: true };
 }
 
 /** Rough heap bytes of one held value (the slot's arrays and the value itself). */
@@ -31,10 +29,11 @@ export function slotBytes(value: FieldValue): number {
 
 /**
  * Adds a point (arguments positional: this runs for every field of every acknowledged point of a
- * cached measurement). Equal times overwrite (InfluxDB's last write per field): a later local write
- * has a higher version than anything held; a replicated one may not, and a value read back from
- * storage has no known version. Where the two orders storage may use (arrival, version) could
- * disagree, the answer is null (a conflict: the caller stops trusting the series). Otherwise it
+ * cached measurement). At an equal time storage keeps the higher (version, value): a write's own
+ * later point overwrites (one write has one version, and a local write's is above every version
+ * this node holds), a lower version changes nothing. An equal version from another node (a
+ * duplicate in its write, or two nodes' clocks agreeing) or a held value without a known version
+ * is a conflict: the answer is null and the caller stops trusting the entry. Otherwise the answer
  * is the change in held bytes.
  */
 export function mergePoint(history: FieldHistory, t: bigint, value: FieldValue, version: bigint, replicated: boolean, depth: number): number | null {
@@ -49,11 +48,12 @@ export function mergePoint(history: FieldHistory, t: bigint, value: FieldValue, 
   }
   if (i < n && times[i] === t) {
     const held = versions[i]!;
-    if (held === UNKNOWN_VERSION ? replicated : version < held) return null;
+    if (held === UNKNOWN_VERSION ? replicated : version === held && replicated) return null;
+    // Storage keeps the higher (version, value): a lower version changes nothing.
+    if (held !== UNKNOWN_VERSION && version < held) return 0;
     const bytes = slotBytes(value) - slotBytes(values[i]!);
     values[i] = value;
     versions[i] = version;
-    if (replicated) history.replicated = true;
     return bytes;
   }
   if (i >= depth) {
@@ -82,7 +82,6 @@ export function mergePoint(history: FieldHistory, t: bigint, value: FieldValue, 
   times[i] = t;
   values[i] = value;
   versions[i] = version;
-  if (replicated) history.replicated = true;
   return bytes;
 }
 
@@ -137,9 +136,10 @@ export function valueAt(history: FieldHistory | undefined, t: bigint): ValueAt {
 }
 
 /**
- * Merges what storage holds (read after observing began) into what was observed meanwhile: the
- * observed value wins at equal times (it was written later), both keep their guarantees, and the
- * result holds the newest `depth` of both. Null when an equal time cannot be ordered.
+ * Merges what storage holds (read after observing began, with each value's version) into what was
+ * observed meanwhile: at equal times the higher version wins, as in storage; both keep their
+ * guarantees, and the result holds the newest `depth` of both. Null when an equal time cannot be
+ * ordered.
  */
 export function mergeStored(observed: FieldHistory | undefined, stored: FieldHistory, depth: number): FieldHistory | null {
   if (observed === undefined) return stored;
@@ -154,15 +154,18 @@ export function mergeStored(observed: FieldHistory | undefined, stored: FieldHis
     } else if (ta === undefined || tb > ta) {
       push(out, stored, b++);
     } else {
-      // Storage may order another node's write below the stored value (by version): unknown here.
-      if (observed.replicated) return null;
-      push(out, observed, a++);
+      // Equal times: storage holds the higher (version, value); the same version is the same
+      // write (flushed before the read), unless the values differ or a version is unknown.
+      const va = observed.versions[a]!;
+      const vb = stored.versions[b]!;
+      if (va === UNKNOWN_VERSION || vb === UNKNOWN_VERSION || (va === vb && observed.values[a] !== stored.values[b])) return null;
+      push(out, va >= vb ? observed : stored, va >= vb ? a : b);
+      a++;
       b++;
     }
   }
   const leftOver = a < observed.times.length || b < stored.times.length;
   out.complete = observed.complete && stored.complete && !leftOver;
-  out.replicated = observed.replicated;
   return out;
 }
 

@@ -78,7 +78,6 @@ export function readStoredSeries(result: SqlResult, measurement: MeasurementView
         values: held.map((p) => fieldValue(p[1], type)),
         versions: held.map((p) => BigInt(String(p[2]))),
         complete: points.length <= depth,
-        replicated: false,
       });
     });
     out.push({ key: String(row[0]), tags, fields: histories });

@@ -28,8 +28,8 @@ function local(timeNs: bigint, value: number, version = 1n): { timeNs: bigint; v
   return { timeNs, value, version, replicated: false };
 }
 
-function history(points: Array<[bigint, number]>, complete: boolean): FieldHistory {
-  return { times: points.map((p) => p[0]), values: points.map((p) => p[1]), versions: points.map(() => UNKNOWN_VERSION), complete, replicated: false };
+function history(points: Array<[bigint, number, bigint?]>, complete: boolean): FieldHistory {
+  return { times: points.map((p) => p[0]), values: points.map((p) => p[1]), versions: points.map((p) => p[2] ?? UNKNOWN_VERSION), complete };
 }
 
 test('keeps the newest `depth` points newest first; an older point never replaces a newer one', () => {
@@ -42,16 +42,19 @@ test('keeps the newest `depth` points newest first; an older point never replace
   assert.deepEqual(h.times, [40n, 30n, 20n]);
 });
 
-test('an equal time overwrites when its version is not lower; a lower or unknown order is a conflict', () => {
+test('an equal time keeps the higher version, as storage does; an equal version from another node is a conflict', () => {
   const h = emptyHistory();
   merge(h, local(10n, 1, 5n), 2);
   assert.equal(merge(h, local(10n, 2, 6n), 2), 'changed');
-  assert.deepEqual(h.values, [2]);
-  assert.equal(merge(h, { timeNs: 10n, value: 3, version: 4n, replicated: true }, 2), 'conflict');
-  assert.deepEqual(h.values, [2], 'a conflict changes nothing');
-  const stored = history([[10n, 1]], true);
-  assert.equal(merge(stored, local(10n, 7, 1n), 2), 'changed', 'a local write is newer than anything stored');
-  assert.equal(merge(history([[10n, 1]], true), { timeNs: 10n, value: 7, version: 9n, replicated: true }, 2), 'conflict');
+  assert.equal(merge(h, local(10n, 3, 6n), 2), 'changed', 'a later point of the same write');
+  assert.deepEqual(h.values, [3]);
+  assert.equal(merge(h, { timeNs: 10n, value: 4, version: 4n, replicated: true }, 2), 'unchanged', 'a lower version loses');
+  assert.equal(merge(h, { timeNs: 10n, value: 5, version: 7n, replicated: true }, 2), 'changed', 'a higher version wins');
+  assert.equal(merge(h, { timeNs: 10n, value: 6, version: 7n, replicated: true }, 2), 'conflict');
+  assert.deepEqual(h.values, [5], 'a conflict changes nothing');
+  const unknown: FieldHistory = { times: [10n], values: [1], versions: [UNKNOWN_VERSION], complete: true };
+  assert.equal(merge(unknown, local(10n, 7, 1n), 2), 'changed', 'a local write is newer than anything held');
+  assert.equal(merge({ ...unknown, values: [1], versions: [UNKNOWN_VERSION] }, { timeNs: 10n, value: 7, version: 9n, replicated: true }, 2), 'conflict');
 });
 
 test('the byte estimate follows what is held', () => {
@@ -79,19 +82,20 @@ test('valueAt tells held values, known absences and unknowns apart', () => {
   assert.deepEqual(valueAt({ ...h, complete: true }, 20n), { known: true, value: null });
 });
 
-test('mergeStored: observed values win at equal times, the newest depth are kept, guarantees combine', () => {
+test('mergeStored: the higher version wins at equal times, the newest depth are kept, guarantees combine', () => {
   const observed = emptyHistory();
   merge(observed, local(40n, 44, 9n), 3);
   merge(observed, local(20n, 22, 9n), 3);
-  const merged = mergeStored(observed, history([[30n, 3], [20n, 2], [10n, 1]], true), 3)!;
+  merge(observed, { timeNs: 30n, value: 33, version: 1n, replicated: true }, 3);
+  const merged = mergeStored(observed, history([[30n, 3, 4n], [20n, 2, 4n], [10n, 1, 4n]], true), 3)!;
   assert.deepEqual(merged.times, [40n, 30n, 20n]);
-  assert.deepEqual(merged.values, [44, 3, 22]);
+  assert.deepEqual(merged.values, [44, 3, 22], 'at 30 the stored version 4 beats the observed 1; at 20 the observed 9 wins');
   assert.equal(merged.complete, false, 'the stored point at 10 is no longer held');
-  const small = mergeStored(observed, history([[30n, 3]], true), 3)!;
+  const small = mergeStored(observed, history([[30n, 3, 4n]], true), 4)!;
   assert.equal(small.complete, true);
-  const replicated = emptyHistory();
-  merge(replicated, { timeNs: 30n, value: 9, version: 1n, replicated: true }, 3);
-  assert.equal(mergeStored(replicated, history([[30n, 3]], true), 3), null, 'storage may order another node’s write below the stored one');
+  assert.deepEqual(mergeStored(observed, history([[40n, 44, 9n]], true), 3)?.values, [44, 33, 22], 'the same write, flushed before the read');
+  assert.equal(mergeStored(observed, history([[40n, 45, 9n]], true), 3), null, 'one version, two values');
+  assert.equal(mergeStored(observed, history([[40n, 45, UNKNOWN_VERSION]], true), 3), null);
 });
 
 test('property: whatever the order of writes, the history is the newest depth of the last value per time', () => {

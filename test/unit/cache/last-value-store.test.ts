@@ -5,7 +5,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseLineProtocol } from '../../../src/core/lineprotocol/index.js';
 import { LastValueStore } from '../../../src/core/cache/last-value-store.js';
-import { UNKNOWN_VERSION } from '../../../src/core/cache/field-history.js';
 import type { Point } from '../../../src/core/model/point.js';
 
 function points(text: string): Point[] {
@@ -23,7 +22,7 @@ test('only measurements with an entry are observed; a load merges under what was
   assert.equal(store.begin('db', 'rp', 'm', 0), undefined, 'one entry per measurement');
   store.observe('db', 'rp', points('m,host=a v=3 30\nm,host=b v=7 5\nother v=1 1'), { version: 2n, replicated: false }, always);
   const stored = [
-    { key: 'm,host=a', tags: ['host', 'a'], fields: new Map([['v', { times: [20n, 10n], values: [2, 1], versions: [UNKNOWN_VERSION, UNKNOWN_VERSION], complete: false, replicated: false }]]) },
+    { key: 'm,host=a', tags: ['host', 'a'], fields: new Map([['v', { times: [20n, 10n], values: [2, 1], versions: [1n, 1n], complete: false }]]) },
   ];
   assert.equal(store.complete('db', 'rp', 'm', token, stored), true);
   const entry = store.entry('db', 'rp', 'm')!;
@@ -56,8 +55,10 @@ test('an equal-time write that cannot be ordered drops the entry', () => {
   const store = new LastValueStore({ depth: 2, maxBytes: 1 << 20 });
   const token = store.begin('db', 'rp', 'm', 0)!;
   store.complete('db', 'rp', 'm', token, []);
-  store.observe('db', 'rp', points('m v=1 10'), { version: 5n, replicated: false }, always);
+  store.observe('db', 'rp', points('m v=1 10'), { version: 5n, replicated: true }, always);
   store.observe('db', 'rp', points('m v=2 10'), { version: 3n, replicated: true }, always);
+  assert.deepEqual(store.entry('db', 'rp', 'm')!.series.get('m')!.fields.get('v')!.values, [1], 'a lower version loses');
+  store.observe('db', 'rp', points('m v=3 10'), { version: 5n, replicated: true }, always);
   assert.equal(store.entry('db', 'rp', 'm'), undefined);
   assert.equal(store.bytes, 0);
   assert.equal(store.series, 0);
