@@ -156,6 +156,8 @@ test('consistency=all with a node down fails clearly, and the write reaches the 
     const nodes = ((await (await request(`${n1!.url}/cluster/nodes`)).body.json()) as { nodes: Array<{ node_id: string; reachable: boolean }> }).nodes;
     return nodes.some((n) => n.node_id === n2!.id && !n.reachable);
   });
+  // If n2 led, n1 is Disconnected (its own 503) until the two survivors elect a new leader.
+  await eventually('n1 sees a leader', async () => ((await (await request(`${n1!.url}/cluster/leader`)).body.json()) as { leader_id: string | null }).leader_id !== null);
   const refused = await write(n1!.url, 'alldown v=1 1600000000000', '&precision=ms&consistency=all');
   assert.equal(refused.status, 503);
   assert.match(refused.text, /consistency all needs 3 of 3 nodes, 2 reachable/);
