@@ -166,7 +166,9 @@ export class SyncService {
     }
     this.highestTerm = order.term;
     if (this.running) return { status: 200, body: { status: 'already_syncing', message: 'a sync is running' } };
-    this.running = this.run(order).finally(() => {
+    // Nobody awaits an ordered run: its failure is logged and kept in lastOutcome by run(), and
+    // must not escape as an unhandled rejection (that ends the process).
+    this.running = this.run(order).catch(() => undefined).finally(() => {
       this.running = null;
     });
     return { status: 202, body: { status: 'sync_started', message: 'Background sync has been triggered' } };
