@@ -37,6 +37,8 @@ export interface ClusterTargetOptions {
   readonly connections: number;
   readonly timings?: Partial<ClusterTimings>;
   readonly startTimeoutMs?: number;
+  /** The cluster's shared secret (random by default); a reproduction passes its own to sign peer requests. */
+  readonly secret?: string;
 }
 
 interface NodeViewJson {
@@ -99,7 +101,7 @@ function durationMs(text: string): number {
 export function startClusterTarget(options: ClusterTargetOptions): Promise<ChaosTarget> {
   if (options.nodes.length < 3 || options.nodes.length > 5) throw new Error(`a chaos cluster has 3 to 5 nodes, got ${options.nodes.length}`);
   const t = { ...CHAOS_CLUSTER_TIMINGS, ...(options.timings ?? {}) };
-  const secret = `chaos-${randomBytes(12).toString('hex')}`;
+  const secret = options.secret ?? `chaos-${randomBytes(12).toString('hex')}`;
   return startServerTarget({
     nodes: options.nodes, runDir: options.runDir, port: CLUSTER_HTTP_PORT, extraPorts: [CLUSTER_RAFT_PORT],
     clock: options.clock, replicated: true, hasLeaders: true,

@@ -84,11 +84,11 @@ export class NodeClient {
     return this.options.node;
   }
 
-  private async send(method: 'GET' | 'POST', path: string, body: string | undefined, timeoutMs: number): Promise<Answer & { text?: string }> {
+  private async send(method: 'GET' | 'POST', path: string, body: string | undefined, timeoutMs: number, headers: Readonly<Record<string, string>> = {}): Promise<Answer & { text?: string }> {
     try {
       const res = await this.pool.request({
         method, path, ...(body !== undefined ? { body } : {}),
-        headers: body !== undefined ? { 'content-type': 'text/plain' } : {},
+        headers: { ...(body !== undefined ? { 'content-type': 'text/plain' } : {}), ...headers },
         signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await res.body.text();
@@ -138,6 +138,11 @@ export class NodeClient {
     } catch {
       return { outcome: 'unknown', status: answer.status ?? 0, error: `answer is not JSON: ${answer.text.slice(0, 200)}` };
     }
+  }
+
+  /** A POST with the caller's headers (a signed peer request, for reproductions); the body's text is kept. */
+  async post(path: string, body: string, headers: Readonly<Record<string, string>>, timeoutMs = this.options.timeoutMs): Promise<Answer & { text?: string }> {
+    return this.send('POST', path, body, timeoutMs, headers);
   }
 
   async ping(timeoutMs = 1_000): Promise<boolean> {
