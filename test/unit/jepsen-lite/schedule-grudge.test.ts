@@ -6,7 +6,8 @@ import { CHAOS_CHAIN, describePartition, grudgeFor, partitionRules } from '../..
 import { classifyStatus, statementError, statementOutcome } from '../../jepsen-lite/chaos/http-client.js';
 import { offsetText } from '../../jepsen-lite/chaos/nemesis/clock.js';
 import { seriesOf } from '../../jepsen-lite/chaos/probe.js';
-import { FAULT_KINDS, generateSchedule, kindsForNodeCount } from '../../jepsen-lite/chaos/schedule.js';
+import { faultLabel } from '../../jepsen-lite/chaos/campaign.js';
+import { describeFault, FAULT_KINDS, generateSchedule, kindsForNodeCount } from '../../jepsen-lite/chaos/schedule.js';
 
 const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];
 
@@ -22,6 +23,14 @@ describe('schedule generator', () => {
       }
     }
     assert.deepEqual([...seen].sort(), ['clock-skew', 'drain', 'isolate-leader', 'kill', 'kill-wipe', 'partition-bridge', 'partition-isolate', 'partition-one-way', 'partition-split', 'pause', 'slow-cpu']);
+  });
+
+  it('names each fault kind back from its description (the campaign figures count by kind)', () => {
+    const seen = new Set<string>();
+    for (let seed = 0; seed < 50; seed++) {
+      for (const f of generateSchedule({ ...options, seed }).faults) seen.add(faultLabel(describeFault(f.fault)));
+    }
+    assert.deepEqual([...seen].sort(), [...FAULT_KINDS].sort());
   });
 
   it('gives the same schedule for the same seed and a different one for another seed', () => {
