@@ -39,6 +39,7 @@ import type { SyncManifest } from './sync/manifest.js';
 import { clusterExists, requestJoin, type JoinAnswer } from './join.js';
 import type { TableRef } from '../core/store/table-copy.js';
 import { noopTracer, type Tracer } from '../core/tracing.js';
+import { waitForApplied } from './applied-wait.js';
 
 export interface ClusterDeps {
   readonly engine: Engine;
@@ -468,20 +469,7 @@ export class Cluster implements Service {
   }
 
   waitForApplied(index: number, timeoutMs: number): Promise<boolean> {
-    if (this.stateMachine.appliedIndex >= index) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const onApplied = (): void => {
-        if (this.stateMachine.appliedIndex < index) return;
-        finish(true);
-      };
-      const cancel = this.deps.clock.setTimer(timeoutMs, () => finish(false));
-      const finish = (ok: boolean): void => {
-        this.raft.off('applied', onApplied);
-        cancel();
-        resolve(ok);
-      };
-      this.raft.on('applied', onApplied);
-    });
+    return waitForApplied({ appliedIndex: () => this.stateMachine.appliedIndex, raft: () => this.raftNode, clock: this.deps.clock }, index, timeoutMs);
   }
 
   // ------------------------------------------------------------------ membership and liveness
