@@ -40,6 +40,7 @@ import { clusterExists, requestJoin, type JoinAnswer } from './join.js';
 import type { TableRef } from '../core/store/table-copy.js';
 import { noopTracer, type Tracer } from '../core/tracing.js';
 import { waitForApplied } from './applied-wait.js';
+import { catalogBarrier } from './catalog-barrier.js';
 
 export interface ClusterDeps {
   readonly engine: Engine;
@@ -107,7 +108,10 @@ export class Cluster implements Service {
     });
     this.stateMachine = new ClusterStateMachine(engine.catalogApplier);
     this.proposer = new Proposer({ raft: () => this.raft, client: this.client, clock, log: deps.log, httpAddressOf: (id) => this.membership.get(id)?.httpAddress ?? null }, options.proposeTimeoutMs);
-    this.catalogWriter = { apply: (commands) => this.applyCatalog(commands) };
+    this.catalogWriter = {
+      apply: (commands) => this.applyCatalog(commands),
+      barrier: () => catalogBarrier({ raft: () => this.raft, clock }, options.proposeTimeoutMs),
+    };
     this.acks = new AckTracker((ms, fn) => clock.setTimer(ms, fn));
     this.recent = new RecentEntries(options.recentEntriesBytes);
     this.metrics = createClusterMetrics(deps.registry, {

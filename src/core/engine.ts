@@ -546,6 +546,7 @@ class EngineImpl implements Engine {
       indexedTagValues: this.indexedTagValues(),
       latestValues: latestValuesReader(this.lastValues),
       applyMetaCommand: (command) => this.applyMetaCommand(command),
+      catalogBarrier: () => this.catalogWriter.barrier(),
       queries: this.queries,
       monitor: this.monitor,
       writePoints: (db, rp, points) => this.writePoints(db, rp, points),
