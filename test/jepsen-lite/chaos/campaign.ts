@@ -89,15 +89,20 @@ export function faultLabel(description: string): string {
   return description;
 }
 
-/** A campaign's figures in one line: runs, faults installed by kind, acknowledged writes, losses. */
+/**
+ * A campaign's figures in one line: runs, faults installed by kind, acknowledged writes, points
+ * lost, duplicated or phantom on some node, and how long the nodes took to converge after the heal.
+ */
 export function campaignFigures(results: readonly RunResult[]): string {
   const faults = new Map<string, number>();
   let installed = 0;
   let skippedOrHalf = 0;
   let ackedWrites = 0;
   let ackedIds = 0;
-  let lost = 0;
+  const wrong = { lost: 0, duplicates: 0, phantoms: 0 };
   let drains = 0;
+  const convergedMs: number[] = [];
+  let notConverged = 0;
   for (const r of results) {
     for (const n of r.nemesis) {
       if (n.phase !== 'install') continue;
@@ -113,9 +118,23 @@ export function campaignFigures(results: readonly RunResult[]): string {
     ackedWrites += r.workload?.counts['write:ok'] ?? 0;
     const set = r.results.find((c) => c.name === 'set:chaos');
     ackedIds += Number(set?.details['okIds'] ?? 0);
-    for (const node of (set?.details['nodes'] as Array<{ lost: number }> | undefined) ?? []) lost += node.lost;
+    for (const node of (set?.details['nodes'] as Array<{ lost: number; duplicates: number; phantoms: number }> | undefined) ?? []) {
+      wrong.lost += node.lost;
+      wrong.duplicates += node.duplicates;
+      wrong.phantoms += node.phantoms;
+    }
+    const convergence = r.results.find((c) => c.name === 'convergence');
+    const afterHealMs = convergence?.details['afterHealMs'];
+    if (typeof afterHealMs === 'number') convergedMs.push(afterHealMs);
+    else if (convergence !== undefined) notConverged++;
   }
   const byKind = [...faults].sort().map(([k, n]) => `${k} ${n}`).join(', ');
+  const sorted = [...convergedMs].sort((a, b) => a - b);
+  const seconds = (ms: number | undefined): string => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
+  const convergence = sorted.length === 0 ? 'no run converged' :
+    `converged after heal in median ${seconds(sorted[Math.floor((sorted.length - 1) / 2)])}, max ${seconds(sorted.at(-1))}` +
+    (notConverged > 0 ? `; ${notConverged} runs did not converge` : '');
   return `${results.length} runs (${results.filter((r) => r.valid === true).length} passed), ${installed} faults installed (${byKind}; ${drains} drains completed), ` +
-    `${skippedOrHalf} skipped or indeterminate, ${ackedWrites} acknowledged writes (${ackedIds} point ids), lost on some node: ${lost}`;
+    `${skippedOrHalf} skipped or indeterminate, ${ackedWrites} acknowledged writes (${ackedIds} point ids), ` +
+    `lost on some node: ${wrong.lost}, duplicated: ${wrong.duplicates}, phantoms: ${wrong.phantoms}; ${convergence}`;
 }
