@@ -194,7 +194,13 @@ export class Cluster implements Service {
         for (const stream of this.streams.values()) stream.notify();
       },
       stepDown: () => this.changes.stepDown(),
-      leaveRaft: () => this.changes.leaveRaft(),
+      leaveRaft: async () => {
+        await this.changes.leaveRaft();
+        // Out of the configuration now: a Raft left running may never learn of its removal and
+        // campaign with the old one, disrupting the cluster (and, with a wiped member's vote, electing a
+        // leader that lacks committed entries; chaos seed 118).
+        await this.raftNode?.stop();
+      },
     });
     this.syncMetrics = createSyncMetrics(deps.registry);
     this.sync = new SyncService(
