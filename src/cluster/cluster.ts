@@ -36,7 +36,8 @@ import { SyncMonitor } from './sync/sync-monitor.js';
 import { createSyncMetrics, type SyncMetrics } from './sync/sync-metrics.js';
 import { startupSync } from './sync/startup-sync.js';
 import type { SyncManifest } from './sync/manifest.js';
-import { clusterExists, requestJoin, type JoinAnswer } from './join.js';
+import { askSeeds, clusterExists, requestJoin, type JoinAnswer } from './join.js';
+import { awaitFreshStart } from './fresh-start.js';
 import type { TableRef } from '../core/store/table-copy.js';
 import { noopTracer, type Tracer } from '../core/tracing.js';
 import { waitForApplied } from './applied-wait.js';
@@ -270,7 +271,7 @@ export class Cluster implements Service {
     // A node without Raft state joins a running cluster (a new node, or a member whose data was
     // wiped: Raft must forget what it knew of it); only a cluster's very first start bootstraps.
     const onlyMember = this.options.peers.length === 1 && this.options.peers[0]!.id === this.options.nodeId;
-    if (fresh && this.options.joinSeeds.length > 0 && (onlyMember ? await this.waitForCluster() : await clusterExists(this.client, this.options.joinSeeds))) {
+    if (fresh && this.options.joinSeeds.length > 0 && (onlyMember ? await this.waitForCluster() : (await this.freshStart()) === 'join')) {
       join = await requestJoin(this.client, this.options.joinSeeds, { node_id: this.options.nodeId, http_address: this.options.httpAddress, raft_address: this.options.raftAdvertiseAddress });
       this.log.info({ leader: join.leader_id, members: join.members.length }, 'admitted to the cluster as a learner; catching up');
       this.localState = 'joining';
@@ -291,6 +292,21 @@ export class Cluster implements Service {
 
   /** Called when Raft stopped on a broken invariant or storage failure: the process must restart. */
   onFatal: ((error: Error) => void) | null = null;
+
+  /** A configured member without Raft state: join the running cluster, or bootstrap a first start (fresh-start.ts). */
+  private async freshStart(): Promise<'join' | 'bootstrap'> {
+    const decision = await awaitFreshStart({
+      nodeId: this.options.nodeId,
+      voters: this.options.peers.map((p) => p.id),
+      askSeeds: () => askSeeds(this.client, this.options.joinSeeds),
+      clock: this.deps.clock,
+      log: this.log,
+      stopping: () => this.stopping,
+      pollMs: 500,
+    });
+    if (decision === null) throw new UnavailableError('the cluster node stopped while it was starting');
+    return decision;
+  }
 
   /** A node that only knows seeds waits (bounded) until one of them answers with a running cluster. */
   private async waitForCluster(): Promise<boolean> {
