@@ -271,8 +271,9 @@ export class Cluster implements Service {
     // A node without Raft state joins a running cluster (a new node, or a member whose data was
     // wiped: Raft must forget what it knew of it); only a cluster's very first start bootstraps.
     const onlyMember = this.options.peers.length === 1 && this.options.peers[0]!.id === this.options.nodeId;
-    if (fresh && this.options.joinSeeds.length > 0 && (onlyMember ? await this.waitForCluster() : (await this.freshStart()) === 'join')) {
-      join = await requestJoin(this.client, this.options.joinSeeds, { node_id: this.options.nodeId, http_address: this.options.httpAddress, raft_address: this.options.raftAdvertiseAddress });
+    const admit = (): Promise<JoinAnswer> => requestJoin(this.client, this.options.joinSeeds, { node_id: this.options.nodeId, http_address: this.options.httpAddress, raft_address: this.options.raftAdvertiseAddress });
+    if (fresh && this.options.joinSeeds.length > 0) join = onlyMember ? (await this.waitForCluster(), await admit()) : await this.freshStart(admit);
+    if (join) {
       this.log.info({ leader: join.leader_id, members: join.members.length }, 'admitted to the cluster as a learner; catching up');
       this.localState = 'joining';
     } else if (fresh) {
@@ -294,18 +295,19 @@ export class Cluster implements Service {
   onFatal: ((error: Error) => void) | null = null;
 
   /** A configured member without Raft state: join the running cluster, or bootstrap a first start (fresh-start.ts). */
-  private async freshStart(): Promise<'join' | 'bootstrap'> {
+  private async freshStart(admit: () => Promise<JoinAnswer>): Promise<JoinAnswer | null> {
     const decision = await awaitFreshStart({
       nodeId: this.options.nodeId,
       voters: this.options.peers.map((p) => p.id),
       askSeeds: () => askSeeds(this.client, this.options.joinSeeds),
+      requestJoin: admit,
       clock: this.deps.clock,
       log: this.log,
       stopping: () => this.stopping,
       pollMs: 500,
     });
     if (decision === null) throw new UnavailableError('the cluster node stopped while it was starting');
-    return decision;
+    return decision === 'bootstrap' ? null : decision;
   }
 
   /** A node that only knows seeds waits (bounded) until one of them answers with a running cluster. */

@@ -27,7 +27,8 @@ export interface FreshStartInput {
  */
 export function decideFreshStart(input: FreshStartInput): FreshStartDecision {
   const answered = input.answers.filter((a): a is HeartbeatAnswer => a !== null && a.node_id !== input.nodeId);
-  if (answered.some((a) => a.leader !== null)) return { kind: 'join' };
+  // A member that left (drained) keeps answering with the leader it last knew.
+  if (answered.some((a) => a.leader !== null && a.state !== 'leaving')) return { kind: 'join' };
   const existing = answered.find((a) => a.term >= 2 || !input.voters.includes(a.node_id));
   if (existing !== undefined) {
     return { kind: 'wait', reason: `the cluster ran before (${existing.node_id} is at term ${existing.term}) and no leader is known yet; this node joins once one is` };
@@ -38,28 +39,42 @@ export function decideFreshStart(input: FreshStartInput): FreshStartDecision {
   return { kind: 'wait', reason: `${1 + fresh.size} of ${input.voters.length} configured members answer as new; a first start needs ${majority}` };
 }
 
-export interface FreshStartDeps {
+export interface FreshStartDeps<Admission> {
   readonly nodeId: string;
   readonly voters: readonly string[];
   /** Asks every seed for its heartbeat (null for one that does not answer). */
   readonly askSeeds: () => Promise<ReadonlyArray<HeartbeatAnswer | null>>;
+  /** Asks the seeds to admit this node (join.ts requestJoin); throws when none does now. */
+  readonly requestJoin: () => Promise<Admission>;
   readonly clock: Clock;
   readonly log: Logger;
   readonly stopping: () => boolean;
   readonly pollMs: number;
 }
 
-/** Asks the seeds until the answers decide; null when the node is stopped meanwhile. */
-export async function awaitFreshStart(deps: FreshStartDeps): Promise<'join' | 'bootstrap' | null> {
+/**
+ * Asks the seeds until the answers decide: the admission when joined, 'bootstrap' for a first
+ * start, null when the node is stopped meanwhile. A join refused for now (the leader just moved,
+ * a seed named a leader it no longer has) is asked again, never the end of the process.
+ */
+export async function awaitFreshStart<Admission>(deps: FreshStartDeps<Admission>): Promise<Admission | 'bootstrap' | null> {
   let lastReason = '';
   let lastLoggedMs = -Infinity;
   while (!deps.stopping()) {
     const decision = decideFreshStart({ nodeId: deps.nodeId, voters: deps.voters, answers: await deps.askSeeds() });
-    if (decision.kind !== 'wait') return decision.kind;
+    if (decision.kind === 'bootstrap') return 'bootstrap';
+    let reason = decision.kind === 'wait' ? decision.reason : '';
+    if (decision.kind === 'join') {
+      try {
+        return await deps.requestJoin();
+      } catch (error) {
+        reason = `join refused for now: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
     const now = deps.clock.monotonicMs();
-    if (decision.reason !== lastReason || now - lastLoggedMs >= 10_000) {
-      deps.log.info({ reason: decision.reason }, 'new Raft state: waiting before joining or bootstrapping');
-      lastReason = decision.reason;
+    if (reason !== lastReason || now - lastLoggedMs >= 10_000) {
+      deps.log.info({ reason }, 'new Raft state: waiting before joining or bootstrapping');
+      lastReason = reason;
       lastLoggedMs = now;
     }
     await new Promise((resolve) => deps.clock.setTimer(deps.pollMs, () => resolve(undefined)));

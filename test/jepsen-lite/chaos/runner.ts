@@ -15,7 +15,7 @@ import { HistoryRecorder, pairOperations } from './history.js';
 import { healEverything, installFault } from './nemesis/install.js';
 import type { InstalledFault, NemesisOutcome } from './nemesis/nemesis.js';
 import { writeReport, type NemesisRecord } from './report.js';
-import { describeFault, type Schedule, type ScheduledFault } from './schedule.js';
+import { describeFault, type Fault, type Schedule, type ScheduledFault } from './schedule.js';
 import type { NodeProbe } from './probe.js';
 import type { ChaosTarget } from './server-target.js';
 import { CHAOS_DB, DDL_PREFIX, DELETE_MEASUREMENT, MEASUREMENT, runWorkload, type WorkloadStats } from './workload.js';
@@ -91,6 +91,21 @@ function targetOf(fault: ScheduledFault['fault']): string | null {
 }
 
 /**
+ * Why a scheduled fault is not installed, or null: its node was drained; or it wipes a member
+ * while fewer than 3 remain (after a drain): one of two voters losing its disk is a lost majority
+ * of Raft's durable state, which no Raft recovers without an operator, so the wiped node waits.
+ */
+export function skipReason(fault: Fault, nodes: readonly string[], departed: ReadonlySet<string>): string | null {
+  const target = targetOf(fault);
+  if (target !== null && departed.has(target)) return `${target} was drained`;
+  const remaining = nodes.length - departed.size;
+  if (fault.kind === 'kill' && fault.wipe && nodes.length > 1 && remaining < 3) {
+    return `only ${remaining} members remain: wiping one loses a majority of Raft's durable state`;
+  }
+  return null;
+}
+
+/**
  * Installs and heals each fault on time, then waits out the workload. A fault whose install or heal
  * overran (a drain, a restart that waits until the node is Active) pushes the later ones back, so
  * each keeps its gap and the load keeps its quiet tail. A fault on a drained node is skipped.
@@ -105,8 +120,9 @@ async function playFaults(state: RunState, t: ChaosTarget): Promise<void> {
     const name = describeFault(scheduled.fault);
     const target = targetOf(scheduled.fault);
     let installed: InstalledFault;
-    if (target !== null && state.departed.has(target)) {
-      installed = { outcome: { status: 'skipped', detail: `${target} was drained` }, heal: () => Promise.resolve({ status: 'skipped', detail: 'nothing to heal' }) };
+    const skip = skipReason(scheduled.fault, t.nodes, state.departed);
+    if (skip !== null) {
+      installed = { outcome: { status: 'skipped', detail: skip }, heal: () => Promise.resolve({ status: 'skipped', detail: 'nothing to heal' }) };
     } else {
       try {
         installed = await installFault(t.nemesis, scheduled.fault);

@@ -42,15 +42,33 @@ test('a first start: a majority of configured members answer as new (not started
   assert.equal(decideFreshStart({ nodeId: 'n1', voters: five, answers: [answer('n2', 0), answer('n3', 1), null, null] }).kind, 'bootstrap');
 });
 
-test('awaitFreshStart asks again until the answers decide, and gives up when the node stops', async () => {
-  const clock: Clock = { nowMs: () => 0, monotonicMs: () => 0, setTimer: (_ms, fn) => (setImmediate(fn), () => undefined) };
+test('a member that left (drained) does not vouch for a leader, but shows the cluster ran', () => {
+  const left: HeartbeatAnswer = { ...answer('n3', 5, 'n2'), state: 'leaving' };
+  assert.equal(decideFreshStart({ nodeId: 'n1', voters, answers: [null, left] }).kind, 'wait');
+});
+
+const clock: Clock = { nowMs: () => 0, monotonicMs: () => 0, setTimer: (_ms, fn) => (setImmediate(fn), () => undefined) };
+const log = pino({ level: 'silent' });
+
+test('awaitFreshStart asks again until the answers decide; a refused join is asked again, not fatal', async () => {
   const rounds = [[null, null], [answer('n2', 3), null], [answer('n2', 3, 'n2'), null]];
   let asked = 0;
-  const decided = await awaitFreshStart({ nodeId: 'n1', voters, askSeeds: async () => rounds[Math.min(asked++, 2)]!, clock, log: pino({ level: 'silent' }), stopping: () => false, pollMs: 1 });
-  assert.equal(decided, 'join');
-  assert.equal(asked, 3);
+  let joins = 0;
+  const requestJoin = async (): Promise<string> => {
+    if (++joins === 1) throw new Error('join: no seed admitted this node (no raft leader known; retry)');
+    return 'admitted';
+  };
+  const decided = await awaitFreshStart({ nodeId: 'n1', voters, askSeeds: async () => rounds[Math.min(asked++, 2)]!, requestJoin, clock, log, stopping: () => false, pollMs: 1 });
+  assert.equal(decided, 'admitted');
+  assert.equal(joins, 2);
+  assert.equal(asked, 4);
+});
+
+test('awaitFreshStart bootstraps a first start, and gives up when the node stops', async () => {
+  const never = async (): Promise<string> => assert.fail('no join on a first start');
+  assert.equal(await awaitFreshStart({ nodeId: 'n1', voters, askSeeds: async () => [answer('n2', 0), null], requestJoin: never, clock, log, stopping: () => false, pollMs: 1 }), 'bootstrap');
   let stopped = false;
-  const pending = awaitFreshStart({ nodeId: 'n1', voters, askSeeds: async () => [null, null], clock, log: pino({ level: 'silent' }), stopping: () => stopped, pollMs: 1 });
+  const pending = awaitFreshStart({ nodeId: 'n1', voters, askSeeds: async () => [null, null], requestJoin: never, clock, log, stopping: () => stopped, pollMs: 1 });
   setTimeout(() => (stopped = true), 20);
   assert.equal(await pending, null);
 });
