@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { systemClock } from '../../../src/core/clock.js';
+import { noopTracer } from '../../../src/core/tracing.js';
 import type { Engine } from '../../../src/core/index.js';
 import type { PeerClient } from '../../../src/cluster/peer-client.js';
 import { ReplicationReceiver } from '../../../src/cluster/replication/receiver.js';
@@ -59,7 +60,7 @@ test('a full copy keeps the rows this node held, raises watermarks only, and pul
     },
   } as unknown as PeerClient;
   const metrics = createClusterMetrics(new Registry(), { nodeState: () => 2, peersActive: () => 2, membershipVersion: () => 1, nodesTotal: () => 3, handoff: () => [], originLag: () => [] });
-  const receiver = new ReplicationReceiver({ appendReplicated: () => Promise.reject(new Error('no entries expected')), watermark: (o) => node.marks.get(o) ?? 0, waitForCatalog: async () => true, metrics }, 1_000);
+  const receiver = new ReplicationReceiver({ appendReplicated: () => Promise.reject(new Error('no entries expected')), watermark: (o) => node.marks.get(o) ?? 0, waitForCatalog: async () => true, metrics, tracer: noopTracer }, 1_000);
   const sync = new SyncService(
     { pullMaxBytes: 1 << 20, copyPageRows: 100, snapshotTtlMs: 1_000, catalogWaitMs: 100 },
     {
