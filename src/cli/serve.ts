@@ -137,6 +137,10 @@ export async function startServer(config: Config, log: Logger, tracer: Tracer = 
                 if (clusterWriter === null) throw new UnavailableError('the cluster is starting; schema changes are not available yet');
                 return clusterWriter.apply(commands);
               },
+              barrier: () => {
+                if (clusterWriter === null) throw new UnavailableError('the cluster is starting; schema changes are not available yet');
+                return clusterWriter.barrier();
+              },
             }),
           }
         : {}),

@@ -36,9 +36,12 @@ import { SyncMonitor } from './sync/sync-monitor.js';
 import { createSyncMetrics, type SyncMetrics } from './sync/sync-metrics.js';
 import { startupSync } from './sync/startup-sync.js';
 import type { SyncManifest } from './sync/manifest.js';
-import { clusterExists, requestJoin, type JoinAnswer } from './join.js';
+import { askSeeds, clusterExists, requestJoin, type JoinAnswer } from './join.js';
+import { awaitFreshStart } from './fresh-start.js';
 import type { TableRef } from '../core/store/table-copy.js';
 import { noopTracer, type Tracer } from '../core/tracing.js';
+import { waitForApplied } from './applied-wait.js';
+import { catalogBarrier } from './catalog-barrier.js';
 
 export interface ClusterDeps {
   readonly engine: Engine;
@@ -106,7 +109,10 @@ export class Cluster implements Service {
     });
     this.stateMachine = new ClusterStateMachine(engine.catalogApplier);
     this.proposer = new Proposer({ raft: () => this.raft, client: this.client, clock, log: deps.log, httpAddressOf: (id) => this.membership.get(id)?.httpAddress ?? null }, options.proposeTimeoutMs);
-    this.catalogWriter = { apply: (commands) => this.applyCatalog(commands) };
+    this.catalogWriter = {
+      apply: (commands) => this.applyCatalog(commands),
+      barrier: () => catalogBarrier({ raft: () => this.raft, clock }, options.proposeTimeoutMs),
+    };
     this.acks = new AckTracker((ms, fn) => clock.setTimer(ms, fn));
     this.recent = new RecentEntries(options.recentEntriesBytes);
     this.metrics = createClusterMetrics(deps.registry, {
@@ -189,7 +195,13 @@ export class Cluster implements Service {
         for (const stream of this.streams.values()) stream.notify();
       },
       stepDown: () => this.changes.stepDown(),
-      leaveRaft: () => this.changes.leaveRaft(),
+      leaveRaft: async () => {
+        await this.changes.leaveRaft();
+        // Out of the configuration now: a Raft left running may never learn of its removal and
+        // campaign with the old one, disrupting the cluster (and, with a wiped member's vote, electing a
+        // leader that lacks committed entries; chaos seed 118).
+        await this.raftNode?.stop();
+      },
     });
     this.syncMetrics = createSyncMetrics(deps.registry);
     this.sync = new SyncService(
@@ -259,8 +271,9 @@ export class Cluster implements Service {
     // A node without Raft state joins a running cluster (a new node, or a member whose data was
     // wiped: Raft must forget what it knew of it); only a cluster's very first start bootstraps.
     const onlyMember = this.options.peers.length === 1 && this.options.peers[0]!.id === this.options.nodeId;
-    if (fresh && this.options.joinSeeds.length > 0 && (onlyMember ? await this.waitForCluster() : await clusterExists(this.client, this.options.joinSeeds))) {
-      join = await requestJoin(this.client, this.options.joinSeeds, { node_id: this.options.nodeId, http_address: this.options.httpAddress, raft_address: this.options.raftAdvertiseAddress });
+    const admit = (): Promise<JoinAnswer> => requestJoin(this.client, this.options.joinSeeds, { node_id: this.options.nodeId, http_address: this.options.httpAddress, raft_address: this.options.raftAdvertiseAddress });
+    if (fresh && this.options.joinSeeds.length > 0) join = onlyMember ? (await this.waitForCluster(), await admit()) : await this.freshStart(admit);
+    if (join) {
       this.log.info({ leader: join.leader_id, members: join.members.length }, 'admitted to the cluster as a learner; catching up');
       this.localState = 'joining';
     } else if (fresh) {
@@ -280,6 +293,22 @@ export class Cluster implements Service {
 
   /** Called when Raft stopped on a broken invariant or storage failure: the process must restart. */
   onFatal: ((error: Error) => void) | null = null;
+
+  /** A configured member without Raft state: join the running cluster, or bootstrap a first start (fresh-start.ts). */
+  private async freshStart(admit: () => Promise<JoinAnswer>): Promise<JoinAnswer | null> {
+    const decision = await awaitFreshStart({
+      nodeId: this.options.nodeId,
+      voters: this.options.peers.map((p) => p.id),
+      askSeeds: () => askSeeds(this.client, this.options.joinSeeds),
+      requestJoin: admit,
+      clock: this.deps.clock,
+      log: this.log,
+      stopping: () => this.stopping,
+      pollMs: 500,
+    });
+    if (decision === null) throw new UnavailableError('the cluster node stopped while it was starting');
+    return decision === 'bootstrap' ? null : decision;
+  }
 
   /** A node that only knows seeds waits (bounded) until one of them answers with a running cluster. */
   private async waitForCluster(): Promise<boolean> {
@@ -468,20 +497,7 @@ export class Cluster implements Service {
   }
 
   waitForApplied(index: number, timeoutMs: number): Promise<boolean> {
-    if (this.stateMachine.appliedIndex >= index) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const onApplied = (): void => {
-        if (this.stateMachine.appliedIndex < index) return;
-        finish(true);
-      };
-      const cancel = this.deps.clock.setTimer(timeoutMs, () => finish(false));
-      const finish = (ok: boolean): void => {
-        this.raft.off('applied', onApplied);
-        cancel();
-        resolve(ok);
-      };
-      this.raft.on('applied', onApplied);
-    });
+    return waitForApplied({ appliedIndex: () => this.stateMachine.appliedIndex, raft: () => this.raftNode, clock: this.deps.clock }, index, timeoutMs);
   }
 
   // ------------------------------------------------------------------ membership and liveness

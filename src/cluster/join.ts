@@ -4,6 +4,7 @@
 
 import { BadRequestError } from '../core/errors.js';
 import type { PeerClient } from './peer-client.js';
+import type { HeartbeatAnswer } from './heartbeat.js';
 
 export interface JoinRequest {
   readonly node_id: string;
@@ -46,20 +47,25 @@ export async function requestJoin(client: PeerClient, seeds: readonly string[], 
   throw new Error(`join: no seed admitted this node (${problems.join('; ')})`);
 }
 
+/** Each seed's heartbeat answer (host:port or http URLs), null for one that does not answer in 2 s. */
+export function askSeeds(client: PeerClient, seeds: readonly string[]): Promise<Array<HeartbeatAnswer | null>> {
+  return Promise.all(
+    seeds.map(async (seed) => {
+      const address = seed.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+      try {
+        const body = await client.requestOk(address, { method: 'GET', path: '/internal/heartbeat', timeoutMs: 2_000 });
+        return JSON.parse(body.toString('utf8')) as HeartbeatAnswer;
+      } catch {
+        return null; // not up, or not a member yet
+      }
+    }),
+  );
+}
+
 /**
  * Whether a running cluster answers at one of the seeds (a member that knows a Raft leader).
  * Unreachable seeds are not an answer: a cluster starting for the first time has none yet.
  */
 export async function clusterExists(client: PeerClient, seeds: readonly string[]): Promise<boolean> {
-  for (const seed of seeds) {
-    const address = seed.replace(/^https?:\/\//, '').replace(/\/+$/, '');
-    try {
-      const body = await client.requestOk(address, { method: 'GET', path: '/internal/heartbeat', timeoutMs: 2_000 });
-      const answer = JSON.parse(body.toString('utf8')) as { leader?: unknown; catalog_index?: unknown };
-      if (answer.leader !== null && answer.leader !== undefined) return true;
-    } catch {
-      // not up, or not a member yet
-    }
-  }
-  return false;
+  return (await askSeeds(client, seeds)).some((answer) => answer !== null && answer.leader !== null && answer.leader !== undefined);
 }

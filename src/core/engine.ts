@@ -57,7 +57,7 @@ import { StoreCatalogEffects } from './catalog-effects.js';
 import { WritePath } from './write-path.js';
 import { upgradeTableLayouts } from './store/layout-upgrade.js';
 import { digestTable, exportPage, importPage, physicalColumns, type TableDigest, type TableRef } from './store/table-copy.js';
-import { quoteIdent } from './store/naming.js';
+import { qualifiedTable } from './store/naming.js';
 import { QueryTracker } from './query/execute/query-tracker.js';
 import { Monitor } from './monitor/monitor.js';
 import { noopTracer, type Tracer } from './tracing.js';
@@ -141,11 +141,14 @@ export interface DataCopyPort {
   columns(table: TableRef): Promise<string[]>;
   /** One page of merged rows as Native bytes, or null past the end. */
   exportPage(table: TableRef, columns: readonly string[], page: number, pageRows: number): Promise<Buffer | null>;
-  /** Writes an exported page into the table here (created from the catalog if needed). */
-  importPage(table: TableRef, columns: readonly string[], page: Buffer): Promise<void>;
+  /**
+   * Merges an exported page into the table here (created from the catalog if needed), beside the
+   * rows it holds. The rows were current at catalog index `validAt` (the source's snapshot): the
+   * deletes applied after it run again on the table, and a measurement created anew after it takes
+   * none of them. Returns whether the page was imported.
+   */
+  importPage(table: TableRef, columns: readonly string[], page: Buffer, validAt: number): Promise<boolean>;
   digest(table: TableRef): Promise<TableDigest>;
-  /** Drops every stored table (a node about to be filled from another's copy). */
-  dropAllTables(): Promise<void>;
 }
 
 export interface Engine {
@@ -391,29 +394,26 @@ class EngineImpl implements Engine {
       },
       columns: (table) => physicalColumns(session, table),
       exportPage: (table, columns, page, pageRows) => exportPage(session, table, columns, page, pageRows),
-      importPage: async (table, columns, page) => {
-        const state = catalog().measurementState(table.db, table.rp, table.measurement);
-        if (state === undefined) return;
-        await schemaManager.ensureTable(table.db, table.rp, table.measurement, { tagKeys: state.tagKeys, fields: [...state.fieldTypes] });
-        // Imported rows may share series and time with rows already here: read with FINAL from now on.
-        this.duplicates.forget((t) => t.db === table.db && t.rp === table.rp && t.measurement === table.measurement);
-        await importPage(session, table, columns, page);
-        this.tagValues.forget((db, rp, measurement) => db === table.db && rp === table.rp && measurement === table.measurement);
-        this.lastValues.forget((db, rp, measurement) => db === table.db && rp === table.rp && measurement === table.measurement);
-        this.seriesLoader.reload(table.db, table.rp, table.measurement);
-      },
-      digest: (table) => digestTable(session, table),
-      dropAllTables: () =>
+      importPage: (table, columns, page, validAt) =>
+        // Exclusive with the flush and with catalog effects: a delete applied meanwhile either ran
+        // before (and is in deletesAfter below) or runs after the rows are in.
         this.flushService.exclusive(async () => {
-          const result = await session.query("SELECT name FROM system.databases WHERE startsWith(name, 'hb_')");
-          for (const row of result.rows) {
-            await session.exec(`DROP DATABASE IF EXISTS ${quoteIdent(String(row[0]))} SYNC`);
-            schemaManager.forgetDatabase(String(row[0]));
+          const state = catalog().measurementState(table.db, table.rp, table.measurement);
+          if (state === undefined || state.createdAtIndex > validAt) return false;
+          await schemaManager.ensureTable(table.db, table.rp, table.measurement, { tagKeys: state.tagKeys, fields: [...state.fieldTypes] });
+          // Imported rows may share series and time with rows already here: read with FINAL from now on.
+          this.duplicates.forget((t) => t.db === table.db && t.rp === table.rp && t.measurement === table.measurement);
+          await importPage(session, table, columns, page);
+          for (const record of catalog().deletesAfter(validAt, table.db, table.measurement)) {
+            await session.exec(`DELETE FROM ${qualifiedTable(table.db, table.rp, table.measurement)} WHERE ${record.whereSql}`);
           }
-          this.duplicates.forget(() => true);
-          this.tagValues.forget(() => true);
-          this.lastValues.forget(() => true);
+          const same = (db: string, rp: string, measurement: string): boolean => db === table.db && rp === table.rp && measurement === table.measurement;
+          this.tagValues.forget(same);
+          this.lastValues.forget(same);
+          this.seriesLoader.reload(table.db, table.rp, table.measurement);
+          return true;
         }),
+      digest: (table) => digestTable(session, table),
     };
   }
 
@@ -546,6 +546,7 @@ class EngineImpl implements Engine {
       indexedTagValues: this.indexedTagValues(),
       latestValues: latestValuesReader(this.lastValues),
       applyMetaCommand: (command) => this.applyMetaCommand(command),
+      catalogBarrier: () => this.catalogWriter.barrier(),
       queries: this.queries,
       monitor: this.monitor,
       writePoints: (db, rp, points) => this.writePoints(db, rp, points),

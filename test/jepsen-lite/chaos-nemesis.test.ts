@@ -89,7 +89,7 @@ describe('chaos nemeses on real processes in network namespaces', { skip, timeou
       });
     }
     await Promise.all([...agents.values()].map((a) => a.start()));
-    ctx = { network, nodes: controlled, servicePorts: [PORT], replicated: false, drain: null };
+    ctx = { network, nodes: controlled, servicePorts: [PORT], replicated: false, drain: null, leader: null };
   });
 
   after(async () => {

@@ -95,7 +95,7 @@ describe('partition nemesis on 3 Raft processes in network namespaces', { skip, 
 
     mark('round1 done');
     const ctx: NemesisContext = {
-      network, servicePorts: [RAFT_PORT], replicated: true, drain: null,
+      network, servicePorts: [RAFT_PORT], replicated: true, drain: null, leader: null,
       nodes: new Map<string, ControlledNode>(),
     };
     const fault = await installPartition(ctx, { kind: 'isolate', node: first.id });

@@ -166,7 +166,9 @@ export class SyncService {
     }
     this.highestTerm = order.term;
     if (this.running) return { status: 200, body: { status: 'already_syncing', message: 'a sync is running' } };
-    this.running = this.run(order).finally(() => {
+    // Nobody awaits an ordered run: its failure is logged and kept in lastOutcome by run(), and
+    // must not escape as an unhandled rejection (that ends the process).
+    this.running = this.run(order).catch(() => undefined).finally(() => {
       this.running = null;
     });
     return { status: 202, body: { status: 'sync_started', message: 'Background sync has been triggered' } };
@@ -224,8 +226,11 @@ export class SyncService {
   }
 
   /**
-   * A full copy of `source`'s data set: its tables at a consistent point (watermarks V), the
-   * watermarks adopted, then the entries after V pulled. Stale local tables are dropped first.
+   * A full copy of `source`'s data set: its tables at a consistent point (watermarks V) merged into
+   * the local ones, the watermarks raised to V, then the entries after V pulled. Nothing held here
+   * is dropped: this node's own writes, and entries of other origins beyond V, may exist nowhere
+   * else, and its watermarks (never lowered) keep saying it holds them. What the catalog removed
+   * (drops, deletes) it removed here too, and again on the imported rows (DataCopyPort.importPage).
    */
   async fullCopy(source: string): Promise<void> {
     const { engine, client, log } = this.deps;
@@ -238,7 +243,6 @@ export class SyncService {
       if (!(await this.deps.waitForApplied(info.catalog_index, this.options.catalogWaitMs * 12))) {
         throw new UnavailableError(`full copy: this node's catalog did not reach index ${info.catalog_index}`);
       }
-      await engine.dataCopy.dropAllTables();
       let bytes = 0;
       for (const [i, table] of info.tables.entries()) {
         this.deps.metrics.catchUpProgress.set(i / Math.max(1, info.tables.length));
@@ -248,7 +252,7 @@ export class SyncService {
           if (response.status === 204) break;
           if (response.status !== 200) throw new PeerRequestError(response.status, response.body.toString('utf8').slice(0, 500), '');
           bytes += response.body.length;
-          await engine.dataCopy.importPage(table, table.columns, response.body);
+          if (!(await engine.dataCopy.importPage(table, table.columns, response.body, info.catalog_index))) break;
         }
       }
       this.deps.metrics.pullBytes.inc({ kind: 'full' }, bytes);

@@ -83,6 +83,12 @@ export class CatalogApplier {
 export interface CatalogWriter {
   /** Applies the commands as one step; resolves once they are applied (and their effects done) on this node. */
   apply(commands: readonly CatalogCommand[]): Promise<void>;
+  /**
+   * Resolves once this node's catalog holds every change committed before the call (a Raft read
+   * barrier in a cluster), so a statement that decides from it (does the database exist, which
+   * measurements does a DELETE name) decides on the committed catalog; a single node's is current.
+   */
+  barrier(): Promise<void>;
 }
 
 /** A single node's writer: the next local index, straight to the applier. */
@@ -91,6 +97,10 @@ export class LocalCatalogWriter implements CatalogWriter {
 
   async apply(commands: readonly CatalogCommand[]): Promise<void> {
     await this.applier.apply(commands, 'next');
+  }
+
+  barrier(): Promise<void> {
+    return Promise.resolve();
   }
 }
 

@@ -56,7 +56,7 @@ export function createContinuousQueryMetrics(registry: Registry): ContinuousQuer
 export interface ContinuousQueryDeps {
   readonly schema: () => SchemaView;
   /** Records runs; in a cluster it proposes through Raft. */
-  readonly writer: CatalogWriter;
+  readonly writer: Pick<CatalogWriter, 'apply'>;
   /** Runs a SELECT … INTO in `db` through the engine's query path; resolves to the points written. */
   readonly runSelectInto: (select: SelectStatement, db: string) => Promise<number>;
   /** Whether this node runs the queries now (a cluster: only its Raft leader, confirmed by a quorum). */

@@ -1,6 +1,7 @@
 // HTTP client for one node, through the gateway's Unix socket, with a hard deadline on every
 // request. Classifies each answer as ok / fail / unknown and never assumes more than it saw:
-// a timeout or a cut connection is unknown, a 5xx is unknown, only a 2xx is ok.
+// a timeout or a cut connection is unknown, a 5xx is unknown unless the server says it refused
+// before any side effect, only a 2xx is ok.
 import { Pool } from 'undici';
 import type { Outcome } from './history.js';
 
@@ -35,10 +36,30 @@ export function statementError(json: unknown): string | null {
   return failed?.error ?? null;
 }
 
+/**
+ * Statement errors that are refusals before anything changed (the catalog check, the parser).
+ * Any other error of a statement that changes state may hide a change that took effect (a Raft
+ * proposal committed but not yet applied here, a leader that stopped answering after it
+ * committed), so it is unknown.
+ */
+const DEFINITE_STATEMENT_REFUSALS = /^(database not found|retention policy (not found|already exists)|error parsing query)/i;
+
+export function statementOutcome(error: string): Outcome {
+  return DEFINITE_STATEMENT_REFUSALS.test(error) ? 'fail' : 'unknown';
+}
+
+/**
+ * The cluster's refusal of a write before any side effect: too few reachable members for the
+ * consistency level (src/cluster/consistency.ts `unavailableMessage`). Other 503s (syncing,
+ * draining, no leader) are unknown: the harness does not assume where they were raised.
+ */
+const REFUSED_BEFORE_SIDE_EFFECT = /"error":"cluster unavailable: consistency /;
+
 /** Outcome of an HTTP status for a request that changes state. */
 export function classifyStatus(status: number, body: string, gatewayHeader: string | undefined): Outcome {
   if (gatewayHeader === 'connect-failed') return 'fail';
   if (status >= 200 && status < 300) return 'ok';
+  if (status === 503 && REFUSED_BEFORE_SIDE_EFFECT.test(body)) return 'fail';
   // A partial write stored some points: the request as a whole is neither done nor not done.
   if (status === 400 && /partial write/i.test(body)) return 'unknown';
   if (status >= 400 && status < 500) return 'fail';
@@ -63,11 +84,11 @@ export class NodeClient {
     return this.options.node;
   }
 
-  private async send(method: 'GET' | 'POST', path: string, body: string | undefined, timeoutMs: number): Promise<Answer & { text?: string }> {
+  private async send(method: 'GET' | 'POST', path: string, body: string | undefined, timeoutMs: number, headers: Readonly<Record<string, string>> = {}): Promise<Answer & { text?: string }> {
     try {
       const res = await this.pool.request({
         method, path, ...(body !== undefined ? { body } : {}),
-        headers: body !== undefined ? { 'content-type': 'text/plain' } : {},
+        headers: { ...(body !== undefined ? { 'content-type': 'text/plain' } : {}), ...headers },
         signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await res.body.text();
@@ -92,7 +113,7 @@ export class NodeClient {
     return answer;
   }
 
-  /** A statement through /query; POST for statements that change state. A statement error is a fail. */
+  /** A statement through /query; POST for statements that change state. A statement error is a fail only when it is a definite refusal. */
   async query(q: string, opts: { db?: string; method?: 'GET' | 'POST'; timeoutMs?: number } = {}): Promise<Answer> {
     const params = new URLSearchParams({ q, epoch: 'ms' });
     if (opts.db !== undefined) params.set('db', opts.db);
@@ -105,7 +126,23 @@ export class NodeClient {
       return { outcome: 'unknown', status: answer.status ?? 0, error: `answer is not JSON: ${answer.text.slice(0, 200)}` };
     }
     const failed = statementError(json);
-    return failed === null ? { outcome: 'ok', status: answer.status ?? 200, json } : { outcome: 'fail', status: answer.status ?? 200, error: failed, json };
+    return failed === null ? { outcome: 'ok', status: answer.status ?? 200, json } : { outcome: statementOutcome(failed), status: answer.status ?? 200, error: failed, json };
+  }
+
+  /** GET of a JSON endpoint (/cluster/leader, /internal/sync/manifest, …); ok only for a 2xx with JSON. */
+  async getJson(path: string, timeoutMs = this.options.timeoutMs): Promise<Answer> {
+    const answer = await this.send('GET', path, undefined, timeoutMs);
+    if (answer.outcome !== 'ok' || answer.text === undefined) return { outcome: answer.outcome === 'ok' ? 'unknown' : answer.outcome, ...(answer.status !== undefined ? { status: answer.status } : {}), error: answer.error ?? 'no body' };
+    try {
+      return { outcome: 'ok', status: answer.status ?? 200, json: JSON.parse(answer.text) as unknown };
+    } catch {
+      return { outcome: 'unknown', status: answer.status ?? 0, error: `answer is not JSON: ${answer.text.slice(0, 200)}` };
+    }
+  }
+
+  /** A POST with the caller's headers (a signed peer request, for reproductions); the body's text is kept. */
+  async post(path: string, body: string, headers: Readonly<Record<string, string>>, timeoutMs = this.options.timeoutMs): Promise<Answer & { text?: string }> {
+    return this.send('POST', path, body, timeoutMs, headers);
   }
 
   async ping(timeoutMs = 1_000): Promise<boolean> {

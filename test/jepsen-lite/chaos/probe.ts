@@ -24,6 +24,8 @@ export interface NodeProbe {
   /** Null when the node has no notion of leadership. */
   leaderTerm(): Promise<LeaderTerm | null>;
   catalog(): Promise<CatalogSnapshot>;
+  /** Everything the node reports about itself, saved in the run directory when a run fails. */
+  evidence?(): Promise<unknown>;
 }
 
 export class ProbeError extends Error {

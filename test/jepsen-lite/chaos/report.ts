@@ -28,7 +28,9 @@ const mark = (v: CheckResult['valid']): string => (v === true ? 'PASS' : v === f
 
 /** The command that replays this run's schedule. */
 export function replayCommand(schedule: Schedule): string {
-  return `npm run chaos -- --seed ${schedule.seed} --runs 1 --run-seconds ${Math.round(schedule.durationMs / 1000)}`;
+  const target = schedule.nodes.length === 1 ? ' --target single' : ` --nodes ${schedule.nodes.length}`;
+  const kinds = schedule.kinds.length > 0 ? ` --kinds ${schedule.kinds.join(',')}` : '';
+  return `npm run chaos -- --seed ${schedule.seed} --runs 1 --run-seconds ${Math.round(schedule.durationMs / 1000)}${target}${kinds}`;
 }
 
 export function summaryMarkdown(input: ReportInput): string {

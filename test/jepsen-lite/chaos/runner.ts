@@ -1,20 +1,21 @@
 // Plays one seeded schedule against a target: workload and leader sampling run while faults are
 // installed and healed on time; then a final heal, convergence sampling, final reads, the
 // checkers, and the run directory. Any harness exception makes the run invalid, never a pass.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkCatalog } from './checkers/catalog-checker.js';
 import { verdict, type CheckResult, type Validity } from './checkers/check-result.js';
 import { checkConvergence, type DigestRound } from './checkers/convergence-checker.js';
 import { checkDeletes } from './checkers/delete-checker.js';
+import { checkDrains } from './checkers/drain-checker.js';
 import { checkLeaders, type LeaderSample } from './checkers/leader-checker.js';
 import { checkSet } from './checkers/set-checker.js';
 import { HistoryRecorder, pairOperations } from './history.js';
 import { healEverything, installFault } from './nemesis/install.js';
 import type { InstalledFault, NemesisOutcome } from './nemesis/nemesis.js';
 import { writeReport, type NemesisRecord } from './report.js';
-import { describeFault, type Schedule } from './schedule.js';
+import { describeFault, type Fault, type Schedule, type ScheduledFault } from './schedule.js';
 import type { NodeProbe } from './probe.js';
 import type { ChaosTarget } from './server-target.js';
 import { CHAOS_DB, DDL_PREFIX, DELETE_MEASUREMENT, MEASUREMENT, runWorkload, type WorkloadStats } from './workload.js';
@@ -84,24 +85,61 @@ async function sampleLeaders(state: RunState, t: ChaosTarget, everyMs: number, s
   }
 }
 
-/** Installs and heals each fault on time, then waits out the workload. */
+/** The node a fault acts on, when it acts on one node. */
+function targetOf(fault: ScheduledFault['fault']): string | null {
+  return 'node' in fault ? fault.node : null;
+}
+
+/**
+ * Why a scheduled fault is not installed, or null: its node was drained; or it wipes a member
+ * while fewer than 3 remain (after a drain): one of two voters losing its disk is a lost majority
+ * of Raft's durable state, which no Raft recovers without an operator, so the wiped node waits.
+ */
+export function skipReason(fault: Fault, nodes: readonly string[], departed: ReadonlySet<string>): string | null {
+  const target = targetOf(fault);
+  if (target !== null && departed.has(target)) return `${target} was drained`;
+  const remaining = nodes.length - departed.size;
+  if (fault.kind === 'kill' && fault.wipe && nodes.length > 1 && remaining < 3) {
+    return `only ${remaining} members remain: wiping one loses a majority of Raft's durable state`;
+  }
+  return null;
+}
+
+/**
+ * Installs and heals each fault on time, then waits out the workload. A fault whose install or heal
+ * overran (a drain, a restart that waits until the node is Active) pushes the later ones back, so
+ * each keeps its gap and the load keeps its quiet tail. A fault on a drained node is skipped.
+ */
 async function playFaults(state: RunState, t: ChaosTarget): Promise<void> {
   const loadStart = performance.now();
-  const at = (ms: number): Promise<void> => sleep(Math.max(0, ms - (performance.now() - loadStart)));
+  let shiftMs = 0;
+  const elapsed = (): number => performance.now() - loadStart;
+  const at = (ms: number): Promise<void> => sleep(Math.max(0, ms + shiftMs - elapsed()));
   for (const scheduled of state.schedule.faults) {
     await at(scheduled.atMs);
     const name = describeFault(scheduled.fault);
+    const target = targetOf(scheduled.fault);
     let installed: InstalledFault;
-    try {
-      installed = await installFault(t.nemesis, scheduled.fault);
-    } catch (error) {
-      const threw: NemesisOutcome = { status: 'indeterminate', detail: `install threw: ${(error as Error).message}` };
-      installed = { outcome: threw, heal: () => Promise.resolve({ status: 'skipped', detail: 'install threw' }) };
+    const skip = skipReason(scheduled.fault, t.nodes, state.departed);
+    if (skip !== null) {
+      installed = { outcome: { status: 'skipped', detail: skip }, heal: () => Promise.resolve({ status: 'skipped', detail: 'nothing to heal' }) };
+    } else {
+      try {
+        installed = await installFault(t.nemesis, scheduled.fault);
+      } catch (error) {
+        const threw: NemesisOutcome = { status: 'indeterminate', detail: `install threw: ${(error as Error).message}` };
+        installed = { outcome: threw, heal: () => Promise.resolve({ status: 'skipped', detail: 'install threw' }) };
+      }
     }
     record(state, 'install', name, installed.outcome);
     if (scheduled.fault.kind === 'drain' && installed.outcome.status === 'installed') state.departed.add(scheduled.fault.node);
     await at(scheduled.atMs + scheduled.durationMs);
     record(state, 'heal', name, await installed.heal());
+    const overrunMs = elapsed() - (scheduled.atMs + scheduled.durationMs + shiftMs);
+    if (overrunMs > 250) {
+      shiftMs += overrunMs;
+      state.log(`  (${name} overran by ${(overrunMs / 1000).toFixed(1)} s; later faults and the end of the load move back)`);
+    }
   }
   await at(state.schedule.durationMs);
 }
@@ -128,8 +166,11 @@ async function check(state: RunState, t: ChaosTarget, remaining: readonly string
   const ops = pairOperations(state.recorder.entries());
   const crashes = t.unexpectedExits();
   const healFailures = state.nemesisLog.filter((r) => r.phase !== 'install' && r.status === 'indeterminate');
+  const ids = await read((p) => p.pointIds(CHAOS_DB, MEASUREMENT));
+  const drained = t.nodes.filter((n) => state.departed.has(n));
   return [
-    checkSet({ ops, measurement: MEASUREMENT, reads: await read((p) => p.pointIds(CHAOS_DB, MEASUREMENT)) }),
+    checkSet({ ops, measurement: MEASUREMENT, reads: ids }),
+    ...(drained.length > 0 ? [checkDrains({ ops, measurement: MEASUREMENT, drained, reads: ids })] : []),
     checkDeletes({ ops, measurement: DELETE_MEASUREMENT, reads: await read((p) => p.pointIds(CHAOS_DB, DELETE_MEASUREMENT)) }),
     checkCatalog({ ops, managedPrefix: DDL_PREFIX, catalogs: await read(async (p) => (await p.catalog()).databases) }),
     checkConvergence({ rounds: state.rounds, healedAtMs, deadlineMs: state.schedule.convergenceDeadlineMs, nodes: remaining }),
@@ -141,6 +182,18 @@ async function check(state: RunState, t: ChaosTarget, remaining: readonly string
       details: { crashes, healFailures },
     },
   ];
+}
+
+/** What every node reports about itself, into evidence/<node>.json (for a run that did not pass). */
+async function saveEvidence(t: ChaosTarget, runDir: string): Promise<void> {
+  const dir = join(runDir, 'evidence');
+  mkdirSync(dir, { recursive: true });
+  await Promise.all(t.nodes.map(async (node) => {
+    const probe = t.probes.get(node)!;
+    if (!probe.evidence) return;
+    const evidence = await probe.evidence().catch((error: unknown) => ({ error: (error as Error).message }));
+    writeFileSync(join(dir, `${node}.json`), JSON.stringify(evidence, null, 2));
+  }));
 }
 
 /** Load, faults, heal, convergence, checks: everything that needs the live target. */
@@ -175,7 +228,9 @@ async function exercise(state: RunState, t: ChaosTarget, options: RunOptions): P
   }
   const remaining = t.nodes.filter((n) => !state.departed.has(n));
   await awaitConvergence(state, t, remaining, healedAtMs + state.schedule.convergenceDeadlineMs);
-  return { results: await check(state, t, remaining, healedAtMs), workload };
+  const results = await check(state, t, remaining, healedAtMs);
+  if (verdict(results) !== true) await saveEvidence(t, options.runDir);
+  return { results, workload };
 }
 
 export async function runChaos(options: RunOptions): Promise<RunResult> {

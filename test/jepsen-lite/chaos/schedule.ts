@@ -4,13 +4,15 @@ import { Prng } from '../../../src/raft/testing/prng.js';
 import type { PartitionSpec } from './grudge.js';
 
 export const FAULT_KINDS = [
-  'partition-isolate', 'partition-split', 'partition-bridge', 'partition-one-way',
+  'partition-isolate', 'partition-leader', 'partition-split', 'partition-bridge', 'partition-one-way',
   'kill', 'kill-wipe', 'pause', 'clock-skew', 'slow-cpu', 'drain',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export type Fault =
   | { readonly kind: 'partition'; readonly spec: PartitionSpec }
+  /** Isolates whichever node leads when the fault is installed (the target names it). */
+  | { readonly kind: 'isolate-leader' }
   | { readonly kind: 'kill'; readonly node: string; readonly wipe: boolean }
   | { readonly kind: 'pause'; readonly node: string }
   | { readonly kind: 'clock-skew'; readonly node: string; readonly offsetSeconds: number }
@@ -81,6 +83,7 @@ function faultFor(rng: Prng, kind: FaultKind, nodes: readonly string[]): Fault {
   const node = order[0]!;
   switch (kind) {
     case 'partition-isolate': return { kind: 'partition', spec: { kind: 'isolate', node } };
+    case 'partition-leader': return { kind: 'isolate-leader' };
     case 'partition-split': return { kind: 'partition', spec: { kind: 'split', minority: order.slice(0, Math.floor((nodes.length - 1) / 2) || 1) } };
     case 'partition-bridge': return { kind: 'partition', spec: { kind: 'bridge', order } };
     case 'partition-one-way': return { kind: 'partition', spec: { kind: 'one-way', from: node, to: order[1]! } };
@@ -93,10 +96,14 @@ function faultFor(rng: Prng, kind: FaultKind, nodes: readonly string[]): Fault {
   }
 }
 
-/** Which kinds make sense for this many nodes (partitions need peers, a bridge needs three). */
+/**
+ * Which kinds make sense for this many nodes: partitions need peers, a bridge three nodes; a drain
+ * needs three (two must remain to hold a quorum's copies).
+ */
 export function kindsForNodeCount(kinds: readonly FaultKind[], nodeCount: number): FaultKind[] {
   return kinds.filter((k) => {
     if (k.startsWith('partition-')) return nodeCount >= (k === 'partition-bridge' ? 3 : 2);
+    if (k === 'drain') return nodeCount >= 3;
     return true;
   });
 }
@@ -124,13 +131,21 @@ export function generateSchedule(options: ScheduleOptions): Schedule {
   const faults: ScheduledFault[] = [];
   // Leave the last stretch fault-free so every fault is healed while the load still runs.
   const quietTailMs = Math.min(3_000, options.durationMs / 4);
+  // A drain happens at most once per run; later faults target the nodes that remain.
+  let pool: readonly string[] = options.nodes;
+  let choices = kinds;
   let at = rng.between(gapMin, gapMax);
-  while (kinds.length > 0) {
-    const kind = rng.pick(kinds);
+  while (choices.length > 0) {
+    const kind = rng.pick(choices);
     const minimum = kind === 'pause' ? Math.max(faultMin, electionTimeoutMs + 1_000) : faultMin;
     const durationMs = rng.between(minimum, Math.max(minimum, faultMax));
     if (at + durationMs > options.durationMs - quietTailMs) break;
-    faults.push({ atMs: at, durationMs, fault: faultFor(rng, kind, options.nodes) });
+    const fault = faultFor(rng, kind, pool);
+    faults.push({ atMs: at, durationMs, fault });
+    if (fault.kind === 'drain') {
+      pool = pool.filter((n) => n !== fault.node);
+      choices = kindsForNodeCount(choices.filter((k) => k !== 'drain'), pool.length);
+    }
     at += durationMs + rng.between(gapMin, gapMax);
   }
   return {
@@ -143,6 +158,7 @@ export function generateSchedule(options: ScheduleOptions): Schedule {
 export function describeFault(fault: Fault): string {
   switch (fault.kind) {
     case 'partition': return `partition ${JSON.stringify(fault.spec)}`;
+    case 'isolate-leader': return 'partition: isolate the leader';
     case 'kill': return `kill -9 ${fault.node}${fault.wipe ? ' and wipe its data' : ''}`;
     case 'pause': return `SIGSTOP ${fault.node}`;
     case 'clock-skew': return `clock ${fault.offsetSeconds >= 0 ? '+' : ''}${fault.offsetSeconds}s on ${fault.node}`;

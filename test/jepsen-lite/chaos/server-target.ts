@@ -9,7 +9,7 @@ import { Gateway } from './gateway.js';
 import { NodeClient } from './http-client.js';
 import { NetnsNetwork } from './netns.js';
 import { clockArgv } from './nemesis/clock.js';
-import type { ControlledNode, NemesisContext, NemesisOutcome } from './nemesis/nemesis.js';
+import type { ControlledNode, InstalledFault, NemesisContext } from './nemesis/nemesis.js';
 import { NodeProcess, type ExitRecord } from './node-process.js';
 import { QueryProbe, type NodeProbe } from './probe.js';
 import { CHAOS_DB, DELETE_MEASUREMENT, MEASUREMENT } from './workload.js';
@@ -34,6 +34,13 @@ export interface NodeLaunch {
   readonly dataDir: string;
 }
 
+/** What a target's drain needs to reach a node from inside the run's network. */
+export interface DrainTools {
+  readonly network: NetnsNetwork;
+  readonly address: string;
+  readonly port: number;
+}
+
 export interface ServerTargetOptions {
   readonly nodes: readonly string[];
   readonly runDir: string;
@@ -44,12 +51,16 @@ export interface ServerTargetOptions {
   /** `serve` arguments after the standard --port/--bind/--data-dir. */
   readonly serveArgs?: (launch: NodeLaunch) => readonly string[];
   readonly env?: Readonly<Record<string, string>>;
+  /** Per-node environment, over `env` (node id, peers, …); `addressOf` names any node's address. */
+  readonly envFor?: (launch: NodeLaunch, addressOf: (node: string) => string) => Readonly<Record<string, string>>;
+  /** Resolves once a (re)started node serves; /ping answering by default. */
+  readonly ready?: (client: NodeClient, signal: AbortSignal) => Promise<void>;
   /** Start every node under libfaketime so the clock nemesis can skew it. */
   readonly clock: boolean;
   readonly replicated: boolean;
   readonly hasLeaders?: boolean;
   readonly probeFor?: (client: NodeClient) => NodeProbe;
-  readonly drain?: (node: string) => Promise<NemesisOutcome>;
+  readonly drain?: (node: string, tools: DrainTools) => Promise<InstalledFault>;
   readonly opTimeoutMs: number;
   readonly connectionsPerNode: number;
   readonly startTimeoutMs?: number;
@@ -60,6 +71,14 @@ async function untilPing(client: NodeClient, signal: AbortSignal): Promise<void>
     if (await client.ping(1_000)) return;
     await sleep(100, undefined, { signal }).catch(() => undefined);
   }
+}
+
+/** The leader named in the highest term any node reports now; null when none names one. */
+export async function currentLeader(probes: ReadonlyMap<string, NodeProbe>): Promise<string | null> {
+  const views = await Promise.all([...probes.values()].map((p) => p.leaderTerm().catch(() => null)));
+  let best: { term: number; leader: string } | null = null;
+  for (const v of views) if (v?.leader != null && (best === null || v.term > best.term)) best = { term: v.term, leader: v.leader };
+  return best?.leader ?? null;
 }
 
 /** Starts the network, the gateway and every node; on any failure tears down what it started. */
@@ -104,10 +123,10 @@ export async function startServerTarget(options: ServerTargetOptions): Promise<C
           '--port', String(options.port), '--bind', address, '--data-dir', dataDir, ...(options.serveArgs?.(launch) ?? []),
         ]),
         cwd: repoRoot,
-        env: options.env ?? {},
+        env: { ...(options.env ?? {}), ...(options.envFor?.(launch, (n) => network.addressOf(n)) ?? {}) },
         logPath: join(logs, `${node}.log`),
         readyTimeoutMs: options.startTimeoutMs ?? 90_000,
-        ready: (_p, signal) => untilPing(client, signal),
+        ready: (_p, signal) => (options.ready ?? untilPing)(client, signal),
       });
       started.processes.push(proc);
       controlled.set(node, {
@@ -123,11 +142,14 @@ export async function startServerTarget(options: ServerTargetOptions): Promise<C
     }
     await Promise.all(started.processes.map((p) => p.start()));
     const processes = new Map(started.processes.map((p) => [p.id, p]));
+    const drain = options.drain;
     return {
       nodes: options.nodes, clients, probes, hasLeaders: options.hasLeaders ?? false,
       nemesis: {
         network, nodes: controlled, servicePorts: [options.port, ...(options.extraPorts ?? [])],
-        replicated: options.replicated, drain: options.drain ?? null,
+        replicated: options.replicated,
+        drain: drain === undefined ? null : (node) => drain(node, { network, address: network.addressOf(node), port: options.port }),
+        leader: options.hasLeaders ? () => currentLeader(probes) : null,
       },
       logTail: (node, lines = 50) => processes.get(node)?.logTail(lines) ?? '',
       unexpectedExits: () => started.processes.flatMap((p) => p.unexpectedExits().map((e) => ({ ...e, node: p.id }))),

@@ -6,6 +6,8 @@ import { checkCatalog, allowedStates } from '../../jepsen-lite/chaos/checkers/ca
 import { verdict } from '../../jepsen-lite/chaos/checkers/check-result.js';
 import { checkConvergence } from '../../jepsen-lite/chaos/checkers/convergence-checker.js';
 import { checkDeletes } from '../../jepsen-lite/chaos/checkers/delete-checker.js';
+import { checkDrains } from '../../jepsen-lite/chaos/checkers/drain-checker.js';
+import { manifestDigest } from '../../jepsen-lite/chaos/cluster-probe.js';
 import { checkLeaders } from '../../jepsen-lite/chaos/checkers/leader-checker.js';
 import { checkSet } from '../../jepsen-lite/chaos/checkers/set-checker.js';
 import { pairOperations, type HistoryEntry, type OpBody, type Outcome } from '../../jepsen-lite/chaos/history.js';
@@ -206,5 +208,52 @@ describe('verdict', () => {
     assert.equal(verdict([r(true), r('unknown')]), 'unknown');
     assert.equal(verdict([r(true)]), true);
     assert.equal(verdict([]), 'unknown');
+  });
+});
+
+describe('drain checker', () => {
+  const ops = pairOperations(history([
+    { body: write([1, 2]), outcome: 'ok', node: 'n3' },
+    { body: write([3]), outcome: 'ok', node: 'n1' },
+    { body: write([4]), outcome: 'unknown', node: 'n3' },
+    { body: write([5]), outcome: 'fail', node: 'n3' },
+  ]));
+
+  it('passes when the remaining nodes hold every point the drained node acknowledged', () => {
+    const result = checkDrains({ ops, measurement: 'chaos', drained: ['n3'], reads: reads([1, 2, 3], [1, 2, 3, 4]) });
+    assert.equal(result.valid, true, result.summary);
+    assert.deepEqual(result.details['acknowledged'], { n3: 2 });
+  });
+
+  it('catches a point the drain did not hand over, and is unknown when a node cannot be read', () => {
+    const lost = checkDrains({ ops, measurement: 'chaos', drained: ['n3'], reads: reads([1, 2, 3], [1, 3]) });
+    assert.equal(lost.valid, false);
+    assert.match(lost.summary, /1 missing/);
+    assert.equal(checkDrains({ ops, measurement: 'chaos', drained: ['n3'], reads: reads([1, 2, 3], null) }).valid, 'unknown');
+  });
+});
+
+describe('cluster manifest digest', () => {
+  const manifest = {
+    origins: { 'n2~b': { watermark: 7 }, 'n1~a': { watermark: 5 } },
+    catalog: { applied_index: 12, digest: 'sha256:00112233445566778899aabbccdd' },
+    data_digest: [
+      { db: 'chaos', rp: 'autogen', measurement: 'chaos', rows: 3, hash: '42' },
+      { db: 'chaos', rp: 'autogen', measurement: 'chaos_del', rows: 0, hash: '0' },
+    ],
+  };
+
+  it('is equal for equal watermarks, catalog and tables, whatever their order; an empty table equals none', () => {
+    const reordered = { ...manifest, origins: { 'n1~a': { watermark: 5 }, 'n2~b': { watermark: 7 } }, data_digest: [manifest.data_digest[0]!] };
+    assert.equal(manifestDigest(reordered), manifestDigest(manifest));
+    assert.match(manifestDigest(manifest), /^wm n1~a=5,n2~b=7 \| catalog 12:/);
+  });
+
+  it('differs when a watermark, the catalog or a table differs, and refuses a manifest without data digests', () => {
+    const base = manifestDigest(manifest);
+    assert.notEqual(manifestDigest({ ...manifest, origins: { ...manifest.origins, 'n1~a': { watermark: 6 } } }), base);
+    assert.notEqual(manifestDigest({ ...manifest, catalog: { ...manifest.catalog, applied_index: 13 } }), base);
+    assert.notEqual(manifestDigest({ ...manifest, data_digest: [{ ...manifest.data_digest[0]!, hash: '43' }] }), base);
+    assert.throws(() => manifestDigest({ origins: manifest.origins, catalog: manifest.catalog }), /data_digest/);
   });
 });

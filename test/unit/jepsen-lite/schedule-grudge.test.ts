@@ -3,15 +3,35 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CHAOS_CHAIN, describePartition, grudgeFor, partitionRules } from '../../jepsen-lite/chaos/grudge.js';
-import { classifyStatus, statementError } from '../../jepsen-lite/chaos/http-client.js';
+import { classifyStatus, statementError, statementOutcome } from '../../jepsen-lite/chaos/http-client.js';
 import { offsetText } from '../../jepsen-lite/chaos/nemesis/clock.js';
 import { seriesOf } from '../../jepsen-lite/chaos/probe.js';
-import { FAULT_KINDS, generateSchedule, kindsForNodeCount } from '../../jepsen-lite/chaos/schedule.js';
+import { faultLabel } from '../../jepsen-lite/chaos/campaign.js';
+import { describeFault, FAULT_KINDS, generateSchedule, kindsForNodeCount } from '../../jepsen-lite/chaos/schedule.js';
 
 const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];
 
 describe('schedule generator', () => {
   const options = { nodes, durationMs: 120_000, kinds: FAULT_KINDS, electionTimeoutMs: 3_000 };
+
+  it('schedules every kind somewhere over many seeds, a leader isolation without naming a node', () => {
+    const seen = new Set<string>();
+    for (let seed = 0; seed < 50; seed++) {
+      for (const f of generateSchedule({ ...options, seed }).faults) {
+        seen.add(f.fault.kind === 'partition' ? `partition-${f.fault.spec.kind}` : f.fault.kind === 'kill' ? (f.fault.wipe ? 'kill-wipe' : 'kill') : f.fault.kind);
+        if (f.fault.kind === 'isolate-leader') assert.deepEqual(f.fault, { kind: 'isolate-leader' });
+      }
+    }
+    assert.deepEqual([...seen].sort(), ['clock-skew', 'drain', 'isolate-leader', 'kill', 'kill-wipe', 'partition-bridge', 'partition-isolate', 'partition-one-way', 'partition-split', 'pause', 'slow-cpu']);
+  });
+
+  it('names each fault kind back from its description (the campaign figures count by kind)', () => {
+    const seen = new Set<string>();
+    for (let seed = 0; seed < 50; seed++) {
+      for (const f of generateSchedule({ ...options, seed }).faults) seen.add(faultLabel(describeFault(f.fault)));
+    }
+    assert.deepEqual([...seen].sort(), [...FAULT_KINDS].sort());
+  });
 
   it('gives the same schedule for the same seed and a different one for another seed', () => {
     const a = generateSchedule({ ...options, seed: 42 });
@@ -26,12 +46,20 @@ describe('schedule generator', () => {
     for (let seed = 0; seed < 200; seed++) {
       const s = generateSchedule({ ...options, seed });
       let end = 0;
+      let drained: string | null = null;
       for (const f of s.faults) {
         assert.ok(f.atMs >= end, `seed ${seed}: faults overlap`);
         end = f.atMs + f.durationMs;
         assert.ok(end <= s.durationMs - 3_000, `seed ${seed}: fault not healed before the quiet tail`);
         if (f.fault.kind === 'pause') assert.ok(f.durationMs > 3_000, `seed ${seed}: pause shorter than the election timeout`);
-        if (f.fault.kind === 'partition' && f.fault.spec.kind === 'split') assert.equal(f.fault.spec.minority.length, 2);
+        // A minority of the nodes still members: 2 of 5, 1 of the 4 left after a drain.
+        if (f.fault.kind === 'partition' && f.fault.spec.kind === 'split') assert.equal(f.fault.spec.minority.length, drained === null ? 2 : 1);
+        if ('node' in f.fault) assert.notEqual(f.fault.node, drained, `seed ${seed}: a fault targets the drained node`);
+        if (f.fault.kind === 'partition') assert.ok(!JSON.stringify(f.fault.spec).includes(`"${drained}"`), `seed ${seed}: a partition names the drained node`);
+        if (f.fault.kind === 'drain') {
+          assert.equal(drained, null, `seed ${seed}: two drains in one run`);
+          drained = f.fault.node;
+        }
       }
       assert.ok(s.workload.clients >= 3 && s.workload.clients <= 6);
     }
@@ -40,6 +68,8 @@ describe('schedule generator', () => {
   it('drops kinds that need more nodes, and gives a fault-free run without kinds', () => {
     assert.deepEqual(kindsForNodeCount(['partition-isolate', 'partition-bridge', 'kill'], 1), ['kill']);
     assert.deepEqual(kindsForNodeCount(['partition-isolate', 'partition-bridge'], 2), ['partition-isolate']);
+    assert.deepEqual(kindsForNodeCount(['drain', 'partition-leader', 'kill-wipe'], 2), ['partition-leader', 'kill-wipe']);
+    assert.deepEqual(kindsForNodeCount(['drain'], 3), ['drain']);
     assert.equal(generateSchedule({ ...options, seed: 1, kinds: [] }).faults.length, 0);
     assert.throws(() => generateSchedule({ ...options, seed: -1 }), /seed/);
   });
@@ -89,6 +119,17 @@ describe('outcome classification', () => {
     assert.equal(classifyStatus(400, '{"error":"partial write: field type conflict"}', undefined), 'unknown');
     assert.equal(classifyStatus(500, '', undefined), 'unknown');
     assert.equal(classifyStatus(503, '{"error":"node is draining"}', undefined), 'unknown');
+    assert.equal(classifyStatus(503, '{"error":"node is disconnected: it does not take writes now"}', undefined), 'unknown');
+    // The cluster's refusal before any side effect (too few reachable members) is a definite fail.
+    assert.equal(classifyStatus(503, '{"error":"cluster unavailable: consistency quorum needs 2 of 3 nodes, 1 reachable"}\n', undefined), 'fail');
+    assert.equal(classifyStatus(504, '{"error":"replication quorum timeout: 0/1 peer acks received within 3000ms"}', undefined), 'unknown');
+  });
+
+  it('a statement error is a fail only when it is a refusal before any change', () => {
+    assert.equal(statementOutcome('database not found: x'), 'fail');
+    assert.equal(statementOutcome('error parsing query: found EOF'), 'fail');
+    assert.equal(statementOutcome('the cluster has no reachable Raft leader (no leader is known); schema changes and membership changes are unavailable'), 'unknown');
+    assert.equal(statementOutcome('the change is committed (index 12) but this node has not applied it yet; retry the request'), 'unknown');
   });
 
   it('finds a statement error inside a 200 answer', () => {

@@ -151,6 +151,23 @@ function causeOf(failure: { readonly cause?: unknown }): { readonly cause?: unkn
   return 'cause' in failure ? { cause: failure.cause } : {};
 }
 
+/** Statements that change something depending on what the catalog holds when they run. */
+const DECIDES_FROM_CATALOG: ReadonlySet<Statement['kind']> = new Set<Statement['kind']>([
+  'drop-database',
+  'create-retention-policy',
+  'alter-retention-policy',
+  'drop-retention-policy',
+  'drop-measurement',
+  'delete',
+  'drop-series',
+  'drop-user',
+  'set-password',
+  'grant',
+  'revoke',
+  'grant-admin',
+  'revoke-admin',
+]);
+
 /** What a statement runs with: the request's database, clock, signal, memory and bounds. */
 function statementContext(options: ExecuteOptions, port: QueryPort): SelectContext {
   return {
@@ -168,6 +185,9 @@ function statementContext(options: ExecuteOptions, port: QueryPort): SelectConte
 export async function executeStatement(statement: Statement, options: ExecuteOptions, port: QueryPort): Promise<Series[]> {
   const ctx = statementContext(options, port);
   if (statement.kind === 'select') return statement.target !== undefined ? executeSelectInto(statement, ctx) : withConsistentReads(ctx, (reading) => executeSelect(statement, reading));
+  // Whether a database, policy, measurement or user exists decides what these change: a node whose
+  // catalog is behind (a cluster node cut off) would acknowledge a no-op for a change made elsewhere.
+  if (DECIDES_FROM_CATALOG.has(statement.kind)) await port.catalogBarrier?.();
   const meta = metaStatementAnswer(statement, port, options.db) ?? (await executeUserStatement(statement, port));
   if (meta !== undefined) return meta;
   if (statement.kind === 'show-databases' && options.principal !== undefined) {

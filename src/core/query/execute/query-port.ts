@@ -93,6 +93,11 @@ export interface QueryPort {
    */
   latestValues?(statement: SelectStatement, ctx: SelectContext): Promise<Series[] | undefined>;
   applyMetaCommand(command: MetaCommand): Promise<void>;
+  /**
+   * Resolves once `schema` holds every catalog change committed before the call (in a cluster a
+   * stale node must not decide from its own catalog); absent: the schema is always current.
+   */
+  catalogBarrier?(): Promise<void>;
   /** Running queries (SHOW QUERIES, KILL QUERY); without it nothing is tracked. */
   readonly queries?: QueryTracker;
   /** Statistics and diagnostics (SHOW STATS, SHOW DIAGNOSTICS). */

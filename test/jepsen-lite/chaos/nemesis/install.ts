@@ -10,16 +10,20 @@ import { installKill, installPause } from './process-faults.js';
 export async function installFault(ctx: NemesisContext, fault: Fault): Promise<InstalledFault> {
   switch (fault.kind) {
     case 'partition': return installPartition(ctx, fault.spec);
+    case 'isolate-leader': {
+      if (ctx.leader === null) return skipped('the target has no leader');
+      const leader = await ctx.leader();
+      if (leader === null) return skipped('no node names a leader now');
+      const installed = await installPartition(ctx, { kind: 'isolate', node: leader });
+      return { ...installed, outcome: { ...installed.outcome, detail: `leader ${leader} isolated: ${installed.outcome.detail}` } };
+    }
     case 'kill': return installKill(ctx, fault.node, fault.wipe);
     case 'pause': return installPause(ctx, fault.node);
     case 'clock-skew': return installClockSkew(ctx, fault.node, fault.offsetSeconds);
     case 'slow-cpu': return installCpuStarve(ctx, fault.node, fault.cpuPercent);
-    case 'drain': {
-      if (ctx.drain === null) return skipped('the target has no drain');
-      const started = await ctx.drain(fault.node);
-      // A drained node leaves for good: there is nothing to heal.
-      return { outcome: started, heal: () => Promise.resolve(outcome('skipped', 'a drain is not undone')) };
-    }
+    case 'drain':
+      // A drained node leaves for good; a drain that did not complete is aborted at heal.
+      return ctx.drain === null ? skipped('the target has no drain') : ctx.drain(fault.node);
   }
 }
 

@@ -39,8 +39,13 @@ export interface NemesisContext {
   readonly servicePorts: readonly number[];
   /** Whether a node's data survives on its peers (kill-and-wipe is meaningless otherwise). */
   readonly replicated: boolean;
-  /** Starts draining a node; null when the target has no drain. */
-  readonly drain: ((node: string) => Promise<NemesisOutcome>) | null;
+  /**
+   * Drains a node to the end: `installed` once it left the cluster (nothing to heal), otherwise
+   * the outcome and a heal that returns it to service (abort); null when the target has no drain.
+   */
+  readonly drain: ((node: string) => Promise<InstalledFault>) | null;
+  /** The node that leads right now (for leader-targeted faults); null when the target has no leader. */
+  readonly leader: (() => Promise<string | null>) | null;
 }
 
 export const outcome = (status: NemesisStatus, detail: string): NemesisOutcome => ({ status, detail });
