@@ -207,6 +207,7 @@ export async function startServer(config: Config, log: Logger, tracer: Tracer = 
  * This node leads Raft, as a quorum confirms (ReadIndex), and has applied the catalog up to the
  * commit point: a deposed leader that has not noticed yet does not run continuous queries beside
  * the new one, and a new leader starts from its predecessor's last recorded run, not an older one.
+ * It also holds every write a quorum acknowledged before (src/cluster/data-barrier.ts).
  */
 async function leadsConfirmed(cluster: Cluster | null): Promise<boolean> {
   if (cluster === null) return false;
@@ -214,7 +215,9 @@ async function leadsConfirmed(cluster: Cluster | null): Promise<boolean> {
     const raft = cluster.raft;
     if (!raft.isLeader()) return false;
     await raft.readIndex(); // bounded by the node's read timeout
-    return raft.isLeader();
+    // A quorum-acknowledged write may not have reached this leader yet: an interval computed
+    // without it would be recorded as done and never computed again.
+    return raft.isLeader() && (await cluster.holdsAcknowledgedWrites()) && raft.isLeader();
   } catch {
     return false; // Raft is not started yet, or leadership could not be confirmed
   }

@@ -19,6 +19,7 @@ import { NODE_STATES, type Membership, type NodeState } from './membership.js';
 import { PeerClient } from './peer-client.js';
 import { signingKey, verifyRequest, type VerifyResult } from './peer-auth.js';
 import { HeartbeatService, type HeartbeatAnswer } from './heartbeat.js';
+import { dataBarrier } from './data-barrier.js';
 import { Proposer } from './proposer.js';
 import { AckTracker } from './replication/ack-tracker.js';
 import { RecentEntries } from './replication/recent-entries.js';
@@ -417,6 +418,14 @@ export class Cluster implements Service {
   }
 
   // ------------------------------------------------------------------ drain
+
+  /** Pulls what this node misses of the writes a majority holds (data-barrier.ts); false when it could not. */
+  async holdsAcknowledgedWrites(): Promise<boolean> {
+    const wal = this.deps.engine.wal;
+    const outcome = await dataBarrier({ localOrigin: wal.localOrigin, localWatermarks: () => wal.originWatermarks(), peers: this.countedPeers(), askWatermarks: (peer) => this.askWatermarks(peer), pull: (origin, from, source) => this.sync.pull(origin, from, source) });
+    if (!outcome.ok) this.log.warn({ reason: outcome.reason }, 'this node may not hold every acknowledged write yet');
+    return outcome.ok;
+  }
 
   private async askWatermarks(peer: string): Promise<Readonly<Record<string, number>> | null> {
     const address = this.membership.get(peer)?.httpAddress ?? null;

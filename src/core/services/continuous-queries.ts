@@ -115,8 +115,10 @@ export class ContinuousQueryService implements Service {
 
   /** Runs every query that is due now (one tick); exported for tests and the admin path. */
   async runDue(): Promise<void> {
-    if (!(await this.deps.shouldRun())) return;
+    // Asked only when there is a query to run: in a cluster it costs a round to every peer.
     const schema = this.deps.schema();
+    if (!schema.databaseNames().some((db) => (schema.database(db)?.continuousQueries?.length ?? 0) > 0)) return;
+    if (!(await this.deps.shouldRun())) return;
     const live = new Set<string>();
     for (const db of schema.databaseNames()) {
       for (const cq of schema.database(db)?.continuousQueries ?? []) {
