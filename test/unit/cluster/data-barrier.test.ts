@@ -67,10 +67,12 @@ test('the barrier fails when the source no longer holds the entries or a pull fa
   assert.match(!truncated.ok ? truncated.reason : '', /no longer holds n2 from 1/);
 
   const local = new Map<string, number>();
-  const short = fakeNode(local, { n2: { n3: 8 }, n3: null });
-  short.pull = async () => {
-    local.set('n3', 5);
-    return 'done';
+  const short: DataBarrierDeps = {
+    ...fakeNode(local, { n2: { n3: 8 }, n3: null }),
+    pull: async () => {
+      local.set('n3', 5);
+      return 'done';
+    },
   };
   const outcome = await dataBarrier(short);
   assert.equal(outcome.ok, false);
