@@ -1,11 +1,11 @@
 // A restored cluster node rejoins and catches up (issue 11), on real processes: a 3-node cluster
 // takes quorum writes through every node; n3 is backed up online while they run; writes go on, n3
-// is killed, catalog changes (a new retention policy, a dropped database) happen while it is down, the
-// backup is restored over n3's directories and n3 starts again with the same configuration. Its
-// Raft state was set aside by the restore (the backup's catalog is older than what n3 promised in
-// Raft), so it rejoins through its seeds as a learner, copies and pulls what it missed, turns Active
-// and becomes a voter again. Then every acknowledged point is on n3 exactly once, the catalog and
-// the WAL watermarks are the other nodes', and the data digests agree.
+// is killed, catalog changes (a new retention policy, a dropped database) happen while it is down,
+// the backup is restored over n3's directories and n3 starts again with the same configuration.
+// The restore set its Raft state aside (the backup's catalog is older than what n3 promised in
+// Raft), so it rejoins through its seeds as a learner, replays the catalog, merges the leader's
+// data and pulls what it missed, turns Active and becomes a voter again. Then every acknowledged
+// point is on n3 exactly once, and the catalog, WAL watermarks and data digests are the others'.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -79,13 +79,16 @@ interface Manifest {
   data_digest?: unknown;
 }
 
-test('a node restored from its online backup rejoins, catches up through sync, and ends with every acknowledged point once and the same catalog', { skip, timeout: 150_000 }, async () => {
+test('a node restored from its online backup rejoins, catches up through sync, and ends with every acknowledged point once and the same catalog', { skip, timeout: 150_000 }, async (t) => {
+  const began = Date.now();
+  const phase = (what: string): void => t.diagnostic(`${what} at ${Date.now() - began} ms`);
   root = await mkdtemp(join(tmpdir(), 'hb-cluster-restore-'));
   const backupDir = join(root, 'backup');
   cluster = await startCluster({
     size: 3,
     env: { HYPERBYTEDB__FLUSH__INTERVAL_SECS: '0.5', HYPERBYTEDB__CLUSTER__SYNC_INTERVAL: '2s', HYPERBYTEDB__CLUSTER__STARTUP_SYNC_TIMEOUT: '20s' },
   });
+  phase('cluster up');
   const [n1, n2, n3] = cluster.nodes as [ClusterNode, ClusterNode, ClusterNode];
   await statement(n1.url, 'CREATE DATABASE rst');
   await statement(n1.url, 'CREATE DATABASE gone');
@@ -118,11 +121,14 @@ test('a node restored from its online backup rejoins, catches up through sync, a
     const backup = await cli(['backup', '--data-dir', n3.dataDir, '--output', backupDir]);
     assert.equal(backup.code, 0, backup.stderr + backup.stdout);
     assert.match(backup.stdout, /backup of the running server written to/);
+    phase('backup taken');
     await sleep(500);
-    // n3 goes down (killed: with peers replicating to it, a SIGTERM here waited out the harness's
-    // 15 s stop timeout); the others keep taking writes and change the catalog without it.
+    // n3 goes down (killed: a restore replaces its directories whichever way it stopped, and a
+    // SIGTERM right after the backup sometimes waited out the harness's 15 s stop timeout); the
+    // others keep taking writes and change the catalog without it.
     down.add(n3.id);
     await cluster.kill(n3.id);
+    phase('n3 stopped');
     await statement(n1.url, 'CREATE RETENTION POLICY later ON rst DURATION 0s REPLICATION 1');
     await statement(n2.url, 'DROP DATABASE gone');
     await sleep(500);
@@ -130,8 +136,10 @@ test('a node restored from its online backup rejoins, catches up through sync, a
     assert.equal(restored.code, 0, restored.stderr + restored.stdout);
     assert.match(restored.stdout, /Raft state was moved to .*raft\.before-restore-\d+/);
     assert.ok((await readdir(n3.dataDir)).some((e) => e.startsWith('raft.before-restore-')), 'the old Raft state is kept aside, not deleted');
+    phase('restored');
     await cluster.start(n3.id);
     down.delete(n3.id);
+    phase('n3 answers');
     await cluster.waitReady(60_000);
     await sleep(500);
   } finally {
@@ -140,6 +148,7 @@ test('a node restored from its online backup rejoins, catches up through sync, a
   }
   assert.ok(acked.length > 20, `only ${acked.length} writes were acknowledged`);
 
+  phase('cluster ready');
   // A member again: Active, a voter, and it sees the same leader as the others.
   await eventually('n3 is an Active voter on every node', async () => {
     for (const node of cluster!.nodes) {
@@ -152,12 +161,14 @@ test('a node restored from its online backup rejoins, catches up through sync, a
   const leaders = await Promise.all(cluster.nodes.map(async (n) => (await getJson<{ leader_id: string | null }>(`${n.url}/cluster/leader`)).leader_id));
   assert.ok(leaders[0] !== null && leaders.every((l) => l === leaders[0]), `leaders seen: ${leaders.join(',')}`);
 
+  phase('n3 is an Active voter');
   // Every acknowledged point, including those written after the backup and while n3 was down, once.
   const expected = new Set(acked.flatMap((b) => Array.from({ length: BATCH }, (_, i) => b * BATCH + i)));
   await eventually('n3 holds every acknowledged point', async () => {
     const ids = new Set((await statement(n3.url, 'SELECT id FROM m', 'rst')).map((r) => Number(r[2])));
     return [...expected].every((id) => ids.has(id));
   });
+  phase('n3 holds every point');
   // Watermarks, catalog and data converge with the other nodes once writes stopped.
   await eventually('manifests agree on watermarks, catalog and data', async () => {
     const manifests = await Promise.all(cluster!.nodes.map((n) => getJson<Manifest>(`${n.url}/internal/sync/manifest?data_digest=1`)));
@@ -171,6 +182,7 @@ test('a node restored from its online backup rejoins, catches up through sync, a
         Object.keys(m.origins).length === Object.keys(a!.origins).length,
     );
   }, 30_000);
+  phase('manifests agree');
   for (const node of [n1, n2, n3]) {
     const rows = await statement(node.url, 'SELECT id FROM m', 'rst');
     const ids = rows.map((r) => Number(r[2]));
