@@ -25,9 +25,9 @@ after(async () => {
   if (root !== undefined) await rm(root, { recursive: true, force: true });
 });
 
-function cli(args: readonly string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(args: readonly string[], env: Readonly<Record<string, string>> = {}, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', serverEntry, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', serverEntry, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -132,9 +132,11 @@ test('a node restored from its online backup rejoins, catches up through sync, a
     await statement(n1.url, 'CREATE RETENTION POLICY later ON rst DURATION 0s REPLICATION 1');
     await statement(n2.url, 'DROP DATABASE gone');
     await sleep(500);
-    const restored = await cli(['restore', '--data-dir', n3.dataDir, '--input', backupDir]);
+    // The node's own cluster settings (as its serve has them): the restore names its seeds.
+    const seeds = [n1, n2].map((n) => `127.0.0.1:${n.httpPort}`).join(',');
+    const restored = await cli(['restore', '--data-dir', n3.dataDir, '--input', backupDir], { HYPERBYTEDB__CLUSTER__NODE_ID: n3.id, HYPERBYTEDB__CLUSTER__JOIN: seeds, HYPERBYTEDB__CLUSTER__SECRET: cluster.secret });
     assert.equal(restored.code, 0, restored.stderr + restored.stdout);
-    assert.match(restored.stdout, /Raft state was moved to .*raft\.before-restore-\d+/);
+    assert.match(restored.stdout, /Raft state was moved to .*raft\.before-restore-\d+: start it as before: it rejoins through its seeds \(127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+\)/);
     assert.ok((await readdir(n3.dataDir)).some((e) => e.startsWith('raft.before-restore-')), 'the old Raft state is kept aside, not deleted');
     phase('restored');
     await cluster.start(n3.id);
