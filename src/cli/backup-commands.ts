@@ -77,7 +77,9 @@ export async function runRestore(config: Config, options: { readonly input: stri
     view.stop();
     io.stdout.write(`restored ${input} (taken ${outcome.manifest.timestamp}, ${outcome.manifest.files.length} files) into ${config.storage.dataDir}\n`);
     if (outcome.raftMovedTo !== null) {
-      io.stdout.write(`this node's Raft state was moved to ${outcome.raftMovedTo}: start it with --join <member> to rejoin its cluster; it catches up through sync\n`);
+      // Without seeds it would bootstrap from cluster.peers with an empty log, which its cluster cannot take back.
+      const how = config.cluster.join.length > 0 ? `start it as before: it rejoins through its seeds (${config.cluster.join.join(', ')})` : 'start it with --join <member> (or cluster.join) to rejoin its cluster';
+      io.stdout.write(`this node's Raft state was moved to ${outcome.raftMovedTo}: ${how}; it catches up through sync\n`);
     }
     return 0;
   } catch (error) {

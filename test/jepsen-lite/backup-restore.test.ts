@@ -1,8 +1,10 @@
 // Backup and restore with real processes (issue 11): a backup taken through the running server
 // under a sustained write load holds every point acknowledged before it began, each write whole;
-// restore refuses a running server and a corrupt backup (leaving the target as it was), and backup
-// refuses a non-empty output directory. The offline path (no server) is covered too; truncated and
-// incomplete backups are checked without processes in test/unit/services/restore.test.ts.
+// restore refuses a running server, a corrupt backup and a backup of one database (--db) over a node
+// holding other databases (it replaces whole directories: they would be lost), leaving the target
+// as it was, and backup refuses a non-empty output directory. The offline path (no server) is
+// covered too; truncated and incomplete backups are checked without processes in
+// test/unit/services/restore.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -122,7 +124,7 @@ test('a backup during sustained writes holds every point acknowledged before it 
   }
 });
 
-test('restore refuses a corrupt backup, leaving the target untouched; an offline backup of one database restores', { timeout: 150_000 }, async () => {
+test('restore refuses a corrupt backup, and a backup of one database over a node holding others, leaving the target untouched; an offline backup of one database restores into an empty directory', { timeout: 150_000 }, async () => {
   const root = await mkdtemp(join(tmpdir(), 'hb-restore-'));
   const dataDir = join(root, 'node');
   const good = join(root, 'good');
@@ -154,9 +156,16 @@ test('restore refuses a corrupt backup, leaving the target untouched; an offline
     assert.equal(await treeDigest(dataDir), before, 'a refused restore leaves the target as it was');
     assert.equal((await stat(dataDir)).isDirectory(), true);
 
-    const ok = await cli(['restore', '--data-dir', dataDir, '--input', good]);
+    // Restoring replaces whole directories: a backup of "load" would take "other" away, so it is refused.
+    const lossy = await cli(['restore', '--data-dir', dataDir, '--input', good]);
+    assert.equal(lossy.code, 1, lossy.stdout);
+    assert.match(lossy.stderr, /is a backup of database "load" only, and .* also holds "other"; a restore replaces the whole data directory, so those would be lost/);
+    assert.equal(await treeDigest(dataDir), before, 'a refused --db restore leaves the target as it was');
+
+    const fresh = join(root, 'fresh');
+    const ok = await cli(['restore', '--data-dir', fresh, '--input', good]);
     assert.equal(ok.code, 0, ok.stderr);
-    server = await startHyperbytedb({ dataDir });
+    server = await startHyperbytedb({ dataDir: fresh });
     assert.deepEqual((await query(server.url, 'SELECT count(id) FROM load')).map((r) => r[1]), [500]);
     const databases = await query(server.url, 'SHOW DATABASES', '');
     assert.deepEqual(databases.map((r) => r[0]), ['load'], 'a --db backup holds that database only');

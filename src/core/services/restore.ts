@@ -1,11 +1,14 @@
 // Offline restore of a backup directory onto a node's configured directories. It checks every
 // file against the manifest first and refuses while a server holds the directories; the copy goes
 // to staging directories beside the targets, and only a complete copy replaces them. A corrupt
-// or truncated backup leaves the target untouched.
+// or truncated backup leaves the target untouched. A backup of one database (--db) replaces the
+// node's directories too, so it is refused where the target holds other databases it would lose.
 
-import { copyFile, mkdir, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
+import { CatalogStore } from '../meta/catalog-store.js';
 import { BackupError, MANIFEST_FILE, hashFile, parseManifest, type BackupManifest, type TransferProgress } from './backup-manifest.js';
 
 export interface RestoreTarget {
@@ -60,9 +63,50 @@ export async function assertNotServing(target: RestoreTarget): Promise<void> {
   }
 }
 
+/**
+ * The target's databases a restore of `manifest` would take away although the backup does not
+ * replace them: those other than its one database, for a backup of one database (--db). A full
+ * backup stands for the whole node, so it loses nothing it was not asked to replace.
+ */
+export function databasesLostByRestore(manifest: Pick<BackupManifest, 'database'>, targetDatabases: readonly string[]): string[] {
+  if (manifest.database === null) return [];
+  return targetDatabases.filter((name) => name !== manifest.database);
+}
+
+/** The databases in the target's catalog (none when it has none), read from a copy: opening a LevelDB rewrites its files. */
+async function targetDatabases(metaDir: string): Promise<readonly string[]> {
+  if ((await stat(join(metaDir, 'CURRENT')).catch(() => null)) === null) return [];
+  const copy = await mkdtemp(join(tmpdir(), 'hyperbytedb-restore-check-'));
+  const store = new CatalogStore(copy);
+  try {
+    await cp(metaDir, copy, { recursive: true });
+    await store.open();
+    return store.catalog.databaseNames();
+  } catch (error) {
+    throw new BackupError(`restore: cannot read the catalog in ${metaDir} to check which databases it holds: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await store.close();
+    await rm(copy, { recursive: true, force: true });
+  }
+}
+
+/**
+ * InfluxDB's `restore -db` leaves the other databases as they are; this restore replaces whole
+ * directories, so a backup of one database goes only where nothing else would be lost.
+ */
+async function assertNothingElseLost(inputDir: string, manifest: BackupManifest, target: RestoreTarget): Promise<void> {
+  const lost = databasesLostByRestore(manifest, await targetDatabases(target.metaDir));
+  if (lost.length === 0) return;
+  throw new BackupError(
+    `restore: ${inputDir} is a backup of database "${manifest.database}" only, and ${target.dataDir} also holds ${lost.map((n) => `"${n}"`).join(', ')}; ` +
+      'a restore replaces the whole data directory, so those would be lost. Restore it into an empty data directory, or restore a full backup (taken without --db)',
+  );
+}
+
 /** Verifies the backup, then replaces the node's WAL, catalog and chDB directories with it. */
 export async function restoreBackup(inputDir: string, target: RestoreTarget, onProgress: (progress: TransferProgress) => void = () => undefined, nowMs: () => number = Date.now): Promise<RestoreOutcome> {
   const manifest = await verifyBackup(inputDir, onProgress);
+  await assertNothingElseLost(inputDir, manifest, target);
   await assertNotServing(target);
   const parts: Array<[string, string]> = [
     ['wal', target.walDir],

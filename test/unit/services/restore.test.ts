@@ -9,13 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { BACKUP_FORMAT_VERSION, hashFile, parseManifest, type BackupManifest } from '../../../src/core/services/backup-manifest.js';
-import { assertNotServing, restoreBackup, verifyBackup } from '../../../src/core/services/restore.js';
+import { assertNotServing, databasesLostByRestore, restoreBackup, verifyBackup } from '../../../src/core/services/restore.js';
+import { Catalog } from '../../../src/core/meta/catalog.js';
+import { CatalogStore } from '../../../src/core/meta/catalog-store.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hb-restore-unit-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 
-async function makeBackup(): Promise<string> {
+async function makeBackup(database: string | null = null): Promise<string> {
   const dir = join(root, `backup-${n++}`);
   const contents: Record<string, string> = { 'wal/CURRENT': 'wal', 'meta/CURRENT': 'meta', 'data/metadata/hb_x.sql': 'ATTACH DATABASE _', 'data/store/abc/part/data.bin': 'x'.repeat(1000) };
   const files = [];
@@ -27,7 +29,7 @@ async function makeBackup(): Promise<string> {
   const manifest: BackupManifest = {
     format_version: BACKUP_FORMAT_VERSION,
     timestamp: new Date(0).toISOString(),
-    database: null,
+    database,
     wal_last_seq: 1,
     wal_flushed_seq: 1,
     origin_watermarks: {},
@@ -104,4 +106,30 @@ test('a cluster member\'s Raft state is moved aside (it rejoins); a held LevelDB
   } finally {
     await held.close();
   }
+});
+
+test('which of the target\'s databases a restore would lose: the others, for a backup of one database only', () => {
+  assert.deepEqual(databasesLostByRestore({ database: null }, ['a', 'b']), []);
+  assert.deepEqual(databasesLostByRestore({ database: 'a' }, ['a', 'b', 'c']), ['b', 'c']);
+  assert.deepEqual(databasesLostByRestore({ database: 'a' }, ['a']), []);
+  assert.deepEqual(databasesLostByRestore({ database: 'a' }, []), []);
+});
+
+test('a backup of one database is refused over a node holding other databases (nothing changes), and restores where it loses nothing', async () => {
+  const t = await target();
+  const store = new CatalogStore(t.metaDir);
+  await store.open();
+  await store.persist(Catalog.empty().apply({ kind: 'create-database', name: 'load' }).apply({ kind: 'create-database', name: 'other' }));
+  await store.close();
+  await assert.rejects(restoreBackup(await makeBackup('load'), t), /is a backup of database "load" only, and .* also holds "other"; a restore replaces the whole data directory/);
+  assert.equal(await readFile(join(t.chdbDir, 'old'), 'utf8'), 'old data', 'the refused restore changed nothing');
+  const reopened = new CatalogStore(t.metaDir);
+  await reopened.open();
+  assert.deepEqual(reopened.catalog.databaseNames(), ['load', 'other']);
+  await reopened.close();
+  // A full backup replaces the node; a --db backup goes where the target holds nothing else.
+  await restoreBackup(await makeBackup(null), t);
+  const empty = await target();
+  await restoreBackup(await makeBackup('load'), empty);
+  assert.equal(await readFile(join(empty.walDir, 'CURRENT'), 'utf8'), 'wal');
 });
