@@ -38,7 +38,10 @@ export async function startControlSocket(options: { readonly dataDir: string; re
   if (await answers(path)) throw new Error(`another server answers on ${path}`);
   await unlink(path).catch(() => undefined);
   let busy = false;
+  const connections = new Set<Socket>();
   const server: Server = createServer((socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
     let request = '';
     socket.setEncoding('utf8');
     socket.on('error', () => undefined);
@@ -97,6 +100,9 @@ export async function startControlSocket(options: { readonly dataDir: string; re
     close: () =>
       new Promise<void>((resolvePromise) => {
         server.close(() => resolvePromise());
+        // close() waits for every connection to end: a client that never closes its side must
+        // not hold the server's shutdown (a backup still running fails for its client).
+        for (const socket of connections) socket.destroy();
         void unlink(path).catch(() => undefined);
       }),
   };

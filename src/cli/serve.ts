@@ -192,7 +192,10 @@ export async function startServer(config: Config, log: Logger, tracer: Tracer = 
     stop() {
       stopping ??= (async () => {
         await control?.close();
-        await app.close();
+        // Requests still running (a peer's long sync pull, a client reading a chunked answer
+        // slowly) get a grace period; then their connections are closed so the stop is bounded.
+        const grace = setTimeout(() => app.server.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
+        await app.close().finally(() => clearTimeout(grace));
         await cluster?.stop();
         const current = engine;
         engine = null;
@@ -222,6 +225,9 @@ async function leadsConfirmed(cluster: Cluster | null): Promise<boolean> {
     return false; // Raft is not started yet, or leadership could not be confirmed
   }
 }
+
+/** How long a graceful stop waits for running HTTP requests before closing their connections. */
+const HTTP_CLOSE_GRACE_MS = 10_000;
 
 /** Exporting the spans still buffered at shutdown waits at most this long for the collector. */
 const TRACE_EXPORT_DEADLINE_MS = 5_000;

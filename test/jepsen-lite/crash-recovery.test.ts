@@ -71,3 +71,35 @@ test('SIGTERM runs a final flush: the next start has nothing to replay and every
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+test('SIGTERM while a client holds a chunked answer unread: the stop is bounded and still flushes', { timeout: 120_000 }, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hb-term-slow-'));
+  const env = { HYPERBYTEDB__FLUSH__INTERVAL_SECS: '3600' };
+  let server = await startHyperbytedb({ dataDir, env, stopTimeoutMs: 40_000 });
+  try {
+    await request(`${server.url}/query?q=${encodeURIComponent('CREATE DATABASE crash')}`, { method: 'POST' }).then((r) => r.body.dump());
+    for (let b = 0; b < 10; b++) {
+      const lines = Array.from({ length: 5_000 }, (_, i) => `t,host=h${i % 50} v=${b * 5_000 + i},pad="${'p'.repeat(100)}" ${(b * 5_000 + i) * 1_000}`);
+      const res = await request(`${server.url}/write?db=crash`, { method: 'POST', body: lines.join('\n') });
+      assert.equal(res.statusCode, 204);
+      await res.body.dump();
+    }
+    // A chunked answer far larger than the socket buffers, of which the client reads one chunk.
+    const slow = await request(`${server.url}/query?db=crash&chunked=true&chunk_size=100&q=${encodeURIComponent('SELECT * FROM t')}`);
+    assert.equal(slow.statusCode, 200);
+    const reader = slow.body[Symbol.asyncIterator]();
+    await reader.next();
+    const started = Date.now();
+    await server.kill('SIGTERM');
+    const tookMs = Date.now() - started;
+    slow.body.destroy();
+    assert.match(server.output(), /\bstopped\b/, `a graceful stop, not a kill (${tookMs} ms)`);
+    assert.ok(tookMs < 30_000, `the stop took ${tookMs} ms`);
+    server = await startHyperbytedb({ dataDir, env });
+    assert.doesNotMatch(server.output(), /replaying WAL entries/);
+    assert.equal((await query(server.url, 'SELECT count(v) FROM t')).results[0]?.series?.[0]?.values[0]?.[1], 50_000);
+  } finally {
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
