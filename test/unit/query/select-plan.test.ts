@@ -113,7 +113,8 @@ test('top(x, tag, n) keeps each tag value\'s max point, then the top n, and outp
   assert.deepEqual(p.pointLayout, [0, 2]);
   // Ranked once; each host's first point in rank order is its best (no lambda captures the array).
   const ranked = "arraySort(p -> (-p.1, p.2), groupArrayIf(tuple(assumeNotNull(`f_value`), " + T + ", nullIf(`t_host`, ''), tuple(`t_host`)), `f_value` IS NOT NULL)) AS __top_ranked";
-  assert.ok(p.sql.includes(`arraySort(p -> p.2, arraySlice(arrayFilter((p, nth) -> nth = 1, ${ranked}, arrayEnumerateUniq(arrayMap(p -> p.4, __top_ranked))), 1, 2))`), p.sql);
+  const kept = `arraySlice(arrayFilter((p, nth) -> nth = 1, ${ranked}, arrayEnumerateUniq(arrayMap(p -> p.4, __top_ranked))), 1, 2)`;
+  assert.ok(p.sql.includes(`arraySort((p, rank) -> (p.2, rank), ${kept} AS __top_kept, arrayEnumerate(__top_kept))`), p.sql);
   assert.ok(plan('SELECT bottom(value, host, 2) FROM cpu').sql.includes('arraySort(p -> (p.1, p.2), '));
 });
 
@@ -172,4 +173,11 @@ test('the table source reads only the fields a statement names, each from its st
   assert.ok(!sql('SELECT value FROM cpu').includes('v_i'));
   assert.ok(sql('SELECT count(distinct(i)) FROM cpu').includes('tupleElement(`v_i`, 2) AS `f_i`'));
   assert.ok(sql('SELECT * FROM cpu').includes('AS `f_i`'));
+});
+
+test('top() over a table ranks by the stored type; over a subquery (every column called float) it sorts whole', () => {
+  assert.ok(sql('SELECT top(i, 2) FROM cpu').includes('groupArraySortedIf(2)(tuple(bitNot(assumeNotNull(`f_i`))'));
+  const statement = parseSelect('SELECT top(value, 2) FROM cpu');
+  const sub = planMeasurement({ statement, db: 'db', rp: 'autogen', measurement: cpu, universe: cpu, range: extractTimeRange(undefined, 0n), nowNs: 0n, fromSql: 'SELECT 1' });
+  assert.ok(!sub.sql.includes('groupArraySorted'), sub.sql);
 });
