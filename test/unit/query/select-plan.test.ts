@@ -70,13 +70,15 @@ test('first/last without GROUP BY time read each series\' two leading points; wi
 
 test('a lone first()/last() reads each series\' two leading points in the table\'s sort order', () => {
   const first = sql('SELECT first(value) FROM cpu GROUP BY host');
-  const rows = `(SELECT * FROM ${source('(`f_value` IS NOT NULL)')} WHERE \`f_value\` IS NOT NULL ORDER BY \`_series\`, \`time\` LIMIT 2 BY \`_series\`)`;
+  const carrying = `(SELECT * FROM ${source('(`f_value` IS NOT NULL)')} WHERE \`f_value\` IS NOT NULL)`;
+  const rows = `(SELECT * FROM ${carrying} ORDER BY \`_series\`, \`time\` LIMIT 2 BY \`_series\`)`;
   assert.equal(
     first,
     `SELECT toInt64(0) AS __t, __g0, arraySort(e -> e.1, groupArray(tuple(__s, __c0))) AS __v0 FROM (SELECT \`t_host\` AS __g0, \`_series\` AS __s, arraySort(e -> e.1, groupArray(tuple(${T}, \`f_value\`))) AS __c0 FROM ${rows} GROUP BY __g0, __s) GROUP BY __g0 HAVING count() > 0 ORDER BY __g0, __t`,
   );
+  // last() reads backwards, which ClickHouse does slowly: a bound on time cuts the read first.
   const last = sql('SELECT last(value) FROM cpu');
-  assert.ok(last.includes(`ORDER BY \`_series\`, \`time\` DESC LIMIT 2 BY \`_series\``), last);
+  assert.ok(last.includes(`FROM ${edgeRowsSql(`(SELECT * FROM ${source('(`f_value` IS NOT NULL)')} WHERE \`f_value\` IS NOT NULL)`, 2, false)} GROUP BY __s`), last);
   assert.ok(last.includes(`groupArray(tuple(-${T}, \`f_value\`))`), last);
   // With a field next to it (its point's value), or a second edge column, each column keeps its own non-null filter.
   assert.ok(!sql('SELECT first(value), i FROM cpu').includes('LIMIT 2 BY'));
