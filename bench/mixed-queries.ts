@@ -10,18 +10,21 @@ import { request } from 'undici';
 import { startHyperbytedb } from '../test/support/hyperbytedb-server.js';
 import { tsbsCpuBatches } from './tsbs-data.js';
 import { envInt } from './env.js';
+import { latencyPercentile, runClientMix, type MixQuery } from './client-mix.js';
 
 const points = envInt('POINTS', 200_000);
 const seconds = envInt('SECONDS', 15);
 const connections = (process.env['CONNECTIONS'] ?? '1,2').split(',').map((c) => c.trim());
 const heavy = 'SELECT percentile(usage_user, 50), median(usage_system), stddev(usage_idle) FROM cpu GROUP BY hostname';
 
-async function answer(url: string, q: string): Promise<number> {
-  const started = performance.now();
-  const res = await request(`${url}/query?db=benchmark&q=${encodeURIComponent(q)}`);
-  await res.body.text();
-  if (res.statusCode !== 200) throw new Error(`query answered ${res.statusCode}`);
-  return performance.now() - started;
+/** Client 0 sends heavy queries; clients 1 and 2 small ones, starting 50 hosts apart. */
+function nextQuery(client: number, i: number): MixQuery {
+  if (client === 0) return { kind: 'heavy', text: heavy };
+  const host = ((i + (client - 1) * 50) * 37) % 100;
+  return {
+    kind: 'small',
+    text: `SELECT max(usage_user) from cpu where (hostname = 'host_${host}') and time >= '2016-01-01T03:00:00Z' and time < '2016-01-01T04:00:00Z' group by time(1m)`,
+  };
 }
 
 async function run(readConnections: string): Promise<string> {
@@ -32,27 +35,14 @@ async function run(readConnections: string): Promise<string> {
     for (const batch of tsbsCpuBatches({ hosts: 100, points, seed: 1 }, 5000)) {
       await (await request(`${url}/write?db=benchmark&precision=ms`, { method: 'POST', body: batch.join('\n') })).body.dump();
     }
-    await answer(url, 'SELECT count(usage_user) FROM cpu');
+    await (await request(`${url}/query?db=benchmark&q=${encodeURIComponent('SELECT count(usage_user) FROM cpu')}`)).body.dump();
     await new Promise((resolve) => setTimeout(resolve, 5000)); // let the load's merges finish
-    const small: number[] = [];
-    let heavyDone = 0;
-    const until = performance.now() + seconds * 1000;
-    const heavyLoop = async (): Promise<void> => {
-      while (performance.now() < until) {
-        await answer(url, heavy);
-        heavyDone++;
-      }
-    };
-    const smallLoop = async (first: number): Promise<void> => {
-      for (let i = first; performance.now() < until; i++) {
-        const host = (i * 37) % 100;
-        small.push(await answer(url, `SELECT max(usage_user) from cpu where (hostname = 'host_${host}') and time >= '2016-01-01T03:00:00Z' and time < '2016-01-01T04:00:00Z' group by time(1m)`));
-      }
-    };
-    await Promise.all([heavyLoop(), smallLoop(0), smallLoop(50)]);
-    small.sort((a, b) => a - b);
-    const median = small[small.length >> 1] ?? NaN;
-    const p99 = small[Math.min(small.length - 1, Math.floor(small.length * 0.99))] ?? NaN;
+    const mix = await runClientMix({ url, db: 'benchmark', clients: 3, seconds, next: nextQuery });
+    if (mix.errors > 0) throw new Error(`${mix.errors} queries failed, the first: ${mix.firstError ?? ''}`);
+    const small = mix.latencies.get('small') ?? [];
+    const heavyDone = mix.latencies.get('heavy')?.length ?? 0;
+    const median = latencyPercentile(small, 50);
+    const p99 = latencyPercentile(small, 99);
     return `read_connections=${readConnections}: ${small.length} small queries (median ${median.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms) next to ${heavyDone} heavy ones in ${seconds} s`;
   } finally {
     await server.stop();

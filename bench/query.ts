@@ -9,6 +9,11 @@
 //   separate runs; both servers finish their background merges/compactions of the load meanwhile
 //              QUERIES (comma list of names below; default all) INFLUX_ONLY=1 (skip ours) OURS_ONLY=1 (skip influxd)
 //              SHOW_SAMPLE=1 (print each query's first text and answers, abbreviated)
+//   CLIENTS (0): after the latency table, that many clients send queries at once without pause
+//   for CLIENT_SECONDS (30), one server at a time, each client cycling through CLIENT_QUERIES
+//   (default the TSBS devops queries: small single-host ones and heavy scans mixed); prints
+//   queries per second for both servers side by side (bench/client-mix.ts). ITERATIONS=0 skips
+//   the latency table.
 //
 // The InfluxQL is what TSBS's influx query generator emits
 // (cmd/tsbs_generate_queries/databases/influx/devops.go), with its fmt strings:
@@ -39,15 +44,22 @@ import { seededRandom } from '../test/support/dataset.js';
 import { compareResponses } from '../test/support/compare.js';
 import { cpuFields, tsbsCpuBatches, tsbsShape, type TsbsOptions, type TsbsShape } from './tsbs-data.js';
 import { envInt } from './env.js';
+import { answeredCount, latencyPercentile, runClientMix, type ClientMixResult, type MixQuery } from './client-mix.js';
 
 const db = 'benchmark';
 
 const opts: TsbsOptions = { hosts: envInt('HOSTS', 100), points: envInt('POINTS', 1_000_000), seed: envInt('SEED', 1) };
-const iterations = envInt('ITERATIONS', 50);
+const iterations = envInt('ITERATIONS', 50, 0);
 const warmups = envInt('WARMUP', 5, 0);
 const settleMs = envInt('SETTLE_MS', 30_000, 0);
 const batchLines = envInt('BATCH_LINES', 5000);
 const onlyQueries = new Set((process.env['QUERIES'] ?? '').split(',').filter((q) => q !== ''));
+const clients = envInt('CLIENTS', 0, 0);
+const clientSeconds = envInt('CLIENT_SECONDS', 30);
+const clientQueries = (process.env['CLIENT_QUERIES'] ?? 'lastpoint,single-groupby-1-1-1,single-groupby-5-8-1,cpu-max-all-8,double-groupby-1,high-cpu-1,groupby-orderby-limit')
+  .split(',')
+  .map((q) => q.trim())
+  .filter((q) => q !== '');
 const requestTimeoutMs = 300_000;
 const benchStartedMs = performance.now();
 
@@ -224,6 +236,61 @@ async function cacheCounts(url: string): Promise<string> {
   return `last-value cache ${lines.map((l) => l.replace('hyperbytedb_last_value_cache_', '')).join(', ')}`;
 }
 
+/** Seeds a query maker's random draws from the run's seed and a name (and a client number). */
+function seedFor(name: string, client = 0): number {
+  return opts.seed * 1000 + client * 7919 + [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
+}
+
+/**
+ * Query source of the clients mode: client c sends CLIENT_QUERIES in turn starting at its own
+ * offset, each query drawn from its own seeded stream, so every server gets the same sequence.
+ */
+function clientQuerySource(makers: ReadonlyMap<string, QueryMaker>): (client: number, i: number) => MixQuery {
+  const rands = new Map<number, () => number>();
+  return (client, i) => {
+    const kind = clientQueries[(client + i) % clientQueries.length] ?? '';
+    const make = makers.get(kind);
+    if (make === undefined) throw new Error(`CLIENT_QUERIES names an unknown query: ${kind}`);
+    let rand = rands.get(client);
+    if (rand === undefined) {
+      rand = seededRandom(seedFor('clients', client));
+      rands.set(client, rand);
+    }
+    return { kind, text: make(rand) };
+  };
+}
+
+/** Runs the clients mode on each server in turn (never both at once) and prints them side by side. */
+async function runClients(servers: readonly Server[], shape: TsbsShape): Promise<void> {
+  const makers = new Map(queryMakers(shape));
+  for (const kind of clientQueries) if (!makers.has(kind)) throw new Error(`CLIENT_QUERIES names an unknown query: ${kind}`);
+  const results = new Map<string, ClientMixResult>();
+  for (const s of servers) {
+    // One untimed run of each query shape, so a server that skipped the latency table starts warm too.
+    const warm = new Map(queryMakers(shape));
+    for (const kind of clientQueries) await query(s.url, (warm.get(kind) ?? (() => ''))(seededRandom(seedFor(kind))));
+    log(`${s.name}: ${clients} clients for ${clientSeconds} s`);
+    results.set(s.name, await runClientMix({ url: s.url, db, clients, seconds: clientSeconds, next: clientQuerySource(makers), requestTimeoutMs }));
+  }
+  const rows: string[][] = [['query', 'influx n', 'influx med', 'ours n', 'ours med']];
+  for (const kind of clientQueries) {
+    const cell = (server: string): [string, string] => {
+      const l = results.get(server)?.latencies.get(kind) ?? [];
+      return [String(l.length), fmt(latencyPercentile(l, 50))];
+    };
+    rows.push([kind, ...cell('influx'), ...cell('ours')]);
+  }
+  const qps = (server: string): number => {
+    const r = results.get(server);
+    return r === undefined ? Number.NaN : answeredCount(r) / (r.elapsedMs / 1000);
+  };
+  rows.push(['queries/s', qps('influx').toFixed(1), '', qps('ours').toFixed(1), '']);
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
+  process.stdout.write(`\n${clients} clients at once for ${clientSeconds} s per server (answered queries and median ms per query; ours/influx queries/s ${(qps('ours') / qps('influx')).toFixed(2)}):\n`);
+  for (const r of rows) process.stdout.write(`  ${r.map((cell, c) => cell.padStart(widths[c] ?? 0)).join('  ')}\n`);
+  for (const [server, r] of results) if (r.errors > 0) process.stdout.write(`  ${server}: ${r.errors} queries failed, the first: ${r.firstError ?? ''}\n`);
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -269,7 +336,8 @@ async function main(): Promise<void> {
     const mismatchNotes: string[] = [];
     for (const [name, make] of queryMakers(shape)) {
       if (onlyQueries.size > 0 && !onlyQueries.has(name)) continue;
-      const rand = seededRandom(opts.seed * 1000 + [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7));
+      if (iterations === 0) break;
+      const rand = seededRandom(seedFor(name));
       const times = new Map<string, number[]>(servers.map((s) => [s.name, []]));
       let mismatches = 0;
       for (let i = 0; i < warmups; i++) {
@@ -312,8 +380,9 @@ async function main(): Promise<void> {
       rows.push([name, fmt(inf.med), fmt(inf.p99), fmt(our.med), fmt(our.p99), Number.isFinite(ratio) ? ratio.toFixed(2) : 'n/a', servers.length === 2 ? `${mismatches}/${iterations}` : 'n/a']);
     }
     const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-    process.stdout.write(`\nlatency in ms (median and p99 over ${iterations} iterations per server${iterations < 100 ? '; with under 100 samples p99 is the max' : ''}):\n`);
-    for (const r of rows) process.stdout.write(`  ${r.map((cell, c) => cell.padStart(widths[c] ?? 0)).join('  ')}\n`);
+    if (iterations > 0) process.stdout.write(`\nlatency in ms (median and p99 over ${iterations} iterations per server${iterations < 100 ? '; with under 100 samples p99 is the max' : ''}):\n`);
+    if (iterations > 0) for (const r of rows) process.stdout.write(`  ${r.map((cell, c) => cell.padStart(widths[c] ?? 0)).join('  ')}\n`);
+    if (clients > 0) await runClients(servers, shape);
     const ours = servers.find((s) => s.name === 'ours');
     if (ours !== undefined) process.stdout.write(`\nours: ${await cacheCounts(ours.url)}\n`);
     if (mismatchNotes.length > 0) {

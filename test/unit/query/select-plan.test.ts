@@ -68,6 +68,23 @@ test('first/last without GROUP BY time read each series\' two leading points; wi
   assert.ok(bucketed.includes(`argMax(\`f_value\`, tuple(${T}, \`f_value\`)) AS __v1`), bucketed);
 });
 
+test('a lone first()/last() reads each series\' two leading points in the table\'s sort order', () => {
+  const first = sql('SELECT first(value) FROM cpu GROUP BY host');
+  const carrying = `(SELECT * FROM ${source('(`f_value` IS NOT NULL)')} WHERE \`f_value\` IS NOT NULL)`;
+  const rows = `(SELECT * FROM ${carrying} ORDER BY \`_series\`, \`time\` LIMIT 2 BY \`_series\`)`;
+  assert.equal(
+    first,
+    `SELECT toInt64(0) AS __t, __g0, arraySort(e -> e.1, groupArray(tuple(__s, __c0))) AS __v0 FROM (SELECT \`t_host\` AS __g0, \`_series\` AS __s, arraySort(e -> e.1, groupArray(tuple(${T}, \`f_value\`))) AS __c0 FROM ${rows} GROUP BY __g0, __s) GROUP BY __g0 HAVING count() > 0 ORDER BY __g0, __t`,
+  );
+  // last() reads backwards, which ClickHouse does slowly: a bound on time cuts the read first.
+  const last = sql('SELECT last(value) FROM cpu');
+  assert.ok(last.includes(`FROM ${edgeRowsSql(`(SELECT * FROM ${source('(`f_value` IS NOT NULL)')} WHERE \`f_value\` IS NOT NULL)`, 2, false)} GROUP BY __s`), last);
+  assert.ok(last.includes(`groupArray(tuple(-${T}, \`f_value\`))`), last);
+  // With a field next to it (its point's value), or a second edge column, each column keeps its own non-null filter.
+  assert.ok(!sql('SELECT first(value), i FROM cpu').includes('LIMIT 2 BY'));
+  assert.ok(!sql('SELECT first(value), first(i) FROM cpu').includes('LIMIT 2 BY'));
+});
+
 test('first() next to other aggregates joins its edge read onto the group row', () => {
   assert.match(sql('SELECT first(value), mean(value) FROM cpu'), /^SELECT __m\.__t AS __t, __e\.__v0 AS __v0, __m\.__v1 AS __v1 FROM \(.*\) AS __m CROSS JOIN \(.*\) AS __e ORDER BY __t$/);
   assert.match(sql('SELECT first(value), mean(value) FROM cpu GROUP BY host'), / AS __m LEFT JOIN \(.*\) AS __e USING \(__g0\) ORDER BY __g0, __t$/);
@@ -98,7 +115,8 @@ test('top(x, tag, n) keeps each tag value\'s max point, then the top n, and outp
   assert.deepEqual(p.pointLayout, [0, 2]);
   // Ranked once; each host's first point in rank order is its best (no lambda captures the array).
   const ranked = "arraySort(p -> (-p.1, p.2), groupArrayIf(tuple(assumeNotNull(`f_value`), " + T + ", nullIf(`t_host`, ''), tuple(`t_host`)), `f_value` IS NOT NULL)) AS __top_ranked";
-  assert.ok(p.sql.includes(`arraySort(p -> p.2, arraySlice(arrayFilter((p, nth) -> nth = 1, ${ranked}, arrayEnumerateUniq(arrayMap(p -> p.4, __top_ranked))), 1, 2))`), p.sql);
+  const kept = `arraySlice(arrayFilter((p, nth) -> nth = 1, ${ranked}, arrayEnumerateUniq(arrayMap(p -> p.4, __top_ranked))), 1, 2)`;
+  assert.ok(p.sql.includes(`arraySort((p, rank) -> (p.2, rank), ${kept} AS __top_kept, arrayEnumerate(__top_kept))`), p.sql);
   assert.ok(plan('SELECT bottom(value, host, 2) FROM cpu').sql.includes('arraySort(p -> (p.1, p.2), '));
 });
 
@@ -157,4 +175,11 @@ test('the table source reads only the fields a statement names, each from its st
   assert.ok(!sql('SELECT value FROM cpu').includes('v_i'));
   assert.ok(sql('SELECT count(distinct(i)) FROM cpu').includes('tupleElement(`v_i`, 2) AS `f_i`'));
   assert.ok(sql('SELECT * FROM cpu').includes('AS `f_i`'));
+});
+
+test('top() over a table ranks by the stored type; over a subquery (every column called float) it sorts whole', () => {
+  assert.ok(sql('SELECT top(i, 2) FROM cpu').includes('groupArraySortedIf(2)(tuple(bitNot(assumeNotNull(`f_i`))'));
+  const statement = parseSelect('SELECT top(value, 2) FROM cpu');
+  const sub = planMeasurement({ statement, db: 'db', rp: 'autogen', measurement: cpu, universe: cpu, range: extractTimeRange(undefined, 0n), nowNs: 0n, fromSql: 'SELECT 1' });
+  assert.ok(!sub.sql.includes('groupArraySorted'), sub.sql);
 });

@@ -12,6 +12,7 @@ const CASES: Array<[string, string]> = [
   ['SELECT percentile(a) FROM cpu', 'invalid number of arguments for percentile, expected 2, got 1'],
   ['SELECT top(a) FROM cpu', 'invalid number of arguments for top, expected at least 2, got 1'],
   ['SELECT top(a, 0) FROM cpu', 'limit (0) in top function must be at least 1'],
+  ['SELECT bottom(a, host, 3) FROM cpu GROUP BY region LIMIT 2', 'limit (3) in bottom function can not be larger than the LIMIT (2) in the select statement'],
   ['SELECT distinct(*) FROM cpu', 'expected field argument in distinct()'],
   ["SELECT derivative(a, 'x') FROM cpu", 'second argument to derivative must be a duration, got *influxql.StringLiteral'],
   ['SELECT derivative(mean(a)) FROM cpu', 'derivative aggregate requires a GROUP BY interval'],
@@ -30,6 +31,7 @@ test('valid SELECTs pass', () => {
     'SELECT time, a FROM cpu',
     'SELECT count(distinct(a)) FROM cpu',
     'SELECT top(a, host, 3) FROM cpu',
+    'SELECT top(a, 3) FROM cpu LIMIT 3',
     'SELECT derivative(mean(a), 1s) FROM cpu WHERE time > now() - 1h GROUP BY time(1m)',
     'SELECT max(a), host FROM cpu',
   ]) {

@@ -293,10 +293,10 @@ export async function shapeSeries(read: SourceRead, statement: SelectStatement, 
     }
     if (plan.expandDistinct) rows = rows.flatMap((r) => ((r[1] as unknown[] | null) ?? []).map((v) => [r[0], v]));
     if (plan.expandPoints) {
-      // top/bottom/sample report each point's own time and are never filled.
+      // top/bottom/sample report each point's own time and are never filled. Under ORDER BY time
+      // DESC the buckets come newest first, yet each bucket's points stay in ascending time (1.6).
       const layout = plan.pointLayout;
       rows = rows.flatMap((r) => ((r[plan.pointColumn + 1] as unknown[][] | null) ?? []).map((p) => [p[1] as bigint, ...layout.map((idx) => p[idx] ?? null)]));
-      if (!statement.ascending) rows.reverse();
     }
     if (plan.columns.every((c) => c.unfilled === true)) rows = rows.filter((r) => r.slice(1).some((v) => v !== null));
     if (fillsBuckets(plan, statement)) rows = await fillSeries(rows, plan, statement, ctx, pacer);

@@ -36,7 +36,7 @@ export function validateSelect(statement: SelectStatement): void {
   if (timeDimensions.length > 1) throw new StatementError('multiple time dimensions not allowed');
   const hasInterval = timeDimensions.length > 0;
   for (const field of fields) {
-    visitCalls(field.expr, (call) => validateCall(call, hasInterval));
+    visitCalls(field.expr, (call) => validateCall(call, { hasInterval, limit: statement.limit }));
     if (!hasVariable(field.expr)) throw new StatementError('field must contain at least one variable');
   }
   validateTopBottomAlone(fields.map((f) => f.expr));
@@ -105,7 +105,8 @@ function visitCalls(expr: Expr, visit: (call: Extract<Expr, { kind: 'call' }>) =
   } else if (expr.kind === 'paren') visitCalls(expr.expr, visit);
 }
 
-function validateCall(call: Extract<Expr, { kind: 'call' }>, hasInterval: boolean): void {
+function validateCall(call: Extract<Expr, { kind: 'call' }>, context: { readonly hasInterval: boolean; readonly limit: number }): void {
+  const { hasInterval } = context;
   const n = call.args.length;
   if (ONE_ARG.has(call.name) && n !== 1) throw new StatementError(`invalid number of arguments for ${call.name}, expected 1, got ${n}`);
   if (call.name === 'percentile' && n !== 2) throw new StatementError(`invalid number of arguments for percentile, expected 2, got ${n}`);
@@ -118,6 +119,9 @@ function validateCall(call: Extract<Expr, { kind: 'call' }>, hasInterval: boolea
     if (n < 2) throw new StatementError(`invalid number of arguments for ${call.name}, expected at least 2, got ${n}`);
     const last = strip(call.args[n - 1] as Expr);
     if (last.kind === 'integer' && last.value < 1n) throw new StatementError(`limit (${last.value}) in ${call.name} function must be at least 1`);
+    if (last.kind === 'integer' && context.limit > 0 && last.value > BigInt(context.limit)) {
+      throw new StatementError(`limit (${last.value}) in ${call.name} function can not be larger than the LIMIT (${context.limit}) in the select statement`);
+    }
   }
   if (DERIVATIVES.has(call.name)) {
     const unit = call.args[1];

@@ -28,6 +28,8 @@ export interface CompileScope {
   readonly companions?: readonly string[];
   /** Under GROUP BY time over a table: integral() columns, computed from per-row areas (integral-sql.ts). */
   readonly integrals?: IntegralColumn[];
+  /** The measurement is a table, so its field types are its columns' (a subquery's view calls every column float). */
+  readonly storedTypes?: boolean;
 }
 
 export function fieldRefSql(name: string, type: string | undefined, scope: CompileScope): string {
@@ -154,7 +156,15 @@ function aggregateSql(call: Extract<Expr, { kind: 'call' }>, scope: CompileScope
       // Past 2^53 the count keeps every point anyway (arraySlice reads a longer one as negative).
       const n = nValue > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(nValue);
       const tagKeySql = topTagKeySql(call, scope.measurement);
-      return topPointsSql({ name: call.name === 'top' ? 'top' : 'bottom', valueSql: x, companionsSql: scope.companions ?? [], n, ...(tagKeySql !== undefined ? { tagKeySql } : {}) });
+      const valueType = scope.storedTypes === true ? argFieldType(arg0, scope) : undefined;
+      return topPointsSql({
+        name: call.name === 'top' ? 'top' : 'bottom',
+        valueSql: x,
+        companionsSql: scope.companions ?? [],
+        n,
+        ...(tagKeySql !== undefined ? { tagKeySql } : {}),
+        ...(valueType !== undefined ? { valueType } : {}),
+      });
     }
     default:
       throw new StatementError(`unsupported aggregate function ${call.name}()`);

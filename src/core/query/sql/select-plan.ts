@@ -276,7 +276,12 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
   const aggregate = fields.some((f) => hasCall(f.expr, AGGREGATES));
   if (interval !== undefined && !aggregate) throw new StatementError('GROUP BY requires at least one aggregate function');
   const integrals: IntegralColumn[] = [];
-  const scope: CompileScope = { measurement, aggregate, ...(interval !== undefined && input.fromSql === undefined ? { integrals } : {}) };
+  const scope: CompileScope = {
+    measurement,
+    aggregate,
+    ...(interval !== undefined && input.fromSql === undefined ? { integrals } : {}),
+    ...(input.fromSql === undefined ? { storedTypes: true } : {}),
+  };
   const names = uniqueNames(fields.map(fieldName), fields.map((f) => f.alias !== undefined));
   // top()/bottom() may be selected with plain fields/tags: they report the chosen points' values.
   const pointCallIndex = fields.findIndex((f) => {

@@ -106,6 +106,51 @@ export interface TopPointsSqlInput {
   /** The call's tag arguments as one tuple: at most one point per distinct tuple. */
   readonly tagKeySql?: string;
   readonly n: number;
+  /** The selected field's type, when known: numeric fields rank with a bounded aggregate. */
+  readonly valueType?: string;
+}
+
+/** Largest n ranked with groupArraySorted (it keeps n points per group in memory); above, the group's points are sorted whole. */
+export const TOP_BOUNDED_POINTS_MAX = 10_000;
+
+/**
+ * An order-reversing map of a numeric type, its own inverse, that never overflows: negation for
+ * floats, bitwise not for integers (-x - 1 for Int64, 2^64 - 1 - x for UInt64).
+ */
+function reversedSql(type: string | undefined, x: string): string | undefined {
+  if (type === 'float') return `-${x}`;
+  if (type === 'integer' || type === 'unsigned') return `bitNot(${x})`;
+  return undefined;
+}
+
+/**
+ * top()/bottom() of a numeric field alone (no tags, nothing selected next to it): groupArraySorted
+ * keeps each group's n smallest (rank key, time) pairs as it reads, instead of collecting and
+ * sorting every point. The rank key is the value (bottom) or its reversal (top), so the order and
+ * the time tie break are those of the sort below, and equal pairs print alike.
+ */
+function boundedTopPointsSql(input: TopPointsSqlInput): string | undefined {
+  if (input.tagKeySql !== undefined || input.companionsSql.length > 0 || input.n > TOP_BOUNDED_POINTS_MAX) return undefined;
+  const x = input.valueSql;
+  const value = `assumeNotNull(${x})`;
+  if (input.name === 'bottom') {
+    if (reversedSql(input.valueType, value) === undefined) return undefined;
+    return byTimeThenRank(`groupArraySortedIf(${input.n})(tuple(${value}, ${TIME_NS_SQL}), ${x} IS NOT NULL)`, input.name);
+  }
+  const key = reversedSql(input.valueType, value);
+  const back = reversedSql(input.valueType, 'p.1');
+  if (key === undefined || back === undefined) return undefined;
+  return byTimeThenRank(`arrayMap(p -> (${back}, p.2), groupArraySortedIf(${input.n})(tuple(${key}, ${TIME_NS_SQL}), ${x} IS NOT NULL))`, input.name);
+}
+
+/**
+ * The kept points (value, time, ...) in rank order, re-sorted by time; equal times keep their rank
+ * order (InfluxDB's reducer emits its points best first and its output sorts them by time stably).
+ * The alias names the array once (top/bottom is a statement's only function, so it is unique).
+ */
+function byTimeThenRank(rankedSql: string, name: 'top' | 'bottom'): string {
+  const alias = `__${name}_kept`;
+  return `arraySort((p, rank) -> (p.2, rank), ${rankedSql} AS ${alias}, arrayEnumerate(${alias}))`;
 }
 
 /**
@@ -116,6 +161,8 @@ export interface TopPointsSqlInput {
  * every element: quadratic.)
  */
 export function topPointsSql(input: TopPointsSqlInput): string {
+  const bounded = boundedTopPointsSql(input);
+  if (bounded !== undefined) return bounded;
   const x = input.valueSql;
   const point = [`assumeNotNull(${x})`, TIME_NS_SQL, ...input.companionsSql, ...(input.tagKeySql !== undefined ? [input.tagKeySql] : [])].join(', ');
   const order = input.name === 'top' ? 'p -> (-p.1, p.2)' : 'p -> (p.1, p.2)';
@@ -125,5 +172,5 @@ export function topPointsSql(input: TopPointsSqlInput): string {
     const alias = `__${input.name}_ranked`;
     ranked = `arrayFilter((p, nth) -> nth = 1, ${ranked} AS ${alias}, arrayEnumerateUniq(arrayMap(p -> p.${key}, ${alias})))`;
   }
-  return `arraySort(p -> p.2, arraySlice(${ranked}, 1, ${input.n}))`;
+  return byTimeThenRank(`arraySlice(${ranked}, 1, ${input.n})`, input.name);
 }
