@@ -94,6 +94,18 @@ async function rssBytes(pid: number): Promise<number> {
   }
 }
 
+/** Our server's V8 heap in use (prom-client's nodejs_heap_size_used_bytes), NaN for influxd. */
+async function heapUsedBytes(url: string): Promise<number> {
+  try {
+    const res = await request(`${url}/metrics`);
+    const text = await res.body.text();
+    const value = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1];
+    return value === undefined ? NaN : Number(value);
+  } catch {
+    return NaN;
+  }
+}
+
 async function query(url: string, db: string, q: string): Promise<unknown> {
   const res = await request(`${url}/query?db=${encodeURIComponent(db)}&q=${encodeURIComponent(q)}`);
   return res.body.json();
@@ -111,6 +123,7 @@ interface Result {
   readonly sustainedPerSec: number;
   readonly rssAckedBytes: number;
   readonly rssSustainedBytes: number;
+  readonly heapSustainedBytes: number;
 }
 
 interface Server {
@@ -143,7 +156,8 @@ async function run(server: Server, db: string, batches: BatchFile, concurrency: 
     }
     const sustainedMs = performance.now() - started;
     const rssSustainedBytes = await rssBytes(server.pid);
-    return { ackedPerSec: (POINTS / ackedMs) * 1000, sustainedPerSec: (POINTS / sustainedMs) * 1000, rssAckedBytes, rssSustainedBytes };
+    const heapSustainedBytes = await heapUsedBytes(url);
+    return { ackedPerSec: (POINTS / ackedMs) * 1000, sustainedPerSec: (POINTS / sustainedMs) * 1000, rssAckedBytes, rssSustainedBytes, heapSustainedBytes };
   } finally {
     await file.close();
   }
@@ -176,6 +190,7 @@ async function main(): Promise<void> {
           ['sustained pts/s', mine?.sustainedPerSec, theirs?.sustainedPerSec, rate],
           ['RSS after acked', mine?.rssAckedBytes, theirs?.rssAckedBytes, mib],
           ['RSS after sustained', mine?.rssSustainedBytes, theirs?.rssSustainedBytes, mib],
+          ['V8 heap used (ours)', mine?.heapSustainedBytes, undefined, mib],
         ];
         for (const [name, a, b, fmt] of metrics) rows.push([`c=${concurrency} ${name}`, fmt(a), fmt(b), ratio(a, b)]);
         process.stdout.write(rows.slice(-metrics.length).map((r) => r.join('  ')).join('\n') + '\n');
