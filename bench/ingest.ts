@@ -83,16 +83,18 @@ async function readBatch(file: FileHandle, span: readonly [number, number]): Pro
   return buffer;
 }
 
-/** Resident set size of a process in bytes (VmRSS), or NaN when it cannot be read. */
-async function rssBytes(pid: number): Promise<number> {
+/** A line of /proc/PID/status in bytes: VmRSS (resident set), RssFile (file-backed pages, e.g. a mapped library), or NaN. */
+async function statusBytes(pid: number, field: 'VmRSS' | 'RssFile'): Promise<number> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+    const kb = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1];
     return kb === undefined ? NaN : Number(kb) * 1024;
   } catch {
     return NaN;
   }
 }
+
+const rssBytes = (pid: number): Promise<number> => statusBytes(pid, 'VmRSS');
 
 /** Our server's V8 heap in use (prom-client's nodejs_heap_size_used_bytes), NaN for influxd. */
 async function heapUsedBytes(url: string): Promise<number> {
@@ -124,6 +126,7 @@ interface Result {
   readonly rssAckedBytes: number;
   readonly rssSustainedBytes: number;
   readonly heapSustainedBytes: number;
+  readonly rssFileSustainedBytes: number;
 }
 
 interface Server {
@@ -157,7 +160,8 @@ async function run(server: Server, db: string, batches: BatchFile, concurrency: 
     const sustainedMs = performance.now() - started;
     const rssSustainedBytes = await rssBytes(server.pid);
     const heapSustainedBytes = await heapUsedBytes(url);
-    return { ackedPerSec: (POINTS / ackedMs) * 1000, sustainedPerSec: (POINTS / sustainedMs) * 1000, rssAckedBytes, rssSustainedBytes, heapSustainedBytes };
+    const rssFileSustainedBytes = await statusBytes(server.pid, 'RssFile');
+    return { ackedPerSec: (POINTS / ackedMs) * 1000, sustainedPerSec: (POINTS / sustainedMs) * 1000, rssAckedBytes, rssSustainedBytes, heapSustainedBytes, rssFileSustainedBytes };
   } finally {
     await file.close();
   }
@@ -190,6 +194,7 @@ async function main(): Promise<void> {
           ['sustained pts/s', mine?.sustainedPerSec, theirs?.sustainedPerSec, rate],
           ['RSS after acked', mine?.rssAckedBytes, theirs?.rssAckedBytes, mib],
           ['RSS after sustained', mine?.rssSustainedBytes, theirs?.rssSustainedBytes, mib],
+          ['  of it file-backed', mine?.rssFileSustainedBytes, theirs?.rssFileSustainedBytes, mib],
           ['V8 heap used (ours)', mine?.heapSustainedBytes, undefined, mib],
         ];
         for (const [name, a, b, fmt] of metrics) rows.push([`c=${concurrency} ${name}`, fmt(a), fmt(b), ratio(a, b)]);
