@@ -94,6 +94,18 @@ async function statusBytes(pid: number, field: 'VmRSS' | 'RssFile'): Promise<num
   }
 }
 
+/** CPU time a process (all its threads) has used, in µs (utime + stime of /proc/PID/stat, at 100 ticks/s); NaN if unreadable. */
+async function cpuMicros(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return NaN;
+  }
+}
+
 const rssBytes = (pid: number): Promise<number> => statusBytes(pid, 'VmRSS');
 
 /** Our server's V8 heap in use (prom-client's nodejs_heap_size_used_bytes), NaN for influxd. */
@@ -127,6 +139,9 @@ interface Result {
   readonly rssSustainedBytes: number;
   readonly heapSustainedBytes: number;
   readonly rssFileSustainedBytes: number;
+  /** Server CPU time per point until the last ack and until every point was queryable (robust on a shared machine). */
+  readonly cpuAckedMicrosPerPoint: number;
+  readonly cpuSustainedMicrosPerPoint: number;
 }
 
 interface Server {
@@ -140,6 +155,7 @@ async function run(server: Server, db: string, batches: BatchFile, concurrency: 
   const file = await open(batches.path, 'r');
   try {
     let next = 0;
+    const cpuStart = await cpuMicros(server.pid);
     const started = performance.now();
     const worker = async (): Promise<void> => {
       while (next < batches.spans.length) {
@@ -151,6 +167,7 @@ async function run(server: Server, db: string, batches: BatchFile, concurrency: 
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     const ackedMs = performance.now() - started;
+    const cpuAcked = (await cpuMicros(server.pid)) - cpuStart;
     const rssAckedBytes = await rssBytes(server.pid);
     const deadline = Date.now() + 1_800_000;
     while ((await countPoints(url, db)) < POINTS) {
@@ -158,10 +175,14 @@ async function run(server: Server, db: string, batches: BatchFile, concurrency: 
       await new Promise((r) => setTimeout(r, 100));
     }
     const sustainedMs = performance.now() - started;
+    const cpuSustained = (await cpuMicros(server.pid)) - cpuStart;
     const rssSustainedBytes = await rssBytes(server.pid);
     const heapSustainedBytes = await heapUsedBytes(url);
     const rssFileSustainedBytes = await statusBytes(server.pid, 'RssFile');
-    return { ackedPerSec: (POINTS / ackedMs) * 1000, sustainedPerSec: (POINTS / sustainedMs) * 1000, rssAckedBytes, rssSustainedBytes, heapSustainedBytes, rssFileSustainedBytes };
+    return { ackedPerSec: (POINTS / ackedMs) * 1000, sustainedPerSec: (POINTS / sustainedMs) * 1000, rssAckedBytes, rssSustainedBytes, heapSustainedBytes, rssFileSustainedBytes,
+      cpuAckedMicrosPerPoint: cpuAcked / POINTS,
+      cpuSustainedMicrosPerPoint: cpuSustained / POINTS,
+    };
   } finally {
     await file.close();
   }
@@ -169,6 +190,7 @@ async function run(server: Server, db: string, batches: BatchFile, concurrency: 
 
 const rate = (n: number | undefined): string => (n === undefined ? '-' : Math.round(n).toLocaleString('en-US'));
 const mib = (n: number | undefined): string => (n === undefined || Number.isNaN(n) ? '-' : `${Math.round(n / 1048576).toLocaleString('en-US')} MiB`);
+const micros = (n: number | undefined): string => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(1));
 const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '-' : `${(a / b).toFixed(2)}x`);
 
 function table(rows: ReadonlyArray<readonly string[]>): string {
@@ -192,6 +214,8 @@ async function main(): Promise<void> {
         const metrics: Array<[string, number | undefined, number | undefined, (n: number | undefined) => string]> = [
           ['acked pts/s', mine?.ackedPerSec, theirs?.ackedPerSec, rate],
           ['sustained pts/s', mine?.sustainedPerSec, theirs?.sustainedPerSec, rate],
+          ['CPU µs/pt to acked', mine?.cpuAckedMicrosPerPoint, theirs?.cpuAckedMicrosPerPoint, micros],
+          ['CPU µs/pt to sustained', mine?.cpuSustainedMicrosPerPoint, theirs?.cpuSustainedMicrosPerPoint, micros],
           ['RSS after acked', mine?.rssAckedBytes, theirs?.rssAckedBytes, mib],
           ['RSS after sustained', mine?.rssSustainedBytes, theirs?.rssSustainedBytes, mib],
           ['  of it file-backed', mine?.rssFileSustainedBytes, theirs?.rssFileSustainedBytes, mib],
