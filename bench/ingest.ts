@@ -142,6 +142,8 @@ interface Result {
   /** Server CPU time per point until the last ack and until every point was queryable (robust on a shared machine). */
   readonly cpuAckedMicrosPerPoint: number;
   readonly cpuSustainedMicrosPerPoint: number;
+  /** Batches answered 503 (backpressure) and sent again. */
+  readonly retries: number;
 }
 
 interface Server {
@@ -155,14 +157,21 @@ async function run(server: Server, db: string, batches: BatchFile, concurrency: 
   const file = await open(batches.path, 'r');
   try {
     let next = 0;
+    let retries = 0;
     const cpuStart = await cpuMicros(server.pid);
     const started = performance.now();
     const worker = async (): Promise<void> => {
       while (next < batches.spans.length) {
         const body = await readBatch(file, batches.spans[next++]!);
-        const res = await request(`${url}/write?db=${db}`, { method: 'POST', body });
-        const text = await res.body.text();
-        if (res.statusCode !== 204) throw new Error(`write failed ${res.statusCode}: ${text}`);
+        for (;;) {
+          const res = await request(`${url}/write?db=${db}`, { method: 'POST', body });
+          const text = await res.body.text();
+          if (res.statusCode === 204) break;
+          // Backpressure (our WAL's pending-bytes bound): a client retries the batch, as Telegraf does.
+          if (res.statusCode !== 503) throw new Error(`write failed ${res.statusCode}: ${text}`);
+          retries++;
+          await new Promise((r) => setTimeout(r, 50));
+        }
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
@@ -182,6 +191,7 @@ async function run(server: Server, db: string, batches: BatchFile, concurrency: 
     return { ackedPerSec: (POINTS / ackedMs) * 1000, sustainedPerSec: (POINTS / sustainedMs) * 1000, rssAckedBytes, rssSustainedBytes, heapSustainedBytes, rssFileSustainedBytes,
       cpuAckedMicrosPerPoint: cpuAcked / POINTS,
       cpuSustainedMicrosPerPoint: cpuSustained / POINTS,
+      retries,
     };
   } finally {
     await file.close();
@@ -220,6 +230,7 @@ async function main(): Promise<void> {
           ['RSS after sustained', mine?.rssSustainedBytes, theirs?.rssSustainedBytes, mib],
           ['  of it file-backed', mine?.rssFileSustainedBytes, theirs?.rssFileSustainedBytes, mib],
           ['V8 heap used (ours)', mine?.heapSustainedBytes, undefined, mib],
+          ['503 retries', mine?.retries, theirs?.retries, (n) => (n === undefined ? '-' : String(n))],
         ];
         for (const [name, a, b, fmt] of metrics) rows.push([`c=${concurrency} ${name}`, fmt(a), fmt(b), ratio(a, b)]);
         process.stdout.write(rows.slice(-metrics.length).map((r) => r.join('  ')).join('\n') + '\n');
