@@ -201,7 +201,7 @@ async function run(server: Server, db: string, batches: BatchFile, concurrency: 
 const rate = (n: number | undefined): string => (n === undefined ? '-' : Math.round(n).toLocaleString('en-US'));
 const mib = (n: number | undefined): string => (n === undefined || Number.isNaN(n) ? '-' : `${Math.round(n / 1048576).toLocaleString('en-US')} MiB`);
 const micros = (n: number | undefined): string => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(1));
-const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '-' : `${(a / b).toFixed(2)}x`);
+const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || b === 0 ? '-' : `${(a / b).toFixed(2)}x`);
 
 function table(rows: ReadonlyArray<readonly string[]>): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
