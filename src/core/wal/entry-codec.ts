@@ -1,6 +1,6 @@
 // WAL value framing: [crc32 u32][originSeq u64][version u64][payload] (big-endian), the CRC taken
-// over key + the rest, so a value under the wrong key fails too. The payload is written in the
-// binary layout of entry-binary.ts; values of older releases (msgpackr) are still read. The originSeq and
+// over key + the rest, so a value under the wrong key fails too. The payload is a msgpackr
+// document in the shape of entry-binary.ts; values of older releases (msgpackr records) are still read. The originSeq and
 // version sit in the header because the log assigns them when it writes the batch. Never hands
 // back an entry whose checksum did not match.
 import { Unpackr } from 'msgpackr';
@@ -9,7 +9,7 @@ import { crc32 } from './crc32.js';
 import { readU64, writeU64 } from './wal-keys.js';
 import type { WalEntry } from './wal-port.js';
 import type { FieldType, FieldValue, Point } from '../model/point.js';
-import { BINARY_ENTRY_MARKER, decodeBinaryEntry, encodeBinaryEntry } from './entry-binary.js';
+import { decodeEntryDocument, encodeBinaryEntry, isEntryDocument } from './entry-binary.js';
 
 /**
  * The stored shape: points flattened into one array, with measurement names, tag sets, field-key
@@ -100,9 +100,9 @@ const ORIGIN_SEQ_OFFSET = 4;
 const VERSION_OFFSET = 12;
 
 export class WalEntryCodec {
-  // Older releases wrote the payload as msgpackr records of a StoredEntry (records without shared
-  // structures, int64 decoded as bigint); those values are still decoded with this. The binary
-  // layout replaced it on the write path: building the flat array boxed every float and msgpackr
+  // Decodes both payloads: this release's document (entry-binary.ts) and older releases' msgpackr
+  // records of a StoredEntry (records without shared structures, int64 decoded as bigint). The
+  // flat StoredEntry was replaced on the write path: building it boxed every float and msgpackr
   // then walked it, ~4 µs a point of the acknowledgement's main-thread time (docs/benchmarks.md).
   private readonly unpackr = new Unpackr({ useRecords: true, int64AsType: 'bigint' });
 
@@ -112,8 +112,9 @@ export class WalEntryCodec {
   }
 
   private decodePayload(value: Buffer, originSeq: number, version: bigint): WalEntry {
-    if (value[VALUE_HEADER_BYTES] === BINARY_ENTRY_MARKER) return decodeBinaryEntry(value, VALUE_HEADER_BYTES, originSeq, version);
-    return fromStoredEntry(this.unpackr.unpack(value.subarray(VALUE_HEADER_BYTES)) as StoredEntry, originSeq, version);
+    const document: unknown = this.unpackr.unpack(value.subarray(VALUE_HEADER_BYTES));
+    if (isEntryDocument(document)) return decodeEntryDocument(document, originSeq, version);
+    return fromStoredEntry(document as StoredEntry, originSeq, version);
   }
 
   seal(key: Buffer, value: Buffer, originSeq: number, version: bigint): void {

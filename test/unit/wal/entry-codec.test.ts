@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Packr } from 'msgpackr';
+import { Packr, Unpackr, unpack } from 'msgpackr';
 import { VALUE_HEADER_BYTES, WalEntryCodec, toStoredEntry } from '../../../src/core/wal/entry-codec.js';
-import { BINARY_ENTRY_MARKER } from '../../../src/core/wal/entry-binary.js';
+import { ENTRY_FORMAT } from '../../../src/core/wal/entry-binary.js';
 import type { Point } from '../../../src/core/model/point.js';
 import { entryKey } from '../../../src/core/wal/wal-keys.js';
 import type { WalEntry } from '../../../src/core/wal/wal-port.js';
@@ -76,7 +76,7 @@ test('values written by older releases (msgpackr payload) still decode, sealed o
   const times = [0n, -1n, INT64_MIN, INT64_MAX, 1_700_000_000_123_456_789n, null];
   const entry: WalEntry = { db: 'd', rp: 'r', origin: 'o', originSeq: 3, version: 77n, catalogIndex: 2, points: times.map((t, i) => makePoint(i, t)) };
   const value = legacyValue(entry);
-  assert.notEqual(value[VALUE_HEADER_BYTES], BINARY_ENTRY_MARKER);
+  assert.equal(Array.isArray(unpack(value.subarray(VALUE_HEADER_BYTES))), false, 'an older record, not this format\'s array');
   codec.seal(entryKey(5), value, entry.originSeq, entry.version);
   assert.deepEqual(codec.decode(entryKey(5), value, 5), entry);
   assert.deepEqual(codec.decodeShipped(value), entry);
@@ -100,7 +100,8 @@ test('the binary layout round-trips every field type, unicode, shared series and
   points.push({ measurement: 'empty', tags: [], fieldKeys: ['only'], fieldTypes: ['boolean'], fieldValues: [false], timeNs: 1n });
   const entry: WalEntry = { db: 'datenbank ß', rp: 'rp😀', origin: 'node-z~0000000a', originSeq: 12, version: 2n ** 64n - 1n, catalogIndex: 2 ** 40, points };
   const value = codec.encode(entry);
-  assert.equal(value[VALUE_HEADER_BYTES], BINARY_ENTRY_MARKER);
+  const document = new Unpackr({ int64AsType: 'bigint' }).unpack(value.subarray(VALUE_HEADER_BYTES)) as unknown[];
+  assert.equal(document[0], ENTRY_FORMAT, 'a msgpackr document of this format');
   codec.seal(entryKey(9), value, entry.originSeq, entry.version);
   const decoded = codec.decode(entryKey(9), value, 9);
   assert.deepEqual(decoded, entry);
@@ -111,12 +112,15 @@ test('the binary layout round-trips every field type, unicode, shared series and
   assert.deepEqual(codec.decodeShipped(value), entry);
 });
 
-test('a binary payload cut short, with trailing bytes or an unknown format version fails an assert', () => {
+test('a payload cut short, with trailing bytes in its point column or an unknown format fails an assert', () => {
   const codec = new WalEntryCodec();
   const value = codec.encode(makeEntry(4, { points: 6 }));
-  assert.throws(() => codec.decodeShipped(value.subarray(0, value.length - 3)), /ends early|count exceeds|missing table row/);
-  assert.throws(() => codec.decodeShipped(Buffer.concat([value, Buffer.from([0])])), /trailing bytes/);
-  const future = Buffer.from(value);
-  future[VALUE_HEADER_BYTES + 1] = 2;
-  assert.throws(() => codec.decodeShipped(future), /unknown entry format 2/);
+  assert.throws(() => codec.decodeShipped(value.subarray(0, value.length - 3)));
+  const document = new Unpackr({ int64AsType: 'bigint' }).unpack(value.subarray(VALUE_HEADER_BYTES)) as unknown[];
+  const repacked = (doc: unknown[]): Buffer => Buffer.concat([Buffer.alloc(VALUE_HEADER_BYTES), new Packr({ useRecords: false }).pack(doc)]);
+  const column = document[9] as Uint8Array;
+  assert.throws(() => codec.decodeShipped(repacked([...document.slice(0, 9), Buffer.concat([column, Buffer.from([0])])])), /trailing bytes/);
+  assert.throws(() => codec.decodeShipped(repacked([...document.slice(0, 9), column.subarray(0, column.length - 2)])), /ends early|count exceeds|missing table row/);
+  assert.throws(() => codec.decodeShipped(repacked([3, ...document.slice(1)])), /unknown entry format 3/);
+  assert.throws(() => codec.decodeShipped(repacked([...document.slice(0, 5), [1], ...document.slice(6)])), /malformed tables/);
 });
