@@ -1,5 +1,10 @@
-// Line-protocol ingest, HyperbyteDB vs InfluxDB 1.6.7 in the same run: acked points/s and the
-// sustained rate until every point is queryable. Knobs: POINTS, BATCH, CONCURRENCY (e.g. "2,4").
+// Line-protocol ingest, HyperbyteDB vs InfluxDB 1.6.7 in the same run: acked points/s, the
+// sustained rate until every point is queryable, and each server's RSS after both. Knobs: POINTS,
+// BATCH, CONCURRENCY (e.g. "2,4"), SERVERS ("ours,influx"), CPU_PROF_DIR (our server runs with
+// --cpu-prof into that directory; its profiles are written when it stops).
+import { mkdtemp, open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { startInfluxd, influxdAvailable } from '../test/support/influxd.js';
 import { startHyperbytedb } from '../test/support/hyperbytedb-server.js';
@@ -7,13 +12,15 @@ import { startHyperbytedb } from '../test/support/hyperbytedb-server.js';
 const POINTS = Number(process.env.POINTS ?? 1_000_000);
 const BATCH = Number(process.env.BATCH ?? 5000);
 const CONCURRENCY = (process.env.CONCURRENCY ?? '2,4').split(',').map(Number);
+const SERVERS = new Set((process.env.SERVERS ?? 'ours,influx').split(','));
+const CPU_PROF_DIR = process.env.CPU_PROF_DIR;
 const HOSTS = 100;
 const FIELDS = ['usage_user', 'usage_system', 'usage_idle', 'usage_nice', 'usage_iowait', 'usage_irq', 'usage_softirq', 'usage_steal', 'usage_guest', 'usage_guest_nice'];
 const START_NS = 1_700_000_000_000_000_000n;
 const STEP_NS = 10_000_000_000n;
 
-/** TSBS-like cpu lines: 100 hosts with 10 tags each, 10 float fields, 10 s apart per host. */
-function makeBatches(): Buffer[] {
+/** TSBS-like cpu lines: 100 hosts with 10 tags each, 10 float fields, 10 s apart per host; one batch at a time. */
+function* generateBatches(): Generator<Buffer> {
   const hostTags: string[] = [];
   for (let h = 0; h < HOSTS; h++) {
     hostTags.push(
@@ -25,7 +32,6 @@ function makeBatches(): Buffer[] {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed / 0x7fffffff;
   };
-  const batches: Buffer[] = [];
   let lines: string[] = [];
   for (let i = 0; i < POINTS; i++) {
     const host = i % HOSTS;
@@ -34,12 +40,84 @@ function makeBatches(): Buffer[] {
     for (let f = 0; f < FIELDS.length; f++) fields += (f ? ',' : '') + FIELDS[f] + '=' + (rand() * 100).toFixed(2);
     lines.push(`cpu,${hostTags[host]} ${fields} ${t}`);
     if (lines.length === BATCH) {
-      batches.push(Buffer.from(lines.join('\n')));
+      yield Buffer.from(lines.join('\n'));
       lines = [];
     }
   }
-  if (lines.length) batches.push(Buffer.from(lines.join('\n')));
-  return batches;
+  if (lines.length) yield Buffer.from(lines.join('\n'));
+}
+
+/**
+ * The batches, generated once into a temp file before any server is loaded (10M points are ~3 GB,
+ * more than the bench should hold) and read back one at a time while writing: both servers get
+ * the same bytes and generating costs no CPU during a measurement.
+ */
+interface BatchFile {
+  readonly path: string;
+  readonly dir: string;
+  readonly spans: ReadonlyArray<readonly [offset: number, length: number]>;
+}
+
+async function writeBatchFile(): Promise<BatchFile> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-ingest-'));
+  const path = join(dir, 'batches.lp');
+  const file = await open(path, 'w');
+  const spans: Array<[number, number]> = [];
+  let offset = 0;
+  try {
+    for (const batch of generateBatches()) {
+      await file.write(batch, 0, batch.length, offset);
+      spans.push([offset, batch.length]);
+      offset += batch.length;
+    }
+  } finally {
+    await file.close();
+  }
+  return { path, dir, spans };
+}
+
+async function readBatch(file: FileHandle, span: readonly [number, number]): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(span[1]);
+  const { bytesRead } = await file.read(buffer, 0, span[1], span[0]);
+  if (bytesRead !== span[1]) throw new Error(`short read of a batch: ${bytesRead} of ${span[1]} bytes`);
+  return buffer;
+}
+
+/** A line of /proc/PID/status in bytes: VmRSS (resident set), RssFile (file-backed pages, e.g. a mapped library), or NaN. */
+async function statusBytes(pid: number, field: 'VmRSS' | 'RssFile'): Promise<number> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1];
+    return kb === undefined ? NaN : Number(kb) * 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU time a process (all its threads) has used, in µs (utime + stime of /proc/PID/stat, at 100 ticks/s); NaN if unreadable. */
+async function cpuMicros(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return NaN;
+  }
+}
+
+const rssBytes = (pid: number): Promise<number> => statusBytes(pid, 'VmRSS');
+
+/** Our server's V8 heap in use (prom-client's nodejs_heap_size_used_bytes), NaN for influxd. */
+async function heapUsedBytes(url: string): Promise<number> {
+  try {
+    const res = await request(`${url}/metrics`);
+    const text = await res.body.text();
+    const value = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1];
+    return value === undefined ? NaN : Number(value);
+  } catch {
+    return NaN;
+  }
 }
 
 async function query(url: string, db: string, q: string): Promise<unknown> {
@@ -57,55 +135,118 @@ async function countPoints(url: string, db: string): Promise<number> {
 interface Result {
   readonly ackedPerSec: number;
   readonly sustainedPerSec: number;
+  readonly rssAckedBytes: number;
+  readonly rssSustainedBytes: number;
+  readonly heapSustainedBytes: number;
+  readonly rssFileSustainedBytes: number;
+  /** Server CPU time per point until the last ack and until every point was queryable (robust on a shared machine). */
+  readonly cpuAckedMicrosPerPoint: number;
+  readonly cpuSustainedMicrosPerPoint: number;
+  /** Batches answered 503 (backpressure) and sent again. */
+  readonly retries: number;
 }
 
-async function run(url: string, db: string, batches: Buffer[], concurrency: number): Promise<Result> {
+interface Server {
+  readonly url: string;
+  readonly pid: number;
+}
+
+async function run(server: Server, db: string, batches: BatchFile, concurrency: number): Promise<Result> {
+  const { url } = server;
   await request(`${url}/query?q=${encodeURIComponent(`CREATE DATABASE ${db}`)}`, { method: 'POST' }).then((r) => r.body.dump());
-  let next = 0;
-  const started = performance.now();
-  const worker = async (): Promise<void> => {
-    while (next < batches.length) {
-      const body = batches[next++]!;
-      const res = await request(`${url}/write?db=${db}`, { method: 'POST', body });
-      const text = await res.body.text();
-      if (res.statusCode !== 204) throw new Error(`write failed ${res.statusCode}: ${text}`);
+  const file = await open(batches.path, 'r');
+  try {
+    let next = 0;
+    let retries = 0;
+    const cpuStart = await cpuMicros(server.pid);
+    const started = performance.now();
+    const worker = async (): Promise<void> => {
+      while (next < batches.spans.length) {
+        const body = await readBatch(file, batches.spans[next++]!);
+        for (;;) {
+          const res = await request(`${url}/write?db=${db}`, { method: 'POST', body });
+          const text = await res.body.text();
+          if (res.statusCode === 204) break;
+          // Backpressure (our WAL's pending-bytes bound): a client retries the batch, as Telegraf does.
+          if (res.statusCode !== 503) throw new Error(`write failed ${res.statusCode}: ${text}`);
+          retries++;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const ackedMs = performance.now() - started;
+    const cpuAcked = (await cpuMicros(server.pid)) - cpuStart;
+    const rssAckedBytes = await rssBytes(server.pid);
+    const deadline = Date.now() + 1_800_000;
+    while ((await countPoints(url, db)) < POINTS) {
+      if (Date.now() > deadline) throw new Error('points never became queryable');
+      await new Promise((r) => setTimeout(r, 100));
     }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const ackedMs = performance.now() - started;
-  const deadline = Date.now() + 600_000;
-  while ((await countPoints(url, db)) < POINTS) {
-    if (Date.now() > deadline) throw new Error('points never became queryable');
-    await new Promise((r) => setTimeout(r, 100));
+    const sustainedMs = performance.now() - started;
+    const cpuSustained = (await cpuMicros(server.pid)) - cpuStart;
+    const rssSustainedBytes = await rssBytes(server.pid);
+    const heapSustainedBytes = await heapUsedBytes(url);
+    const rssFileSustainedBytes = await statusBytes(server.pid, 'RssFile');
+    return { ackedPerSec: (POINTS / ackedMs) * 1000, sustainedPerSec: (POINTS / sustainedMs) * 1000, rssAckedBytes, rssSustainedBytes, heapSustainedBytes, rssFileSustainedBytes,
+      cpuAckedMicrosPerPoint: cpuAcked / POINTS,
+      cpuSustainedMicrosPerPoint: cpuSustained / POINTS,
+      retries,
+    };
+  } finally {
+    await file.close();
   }
-  const sustainedMs = performance.now() - started;
-  return { ackedPerSec: (POINTS / ackedMs) * 1000, sustainedPerSec: (POINTS / sustainedMs) * 1000 };
+}
+
+const rate = (n: number | undefined): string => (n === undefined ? '-' : Math.round(n).toLocaleString('en-US'));
+const mib = (n: number | undefined): string => (n === undefined || Number.isNaN(n) ? '-' : `${Math.round(n / 1048576).toLocaleString('en-US')} MiB`);
+const micros = (n: number | undefined): string => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(1));
+const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || b === 0 ? '-' : `${(a / b).toFixed(2)}x`);
+
+function table(rows: ReadonlyArray<readonly string[]>): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
 }
 
 async function main(): Promise<void> {
   const oracle = influxdAvailable();
-  if (!oracle.available) throw new Error(oracle.reason);
-  const batches = makeBatches();
-  const ours = await startHyperbytedb();
-  const influx = await startInfluxd();
-  const rows: string[] = [];
+  if (SERVERS.has('influx') && !oracle.available) throw new Error(oracle.reason);
+  const batches = await writeBatchFile();
+  const rows: string[][] = [];
   try {
-    for (const concurrency of CONCURRENCY) {
-      const db = `bench_c${concurrency}`;
-      const influxResult = await run(influx.url, db, batches, concurrency);
-      const oursResult = await run(ours.url, db, batches, concurrency);
-      const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(11);
-      rows.push(
-        `c=${concurrency}  acked: ours ${fmt(oursResult.ackedPerSec)} pts/s  influx ${fmt(influxResult.ackedPerSec)} pts/s  ratio ${(oursResult.ackedPerSec / influxResult.ackedPerSec).toFixed(2)}x` +
-          ` | sustained: ours ${fmt(oursResult.sustainedPerSec)}  influx ${fmt(influxResult.sustainedPerSec)}  ratio ${(oursResult.sustainedPerSec / influxResult.sustainedPerSec).toFixed(2)}x`,
-      );
-      process.stdout.write(rows.at(-1)! + '\n');
+    const ours = SERVERS.has('ours') ? await startHyperbytedb(CPU_PROF_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] } : {}) : undefined;
+    const influx = SERVERS.has('influx') ? await startInfluxd() : undefined;
+    try {
+      for (const concurrency of CONCURRENCY) {
+        const db = `bench_c${concurrency}`;
+        const theirs = influx ? await run(influx, db, batches, concurrency) : undefined;
+        const mine = ours ? await run(ours, db, batches, concurrency) : undefined;
+        const metrics: Array<[string, number | undefined, number | undefined, (n: number | undefined) => string]> = [
+          ['acked pts/s', mine?.ackedPerSec, theirs?.ackedPerSec, rate],
+          ['sustained pts/s', mine?.sustainedPerSec, theirs?.sustainedPerSec, rate],
+          ['CPU µs/pt to acked', mine?.cpuAckedMicrosPerPoint, theirs?.cpuAckedMicrosPerPoint, micros],
+          ['CPU µs/pt to sustained', mine?.cpuSustainedMicrosPerPoint, theirs?.cpuSustainedMicrosPerPoint, micros],
+          ['RSS after acked', mine?.rssAckedBytes, theirs?.rssAckedBytes, mib],
+          ['RSS after sustained', mine?.rssSustainedBytes, theirs?.rssSustainedBytes, mib],
+          ['  of it file-backed', mine?.rssFileSustainedBytes, theirs?.rssFileSustainedBytes, mib],
+          ['V8 heap used (ours)', mine?.heapSustainedBytes, undefined, mib],
+          ['503 retries', mine?.retries, theirs?.retries, (n) => (n === undefined ? '-' : String(n))],
+        ];
+        for (const [name, a, b, fmt] of metrics) rows.push([`c=${concurrency} ${name}`, fmt(a), fmt(b), ratio(a, b)]);
+        process.stdout.write(rows.slice(-metrics.length).map((r) => r.join('  ')).join('\n') + '\n');
+      }
+    } finally {
+      await ours?.stop();
+      await influx?.stop();
     }
   } finally {
-    await ours.stop();
-    await influx.stop();
+    await rm(batches.dir, { recursive: true, force: true });
   }
-  process.stdout.write(`\ningest of ${POINTS.toLocaleString('en-US')} points, batch ${BATCH}, ${HOSTS} hosts × 10 tags, 10 float fields\n${rows.join('\n')}\n`);
+  process.stdout.write(
+    `\ningest of ${POINTS.toLocaleString('en-US')} points per concurrency (one server per side, databases in turn), batch ${BATCH}, ${HOSTS} hosts × 10 tags, 10 float fields\n` +
+      table([['', 'ours', 'influxd 1.6.7', 'ours/influxd'], ...rows]) +
+      '\n',
+  );
 }
 
 await main();

@@ -1,5 +1,6 @@
 // The body of POST /internal/replicate and of WAL-delta pulls: one origin's consecutive entries as
-// the sealed values its WAL stored (msgpack), so the sender never re-encodes them.
+// the sealed values its WAL stored (wal/entry-codec.ts; the batch around them is msgpack), so the
+// sender never re-encodes them.
 
 import { Packr } from 'msgpackr';
 import { WalEntryCodec } from '../../core/wal/entry-codec.js';

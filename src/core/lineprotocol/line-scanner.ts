@@ -49,6 +49,11 @@ export class LineScanner {
   series = new Map<string, SeriesEntry>();
   countedTo = 0;
   lineNumber = 1;
+  /** Next position (≥ the current line's start) of a backslash or a quote in `s`, or s.length. */
+  nextBackslash = -1;
+  nextQuote = -1;
+  /** Next space at or after the current line's start (≥ 2^32 - 1 when none: -1 >>> 0). */
+  nextSpace = -1;
   /** Set by a scan step that failed: 1.6.7's reason. */
   err: string | null = null;
   // scanNumber outputs
@@ -75,6 +80,22 @@ export class LineScanner {
     numbers.set(this.fieldNumber);
     this.fieldNumber = numbers;
   }
+}
+
+/**
+ * Where the next backslash or quote at or after `pos` is (s.length when none): lines before it
+ * need no escape or quote handling. Each is searched again only once passed, so a body costs
+ * one native scan per character kind.
+ */
+export function nextSpecial(sc: LineScanner, pos: number): number {
+  if (sc.nextBackslash < pos) sc.nextBackslash = indexOrEnd(sc.s, '\\', pos);
+  if (sc.nextQuote < pos) sc.nextQuote = indexOrEnd(sc.s, '"', pos);
+  return sc.nextBackslash < sc.nextQuote ? sc.nextBackslash : sc.nextQuote;
+}
+
+function indexOrEnd(s: string, char: string, pos: number): number {
+  const found = s.indexOf(char, pos);
+  return found === -1 ? s.length : found;
 }
 
 function grow(a: Int32Array, size: number): Int32Array<ArrayBuffer> {

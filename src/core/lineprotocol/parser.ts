@@ -23,6 +23,7 @@ import {
   SPACE,
   TAB,
   fail,
+  nextSpecial,
   type SeriesEntry,
 } from './line-scanner.js';
 
@@ -77,7 +78,8 @@ export function parseLineProtocol(body: Buffer | string, opts: ParseOptions): Pa
 /** Parses the line starting at `pos` into `result`; returns where the next line starts. */
 function parseLine(sc: LineScanner, pos: number, multiplier: bigint, defaultTimeNs: bigint, result: ParseResult): number {
   const s = sc.s;
-  let blockEnd = scanLine(s, pos, s.length);
+  let blockEnd = lineEndFast(sc, pos);
+  if (blockEnd === -1) blockEnd = scanLine(s, pos, s.length);
   if (blockEnd === pos) return blockEnd + 1;
   const start = skipWhitespace(s, pos, blockEnd);
   if (start >= blockEnd || s.charCodeAt(start) === HASH) return blockEnd + 1;
@@ -95,6 +97,17 @@ function parseLine(sc: LineScanner, pos: number, multiplier: bigint, defaultTime
 function lineNumberAt(sc: LineScanner, pos: number): number {
   for (; sc.countedTo < pos; sc.countedTo++) if (sc.s.charCodeAt(sc.countedTo) === LF) sc.lineNumber++;
   return sc.lineNumber;
+}
+
+/**
+ * scanLine's answer for a line with neither a backslash nor a quote (it then ends at the first
+ * newline, or the body's end), found natively; -1 when the line has one of them.
+ */
+function lineEndFast(sc: LineScanner, pos: number): number {
+  const s = sc.s;
+  let end = s.indexOf('\n', pos);
+  if (end === -1) end = s.length;
+  return nextSpecial(sc, pos) < end ? -1 : end;
 }
 
 /** End of the line starting at `i`: an unquoted newline not preceded by an escaping backslash. */
@@ -144,9 +157,14 @@ function skipWhitespace(s: string, i: number, end: number): number {
 /** One line (`start` is past leading whitespace, `sc.lineEnd` excludes the newline) → a Point or null with `sc.err`. */
 function parsePoint(sc: LineScanner, start: number, multiplier: bigint, defaultTimeNs: bigint): Point | null {
   const s = sc.s;
-  const keyEnd = scanKey(sc, start);
-  if (sc.err !== null) return null;
-  const series = seriesFor(sc, start, keyEnd);
+  if (sc.nextSpace < start) sc.nextSpace = s.indexOf(' ', start) >>> 0;
+  let keyEnd = sc.nextSpace;
+  let series: SeriesEntry | null | undefined = keyEnd < sc.lineEnd && nextSpecial(sc, start) > keyEnd ? cachedSeries(sc, start, keyEnd) : undefined;
+  if (series === undefined) {
+    keyEnd = scanKey(sc, start);
+    if (sc.err !== null) return null;
+    series = seriesFor(sc, start, keyEnd);
+  }
   if (series === null) return null;
   const fieldsStart = skipWhitespace(s, keyEnd, sc.lineEnd);
   const fieldsEnd = scanFields(sc, fieldsStart);
@@ -158,6 +176,15 @@ function parsePoint(sc: LineScanner, start: number, multiplier: bigint, defaultT
   const timeNs = scanTime(sc, fieldsEnd, multiplier, defaultTimeNs);
   if (timeNs === null) return null;
   return buildPoint(sc, series, timeNs);
+}
+
+/**
+ * The cached series of a key without backslashes that ends at the line's first space: scanKey
+ * ends a key like that exactly there, and the key was valid when it was cached, so scanning it
+ * again would find the same series.
+ */
+function cachedSeries(sc: LineScanner, start: number, keyEnd: number): SeriesEntry | undefined {
+  return sc.series.get(sc.s.slice(start, keyEnd));
 }
 
 /**

@@ -1,13 +1,15 @@
-// WAL value framing: [crc32 u32][originSeq u64][version u64][msgpackr(entry)] (big-endian), the
-// CRC taken over key + the rest, so a value under the wrong key fails too. The originSeq and
+// WAL value framing: [crc32 u32][originSeq u64][version u64][payload] (big-endian), the CRC taken
+// over key + the rest, so a value under the wrong key fails too. The payload is a msgpackr
+// document in the shape of entry-binary.ts; values of older releases (msgpackr records) are still read. The originSeq and
 // version sit in the header because the log assigns them when it writes the batch. Never hands
 // back an entry whose checksum did not match.
-import { Packr, Unpackr } from 'msgpackr';
+import { Unpackr } from 'msgpackr';
 import { assert } from '../errors.js';
 import { crc32 } from './crc32.js';
 import { readU64, writeU64 } from './wal-keys.js';
 import type { WalEntry } from './wal-port.js';
 import type { FieldType, FieldValue, Point } from '../model/point.js';
+import { decodeEntryDocument, encodeBinaryEntry, isEntryDocument } from './entry-binary.js';
 
 /**
  * The stored shape: points flattened into one array, with measurement names, tag sets, field-key
@@ -98,20 +100,21 @@ const ORIGIN_SEQ_OFFSET = 4;
 const VERSION_OFFSET = 12;
 
 export class WalEntryCodec {
-  // Records, without shared structures: every value carries its own record definitions, so
-  // nothing outside the value is needed to decode it. For Point[] they measured ~12% smaller
-  // than plain maps, encode equal and decode ~20% faster (bench/wal.ts prints both).
-  // bigint is written as int64/uint64 and int64 decodes to bigint: timeNs round-trips exactly.
-  private readonly packr = new Packr({ useRecords: true, int64AsType: 'bigint' });
+  // Decodes both payloads: this release's document (entry-binary.ts) and older releases' msgpackr
+  // records of a StoredEntry (records without shared structures, int64 decoded as bigint). The
+  // flat StoredEntry was replaced on the write path: building it boxed every float and msgpackr
+  // then walked it, ~4 µs a point of the acknowledgement's main-thread time (docs/benchmarks.md).
   private readonly unpackr = new Unpackr({ useRecords: true, int64AsType: 'bigint' });
 
   /** Encodes with a zeroed header; `seal` fills originSeq, version and the checksum once the key is known. */
   encode(entry: EntryBody): Buffer {
-    const payload = this.packr.pack(toStoredEntry(entry));
-    const value = Buffer.allocUnsafe(VALUE_HEADER_BYTES + payload.length);
-    value.fill(0, 0, VALUE_HEADER_BYTES);
-    value.set(payload, VALUE_HEADER_BYTES);
-    return value;
+    return encodeBinaryEntry(entry, VALUE_HEADER_BYTES);
+  }
+
+  private decodePayload(value: Buffer, originSeq: number, version: bigint): WalEntry {
+    const document: unknown = this.unpackr.unpack(value.subarray(VALUE_HEADER_BYTES));
+    if (isEntryDocument(document)) return decodeEntryDocument(document, originSeq, version);
+    return fromStoredEntry(document as StoredEntry, originSeq, version);
   }
 
   seal(key: Buffer, value: Buffer, originSeq: number, version: bigint): void {
@@ -127,7 +130,7 @@ export class WalEntryCodec {
    */
   decodeShipped(value: Buffer): WalEntry {
     assert(value.length > VALUE_HEADER_BYTES, `wal: shipped entry is truncated (${value.length} bytes)`);
-    const entry = fromStoredEntry(this.unpackr.unpack(value.subarray(VALUE_HEADER_BYTES)) as StoredEntry, readU64(value, ORIGIN_SEQ_OFFSET), value.readBigUInt64BE(VERSION_OFFSET));
+    const entry = this.decodePayload(value, readU64(value, ORIGIN_SEQ_OFFSET), value.readBigUInt64BE(VERSION_OFFSET));
     assert(typeof entry.db === 'string' && typeof entry.rp === 'string' && typeof entry.origin === 'string' && Number.isSafeInteger(entry.catalogIndex), 'wal: shipped value is not a WalEntry');
     return entry;
   }
@@ -138,11 +141,7 @@ export class WalEntryCodec {
     const stored = value.readUInt32BE(0);
     const computed = checksum(key, value);
     assert(stored === computed, `wal: CRC mismatch in entry ${seq}: stored ${hex(stored)}, computed ${hex(computed)}`);
-    const entry = fromStoredEntry(
-      this.unpackr.unpack(value.subarray(VALUE_HEADER_BYTES)) as StoredEntry,
-      readU64(value, ORIGIN_SEQ_OFFSET),
-      value.readBigUInt64BE(VERSION_OFFSET),
-    );
+    const entry = this.decodePayload(value, readU64(value, ORIGIN_SEQ_OFFSET), value.readBigUInt64BE(VERSION_OFFSET));
     assert(
       typeof entry === 'object' && entry !== null && typeof entry.db === 'string' && typeof entry.rp === 'string' &&
         Array.isArray(entry.points) && typeof entry.origin === 'string' && Number.isSafeInteger(entry.catalogIndex),

@@ -134,3 +134,27 @@ describe('parser properties', () => {
     );
   });
 });
+
+describe('a line parses the same inside a batch as alone (series cache and line-end fast paths)', () => {
+  // Lines from a few keys, some with escapes or a stray quote in the key, some broken; repeated
+  // so that the series cache of one parse call is hit by a key seen earlier in the body.
+  const keyPart = fc.constantFrom('cpu', 'cpu,host=a', 'cpu,host=a\\ b', 'cp\\,u,host=a', 'cpu,host="a', 'cpu,host=a,host=b', 'cpu,host=', 'cpu,b=2,a=1', ',x=1');
+  const fieldPart = fc.constantFrom(' v=1', ' v=1i', ' v=1,w=2', '  v=1', ' v', ' v=tru', ' w=3 1700000000000000000', ' v=1 123abc', '', ' v=1 -5 ', ' s="a b"', ' s="a\\"b",v=2');
+  const line = fc.tuple(keyPart, fieldPart).map(([key, fields]) => key + fields);
+
+  test('points and reasons equal those of each line parsed on its own', () => {
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 30 }), (lines) => {
+        const opts = { precision: 'ns' as const, nowNs: NOW };
+        const whole = parseLineProtocol(lines.join('\n'), opts);
+        const alone = lines.map((l) => parseLineProtocol(l, opts));
+        assert.deepEqual(whole.points, alone.flatMap((r) => r.points));
+        assert.deepEqual(
+          whole.errors.map((e) => [e.line, e.reason]),
+          alone.flatMap((r) => r.errors.map((e) => [e.line, e.reason])),
+        );
+      }),
+      params,
+    );
+  });
+});
