@@ -1,12 +1,16 @@
 // Cluster ingest, side by side in one run: the same TSBS cpu load (ms precision) against one node
 // and against a three-node cluster at consistency=quorum, acked points/s and per-request latency
-// (the replication's added cost), then the hinted-handoff drain rate after one node was down.
+// (the replication's added cost), the CPU time every server process used per acknowledged point
+// (what bounds the cluster when all its nodes share one machine's cores), then the hinted-handoff
+// drain rate after one node was down.
 // Knobs: POINTS (1000000), BATCH (5000), CONCURRENCY (4), OUTAGE_S (60), CONSISTENCY (quorum).
+import { availableParallelism } from 'node:os';
 import { request } from 'undici';
 import { startHyperbytedb } from '../test/support/hyperbytedb-server.js';
 import { startCluster } from '../test/support/hyperbytedb-cluster.js';
 import { tsbsCpuBatches } from './tsbs-data.js';
 import { envInt } from './env.js';
+import { cpuMicros } from './proc-stats.js';
 
 const POINTS = envInt('POINTS', 1_000_000);
 const BATCH = envInt('BATCH', 5000);
@@ -33,12 +37,20 @@ async function count(url: string, db: string): Promise<number> {
 
 interface LoadResult {
   readonly pointsPerSec: number;
+  readonly points: number;
+  /** CPU time the given server processes used during the load, in µs (all threads). */
+  readonly cpuMicros: number;
   readonly latenciesMs: number[];
   /** Batches answered 503/504 (stored on the coordinator but not acknowledged at the level asked). */
   readonly unacked: number;
 }
 
-async function load(url: string, db: string, params: string, from = 0, to = batches.length): Promise<LoadResult> {
+async function totalCpuMicros(pids: readonly number[]): Promise<number> {
+  return (await Promise.all(pids.map(cpuMicros))).reduce((sum, micros) => sum + micros, 0);
+}
+
+async function load(url: string, db: string, params: string, from = 0, to = batches.length, pids: readonly number[] = []): Promise<LoadResult> {
+  const cpuStart = await totalCpuMicros(pids);
   let next = from;
   let unacked = 0;
   const latenciesMs: number[] = [];
@@ -59,7 +71,8 @@ async function load(url: string, db: string, params: string, from = 0, to = batc
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const points = Math.min(POINTS, (to - from) * BATCH) - unacked * BATCH;
-  return { pointsPerSec: (points / (performance.now() - started)) * 1000, latenciesMs: latenciesMs.sort((a, b) => a - b), unacked };
+  const elapsedMs = performance.now() - started;
+  return { pointsPerSec: (points / elapsedMs) * 1000, points, cpuMicros: (await totalCpuMicros(pids)) - cpuStart, latenciesMs: latenciesMs.sort((a, b) => a - b), unacked };
 }
 
 function describe(result: LoadResult): string {
@@ -72,7 +85,7 @@ async function main(): Promise<void> {
   let singleResult: LoadResult;
   try {
     await createDb(single.url, 'bench');
-    singleResult = await load(single.url, 'bench', '');
+    singleResult = await load(single.url, 'bench', '', 0, batches.length, [single.pid]);
   } finally {
     await single.stop();
   }
@@ -82,9 +95,16 @@ async function main(): Promise<void> {
   try {
     const [n1, n2, n3] = cluster.nodes;
     await createDb(n1!.url, 'bench');
-    const clusterResult = await load(n1!.url, 'bench', `&consistency=${CONSISTENCY}`);
+    const clusterResult = await load(n1!.url, 'bench', `&consistency=${CONSISTENCY}`, 0, batches.length, cluster.nodes.map((n) => n.handle?.pid ?? -1));
     process.stdout.write(`three nodes        ${describe(clusterResult)}\n`);
     process.stdout.write(`ratio              ${(clusterResult.pointsPerSec / singleResult.pointsPerSec).toFixed(2)}x of one node (target >= 0.7x); added latency p50 ${(percentile(clusterResult.latenciesMs, 0.5) - percentile(singleResult.latenciesMs, 0.5)).toFixed(1)} ms, p99 ${(percentile(clusterResult.latenciesMs, 0.99) - percentile(singleResult.latenciesMs, 0.99)).toFixed(1)} ms\n`);
+    // Every node stores every point, so three nodes on one machine spend about three times the
+    // CPU a point costs one node: on this machine's cores that sets a ceiling on the cluster's rate.
+    const singleCpu = singleResult.cpuMicros / singleResult.points;
+    const clusterCpu = clusterResult.cpuMicros / clusterResult.points;
+    const cores = availableParallelism();
+    const ceiling = (cores * 1_000_000) / clusterCpu;
+    process.stdout.write(`CPU per point      one node ${singleCpu.toFixed(1)} µs, three nodes ${clusterCpu.toFixed(1)} µs (all processes, during the load); on ${cores} cores the three nodes' CPU ceiling is ${Math.round(ceiling).toLocaleString('en-US')} pts/s = ${(ceiling / singleResult.pointsPerSec).toFixed(2)}x of one node's rate\n`);
 
     if (OUTAGE_S > 0) {
       // Hinted handoff: n3 is down while writes continue at quorum for OUTAGE_S (cycling over the

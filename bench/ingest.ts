@@ -2,11 +2,12 @@
 // sustained rate until every point is queryable, and each server's RSS after both. Knobs: POINTS,
 // BATCH, CONCURRENCY (e.g. "2,4"), SERVERS ("ours,influx"), CPU_PROF_DIR (our server runs with
 // --cpu-prof into that directory; its profiles are written when it stops).
-import { mkdtemp, open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { startInfluxd, influxdAvailable } from '../test/support/influxd.js';
+import { cpuMicros, statusBytes } from './proc-stats.js';
 import { startHyperbytedb } from '../test/support/hyperbytedb-server.js';
 
 const POINTS = Number(process.env.POINTS ?? 1_000_000);
@@ -81,29 +82,6 @@ async function readBatch(file: FileHandle, span: readonly [number, number]): Pro
   const { bytesRead } = await file.read(buffer, 0, span[1], span[0]);
   if (bytesRead !== span[1]) throw new Error(`short read of a batch: ${bytesRead} of ${span[1]} bytes`);
   return buffer;
-}
-
-/** A line of /proc/PID/status in bytes: VmRSS (resident set), RssFile (file-backed pages, e.g. a mapped library), or NaN. */
-async function statusBytes(pid: number, field: 'VmRSS' | 'RssFile'): Promise<number> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kb = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1];
-    return kb === undefined ? NaN : Number(kb) * 1024;
-  } catch {
-    return NaN;
-  }
-}
-
-/** CPU time a process (all its threads) has used, in µs (utime + stime of /proc/PID/stat, at 100 ticks/s); NaN if unreadable. */
-async function cpuMicros(pid: number): Promise<number> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return NaN;
-  }
 }
 
 const rssBytes = (pid: number): Promise<number> => statusBytes(pid, 'VmRSS');
