@@ -16,6 +16,7 @@ import { groupByIntervalNs, groupByOffsetNs, isRawSelect } from '../query/langua
 import { zoneOffsetSeconds } from '../query/language/time-zone.js';
 import { PartialWriteError } from '../errors.js';
 import { nextContinuousQueryRun, UTC, type ContinuousQueryTiming, type ZoneOffset } from './cq-schedule.js';
+import { PeriodicTask } from './periodic-task.js';
 
 export interface ContinuousQueryOptions {
   readonly enabled: boolean;
@@ -73,10 +74,7 @@ interface Parsed {
 
 export class ContinuousQueryService implements Service {
   readonly name = 'continuous-queries';
-  private cancelTimer: (() => void) | null = null;
-  private running: Promise<void> = Promise.resolve();
-  private stopped = true;
-  private stopping = false;
+  private readonly task: PeriodicTask;
   /** Parsed definitions by text; bounded by the catalog's queries (pruned every tick). */
   private readonly parsed = new Map<string, Parsed>();
   private readonly reported = new Set<string>();
@@ -86,31 +84,15 @@ export class ContinuousQueryService implements Service {
     private readonly deps: ContinuousQueryDeps,
   ) {
     validateContinuousQueryOptions(options);
+    this.task = new PeriodicTask(options.runIntervalMs, () => this.runDue(), { clock: deps.clock, log: deps.log, failure: 'continuous queries: tick failed' });
   }
 
   async start(): Promise<void> {
-    if (!this.stopped || !this.options.enabled) return;
-    this.stopped = false;
-    this.stopping = false;
-    this.schedule();
+    if (this.options.enabled) this.task.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.stopping = true;
-    this.cancelTimer?.();
-    this.cancelTimer = null;
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.cancelTimer = this.deps.clock.setTimer(this.options.runIntervalMs, () => {
-      this.cancelTimer = null;
-      this.running = this.runDue()
-        .catch((error: unknown) => this.deps.log.error({ err: error }, 'continuous queries: tick failed'))
-        .finally(() => this.schedule());
-    });
+    await this.task.stop();
   }
 
   /** Runs every query that is due now (one tick); exported for tests and the admin path. */
@@ -122,7 +104,7 @@ export class ContinuousQueryService implements Service {
     const live = new Set<string>();
     for (const db of schema.databaseNames()) {
       for (const cq of schema.database(db)?.continuousQueries ?? []) {
-        if (this.stopping) return;
+        if (this.task.stopping) return;
         live.add(cq.query);
         await this.runOne(db, cq);
       }

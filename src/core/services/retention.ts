@@ -11,6 +11,7 @@ import type { SchemaView } from '../meta/schema-view.js';
 import { expiryCutoffNs } from '../meta/retention.js';
 import type { RetentionStore, StoredPartition } from '../store/retention-store.js';
 import { chTableName } from '../store/naming.js';
+import { PeriodicTask } from './periodic-task.js';
 
 export interface RetentionOptions {
   readonly enabled: boolean;
@@ -70,41 +71,22 @@ export function retentionActions(partitions: readonly StoredPartition[], cutoffN
 
 export class RetentionService implements Service {
   readonly name = 'retention';
-  private cancelTimer: (() => void) | null = null;
-  private running: Promise<void> = Promise.resolve();
-  private stopped = true;
-  private stopping = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly options: RetentionOptions,
     private readonly deps: RetentionDeps,
   ) {
     validateRetentionOptions(options);
+    this.task = new PeriodicTask(options.intervalMs, () => this.enforce(), { clock: deps.clock, log: deps.log, failure: 'retention pass failed' });
   }
 
   async start(): Promise<void> {
-    if (!this.stopped || !this.options.enabled) return;
-    this.stopped = false;
-    this.stopping = false;
-    this.schedule();
+    if (this.options.enabled) this.task.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.stopping = true;
-    this.cancelTimer?.();
-    this.cancelTimer = null;
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.cancelTimer = this.deps.clock.setTimer(this.options.intervalMs, () => {
-      this.cancelTimer = null;
-      this.running = this.enforce()
-        .catch((error: unknown) => this.deps.log.error({ err: error }, 'retention pass failed'))
-        .finally(() => this.schedule());
-    });
+    await this.task.stop();
   }
 
   /** One pass over every policy with a finite duration. */
@@ -141,7 +123,7 @@ export class RetentionService implements Service {
     for (const partition of partitions) byTable.set(partition.table, [...(byTable.get(partition.table) ?? []), partition]);
     for (const [table, tablePartitions] of byTable) {
       const measurement = measurements.get(table);
-      if (measurement === undefined || this.stopping) continue;
+      if (measurement === undefined || this.task.stopping) continue;
       const { drop, deleteRows } = retentionActions(tablePartitions, cutoffNs);
       if (drop.length === 0 && !deleteRows) continue;
       try {
