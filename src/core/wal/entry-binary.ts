@@ -28,15 +28,13 @@ const FIELD_TYPE_CODE = new Map<FieldType, number>(FIELD_TYPE_CODES.map((type, c
 
 export type EntryBody = Pick<WalEntry, 'db' | 'rp' | 'points' | 'origin' | 'catalogIndex'>;
 
-/** Appends to one growing buffer; `headerBytes` are left zeroed at the front for the caller. */
+/** Appends to one growing buffer. */
 class ByteWriter {
   buffer: Buffer;
-  offset: number;
+  offset = 0;
 
-  constructor(initialBytes: number, headerBytes: number) {
-    this.buffer = Buffer.allocUnsafe(Math.max(initialBytes, headerBytes + 64));
-    this.buffer.fill(0, 0, headerBytes);
-    this.offset = headerBytes;
+  constructor(initialBytes: number) {
+    this.buffer = Buffer.allocUnsafe(Math.max(initialBytes, 64));
   }
 
   reserve(bytes: number): void {
@@ -57,22 +55,16 @@ class ByteWriter {
     this.offset += 4;
   }
 
-  f64(value: number): void {
-    this.reserve(8);
-    this.buffer.writeDoubleLE(value, this.offset);
-    this.offset += 8;
-  }
-
   string(value: string): void {
     this.reserve(4 + value.length * 3);
     const bytes = this.buffer.write(value, this.offset + 4, 'utf8');
     this.buffer.writeUInt32LE(bytes, this.offset);
     this.offset += 4 + bytes;
   }
-
 }
 
-class RefTable<T> {
+/** Numbers each distinct item (by identity) in first-seen order; the parser shares a series' arrays, so a repeat is usually the last item. */
+export class RefTable<T> {
   readonly items: T[] = [];
   private readonly index = new Map<T, number>();
   private lastItem: T | undefined;
@@ -100,7 +92,7 @@ export function encodeBinaryEntry(entry: EntryBody, headerBytes: number): Buffer
   const keySets = new RefTable<readonly string[]>();
   const typeSets = new RefTable<readonly FieldType[]>();
   // Points first into their own writer (the tables are known only after them), then both joined.
-  const body = new ByteWriter(points.length * 128 + 64, 0);
+  const body = new ByteWriter(points.length * 128 + 64);
   body.u32(points.length);
   for (const point of points) {
     body.reserve(21);

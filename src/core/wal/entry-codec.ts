@@ -9,7 +9,7 @@ import { crc32 } from './crc32.js';
 import { readU64, writeU64 } from './wal-keys.js';
 import type { WalEntry } from './wal-port.js';
 import type { FieldType, FieldValue, Point } from '../model/point.js';
-import { decodeEntryDocument, encodeBinaryEntry, isEntryDocument } from './entry-binary.js';
+import { decodeEntryDocument, encodeBinaryEntry, isEntryDocument, RefTable, type EntryBody } from './entry-binary.js';
 
 /**
  * The stored shape: points flattened into one array, with measurement names, tag sets, field-key
@@ -30,27 +30,6 @@ interface StoredEntry {
   readonly flat: Array<number | bigint | string | boolean | null>;
 }
 
-class RefTable<T> {
-  readonly items: T[] = [];
-  private readonly index = new Map<T, number>();
-  private lastItem: T | undefined;
-  private lastIndex = -1;
-
-  ref(item: T): number {
-    if (item === this.lastItem) return this.lastIndex;
-    let found = this.index.get(item);
-    if (found === undefined) {
-      found = this.items.length;
-      this.items.push(item);
-      this.index.set(item, found);
-    }
-    this.lastItem = item;
-    this.lastIndex = found;
-    return found;
-  }
-}
-
-type EntryBody = Pick<WalEntry, 'db' | 'rp' | 'points' | 'origin' | 'catalogIndex'>;
 
 export function toStoredEntry(entry: EntryBody): StoredEntry {
   const measurements = new RefTable<string>();
