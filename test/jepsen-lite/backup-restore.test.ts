@@ -7,35 +7,16 @@
 // test/unit/services/restore.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, readdir, rm, stat, writeFile, lstat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { repoRoot, serverEntry, startHyperbytedb } from '../support/hyperbytedb-server.js';
-
-interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { runHyperbytedbCli, type CommandResult } from './support/real-clients.js';
+import { startHyperbytedb } from '../support/hyperbytedb-server.js';
 
 /** Runs `hyperbytedb <args>` as a child process (asynchronously: load keeps running meanwhile). */
-function cli(args: readonly string[], timeoutMs = 60_000): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', serverEntry, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: readonly string[]): Promise<CommandResult> => runHyperbytedbCli(args);
 
 async function query(url: string, q: string, db = 'load'): Promise<Array<Array<unknown>>> {
   const res = await request(`${url}/query?db=${db}&epoch=ns&q=${encodeURIComponent(q)}`, { method: 'POST' });
@@ -89,7 +70,7 @@ test('a backup during sustained writes holds every point acknowledged before it 
     await new Promise((r) => setTimeout(r, 300));
     stop = true;
     await Promise.all(writers);
-    assert.equal(backup.code, 0, backup.stderr + backup.stdout);
+    assert.equal(backup.status, 0, backup.stderr + backup.stdout);
     assert.match(backup.stdout, /backup of the running server written to/);
     assert.match(backup.stdout, /^\{"phase":"snapshot"/m, 'JSON progress lines when stdout is not a terminal');
     const manifest = JSON.parse(await readFile(join(backupDir, 'manifest.json'), 'utf8')) as { files: Array<{ path: string }>; wal_last_seq: number; origin_watermarks: object };
@@ -101,11 +82,11 @@ test('a backup during sustained writes holds every point acknowledged before it 
       cli(['restore', '--data-dir', server.dataDir, '--input', backupDir]),
       cli(['restore', '--data-dir', restoredDir, '--input', backupDir]),
     ]);
-    assert.equal(again.code, 1);
+    assert.equal(again.status, 1);
     assert.match(again.stderr, /output directory .* is not empty/);
-    assert.equal(refused.code, 1);
+    assert.equal(refused.status, 1);
     assert.match(refused.stderr, /a server is running on .*; stop it before restoring/);
-    assert.equal(restore.code, 0, restore.stderr + restore.stdout);
+    assert.equal(restore.status, 0, restore.stderr + restore.stdout);
     await server.stop();
     restored = await startHyperbytedb({ dataDir: restoredDir });
     const ids = new Set((await query(restored.url, 'SELECT id FROM load')).map((row) => Number(row[1])));
@@ -138,7 +119,7 @@ test('restore refuses a corrupt backup, and a backup of one database over a node
     await server.stop();
     // No server runs: backup reads the data directory itself; --db keeps one database.
     const offline = await cli(['backup', '--data-dir', dataDir, '--output', good, '--db', 'load']);
-    assert.equal(offline.code, 0, offline.stderr);
+    assert.equal(offline.status, 0, offline.stderr);
     assert.match(offline.stdout, /no server running/);
 
     const before = await treeDigest(dataDir);
@@ -150,7 +131,7 @@ test('restore refuses a corrupt backup, and a backup of one database over a node
     bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
     await writeFile(join(corrupt, victim.path), bytes);
     const corrupted = await cli(['restore', '--data-dir', dataDir, '--input', corrupt]);
-    assert.equal(corrupted.code, 1);
+    assert.equal(corrupted.status, 1);
     assert.match(corrupted.stderr, /is corrupt: data\/.* does not match its checksum/);
 
     assert.equal(await treeDigest(dataDir), before, 'a refused restore leaves the target as it was');
@@ -158,13 +139,13 @@ test('restore refuses a corrupt backup, and a backup of one database over a node
 
     // Restoring replaces whole directories: a backup of "load" would take "other" away, so it is refused.
     const lossy = await cli(['restore', '--data-dir', dataDir, '--input', good]);
-    assert.equal(lossy.code, 1, lossy.stdout);
+    assert.equal(lossy.status, 1, lossy.stdout);
     assert.match(lossy.stderr, /is a backup of database "load" only, and .* also holds "other"; a restore replaces the whole data directory, so those would be lost/);
     assert.equal(await treeDigest(dataDir), before, 'a refused --db restore leaves the target as it was');
 
     const fresh = join(root, 'fresh');
     const ok = await cli(['restore', '--data-dir', fresh, '--input', good]);
-    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.status, 0, ok.stderr);
     server = await startHyperbytedb({ dataDir: fresh });
     assert.deepEqual((await query(server.url, 'SELECT count(id) FROM load')).map((r) => r[1]), [500]);
     const databases = await query(server.url, 'SHOW DATABASES', '');

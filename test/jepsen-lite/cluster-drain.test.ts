@@ -3,11 +3,10 @@
 // time leaves the node Draining with the reason and exit code 1; --abort returns it to Active.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { request } from 'undici';
+import { runHyperbytedbCli, type CommandResult } from './support/real-clients.js';
 import { startCluster, type TestCluster } from '../support/hyperbytedb-cluster.js';
-import { repoRoot, serverEntry } from '../support/hyperbytedb-server.js';
 
 let cluster: TestCluster;
 
@@ -21,24 +20,7 @@ after(async () => {
   await cluster?.stop();
 });
 
-function cli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', serverEntry, ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, HYPERBYTEDB__CLUSTER__SECRET: cluster.secret },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: readonly string[]): Promise<CommandResult> => runHyperbytedbCli(args, { env: { HYPERBYTEDB__CLUSTER__SECRET: cluster.secret }, timeoutMs: 120_000 });
 
 async function write(url: string, from: number, count: number): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
   const body = Array.from({ length: count }, (_, i) => `d,host=h${(from + i) % 5} v=${from + i} ${1_600_000_000_000 + from + i}`).join('\n');
@@ -69,13 +51,13 @@ test('a drain that cannot hand off in time stays Draining with the reason; --abo
   await cluster.kill(n3!.id);
   // n2 holds everything, but n3 (still a member) does not answer: no majority of the remaining peers.
   const failed = await cli(['cluster', 'drain', '--node', `127.0.0.1:${n1!.httpPort}`, '--yes', '--timeout', '3s']);
-  assert.equal(failed.code, 1);
+  assert.equal(failed.status, 1);
   assert.match(failed.stderr, /drain did not complete: n1: draining, phase failed.* — timed out waiting for the remaining peers to hold this node's entries: n3 does not answer/);
   const refused = await write(n1!.url, 0, 5);
   assert.equal(refused.status, 503, 'a Draining node still refuses writes');
   assert.match(String(refused.headers['x-hyperbytedb-redirect'] ?? ''), /127\.0\.0\.1:\d+/, 'and names an Active peer');
   const aborted = await cli(['cluster', 'drain', '--node', `127.0.0.1:${n1!.httpPort}`, '--abort']);
-  assert.equal(aborted.code, 0, aborted.stderr);
+  assert.equal(aborted.status, 0, aborted.stderr);
   assert.equal((await write(n1!.url, 0, 5)).status, 204, 'Active again');
   await cluster.start(n3!.id);
   await cluster.waitReady();
@@ -90,11 +72,11 @@ test('cluster drain takes a node out without losing anything', async () => {
     acked += 400;
   }
   const refused = await cli(['cluster', 'drain', '--node', `127.0.0.1:${n3!.httpPort}`, '--timeout', '5s']);
-  assert.equal(refused.code, 2, 'without --yes and without a terminal the drain is not started');
+  assert.equal(refused.status, 2, 'without --yes and without a terminal the drain is not started');
   assert.match(refused.stderr, /pass --yes/);
 
   const drained = await cli(['cluster', 'drain', '--node', `127.0.0.1:${n3!.httpPort}`, '--yes', '--timeout', '30s']);
-  assert.equal(drained.code, 0, drained.stdout + drained.stderr);
+  assert.equal(drained.status, 0, drained.stdout + drained.stderr);
   assert.match(drained.stdout, /"phase":"handoff"|"phase":"leaving"|"phase":"left"/);
   assert.match(drained.stdout, /is Leaving and out of the cluster/);
 

@@ -8,13 +8,13 @@
 // point is on n3 exactly once, and the catalog, WAL watermarks and data digests are the others'.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { runHyperbytedbCli, type CommandResult } from './support/real-clients.js';
 import { startCluster, type ClusterNode, type TestCluster } from '../support/hyperbytedb-cluster.js';
-import { hyperbytedbAvailable, repoRoot, serverEntry } from '../support/hyperbytedb-server.js';
+import { hyperbytedbAvailable } from '../support/hyperbytedb-server.js';
 
 const skip = hyperbytedbAvailable().available ? false : hyperbytedbAvailable().reason;
 let cluster: TestCluster | undefined;
@@ -25,20 +25,7 @@ after(async () => {
   if (root !== undefined) await rm(root, { recursive: true, force: true });
 });
 
-function cli(args: readonly string[], env: Readonly<Record<string, string>> = {}, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', serverEntry, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CommandResult> => runHyperbytedbCli(args, { env });
 
 async function getJson<T>(url: string): Promise<T> {
   const res = await request(url, { headersTimeout: 30_000, bodyTimeout: 30_000 });
@@ -119,7 +106,7 @@ test('a node restored from its online backup rejoins, catches up through sync, a
   try {
     await sleep(1000);
     const backup = await cli(['backup', '--data-dir', n3.dataDir, '--output', backupDir]);
-    assert.equal(backup.code, 0, backup.stderr + backup.stdout);
+    assert.equal(backup.status, 0, backup.stderr + backup.stdout);
     assert.match(backup.stdout, /backup of the running server written to/);
     phase('backup taken');
     await sleep(500);
@@ -135,7 +122,7 @@ test('a node restored from its online backup rejoins, catches up through sync, a
     // The node's own cluster settings (as its serve has them): the restore names its seeds.
     const seeds = [n1, n2].map((n) => `127.0.0.1:${n.httpPort}`).join(',');
     const restored = await cli(['restore', '--data-dir', n3.dataDir, '--input', backupDir], { HYPERBYTEDB__CLUSTER__NODE_ID: n3.id, HYPERBYTEDB__CLUSTER__JOIN: seeds, HYPERBYTEDB__CLUSTER__SECRET: cluster.secret });
-    assert.equal(restored.code, 0, restored.stderr + restored.stdout);
+    assert.equal(restored.status, 0, restored.stderr + restored.stdout);
     assert.match(restored.stdout, /Raft state was moved to .*raft\.before-restore-\d+: start it as before: it rejoins through its seeds \(127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+\)/);
     assert.ok((await readdir(n3.dataDir)).some((e) => e.startsWith('raft.before-restore-')), 'the old Raft state is kept aside, not deleted');
     phase('restored');

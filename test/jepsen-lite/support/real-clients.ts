@@ -2,6 +2,7 @@
 // as real processes for the client tests: availability checks that give a skip reason, and a
 // bounded command runner. Never leaves a child running after its promise settles.
 import { spawn, spawnSync } from 'node:child_process';
+import { repoRoot, serverEntry } from '../../support/hyperbytedb-server.js';
 
 export interface CommandResult {
   readonly status: number | null;
@@ -20,9 +21,17 @@ export function skipUnless(available: boolean, what: string): false | string {
   return available ? false : `${what} is not installed (Debian package; .ci/run installs it)`;
 }
 
+export interface CommandOptions {
+  readonly input?: string;
+  readonly timeoutMs?: number;
+  /** Added to this process's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+}
+
 /** Runs a command to completion; kills it after `timeoutMs`. */
-export async function runCommand(command: string, args: readonly string[], options: { readonly input?: string; readonly timeoutMs?: number; readonly env?: Readonly<Record<string, string>> } = {}): Promise<CommandResult> {
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(options.env !== undefined ? { env: { ...process.env, ...options.env } } : {}) });
+export async function runCommand(command: string, args: readonly string[], options: CommandOptions = {}): Promise<CommandResult> {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.env !== undefined ? { env: { ...process.env, ...options.env } } : {}) });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -35,6 +44,11 @@ export async function runCommand(command: string, args: readonly string[], optio
   const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   clearTimeout(timer);
   return { status, stdout, stderr };
+}
+
+/** Runs `hyperbytedb <args>` (this checkout's CLI) to completion, from the repository root. */
+export function runHyperbytedbCli(args: readonly string[], options: Omit<CommandOptions, 'cwd'> = {}): Promise<CommandResult> {
+  return runCommand(process.execPath, ['--import', 'tsx', serverEntry, ...args], { timeoutMs: 60_000, ...options, cwd: repoRoot });
 }
 
 /** A Python with the influxdb module: Debian's python3-influxdb installs into /usr/bin/python3. */
