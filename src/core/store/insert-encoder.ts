@@ -4,6 +4,7 @@
 import type { FieldType, FieldValue, Point } from '../model/point.js';
 import { fieldInsertType } from './field-types.js';
 import { fieldStorageColumn, tagColumn } from './naming.js';
+import { GrowableBuffer } from '../growable-buffer.js';
 
 export interface EncodedInsert {
   /** Target columns, in payload order. */
@@ -79,52 +80,37 @@ function escapeKey(text: string, escapeEquals: boolean): string {
 }
 
 /** A growable RowBinary writer; strings are length-prefixed with an unsigned LEB128 varint. */
-class RowBinaryWriter {
-  buffer: Buffer;
-  offset = 0;
-
+class RowBinaryWriter extends GrowableBuffer {
   constructor(initialBytes: number) {
-    this.buffer = Buffer.allocUnsafe(Math.max(1024, initialBytes));
-  }
-
-  private ensure(bytes: number): void {
-    if (this.offset + bytes <= this.buffer.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.offset + bytes));
-    this.buffer.copy(next, 0, 0, this.offset);
-    this.buffer = next;
-  }
-
-  byte(value: number): void {
-    this.ensure(1);
-    this.buffer[this.offset++] = value;
+    super(initialBytes, 1024);
   }
 
   /** An unsigned 64-bit integer given as its low and high 32 bits. */
   uint64Parts(low: number, high: number): void {
-    this.ensure(8);
+    this.reserve(8);
     this.buffer.writeUInt32LE(low, this.offset);
     this.buffer.writeUInt32LE(high, this.offset + 4);
     this.offset += 8;
   }
 
   int64(value: bigint): void {
-    this.ensure(8);
+    this.reserve(8);
     this.offset = this.buffer.writeBigInt64LE(value, this.offset);
   }
 
   uint64(value: bigint): void {
-    this.ensure(8);
+    this.reserve(8);
     this.offset = this.buffer.writeBigUInt64LE(value, this.offset);
   }
 
   float64(value: number): void {
-    this.ensure(8);
+    this.reserve(8);
     this.offset = this.buffer.writeDoubleLE(value, this.offset);
   }
 
   string(value: string): void {
     const maxBytes = value.length * 3;
-    this.ensure(maxBytes + 5);
+    this.reserve(maxBytes + 5);
     if (maxBytes < 128) {
       // One-byte length prefix: write the text after it, then fill the prefix in.
       const written = this.buffer.write(value, this.offset + 1, 'utf8');
@@ -142,7 +128,7 @@ class RowBinaryWriter {
   }
 
   bytes(value: Buffer): void {
-    this.ensure(value.length);
+    this.reserve(value.length);
     value.copy(this.buffer, this.offset);
     this.offset += value.length;
   }

@@ -9,6 +9,7 @@ import { Packr } from 'msgpackr';
 import { assert } from '../errors.js';
 import type { FieldType, FieldValue, Point } from '../model/point.js';
 import type { WalEntry } from './wal-port.js';
+import { GrowableBuffer } from '../growable-buffer.js';
 
 /**
  * The first item of the document. Releases before it wrote a msgpackr record (an object, see
@@ -28,27 +29,8 @@ const FIELD_TYPE_CODE = new Map<FieldType, number>(FIELD_TYPE_CODES.map((type, c
 
 export type EntryBody = Pick<WalEntry, 'db' | 'rp' | 'points' | 'origin' | 'catalogIndex'>;
 
-/** Appends to one growing buffer. */
-class ByteWriter {
-  buffer: Buffer;
-  offset = 0;
-
-  constructor(initialBytes: number) {
-    this.buffer = Buffer.allocUnsafe(Math.max(initialBytes, 64));
-  }
-
-  reserve(bytes: number): void {
-    if (this.offset + bytes <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.offset + bytes));
-    this.buffer.copy(grown, 0, 0, this.offset);
-    this.buffer = grown;
-  }
-
-  u8(value: number): void {
-    this.reserve(1);
-    this.buffer[this.offset++] = value;
-  }
-
+/** The point column's encodings. */
+class ByteWriter extends GrowableBuffer {
   u32(value: number): void {
     this.reserve(4);
     this.buffer.writeUInt32LE(value, this.offset);
@@ -128,11 +110,11 @@ function writeValue(w: ByteWriter, value: FieldValue): void {
     w.buffer.writeDoubleLE(value, w.offset + 1);
     w.offset += 9;
   } else if (typeof value === 'string') {
-    w.u8(VALUE_STRING);
+    w.byte(VALUE_STRING);
     w.string(value);
   } else {
     assert(typeof value === 'boolean', `wal: a field value is a number, string or boolean, got ${typeof value}`);
-    w.u8(value ? VALUE_TRUE : VALUE_FALSE);
+    w.byte(value ? VALUE_TRUE : VALUE_FALSE);
   }
 }
 

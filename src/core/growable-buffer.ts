@@ -1,0 +1,25 @@
+// A byte buffer that grows by doubling as it is written, for the encoders that build one payload
+// at a time (the flush's RowBinary rows, the WAL entry's point column). Subclasses add the
+// encodings they need; `buffer.subarray(0, offset)` is what was written.
+
+export class GrowableBuffer {
+  buffer: Buffer;
+  offset = 0;
+
+  constructor(initialBytes: number, minBytes = 64) {
+    this.buffer = Buffer.allocUnsafe(Math.max(minBytes, initialBytes));
+  }
+
+  /** Makes room for `bytes` more bytes after `offset`. */
+  reserve(bytes: number): void {
+    if (this.offset + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.offset + bytes));
+    this.buffer.copy(grown, 0, 0, this.offset);
+    this.buffer = grown;
+  }
+
+  byte(value: number): void {
+    this.reserve(1);
+    this.buffer[this.offset++] = value;
+  }
+}
