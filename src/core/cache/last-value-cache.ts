@@ -15,6 +15,7 @@ import { LastValueStore, type MeasurementEntry } from './last-value-store.js';
 import { answerLatest, latestShape } from './last-value-select.js';
 import { readStoredSeries, storedLastValuesSql } from './last-value-loader.js';
 import { IN_MEMORY_MODES, type InMemoryMode } from './in-memory-mode.js';
+import { SerialLoadQueue } from '../serial-load-queue.js';
 
 
 export interface LastValueCacheOptions {
@@ -77,8 +78,7 @@ interface CacheMetrics {
 export class LastValueCache {
   private readonly store: LastValueStore;
   private readonly metrics: CacheMetrics;
-  private readonly loading = new Map<string, Promise<void>>();
-  private chain: Promise<void> = Promise.resolve();
+  private readonly loads = new SerialLoadQueue(MAX_QUEUED_LOADS);
 
   constructor(
     private readonly options: LastValueCacheOptions,
@@ -168,30 +168,25 @@ export class LastValueCache {
 
   /** Waits for queued loads (tests, shutdown). */
   async settled(): Promise<void> {
-    await this.chain;
+    await this.loads.settled();
   }
 
   private queueLoad(db: string, rp: string, measurement: string): Promise<void> | undefined {
-    const key = `${db}\u0000${rp}\u0000${measurement}`;
-    const pending = this.loading.get(key);
-    if (pending !== undefined) return pending;
-    if (this.loading.size >= MAX_QUEUED_LOADS) return undefined;
-    const view = this.deps.catalog().measurementState(db, rp, measurement);
-    if (view === undefined || view.fieldTypes.size > MAX_LOADED_FIELDS) return undefined;
-    // Observing starts now, before the flush: each point is stored by the read or observed.
-    const token = this.store.begin(db, rp, measurement, this.deps.nowMs());
-    if (token === undefined) return undefined;
-    const run = this.chain
-      .then(() => this.load(db, rp, view, token))
-      .catch((error: unknown) => {
-        this.store.abandon(db, rp, measurement, token);
-        this.metrics.loads.inc({ outcome: 'failed' });
-        this.deps.log.warn({ err: error, db, rp, measurement }, 'loading last values failed; latest-value queries read chDB');
-      })
-      .finally(() => this.loading.delete(key));
-    this.loading.set(key, run);
-    this.chain = run;
-    return run;
+    return this.loads.enqueue(`${db}\u0000${rp}\u0000${measurement}`, () => {
+      const view = this.deps.catalog().measurementState(db, rp, measurement);
+      if (view === undefined || view.fieldTypes.size > MAX_LOADED_FIELDS) return undefined;
+      // Observing starts now, before the flush: each point is stored by the read or observed.
+      const token = this.store.begin(db, rp, measurement, this.deps.nowMs());
+      if (token === undefined) return undefined;
+      return {
+        run: () => this.load(db, rp, view, token),
+        failed: (error: unknown) => {
+          this.store.abandon(db, rp, measurement, token);
+          this.metrics.loads.inc({ outcome: 'failed' });
+          this.deps.log.warn({ err: error, db, rp, measurement }, 'loading last values failed; latest-value queries read chDB');
+        },
+      };
+    });
   }
 
   private async load(db: string, rp: string, view: MeasurementView, token: MeasurementEntry): Promise<void> {

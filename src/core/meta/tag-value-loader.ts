@@ -7,6 +7,7 @@ import type { Catalog } from './catalog.js';
 import type { ChdbSession } from '../store/chdb-session.js';
 import { qualifiedTable, quoteIdent, tagColumn } from '../store/naming.js';
 import { TagValueIndex } from './tag-value-index.js';
+import { SerialLoadQueue } from '../serial-load-queue.js';
 
 /** Loads waiting at once; further measurements are loaded by later queries. */
 const MAX_QUEUED_LOADS = 32;
@@ -29,8 +30,7 @@ export function storedTagValuesSql(db: string, rp: string, measurement: string, 
 
 export class TagValueLoader {
   private readonly index = new TagValueIndex({ maxValuesPerMeasurement: MAX_VALUES_PER_MEASUREMENT });
-  private readonly pending = new Map<string, Promise<void>>();
-  private chain: Promise<void> = Promise.resolve();
+  private readonly loads = new SerialLoadQueue(MAX_QUEUED_LOADS);
 
   constructor(private readonly deps: TagValueLoaderDeps) {}
 
@@ -61,26 +61,21 @@ export class TagValueLoader {
 
   /** Waits for queued loads (tests, shutdown). */
   async settled(): Promise<void> {
-    await this.chain;
+    await this.loads.settled();
   }
 
   private queueLoad(db: string, rp: string, measurement: string): Promise<void> | undefined {
-    const key = `${db}\u0000${rp}\u0000${measurement}`;
-    const waiting = this.pending.get(key);
-    if (waiting !== undefined) return waiting;
-    if (this.pending.size >= MAX_QUEUED_LOADS) return undefined;
-    const token = this.index.begin(db, rp, measurement);
-    if (token === undefined) return undefined;
-    const run = this.chain
-      .then(() => this.load(db, rp, measurement, token))
-      .catch((error: unknown) => {
-        this.index.abandon(db, rp, measurement, token);
-        this.deps.log.warn({ err: error, db, rp, measurement }, 'loading tag values failed; SHOW TAG VALUES scans the table');
-      })
-      .finally(() => this.pending.delete(key));
-    this.pending.set(key, run);
-    this.chain = run;
-    return run;
+    return this.loads.enqueue(`${db}\u0000${rp}\u0000${measurement}`, () => {
+      const token = this.index.begin(db, rp, measurement);
+      if (token === undefined) return undefined;
+      return {
+        run: () => this.load(db, rp, measurement, token),
+        failed: (error: unknown) => {
+          this.index.abandon(db, rp, measurement, token);
+          this.deps.log.warn({ err: error, db, rp, measurement }, 'loading tag values failed; SHOW TAG VALUES scans the table');
+        },
+      };
+    });
   }
 
   private async load(db: string, rp: string, measurement: string, token: object): Promise<void> {
