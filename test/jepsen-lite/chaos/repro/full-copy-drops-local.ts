@@ -8,19 +8,11 @@
 // Run as root: node --import tsx test/jepsen-lite/chaos/repro/full-copy-drops-local.ts
 // Exit 1: reproduced; 0: n1 holds every acknowledged point; 2: could not set up.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signingKey, signRequest } from '../../../../src/cluster/peer-auth.js';
-import { startClusterTarget } from '../cluster-target.js';
 import type { NodeClient } from '../http-client.js';
 import { installPartition } from '../nemesis/partition.js';
-import { netnsAvailability } from '../netns.js';
-
-const say = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
+import { runRepro, say } from './run-repro.js';
 
 async function writer(client: NodeClient, first: number, acked: number[], signal: AbortSignal): Promise<void> {
   for (let id = first; !signal.aborted; id++) {
@@ -30,61 +22,44 @@ async function writer(client: NodeClient, first: number, acked: number[], signal
   }
 }
 
-async function main(): Promise<number> {
-  const availability = await netnsAvailability();
-  if (!availability.available) {
-    say(`cannot run here: ${availability.reason}`);
-    return 2;
+const secret = `repro-${randomBytes(8).toString('hex')}`;
+runRepro('copy', async (target) => {
+  const [n1, n2, n3] = ['n1', 'n2', 'n3'].map((n) => target.clients.get(n)!) as [NodeClient, NodeClient, NodeClient];
+  const created = await n2.query('CREATE DATABASE "chaos"', { method: 'POST' });
+  if (created.outcome !== 'ok') throw new Error(`CREATE DATABASE chaos: ${created.error}`);
+  const acked: number[] = [];
+  const stop = new AbortController();
+  const writers = Promise.all([writer(n1, 1, acked, stop.signal), writer(n3, 1_000_000, acked, stop.signal)]);
+  await sleep(2_000);
+  const partition = await installPartition(target.nemesis, { kind: 'isolate', node: 'n2' });
+  say(`partition: ${partition.outcome.status} ${partition.outcome.detail}`);
+  await sleep(8_000);
+  say(`heal: ${(await partition.heal()).detail}`);
+  const term = ((await n1.getJson('/cluster/leader')).json as { term: number }).term;
+  const body = JSON.stringify({ term, full: { source: 'n2' } });
+  const path = '/internal/sync/trigger';
+  const headers = { ...signRequest(signingKey(secret), { method: 'POST', pathWithQuery: path, node: 'repro', nowMs: Date.now(), body: Buffer.from(body) }), 'content-type': 'application/json' };
+  const trigger = await n1.post(path, body, headers);
+  say(`full copy of n2 ordered on n1 (term ${term}): HTTP ${trigger.status} ${trigger.text?.slice(0, 120) ?? trigger.error}`);
+  await sleep(5_000);
+  stop.abort();
+  await writers;
+  // Longer than a few anti-entropy rounds (3 s each here).
+  await sleep(15_000);
+  const idsOn = async (client: NodeClient): Promise<Set<number>> => {
+    const answer = await client.query('SELECT "id" FROM "copy"', { db: 'chaos' });
+    const series = (answer.json as { results: Array<{ series?: Array<{ values: unknown[][] }> }> }).results[0]?.series ?? [];
+    return new Set(series.flatMap((s) => s.values.map((v) => Number(v[1]))));
+  };
+  let reproduced = false;
+  for (const client of [n1, n2, n3]) {
+    const present = await idsOn(client);
+    const lost = acked.filter((id) => !present.has(id));
+    const manifest = (await client.getJson('/internal/sync/manifest')).json as { origins: Record<string, { watermark: number }> };
+    say(`${client.node}: ${acked.length} acknowledged, ${lost.length} missing (${lost.slice(0, 8).join(',')}); watermarks ${JSON.stringify(Object.fromEntries(Object.entries(manifest.origins).map(([o, p]) => [o, p.watermark])))}`);
+    if (lost.length > 0) reproduced = true;
   }
-  const secret = `repro-${randomBytes(8).toString('hex')}`;
-  const runDir = mkdtempSync(join(tmpdir(), 'hbj-repro-copy-'));
-  const target = await startClusterTarget({ nodes: ['n1', 'n2', 'n3'], runDir, clock: false, opTimeoutMs: 15_000, connections: 2, secret });
-  try {
-    const [n1, n2, n3] = ['n1', 'n2', 'n3'].map((n) => target.clients.get(n)!) as [NodeClient, NodeClient, NodeClient];
-    const created = await n2.query('CREATE DATABASE "chaos"', { method: 'POST' });
-    if (created.outcome !== 'ok') throw new Error(`CREATE DATABASE chaos: ${created.error}`);
-    const acked: number[] = [];
-    const stop = new AbortController();
-    const writers = Promise.all([writer(n1, 1, acked, stop.signal), writer(n3, 1_000_000, acked, stop.signal)]);
-    await sleep(2_000);
-    const partition = await installPartition(target.nemesis, { kind: 'isolate', node: 'n2' });
-    say(`partition: ${partition.outcome.status} ${partition.outcome.detail}`);
-    await sleep(8_000);
-    say(`heal: ${(await partition.heal()).detail}`);
-    const term = ((await n1.getJson('/cluster/leader')).json as { term: number }).term;
-    const body = JSON.stringify({ term, full: { source: 'n2' } });
-    const path = '/internal/sync/trigger';
-    const headers = { ...signRequest(signingKey(secret), { method: 'POST', pathWithQuery: path, node: 'repro', nowMs: Date.now(), body: Buffer.from(body) }), 'content-type': 'application/json' };
-    const trigger = await n1.post(path, body, headers);
-    say(`full copy of n2 ordered on n1 (term ${term}): HTTP ${trigger.status} ${trigger.text?.slice(0, 120) ?? trigger.error}`);
-    await sleep(5_000);
-    stop.abort();
-    await writers;
-    // Longer than a few anti-entropy rounds (3 s each here).
-    await sleep(15_000);
-    const idsOn = async (client: NodeClient): Promise<Set<number>> => {
-      const answer = await client.query('SELECT "id" FROM "copy"', { db: 'chaos' });
-      const series = (answer.json as { results: Array<{ series?: Array<{ values: unknown[][] }> }> }).results[0]?.series ?? [];
-      return new Set(series.flatMap((s) => s.values.map((v) => Number(v[1]))));
-    };
-    let reproduced = false;
-    for (const client of [n1, n2, n3]) {
-      const present = await idsOn(client);
-      const lost = acked.filter((id) => !present.has(id));
-      const manifest = (await client.getJson('/internal/sync/manifest')).json as { origins: Record<string, { watermark: number }> };
-      say(`${client.node}: ${acked.length} acknowledged, ${lost.length} missing (${lost.slice(0, 8).join(',')}); watermarks ${JSON.stringify(Object.fromEntries(Object.entries(manifest.origins).map(([o, p]) => [o, p.watermark])))}`);
-      if (lost.length > 0) reproduced = true;
-    }
-    say(target.logTail('n1', 400).split('\n').filter((l) => /sync|copy|replication/.test(l)).slice(-12).join('\n'));
-    say(reproduced ? 'REPRODUCED: acknowledged points are missing on a node whose watermarks say it holds them' : 'not reproduced this time (the copy raced no write)');
-    return reproduced ? 1 : 0;
-  } finally {
-    await target.destroy();
-    rmSync(runDir, { recursive: true, force: true });
-  }
-}
-
-main().then((code) => process.exit(code), (error: unknown) => {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-  process.exit(2);
-});
+  say(target.logTail('n1', 400).split('\n').filter((l) => /sync|copy|replication/.test(l)).slice(-12).join('\n'));
+  say(reproduced ? 'REPRODUCED: acknowledged points are missing on a node whose watermarks say it holds them' : 'not reproduced this time (the copy raced no write)');
+  return reproduced;
+}, { secret });
