@@ -34,7 +34,10 @@ function start(index) {
     HYPERBYTEDB__CLUSTER__JOIN: ids.filter((other) => other !== id).map((_, j) => `${host}:${httpBase + ids.indexOf(ids.filter((o) => o !== id)[j])}`).join(','),
   };
   const args = ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(httpBase + index), '--bind', host, '--data-dir', dataDir];
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Each node in its own process group: ctrl+c in a terminal signals the whole foreground group,
+  // and a node that got SIGINT from the terminal and then SIGTERM from stopAll took the second
+  // signal as "exit without the final flush". The nodes hear only this script.
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const prefix = `[${id}] `;
   for (const stream of [child.stdout, child.stderr]) {
     let rest = '';
@@ -70,4 +73,8 @@ function stopAll(signal) {
   if (children.size === 0) process.exit(0);
 }
 process.on('SIGINT', () => stopAll('SIGINT'));
+// Nodes outside this script's process group would outlive it if it ended some other way.
+process.on('exit', () => {
+  for (const child of children.values()) child.kill('SIGKILL');
+});
 process.on('SIGTERM', () => stopAll('SIGTERM'));
