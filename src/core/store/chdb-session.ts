@@ -18,6 +18,19 @@ type ChdbStream = ReturnType<Session['queryStream']>;
 /** Native reads of one statement before it falls back to self-delimiting JSONCompact. */
 const NATIVE_ATTEMPTS = 3;
 
+/**
+ * Largest answer (ClickHouse's in-memory size) a read takes whole, off the event loop, before it
+ * is read as a stream. chdb starts a stream on the calling thread: parsing, analysing and planning
+ * a statement (4–5 ms for a small TSBS query on chDB 3.4) blocked the event loop, so two read
+ * connections never planned at once and every other request waited. A whole read runs on chdb's
+ * own thread; an answer past this size stops that read at once (result_overflow_mode='throw')
+ * and is read again as a stream, which bounds what a read holds before its rows are reserved.
+ */
+export const WHOLE_READ_BYTES_MAX = 1024 * 1024;
+
+/** What a whole read found: the answer (null when it has no rows), or that it must stream or read JSONCompact. */
+type WholeRead = { readonly answer: SqlResult | null } | 'stream' | 'json';
+
 export interface ChdbSessionOptions {
   readonly dir: string;
   /** Where insert payloads are staged as files for chDB to read (emptied on open). */
@@ -161,6 +174,10 @@ export class ChdbSession {
   private writer: Connection | null = null;
   private readers: Connection[] = [];
   private readonly readSettings: string;
+  /** readSettings with max_result_bytes at WHOLE_READ_BYTES_MAX (or the read limit, if lower). */
+  private readonly wholeReadSettings: string;
+  /** Whether the read limit is within WHOLE_READ_BYTES_MAX, so a whole read's overflow is final. */
+  private readonly wholeReadIsFinal: boolean;
   private readonly readConnections: number;
   private readonly maxReadMemoryBytes: number;
 
@@ -172,6 +189,8 @@ export class ChdbSession {
     this.maxReadMemoryBytes = options.maxReadMemoryBytes ?? DEFAULT_MAX_READ_MEMORY_BYTES;
     if (!(Number.isInteger(this.maxReadMemoryBytes) && this.maxReadMemoryBytes > 0)) throw new Error('chdb max read memory must be a positive integer');
     this.readSettings = readSettings(maxResultBytes, this.maxReadMemoryBytes);
+    this.wholeReadSettings = readSettings(Math.min(maxResultBytes, WHOLE_READ_BYTES_MAX), this.maxReadMemoryBytes);
+    this.wholeReadIsFinal = maxResultBytes <= WHOLE_READ_BYTES_MAX;
   }
 
   private staged = 0;
@@ -237,8 +256,9 @@ export class ChdbSession {
   }
 
   /**
-   * query(), handed over a piece at a time (a Native block each, in order; a JSONCompact
-   * fallback comes whole): the caller shapes and writes rows while chDB makes the next block.
+   * query(), handed over a piece at a time (a Native block each, in order; an answer of up to
+   * WHOLE_READ_BYTES_MAX and a JSONCompact fallback come whole): the caller shapes and writes
+   * rows while chDB makes the next block.
    * Each piece's rows are reserved from `options.memory` and belong to the caller from then on.
    * The read keeps its connection until the caller is done with the pieces (or stops early).
    */
@@ -248,7 +268,12 @@ export class ChdbSession {
     const done = await connection.take();
     try {
       options.signal?.throwIfAborted();
-      for (let attempt = 0; attempt < NATIVE_ATTEMPTS; attempt++) {
+      const whole = await this.wholeRead(connection, sql, options);
+      if (typeof whole === 'object') {
+        if (whole.answer !== null) yield whole.answer;
+        return;
+      }
+      for (let attempt = 0; whole === 'stream' && attempt < NATIVE_ATTEMPTS; attempt++) {
         let handedOver = false;
         try {
           for await (const piece of this.nativePieces(connection, sql, options)) {
@@ -276,6 +301,48 @@ export class ChdbSession {
       done();
       connection.inFlight--;
     }
+  }
+
+  /**
+   * Reads an answer of up to WHOLE_READ_BYTES_MAX whole in Native format, on chdb's thread, and
+   * decodes it as nativePieces would (reserving from the lease first). A larger answer, or bytes
+   * that are an earlier failure's leftover, are read again as a stream; a type the decoder does
+   * not know, as JSONCompact.
+   */
+  private async wholeRead(connection: Connection, sql: string, options: ReadOptions): Promise<WholeRead> {
+    await this.drainLeftover(connection);
+    let bytes: Uint8Array;
+    try {
+      bytes = (await connection.session.queryAsync(sql + this.wholeReadSettings, { format: 'Native', ...(options.signal ? { signal: options.signal } : {}) })).bytes();
+    } catch (error) {
+      if (this.wholeReadIsFinal || !isResultTooLarge(error)) throw this.readFailed(connection, error, options.memory);
+      connection.leftoverPossible = true;
+      return 'stream';
+    }
+    if (bytes.length === 0) return { answer: null };
+    const builder = new NativeResultBuilder({ bigIntegers: options.bigIntegers === true });
+    let reserved = 0;
+    const reserve = (count: number): void => {
+      options.memory?.reserve(count);
+      reserved += count;
+    };
+    try {
+      reserve(bytes.length);
+      for (const _ of builder.blocks(bytes, (rows, columns) => reserve(estimateRowsBytes(rows, columns)))) {
+        await eventLoopTurns.next();
+        options.signal?.throwIfAborted();
+      }
+    } catch (error) {
+      options.memory?.release(reserved);
+      if (error instanceof UnsupportedNativeType) return 'json';
+      // A leftover of an earlier failure ahead of this answer: drained, then read as a stream.
+      if (error instanceof RangeError && !connection.leftoverPossible) {
+        connection.leftoverPossible = true;
+        return 'stream';
+      }
+      throw error;
+    }
+    return { answer: { ...builder.takeRows(), reservedBytes: reserved } };
   }
 
   /**
