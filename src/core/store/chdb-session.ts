@@ -2,6 +2,7 @@
 // Everything runs through the async API so a slow query never blocks writes or /ping.
 
 import { Session } from 'chdb';
+import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,6 +28,19 @@ const NATIVE_ATTEMPTS = 3;
  * and is read again as a stream, which bounds what a read holds before its rows are reserved.
  */
 export const WHOLE_READ_BYTES_MAX = 1024 * 1024;
+
+/**
+ * Statement shapes (the SQL with its numbers blanked, hashed) whose latest answer outgrew a whole
+ * read: their next read streams at once instead of doing the work up to the bound twice (a 432,000
+ * row GROUP BY answer aggregates for 0.5 s before its whole read stops). A streamed answer within
+ * the bound forgets its shape again. The least recently used shape goes first past this many.
+ */
+const LARGE_SHAPES_MAX = 1024;
+
+/** The SQL with every run of digits as 0 (times, limits, intervals vary between runs of one query), hashed. */
+function statementShape(sql: string): string {
+  return createHash('sha1').update(sql.replace(/[0-9]+/g, '0')).digest('base64');
+}
 
 /** What a whole read found: the answer (null when it has no rows), or that it must stream or read JSONCompact. */
 type WholeRead = { readonly answer: SqlResult | null } | 'stream' | 'json';
@@ -178,6 +192,10 @@ export class ChdbSession {
   private readonly wholeReadSettings: string;
   /** Whether the read limit is within WHOLE_READ_BYTES_MAX, so a whole read's overflow is final. */
   private readonly wholeReadIsFinal: boolean;
+  /** Statement shapes read as streams at once (LARGE_SHAPES_MAX, least recently used first out). */
+  private readonly largeShapes = new Map<string, true>();
+  /** Whole reads stopped at WHOLE_READ_BYTES_MAX and read again as streams. */
+  private wholeReadOverflowCount = 0;
   private readonly readConnections: number;
   private readonly maxReadMemoryBytes: number;
 
@@ -268,18 +286,23 @@ export class ChdbSession {
     const done = await connection.take();
     try {
       options.signal?.throwIfAborted();
-      const whole = await this.wholeRead(connection, sql, options);
+      const shape = statementShape(sql);
+      const knownLarge = this.largeShapes.delete(shape);
+      const whole = knownLarge ? 'stream' : await this.wholeRead(connection, sql, options);
       if (typeof whole === 'object') {
         if (whole.answer !== null) yield whole.answer;
         return;
       }
+      if (whole === 'stream') this.rememberLarge(shape);
       for (let attempt = 0; whole === 'stream' && attempt < NATIVE_ATTEMPTS; attempt++) {
         let handedOver = false;
         try {
-          for await (const piece of this.nativePieces(connection, sql, options)) {
+          const streamed = { bytes: 0 };
+          for await (const piece of this.nativePieces(connection, sql, options, streamed)) {
             handedOver = true;
             yield piece;
           }
+          if (streamed.bytes <= WHOLE_READ_BYTES_MAX) this.largeShapes.delete(shape);
           return;
         } catch (error) {
           if (!handedOver && error instanceof UnsupportedNativeType) break;
@@ -303,6 +326,17 @@ export class ChdbSession {
     }
   }
 
+  /** Whole reads that stopped at WHOLE_READ_BYTES_MAX and were read again as streams, since open. */
+  get wholeReadOverflows(): number {
+    return this.wholeReadOverflowCount;
+  }
+
+  private rememberLarge(shape: string): void {
+    this.largeShapes.delete(shape);
+    this.largeShapes.set(shape, true);
+    if (this.largeShapes.size > LARGE_SHAPES_MAX) this.largeShapes.delete(this.largeShapes.keys().next().value!);
+  }
+
   /**
    * Reads an answer of up to WHOLE_READ_BYTES_MAX whole in Native format, on chdb's thread, and
    * decodes it as nativePieces would (reserving from the lease first). A larger answer, or bytes
@@ -317,6 +351,7 @@ export class ChdbSession {
     } catch (error) {
       if (this.wholeReadIsFinal || !isResultTooLarge(error)) throw this.readFailed(connection, error, options.memory);
       connection.leftoverPossible = true;
+      this.wholeReadOverflowCount++;
       return 'stream';
     }
     if (bytes.length === 0) return { answer: null };
@@ -349,7 +384,7 @@ export class ChdbSession {
    * Streams one read in Native format, a piece per block. chDB makes the next block while this
    * one is decoded and handed over; the event loop gets turns while a block's rows are built.
    */
-  private async *nativePieces(connection: Connection, sql: string, options: ReadOptions): AsyncGenerator<SqlResult, void, undefined> {
+  private async *nativePieces(connection: Connection, sql: string, options: ReadOptions, streamed: { bytes: number }): AsyncGenerator<SqlResult, void, undefined> {
     await this.drainLeftover(connection);
     const memory = options.memory;
     let stream: ChdbStream;
@@ -382,6 +417,7 @@ export class ChdbSession {
         }
         if (step.done === true) return;
         const bytes = step.value.raw();
+        streamed.bytes += bytes.length;
         next = fetchNext();
         // Strings and the block's own bytes, then each block's rows before they are built.
         reserve(bytes.length);

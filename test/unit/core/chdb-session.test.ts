@@ -53,6 +53,30 @@ test('an answer within WHOLE_READ_BYTES_MAX comes whole, a larger one as a strea
   assert.deepEqual((await session.query('SELECT 4 AS four')).rows, [[4]]);
 });
 
+test('a statement shape whose answer outgrew a whole read streams at once until it answers small again', async () => {
+  const pieceCount = async (rows: number): Promise<number> => {
+    let pieces = 0;
+    let seen = 0;
+    for await (const piece of session.queryPieces(`SELECT toUInt64(number) AS shaped FROM numbers(${rows})`)) {
+      pieces++;
+      seen += piece.rows.length;
+    }
+    assert.equal(seen, rows);
+    return pieces;
+  };
+  const overflowsBefore = session.wholeReadOverflows;
+  const large = Math.ceil((3 * WHOLE_READ_BYTES_MAX) / 8);
+  assert.ok((await pieceCount(large)) > 1);
+  assert.equal(session.wholeReadOverflows, overflowsBefore + 1);
+  // Same shape, other numbers: streamed without a whole read first.
+  assert.ok((await pieceCount(large + 1000)) > 1);
+  assert.equal(session.wholeReadOverflows, overflowsBefore + 1);
+  // Known large, so streamed (three blocks), but small: the next read of the shape is whole again.
+  assert.equal(await pieceCount(20000), 3);
+  assert.equal(await pieceCount(20001), 1);
+  assert.equal(session.wholeReadOverflows, overflowsBefore + 1);
+});
+
 test('a small read is planned off the event loop: timers run while chDB parses and plans it', async () => {
   // A thousand expressions take chDB a few hundred ms to analyse and plan; the answer is 80 KB.
   const sql = `SELECT ${Array.from({ length: 1000 }, (_, i) => `length(toString(number + ${i})) AS c${i}`).join(', ')} FROM numbers(10)`;
