@@ -347,13 +347,17 @@ export class ChdbSession {
     await this.drainLeftover(connection);
     let bytes: Uint8Array;
     try {
-      bytes = (await connection.session.queryAsync(sql + this.wholeReadSettings, { format: 'Native', ...(options.signal ? { signal: options.signal } : {}) })).bytes();
+      // No signal: chdb would settle an aborted read at once while the statement runs on, and the
+      // connection would look free to the next read. As with a stream's running fetch, an abort
+      // takes effect once chDB is done (a whole read's answer is small; its work may not be).
+      bytes = (await connection.session.queryAsync(sql + this.wholeReadSettings, { format: 'Native' })).bytes();
     } catch (error) {
       if (this.wholeReadIsFinal || !isResultTooLarge(error)) throw this.readFailed(connection, error, options.memory);
       connection.leftoverPossible = true;
       this.wholeReadOverflowCount++;
       return 'stream';
     }
+    options.signal?.throwIfAborted();
     if (bytes.length === 0) return { answer: null };
     const builder = new NativeResultBuilder({ bigIntegers: options.bigIntegers === true });
     let reserved = 0;

@@ -77,6 +77,17 @@ test('a statement shape whose answer outgrew a whole read streams at once until 
   assert.equal(session.wholeReadOverflows, overflowsBefore + 1);
 });
 
+test('a whole read aborted while chDB runs it ends with the abort once chDB is done, and its connection answers on', async () => {
+  const abort = new AbortController();
+  const reason = new Error('client gone');
+  // Seconds of CPU for a one-row answer; chdb cannot stop a whole read, so the connection stays
+  // busy until it ends, and the read must hold its connection until then.
+  const started = session.query('SELECT max(sipHash64(number)) AS h FROM numbers(30000000)', { signal: abort.signal });
+  setTimeout(() => abort.abort(reason), 20);
+  await assert.rejects(started, (e: unknown) => e === reason);
+  assert.deepEqual((await session.query('SELECT 8 AS eight')).rows, [[8]]);
+});
+
 test('a small read is planned off the event loop: timers run while chDB parses and plans it', async () => {
   // A thousand expressions take chDB a few hundred ms to analyse and plan; the answer is 80 KB.
   const sql = `SELECT ${Array.from({ length: 1000 }, (_, i) => `length(toString(number + ${i})) AS c${i}`).join(', ')} FROM numbers(10)`;
