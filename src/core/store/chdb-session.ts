@@ -2,6 +2,7 @@
 // Everything runs through the async API so a slow query never blocks writes or /ping.
 
 import { Session } from 'chdb';
+import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +18,32 @@ type ChdbStream = ReturnType<Session['queryStream']>;
 
 /** Native reads of one statement before it falls back to self-delimiting JSONCompact. */
 const NATIVE_ATTEMPTS = 3;
+
+/**
+ * Largest answer (ClickHouse's in-memory size) a read takes whole, off the event loop, before it
+ * is read as a stream. chdb starts a stream on the calling thread: parsing, analysing and planning
+ * a statement (4–5 ms for a small TSBS query on chDB 3.4) blocked the event loop, so two read
+ * connections never planned at once and every other request waited. A whole read runs on chdb's
+ * own thread; an answer past this size stops that read at once (result_overflow_mode='throw')
+ * and is read again as a stream, which bounds what a read holds before its rows are reserved.
+ */
+export const WHOLE_READ_BYTES_MAX = 1024 * 1024;
+
+/**
+ * Statement shapes (the SQL with its numbers blanked, hashed) whose latest answer outgrew a whole
+ * read: their next read streams at once instead of doing the work up to the bound twice (a 432,000
+ * row GROUP BY answer aggregates for 0.5 s before its whole read stops). A streamed answer within
+ * the bound forgets its shape again. The least recently used shape goes first past this many.
+ */
+const LARGE_SHAPES_MAX = 1024;
+
+/** The SQL with every run of digits as 0 (times, limits, intervals vary between runs of one query), hashed. */
+function statementShape(sql: string): string {
+  return createHash('sha1').update(sql.replace(/[0-9]+/g, '0')).digest('base64');
+}
+
+/** What a whole read found: the answer (null when it has no rows), or that it must stream or read JSONCompact. */
+type WholeRead = { readonly answer: SqlResult | null } | 'stream' | 'json';
 
 export interface ChdbSessionOptions {
   readonly dir: string;
@@ -161,6 +188,14 @@ export class ChdbSession {
   private writer: Connection | null = null;
   private readers: Connection[] = [];
   private readonly readSettings: string;
+  /** readSettings with max_result_bytes at WHOLE_READ_BYTES_MAX (or the read limit, if lower). */
+  private readonly wholeReadSettings: string;
+  /** Whether the read limit is within WHOLE_READ_BYTES_MAX, so a whole read's overflow is final. */
+  private readonly wholeReadIsFinal: boolean;
+  /** Statement shapes read as streams at once (LARGE_SHAPES_MAX, least recently used first out). */
+  private readonly largeShapes = new Map<string, true>();
+  /** Whole reads stopped at WHOLE_READ_BYTES_MAX and read again as streams. */
+  private wholeReadOverflowCount = 0;
   private readonly readConnections: number;
   private readonly maxReadMemoryBytes: number;
 
@@ -172,6 +207,8 @@ export class ChdbSession {
     this.maxReadMemoryBytes = options.maxReadMemoryBytes ?? DEFAULT_MAX_READ_MEMORY_BYTES;
     if (!(Number.isInteger(this.maxReadMemoryBytes) && this.maxReadMemoryBytes > 0)) throw new Error('chdb max read memory must be a positive integer');
     this.readSettings = readSettings(maxResultBytes, this.maxReadMemoryBytes);
+    this.wholeReadSettings = readSettings(Math.min(maxResultBytes, WHOLE_READ_BYTES_MAX), this.maxReadMemoryBytes);
+    this.wholeReadIsFinal = maxResultBytes <= WHOLE_READ_BYTES_MAX;
   }
 
   private staged = 0;
@@ -237,8 +274,9 @@ export class ChdbSession {
   }
 
   /**
-   * query(), handed over a piece at a time (a Native block each, in order; a JSONCompact
-   * fallback comes whole): the caller shapes and writes rows while chDB makes the next block.
+   * query(), handed over a piece at a time (a Native block each, in order; an answer of up to
+   * WHOLE_READ_BYTES_MAX and a JSONCompact fallback come whole): the caller shapes and writes
+   * rows while chDB makes the next block.
    * Each piece's rows are reserved from `options.memory` and belong to the caller from then on.
    * The read keeps its connection until the caller is done with the pieces (or stops early).
    */
@@ -248,13 +286,23 @@ export class ChdbSession {
     const done = await connection.take();
     try {
       options.signal?.throwIfAborted();
-      for (let attempt = 0; attempt < NATIVE_ATTEMPTS; attempt++) {
+      const shape = statementShape(sql);
+      const knownLarge = this.largeShapes.delete(shape);
+      const whole = knownLarge ? 'stream' : await this.wholeRead(connection, sql, options);
+      if (typeof whole === 'object') {
+        if (whole.answer !== null) yield whole.answer;
+        return;
+      }
+      if (whole === 'stream') this.rememberLarge(shape);
+      for (let attempt = 0; whole === 'stream' && attempt < NATIVE_ATTEMPTS; attempt++) {
         let handedOver = false;
         try {
-          for await (const piece of this.nativePieces(connection, sql, options)) {
+          const streamed = { bytes: 0 };
+          for await (const piece of this.nativePieces(connection, sql, options, streamed)) {
             handedOver = true;
             yield piece;
           }
+          if (streamed.bytes <= WHOLE_READ_BYTES_MAX) this.largeShapes.delete(shape);
           return;
         } catch (error) {
           if (!handedOver && error instanceof UnsupportedNativeType) break;
@@ -278,11 +326,69 @@ export class ChdbSession {
     }
   }
 
+  /** Whole reads that stopped at WHOLE_READ_BYTES_MAX and were read again as streams, since open. */
+  get wholeReadOverflows(): number {
+    return this.wholeReadOverflowCount;
+  }
+
+  private rememberLarge(shape: string): void {
+    this.largeShapes.delete(shape);
+    this.largeShapes.set(shape, true);
+    if (this.largeShapes.size > LARGE_SHAPES_MAX) this.largeShapes.delete(this.largeShapes.keys().next().value!);
+  }
+
+  /**
+   * Reads an answer of up to WHOLE_READ_BYTES_MAX whole in Native format, on chdb's thread, and
+   * decodes it as nativePieces would (reserving from the lease first). A larger answer, or bytes
+   * that are an earlier failure's leftover, are read again as a stream; a type the decoder does
+   * not know, as JSONCompact.
+   */
+  private async wholeRead(connection: Connection, sql: string, options: ReadOptions): Promise<WholeRead> {
+    await this.drainLeftover(connection);
+    let bytes: Uint8Array;
+    try {
+      // No signal: chdb would settle an aborted read at once while the statement runs on, and the
+      // connection would look free to the next read. As with a stream's running fetch, an abort
+      // takes effect once chDB is done (a whole read's answer is small; its work may not be).
+      bytes = (await connection.session.queryAsync(sql + this.wholeReadSettings, { format: 'Native' })).bytes();
+    } catch (error) {
+      if (this.wholeReadIsFinal || !isResultTooLarge(error)) throw this.readFailed(connection, error, options.memory);
+      connection.leftoverPossible = true;
+      this.wholeReadOverflowCount++;
+      return 'stream';
+    }
+    options.signal?.throwIfAborted();
+    if (bytes.length === 0) return { answer: null };
+    const builder = new NativeResultBuilder({ bigIntegers: options.bigIntegers === true });
+    let reserved = 0;
+    const reserve = (count: number): void => {
+      options.memory?.reserve(count);
+      reserved += count;
+    };
+    try {
+      reserve(bytes.length);
+      for (const _ of builder.blocks(bytes, (rows, columns) => reserve(estimateRowsBytes(rows, columns)))) {
+        await eventLoopTurns.next();
+        options.signal?.throwIfAborted();
+      }
+    } catch (error) {
+      options.memory?.release(reserved);
+      if (error instanceof UnsupportedNativeType) return 'json';
+      // A leftover of an earlier failure ahead of this answer: drained, then read as a stream.
+      if (error instanceof RangeError && !connection.leftoverPossible) {
+        connection.leftoverPossible = true;
+        return 'stream';
+      }
+      throw error;
+    }
+    return { answer: { ...builder.takeRows(), reservedBytes: reserved } };
+  }
+
   /**
    * Streams one read in Native format, a piece per block. chDB makes the next block while this
    * one is decoded and handed over; the event loop gets turns while a block's rows are built.
    */
-  private async *nativePieces(connection: Connection, sql: string, options: ReadOptions): AsyncGenerator<SqlResult, void, undefined> {
+  private async *nativePieces(connection: Connection, sql: string, options: ReadOptions, streamed: { bytes: number }): AsyncGenerator<SqlResult, void, undefined> {
     await this.drainLeftover(connection);
     const memory = options.memory;
     let stream: ChdbStream;
@@ -315,6 +421,7 @@ export class ChdbSession {
         }
         if (step.done === true) return;
         const bytes = step.value.raw();
+        streamed.bytes += bytes.length;
         next = fetchNext();
         // Strings and the block's own bytes, then each block's rows before they are built.
         reserve(bytes.length);

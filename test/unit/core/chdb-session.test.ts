@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChdbSession, parseJsonCompact } from '../../../src/core/store/chdb-session.js';
+import { ChdbSession, parseJsonCompact, WHOLE_READ_BYTES_MAX } from '../../../src/core/store/chdb-session.js';
 import { LimitExceededError } from '../../../src/core/errors.js';
 import { QueryMemoryBudget, QueryMemoryExceededError } from '../../../src/core/query-memory.js';
 
@@ -31,6 +31,82 @@ test('a query failing mid-stream does not spoil the next answer', async () => {
   await assert.rejects(session.query('SELECT number, throwIf(number = 150000) FROM numbers(200000)'), /throwIf/);
   const next = await session.query('SELECT 1 AS one');
   assert.deepEqual(next.rows, [[1]]);
+});
+
+test('an answer within WHOLE_READ_BYTES_MAX comes whole, a larger one as a stream of blocks, both exact', async () => {
+  const pieces = async (sql: string): Promise<number[]> => {
+    const sizes: number[] = [];
+    let expected = 0;
+    for await (const piece of session.queryPieces(sql)) {
+      sizes.push(piece.rows.length);
+      for (const row of piece.rows) assert.equal(row[0], String(expected++));
+    }
+    return sizes;
+  };
+  // Three blocks of at most 8,192 rows, 160 KB: one piece.
+  assert.deepEqual(await pieces('SELECT toUInt64(number) AS n FROM numbers(20000)'), [20000]);
+  // 2.4 MB: read again as a stream after the whole read stopped at its bound.
+  const rows = Math.ceil((3 * WHOLE_READ_BYTES_MAX) / 8);
+  const streamed = await pieces(`SELECT toUInt64(number) AS n FROM numbers(${rows})`);
+  assert.ok(streamed.length > 1, `a large answer streams in blocks (${streamed.length} pieces)`);
+  assert.equal(streamed.reduce((a, b) => a + b, 0), rows);
+  assert.deepEqual((await session.query('SELECT 4 AS four')).rows, [[4]]);
+});
+
+test('a statement shape whose answer outgrew a whole read streams at once until it answers small again', async () => {
+  const pieceCount = async (rows: number): Promise<number> => {
+    let pieces = 0;
+    let seen = 0;
+    for await (const piece of session.queryPieces(`SELECT toUInt64(number) AS shaped FROM numbers(${rows})`)) {
+      pieces++;
+      seen += piece.rows.length;
+    }
+    assert.equal(seen, rows);
+    return pieces;
+  };
+  const overflowsBefore = session.wholeReadOverflows;
+  const large = Math.ceil((3 * WHOLE_READ_BYTES_MAX) / 8);
+  assert.ok((await pieceCount(large)) > 1);
+  assert.equal(session.wholeReadOverflows, overflowsBefore + 1);
+  // Same shape, other numbers: streamed without a whole read first.
+  assert.ok((await pieceCount(large + 1000)) > 1);
+  assert.equal(session.wholeReadOverflows, overflowsBefore + 1);
+  // Known large, so streamed (three blocks), but small: the next read of the shape is whole again.
+  assert.equal(await pieceCount(20000), 3);
+  assert.equal(await pieceCount(20001), 1);
+  assert.equal(session.wholeReadOverflows, overflowsBefore + 1);
+});
+
+test('a whole read aborted while chDB runs it ends with the abort once chDB is done, and its connection answers on', async () => {
+  const abort = new AbortController();
+  const reason = new Error('client gone');
+  // Seconds of CPU for a one-row answer; chdb cannot stop a whole read, so the connection stays
+  // busy until it ends, and the read must hold its connection until then.
+  const started = session.query('SELECT max(sipHash64(number)) AS h FROM numbers(30000000)', { signal: abort.signal });
+  setTimeout(() => abort.abort(reason), 20);
+  await assert.rejects(started, (e: unknown) => e === reason);
+  assert.deepEqual((await session.query('SELECT 8 AS eight')).rows, [[8]]);
+});
+
+test('a small read is planned off the event loop: timers run while chDB parses and plans it', async () => {
+  // A thousand expressions take chDB a few hundred ms to analyse and plan; the answer is 80 KB.
+  const sql = `SELECT ${Array.from({ length: 1000 }, (_, i) => `length(toString(number + ${i})) AS c${i}`).join(', ')} FROM numbers(10)`;
+  let last = performance.now();
+  let longestGapMs = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longestGapMs = Math.max(longestGapMs, now - last);
+    last = now;
+  }, 2);
+  const started = performance.now();
+  try {
+    const result = await session.query(sql);
+    assert.equal(result.rows.length, 10);
+  } finally {
+    clearInterval(timer);
+  }
+  const tookMs = performance.now() - started;
+  assert.ok(longestGapMs < tookMs / 2, `the event loop stalled ${longestGapMs.toFixed(0)} ms of the read's ${tookMs.toFixed(0)} ms`);
 });
 
 test('a result past max_result_bytes is a LimitExceededError, and the session answers on', async () => {
