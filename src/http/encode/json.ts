@@ -105,41 +105,76 @@ function encodeCell(node: RowsNode, cell: unknown, index: number): string {
   return encodeValue(cell);
 }
 
-/**
- * Small strings gathered before they are joined into one flat piece: joining often keeps the
- * short-lived cell strings young (appending with += would keep a rope node per cell alive).
- */
-const ROWS_PARTS_PER_PIECE = 8_192;
+/** Rows per piece of a streamed answer (renderRows). */
+const ROWS_PER_PIECE = 1_024;
 
-/** The rows as render() would print an array of arrays of raw cells, byte for byte, in pieces. */
+/** The separators of a rows array at one nesting depth (indent undefined: compact). */
+interface RowsLayout {
+  readonly rowNl: string;
+  readonly rowSep: string;
+  readonly rowOpen: string;
+  readonly cellSep: string;
+  readonly rowClose: string;
+  readonly end: string;
+}
+
+function rowsLayout(indent: string | undefined, depth: number): RowsLayout {
+  const rowNl = indent === undefined ? '' : '\n' + indent.repeat(depth + 1);
+  return {
+    rowNl,
+    rowSep: ',' + rowNl,
+    rowOpen: indent === undefined ? '[' : '[\n' + indent.repeat(depth + 2),
+    cellSep: indent === undefined ? ',' : ',\n' + indent.repeat(depth + 2),
+    rowClose: rowNl + ']',
+    end: (indent === undefined ? '' : '\n' + indent.repeat(depth)) + ']',
+  };
+}
+
+/** Rows [from, to) as render() prints them (after the opening bracket, before the closing one). */
+function rowsInto(node: RowsNode, layout: RowsLayout, from: number, to: number, out: string[]): void {
+  for (let r = from; r < to; r++) {
+    const row = node.rows[r] as readonly unknown[];
+    if (r > 0) out.push(layout.rowSep);
+    if (row.length === 0) {
+      out.push('[]');
+    } else {
+      out.push(layout.rowOpen, encodeCell(node, row[0], 0));
+      for (let i = 1; i < row.length; i++) out.push(layout.cellSep, encodeCell(node, row[i], i));
+      out.push(layout.rowClose);
+    }
+  }
+}
+
+/**
+ * The rows as render() would print an array of arrays of raw cells, byte for byte, in pieces.
+ * Small strings are gathered and joined per piece: joining keeps the short-lived cell strings
+ * young (appending with += would keep a rope node per cell alive).
+ */
 function* renderRows(node: RowsNode, indent: string | undefined, depth: number): Generator<string> {
   if (node.rows.length === 0) {
     yield '[]';
     return;
   }
-  const rowNl = indent === undefined ? '' : '\n' + indent.repeat(depth + 1);
-  const rowSep = ',' + rowNl;
-  const rowOpen = indent === undefined ? '[' : '[\n' + indent.repeat(depth + 2);
-  const cellSep = indent === undefined ? ',' : ',\n' + indent.repeat(depth + 2);
-  const rowClose = rowNl + ']';
-  let parts: string[] = ['[' + rowNl];
-  for (let r = 0; r < node.rows.length; r++) {
-    const row = node.rows[r] as readonly unknown[];
-    if (r > 0) parts.push(rowSep);
-    if (row.length === 0) {
-      parts.push('[]');
-    } else {
-      parts.push(rowOpen, encodeCell(node, row[0], 0));
-      for (let i = 1; i < row.length; i++) parts.push(cellSep, encodeCell(node, row[i], i));
-      parts.push(rowClose);
-    }
-    if (parts.length >= ROWS_PARTS_PER_PIECE) {
-      yield parts.join('');
-      parts = [];
-    }
+  const layout = rowsLayout(indent, depth);
+  for (let from = 0; from < node.rows.length; from += ROWS_PER_PIECE) {
+    const parts: string[] = from === 0 ? ['[' + layout.rowNl] : [];
+    const to = Math.min(node.rows.length, from + ROWS_PER_PIECE);
+    rowsInto(node, layout, from, to, parts);
+    if (to === node.rows.length) parts.push(layout.end);
+    yield parts.join('');
   }
-  parts.push((indent === undefined ? '' : '\n' + indent.repeat(depth)) + ']');
-  yield parts.join('');
+}
+
+/** renderRows' text pushed into `out` whole. */
+function renderRowsInto(node: RowsNode, indent: string | undefined, depth: number, out: string[]): void {
+  if (node.rows.length === 0) {
+    out.push('[]');
+    return;
+  }
+  const layout = rowsLayout(indent, depth);
+  out.push('[' + layout.rowNl);
+  rowsInto(node, layout, 0, node.rows.length, out);
+  out.push(layout.end);
 }
 
 function seriesToJson(series: Series, epoch: Epoch | undefined): Json {
@@ -218,17 +253,60 @@ function* renderPieces(value: Json, indent: string | undefined, depth: number): 
   yield close + '}';
 }
 
+/**
+ * renderPieces' text gathered into `out` without generators: a small answer (the common case)
+ * would otherwise pass every piece up through one generator per level of nesting.
+ */
+function renderInto(value: Json, indent: string | undefined, depth: number, out: string[]): void {
+  if (typeof value === 'string') {
+    out.push(value);
+    return;
+  }
+  if (value instanceof RowsBox) {
+    renderRowsInto(value.node, indent, depth, out);
+    return;
+  }
+  if (isRaw(value)) {
+    out.push(value.raw);
+    return;
+  }
+  const nl = indent === undefined ? '' : '\n' + indent.repeat(depth + 1);
+  const close = indent === undefined ? '' : '\n' + indent.repeat(depth);
+  const sep = indent === undefined ? ':' : ': ';
+  if (Array.isArray(value)) {
+    if (value.length === 0) {
+      out.push('[]');
+      return;
+    }
+    let opening = '[';
+    for (const item of value as readonly Json[]) {
+      out.push(opening + nl);
+      renderInto(item, indent, depth + 1, out);
+      opening = ',';
+    }
+    out.push(close + ']');
+    return;
+  }
+  let opening = '{';
+  for (const key in value as Record<string, Json>) {
+    out.push(opening + nl + goJsonString(key) + sep);
+    renderInto((value as Record<string, Json>)[key]!, indent, depth + 1, out);
+    opening = ',';
+  }
+  out.push(opening === '{' ? '{}' : close + '}');
+}
+
 function render(value: Json, indent: string | undefined, depth: number): string {
-  let out = '';
-  for (const piece of renderPieces(value, indent, depth)) out += piece;
-  return out;
+  const out: string[] = [];
+  renderInto(value, indent, depth, out);
+  return out.join('');
 }
 
 /** `{"results":[...]}` exactly as InfluxDB 1.x writes it (no trailing newline). */
 export function formatResultsJson(results: readonly StatementResult[], options: FormatOptions = {}): string {
-  let out = '';
-  for (const piece of formatResultsJsonPieces(results, options)) out += piece;
-  return out;
+  const body: Record<string, Json> = {};
+  if (results.length > 0) body['results'] = results.map((r) => resultToJson(r, options.epoch));
+  return render(body, options.pretty === true ? '    ' : undefined, 0);
 }
 
 /** formatResultsJson's text in pieces, for writing a large answer without building it whole. */
