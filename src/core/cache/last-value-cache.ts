@@ -42,6 +42,8 @@ const MAX_LOADED_FIELDS = 512;
 const MIN_SERIES_BYTES = 256;
 /** An entry over budget is tried again after this long. */
 const OVER_BUDGET_RETRY_MS = 5 * 60_000;
+/** How long writes start no loads after one failed. */
+const WRITE_LOADS_PAUSE_MS = 60_000;
 
 export interface LastValueCacheDeps {
   readonly catalog: () => Catalog;
@@ -79,6 +81,8 @@ export class LastValueCache {
   private readonly store: LastValueStore;
   private readonly metrics: CacheMetrics;
   private readonly loads = new SerialLoadQueue(MAX_QUEUED_LOADS);
+  /** After a failed load, writes start no loads until then (queries still do). */
+  private writeLoadsPausedUntilMs = 0;
 
   constructor(
     private readonly options: LastValueCacheOptions,
@@ -96,6 +100,7 @@ export class LastValueCache {
 
   /** Call for every entry once it is durable (before the write is acknowledged). */
   observe(entry: WalEntry, localOrigin: string): void {
+    if (this.options.mode !== 'off') this.loadWritten(entry);
     if (this.store.measurements === 0) return;
     try {
       const catalog = this.deps.catalog();
@@ -105,6 +110,24 @@ export class LastValueCache {
       // A point the cache failed to take must never be missing from an answer: start over.
       this.store.forget(() => true);
       this.deps.log.error({ err: error }, 'last-value cache could not take a write; every entry is dropped');
+    }
+  }
+
+  /**
+   * Starts loading the first measurement of the write that has no entry, so latest-value queries
+   * find it ready instead of reading chDB while it loads (its load observes this write on, like
+   * a query's). Only while no other load waits, the cache is under half its bound and no such
+   * load failed lately: writes to many measurements never churn loads or evict what queries use.
+   */
+  private loadWritten(entry: WalEntry): void {
+    if (this.loads.size > 0 || this.store.bytes > this.store.maxBytes / 2 || this.deps.nowMs() < this.writeLoadsPausedUntilMs) return;
+    let last: string | undefined;
+    for (const point of entry.points) {
+      if (point.measurement === last) continue;
+      last = point.measurement;
+      if (this.store.entry(entry.db, entry.rp, last) !== undefined) continue;
+      this.queueLoad(entry.db, entry.rp, last)?.catch(() => undefined);
+      return;
     }
   }
 
@@ -182,6 +205,7 @@ export class LastValueCache {
         run: () => this.load(db, rp, view, token),
         failed: (error: unknown) => {
           this.store.abandon(db, rp, measurement, token);
+          this.writeLoadsPausedUntilMs = this.deps.nowMs() + WRITE_LOADS_PAUSE_MS;
           this.metrics.loads.inc({ outcome: 'failed' });
           this.deps.log.warn({ err: error, db, rp, measurement }, 'loading last values failed; latest-value queries read chDB');
         },
