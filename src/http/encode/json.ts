@@ -20,8 +20,12 @@ const EPOCH_DIVISOR: Readonly<Record<Epoch, bigint>> = {
   h: 3_600_000_000_000n,
 };
 
+/** Characters goJsonString rewrites: a string without any is printed as it is. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f<>&\u2028\u2029\ud800-\udfff]/;
+
 /** Go's json string encoding (HTML-safe: <, >, & escaped; control characters as \u00XX). */
 export function goJsonString(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return '"' + text + '"';
   let out = '"';
   let run = 0;
   for (let i = 0; i < text.length; i++) {
@@ -89,11 +93,8 @@ interface RowsNode {
   readonly timeZone: string | undefined;
 }
 
-type Json = string | { readonly raw: string } | RowsBox | readonly Json[] | { readonly [key: string]: Json };
-
-function isRaw(value: Json): value is { readonly raw: string } {
-  return typeof value === 'object' && !Array.isArray(value) && 'raw' in value && typeof (value as { raw: unknown }).raw === 'string' && Object.keys(value).length === 1;
-}
+/** A string is JSON text already (printed as it is); objects' keys are JSON keys. */
+type Json = string | RowsBox | readonly Json[] | { readonly [key: string]: Json };
 
 /** Marks a RowsNode among plain objects (whose keys are JSON keys). */
 class RowsBox {
@@ -179,29 +180,29 @@ function renderRowsInto(node: RowsNode, indent: string | undefined, depth: numbe
 
 function seriesToJson(series: Series, epoch: Epoch | undefined): Json {
   const out: Record<string, Json> = {};
-  if (series.name !== undefined && series.name !== '') out['name'] = { raw: goJsonString(series.name) };
+  if (series.name !== undefined && series.name !== '') out['name'] = goJsonString(series.name);
   if (series.tags !== undefined && Object.keys(series.tags).length > 0) {
     const tags: Record<string, Json> = {};
-    for (const key of Object.keys(series.tags).sort()) tags[key] = { raw: goJsonString(series.tags[key] ?? '') };
+    for (const key of Object.keys(series.tags).sort()) tags[key] = goJsonString(series.tags[key] ?? '');
     out['tags'] = tags;
   }
-  if (series.columns.length > 0) out['columns'] = series.columns.map((c) => ({ raw: goJsonString(c) }));
+  if (series.columns.length > 0) out['columns'] = series.columns.map((c) => goJsonString(c));
   if (series.values.length > 0) {
     out['values'] = new RowsBox({ rows: series.values, epoch, hasTime: series.columns[0] === 'time', timeZone: series.timeZone });
   }
-  if (series.partial === true) out['partial'] = { raw: 'true' };
+  if (series.partial === true) out['partial'] = 'true';
   return out;
 }
 
 /** One statement result as Go marshals it (statement_id, series, messages, partial, error). */
 function resultToJson(result: StatementResult, epoch: Epoch | undefined): Json {
-  const out: Record<string, Json> = { statement_id: { raw: String(result.statement_id) } };
+  const out: Record<string, Json> = { statement_id: String(result.statement_id) };
   if (result.series !== undefined && result.series.length > 0) out['series'] = result.series.map((s) => seriesToJson(s, epoch));
   if (result.messages !== undefined && result.messages.length > 0) {
-    out['messages'] = result.messages.map((m) => ({ level: { raw: goJsonString(m.level) }, text: { raw: goJsonString(m.text) } }));
+    out['messages'] = result.messages.map((m) => ({ level: goJsonString(m.level), text: goJsonString(m.text) }));
   }
-  if (result.partial === true) out['partial'] = { raw: 'true' };
-  if (result.error !== undefined && result.error !== '') out['error'] = { raw: goJsonString(result.error) };
+  if (result.partial === true) out['partial'] = 'true';
+  if (result.error !== undefined && result.error !== '') out['error'] = goJsonString(result.error);
   return out;
 }
 
@@ -216,10 +217,6 @@ function* renderPieces(value: Json, indent: string | undefined, depth: number): 
   }
   if (value instanceof RowsBox) {
     yield* renderRows(value.node, indent, depth);
-    return;
-  }
-  if (isRaw(value)) {
-    yield value.raw;
     return;
   }
   const nl = indent === undefined ? '' : '\n' + indent.repeat(depth + 1);
@@ -264,10 +261,6 @@ function renderInto(value: Json, indent: string | undefined, depth: number, out:
   }
   if (value instanceof RowsBox) {
     renderRowsInto(value.node, indent, depth, out);
-    return;
-  }
-  if (isRaw(value)) {
-    out.push(value.raw);
     return;
   }
   const nl = indent === undefined ? '' : '\n' + indent.repeat(depth + 1);
@@ -325,5 +318,5 @@ export function resultRowCount(results: readonly StatementResult[]): number {
 
 /** `{"error":"..."}` for request-level failures (parse errors, auth). */
 export function formatErrorJson(message: string, options: FormatOptions = {}): string {
-  return render({ error: { raw: goJsonString(message) } }, options.pretty === true ? '    ' : undefined, 0);
+  return render({ error: goJsonString(message) }, options.pretty === true ? '    ' : undefined, 0);
 }
