@@ -193,36 +193,10 @@ function edgeSeries(resolved: Resolved, query: LatestQuery, source: LatestSource
   }
   const out: Series[] = [];
   const { statement } = query;
+  const pick: EdgePick = { picks, loneIndex, auxRefs };
   for (const group of groupSeries(resolved).values()) {
-    const members = group.members.slice().sort((a, b) => compareUtf8(a.key, b.key));
-    const row: unknown[] = [0n];
-    let any = false;
-    picks.forEach((field, i) => {
-      if (field === null) {
-        row.push(null);
-        return;
-      }
-      const cell: Array<[string, unknown[][]]> = [];
-      for (const s of members) {
-        const history = field === '' ? undefined : s.fields.get(field);
-        const inRange = newestInRange(history, range.minNs, range.maxNs, 2);
-        if (!inRange.exact) throw new Inexact();
-        if (inRange.indexes.length === 0) continue;
-        const type = measurement.fieldTypes.get(field)!;
-        const candidates = inRange.indexes.map((at) => {
-          const t = history!.times[at]!;
-          checkRetained(t, resolved.cutoffNs);
-          const aux = i === loneIndex ? auxRefs.map((ref) => auxValue(ref, s, t)) : [];
-          return [-t, outputValue(history!.values[at]!, type), ...aux];
-        });
-        cell.push([s.key, candidates]);
-      }
-      if (cell.length > 0) any = true;
-      row.push(cell);
-    });
-    if (!any) continue;
-    if (members.length === 1) pickSoleSeries(row, plan);
-    else resolvePickedRow(row, plan.columns, { shardGroupNs: source.shardGroupNs, pointTime: plan.selectorTime });
+    const row = newestRow(resolved, pick, group.members, source) ?? pickedRow(resolved, pick, group.members, source);
+    if (row === undefined) continue;
     if (!plan.selectorTime) row[0] = range.minNs !== MIN_TIME_NS ? range.minNs : 0n;
     // A lone selector that selected no point yields no series.
     if (plan.selectorTime && row.slice(1).every((v) => v === null)) continue;
@@ -234,23 +208,104 @@ function edgeSeries(resolved: Resolved, query: LatestQuery, source: LatestSource
   return out;
 }
 
+/** What edgeSeries picks: per column the last() field ('' reads NULL; null: not a pick), the lone selector and its aux columns. */
+interface EdgePick {
+  readonly picks: ReadonlyArray<string | null>;
+  readonly loneIndex: number;
+  readonly auxRefs: readonly Ref[];
+}
+
+/** One member's newest point in range of a picked field. */
+interface Newest {
+  readonly s: SeriesLatest;
+  readonly t: bigint;
+  readonly value: FieldValue;
+}
+
 /**
- * resolvePickedRow for a group of one series, without its merge: last() of one series is its
- * newest candidate (the shard holding it holds it, and no other candidate has its time).
+ * A group's row when, in every pick column, one member alone holds the newest point in range: then
+ * InfluxDB's merge pops that point first and the next one is older, so it is the pick whatever the
+ * heap's shape (and a group of one series always qualifies). Undefined when some column is tied
+ * (pickedRow resolves it) or no column has a point; Inexact when the held points cannot tell.
  */
-function pickSoleSeries(row: unknown[], plan: MeasurementPlan): void {
-  const picked = new Map<number, unknown[] | undefined>();
-  plan.columns.forEach((column, i) => {
-    if (column.pick === undefined) return;
-    const cell = row[i + 1] as Array<[string, unknown[][]]>;
-    const newest = cell[0]?.[1][0];
-    picked.set(i, newest);
-    row[i + 1] = newest?.[1] ?? null;
-    if (plan.selectorTime && newest !== undefined) row[0] = -(newest[0] as bigint);
+function newestRow(resolved: Resolved, pick: EdgePick, members: readonly SeriesLatest[], source: LatestSource): unknown[] | undefined {
+  const { range, cutoffNs, plan } = resolved;
+  const row: unknown[] = [0n];
+  const newest: Array<Newest | undefined> = [];
+  let any = false;
+  for (const field of pick.picks) {
+    let best: Newest | undefined;
+    let tied = false;
+    if (field !== null && field !== '') {
+      for (const s of members) {
+        const history = s.fields.get(field);
+        const inRange = newestInRange(history, range.minNs, range.maxNs, 2);
+        if (!inRange.exact) throw new Inexact();
+        if (inRange.indexes.length === 0) continue;
+        for (const at of inRange.indexes) checkRetained(history!.times[at]!, cutoffNs);
+        const at = inRange.indexes[0]!;
+        const t = history!.times[at]!;
+        if (best === undefined || t > best.t) {
+          best = { s, t, value: history!.values[at]! };
+          tied = false;
+        } else if (t === best.t) tied = true;
+      }
+    }
+    if (tied) return undefined;
+    if (best !== undefined) any = true;
+    newest.push(best);
+  }
+  if (!any) return undefined;
+  pick.picks.forEach((field, i) => {
+    const point = newest[i];
+    row.push(field === null || point === undefined ? null : outputValue(point.value, source.measurement.fieldTypes.get(field)!));
+    if (plan.selectorTime && point !== undefined) row[0] = point.t;
   });
+  const lone = newest[pick.loneIndex];
   plan.columns.forEach((column, i) => {
-    if (column.auxOf !== undefined) row[i + 1] = picked.get(column.auxOf.column)?.[2 + column.auxOf.index] ?? null;
+    if (column.auxOf === undefined) return;
+    const ref = pick.auxRefs[column.auxOf.index];
+    row[i + 1] = lone === undefined || ref === undefined ? null : auxValue(ref, lone.s, lone.t);
   });
+  return row;
+}
+
+/**
+ * A group's row resolved by the executor's own picked-point-row.ts from the cells chDB would
+ * return: per series in `_series` byte order, its two newest points in range.
+ */
+function pickedRow(resolved: Resolved, pick: EdgePick, group: readonly SeriesLatest[], source: LatestSource): unknown[] | undefined {
+  const { plan, range } = resolved;
+  const measurement = source.measurement;
+  const members = group.slice().sort((a, b) => compareUtf8(a.key, b.key));
+  const row: unknown[] = [0n];
+  let any = false;
+  pick.picks.forEach((field, i) => {
+    if (field === null) {
+      row.push(null);
+      return;
+    }
+    const cell: Array<[string, unknown[][]]> = [];
+    for (const s of members) {
+      const history = field === '' ? undefined : s.fields.get(field);
+      const inRange = newestInRange(history, range.minNs, range.maxNs, 2);
+      if (!inRange.exact) throw new Inexact();
+      if (inRange.indexes.length === 0) continue;
+      const type = measurement.fieldTypes.get(field)!;
+      const candidates = inRange.indexes.map((at) => {
+        const t = history!.times[at]!;
+        checkRetained(t, resolved.cutoffNs);
+        const aux = i === pick.loneIndex ? pick.auxRefs.map((ref) => auxValue(ref, s, t)) : [];
+        return [-t, outputValue(history!.values[at]!, type), ...aux];
+      });
+      cell.push([s.key, candidates]);
+    }
+    if (cell.length > 0) any = true;
+    row.push(cell);
+  });
+  if (!any) return undefined;
+  resolvePickedRow(row, plan.columns, { shardGroupNs: source.shardGroupNs, pointTime: plan.selectorTime });
+  return row;
 }
 
 /** A column's value at a point of series `s` (a field's value there, the series' tag, or null). */
