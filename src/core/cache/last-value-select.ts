@@ -1,9 +1,10 @@
 // Answers the latest-value SELECTs from the last-value cache exactly as the chDB path would:
 // last() per series or tag group (alone, several, or with fields next to a lone one) and raw
-// `ORDER BY time DESC LIMIT n`, over one measurement, tag-only WHERE and any time range. The
-// statement is planned as for chDB; the cache then stands in for the read, handing the executor's
-// own pure steps (picked points, merge order) the rows chDB would have returned. Any shape or
-// range the held points cannot decide exactly gives undefined: the caller reads chDB instead.
+// `ORDER BY time DESC LIMIT n`, over one measurement, tag-only WHERE and any time range; and
+// first() the same way from the first-value cache (the oldest points, held under negated times).
+// The statement is planned as for chDB; the cache then stands in for the read, handing the
+// executor's own pure steps (picked points, merge order) the rows chDB would have returned. Any
+// shape or range the held points cannot decide exactly gives undefined: the caller reads chDB.
 
 import type { MeasurementView } from '../meta/schema-view.js';
 import type { FieldType, FieldValue } from '../model/point.js';
@@ -18,7 +19,7 @@ import { MIN_TIME_NS } from '../query/language/time-literal.js';
 import type { Series } from '../query/execute/result.js';
 import { compareUtf8 } from '../meta/tag-value-index.js';
 import { knownFromNs, newestInRange, valueAt, type FieldHistory } from './field-history.js';
-import type { MeasurementEntry, SeriesLatest } from './last-value-store.js';
+import type { HeldEdge, MeasurementEntry, SeriesLatest } from './last-value-store.js';
 import { seriesPredicate } from './tag-condition.js';
 
 export interface LatestSource {
@@ -33,10 +34,13 @@ export interface LatestSource {
 export interface LatestQuery {
   readonly statement: SelectStatement;
   readonly nowNs: bigint;
+  /** The entry's held edge ('newest' when absent): its times are negated for 'oldest'. */
+  readonly edge?: HeldEdge;
 }
 
-/** Whether the statement has a shape the cache may answer (checked on the syntax alone, cheaply). */
-export function latestShape(statement: SelectStatement): boolean {
+/** Whether the statement has a shape the cache of `edge` may answer (checked on the syntax alone, cheaply). */
+export function edgeShape(statement: SelectStatement, edge: HeldEdge): boolean {
+  const fn = edge === 'oldest' ? 'first' : 'last';
   if (statement.target !== undefined || statement.sources.length !== 1 || statement.slimit !== 0 || statement.soffset !== 0) return false;
   const source = statement.sources[0]!;
   if (source.kind !== 'measurement' || source.name === undefined || source.regex !== undefined) return false;
@@ -44,11 +48,16 @@ export function latestShape(statement: SelectStatement): boolean {
     const e = stripParens(d);
     if (e.kind === 'call') return false;
   }
-  if (!isAggregateStatement(statement)) return !statement.ascending && statement.limit > 0 && statement.fields.every((f) => plainRef(f.expr));
+  if (!isAggregateStatement(statement)) return edge === 'newest' && !statement.ascending && statement.limit > 0 && statement.fields.every((f) => plainRef(f.expr));
   return statement.fields.every((f) => {
     const e = stripParens(f.expr);
-    return plainRef(e) || (e.kind === 'call' && e.name === 'last' && e.args.length === 1);
+    return plainRef(e) || (e.kind === 'call' && e.name === fn && e.args.length === 1);
   });
+}
+
+/** edgeShape for the last-value cache. */
+export function latestShape(statement: SelectStatement): boolean {
+  return edgeShape(statement, 'newest');
 }
 
 function plainRef(expr: Expr): boolean {
@@ -93,6 +102,11 @@ interface Resolved {
   readonly series: SeriesLatest[];
   /** Points older than this may have been removed by retention since: never answered from memory. */
   readonly cutoffNs: bigint | undefined;
+  /** -1n where held times are negated (the oldest edge), else 1n: real time = sign × held time. */
+  readonly sign: bigint;
+  /** The range in held times. */
+  readonly heldMinNs: bigint;
+  readonly heldMaxNs: bigint;
 }
 
 /**
@@ -114,9 +128,11 @@ export function answerLatest(query: LatestQuery, source: LatestSource, entry: Me
   const series: SeriesLatest[] = [];
   for (const s of entry.series.values()) if (predicate((key) => tagOf(s, key))) series.push(s);
   const cutoffNs = source.retentionNs > 0n ? nowNs - source.retentionNs : undefined;
-  const resolved: Resolved = { plan, fields, range, series, cutoffNs };
+  const oldest = query.edge === 'oldest';
+  const held = oldest ? { sign: -1n, heldMinNs: -range.maxNs, heldMaxNs: -range.minNs } : { sign: 1n, heldMinNs: range.minNs, heldMaxNs: range.maxNs };
+  const resolved: Resolved = { plan, fields, range, series, cutoffNs, ...held };
   try {
-    const out = plan.aggregate ? edgeSeries(resolved, query, source) : rawSeries(resolved, query, source);
+    const out = plan.aggregate ? edgeSeries(resolved, query, source) : oldest ? undefined : rawSeries(resolved, query, source);
     return out === undefined ? undefined : ordered(out, statement);
   } catch (error) {
     if (error instanceof Inexact) return undefined;
@@ -173,7 +189,7 @@ function edgeSeries(resolved: Resolved, query: LatestQuery, source: LatestSource
       picks.push(null);
       continue;
     }
-    if (column.pick?.kind !== 'last') return undefined;
+    if (column.pick?.kind !== (query.edge === 'oldest' ? 'first' : 'last')) return undefined;
     const call = stripParens(fields[i]!.expr);
     if (call.kind !== 'call') return undefined;
     const arg = stripParens(call.args[0]!);
@@ -215,9 +231,10 @@ interface EdgePick {
   readonly auxRefs: readonly Ref[];
 }
 
-/** One member's newest point in range of a picked field. */
+/** One member's newest point in range of a picked field (the oldest for first()). */
 interface Newest {
   readonly s: SeriesLatest;
+  /** Held time. */
   readonly t: bigint;
   readonly value: FieldValue;
 }
@@ -229,7 +246,7 @@ interface Newest {
  * (pickedRow resolves it) or no column has a point; Inexact when the held points cannot tell.
  */
 function newestRow(resolved: Resolved, pick: EdgePick, members: readonly SeriesLatest[], source: LatestSource): unknown[] | undefined {
-  const { range, cutoffNs, plan } = resolved;
+  const { heldMinNs, heldMaxNs, cutoffNs, plan, sign } = resolved;
   const row: unknown[] = [0n];
   const newest: Array<Newest | undefined> = [];
   let any = false;
@@ -239,10 +256,10 @@ function newestRow(resolved: Resolved, pick: EdgePick, members: readonly SeriesL
     if (field !== null && field !== '') {
       for (const s of members) {
         const history = s.fields.get(field);
-        const inRange = newestInRange(history, range.minNs, range.maxNs, 2);
+        const inRange = newestInRange(history, heldMinNs, heldMaxNs, 2);
         if (!inRange.exact) throw new Inexact();
         if (inRange.indexes.length === 0) continue;
-        for (const at of inRange.indexes) checkRetained(history!.times[at]!, cutoffNs);
+        for (const at of inRange.indexes) checkRetained(sign * history!.times[at]!, cutoffNs);
         const at = inRange.indexes[0]!;
         const t = history!.times[at]!;
         if (best === undefined || t > best.t) {
@@ -259,7 +276,7 @@ function newestRow(resolved: Resolved, pick: EdgePick, members: readonly SeriesL
   pick.picks.forEach((field, i) => {
     const point = newest[i];
     row.push(field === null || point === undefined ? null : outputValue(point.value, source.measurement.fieldTypes.get(field)!));
-    if (plan.selectorTime && point !== undefined) row[0] = point.t;
+    if (plan.selectorTime && point !== undefined) row[0] = sign * point.t;
   });
   const lone = newest[pick.loneIndex];
   plan.columns.forEach((column, i) => {
@@ -275,7 +292,7 @@ function newestRow(resolved: Resolved, pick: EdgePick, members: readonly SeriesL
  * return: per series in `_series` byte order, its two newest points in range.
  */
 function pickedRow(resolved: Resolved, pick: EdgePick, group: readonly SeriesLatest[], source: LatestSource): unknown[] | undefined {
-  const { plan, range } = resolved;
+  const { plan, heldMinNs, heldMaxNs, sign } = resolved;
   const measurement = source.measurement;
   const members = group.slice().sort((a, b) => compareUtf8(a.key, b.key));
   const row: unknown[] = [0n];
@@ -288,14 +305,15 @@ function pickedRow(resolved: Resolved, pick: EdgePick, group: readonly SeriesLat
     const cell: Array<[string, unknown[][]]> = [];
     for (const s of members) {
       const history = field === '' ? undefined : s.fields.get(field);
-      const inRange = newestInRange(history, range.minNs, range.maxNs, 2);
+      const inRange = newestInRange(history, heldMinNs, heldMaxNs, 2);
       if (!inRange.exact) throw new Inexact();
       if (inRange.indexes.length === 0) continue;
       const type = measurement.fieldTypes.get(field)!;
       const candidates = inRange.indexes.map((at) => {
         const t = history!.times[at]!;
-        checkRetained(t, resolved.cutoffNs);
+        checkRetained(sign * t, resolved.cutoffNs);
         const aux = i === pick.loneIndex ? pick.auxRefs.map((ref) => auxValue(ref, s, t)) : [];
+        // The cell's order key: -time for last(), time for first(); either way minus the held time.
         return [-t, outputValue(history!.values[at]!, type), ...aux];
       });
       cell.push([s.key, candidates]);
@@ -308,7 +326,7 @@ function pickedRow(resolved: Resolved, pick: EdgePick, group: readonly SeriesLat
   return row;
 }
 
-/** A column's value at a point of series `s` (a field's value there, the series' tag, or null). */
+/** A column's value at a point of series `s` at held time `t` (a field's value there, the series' tag, or null). */
 function auxValue(ref: Ref, s: SeriesLatest, t: bigint): unknown {
   if (ref.kind === 'none') return null;
   if (ref.kind === 'tag') {
