@@ -91,6 +91,8 @@ interface RowsNode {
   /** Cell 0 is the time (bigint ns), printed per epoch or as RFC3339Nano in `timeZone`. */
   readonly hasTime: boolean;
   readonly timeZone: string | undefined;
+  /** Shared by the series of one answer (one epoch). */
+  readonly lastTime: LastTime;
 }
 
 /** A string is JSON text already (printed as it is); objects' keys are JSON keys. */
@@ -101,8 +103,28 @@ class RowsBox {
   constructor(readonly node: RowsNode) {}
 }
 
+/**
+ * The last time cell one answer encoded: its series often share their times (one point per
+ * series at the same timestamp), and formatting a time costs more than comparing.
+ */
+interface LastTime {
+  ns: bigint;
+  timeZone: string | undefined;
+  text: string;
+}
+
+function encodeTime(ns: bigint, node: RowsNode): string {
+  const last = node.lastTime;
+  if (last.text !== '' && last.ns === ns && last.timeZone === node.timeZone) return last.text;
+  const text = encodeValue(formatTime(ns, node.epoch, node.timeZone));
+  last.ns = ns;
+  last.timeZone = node.timeZone;
+  last.text = text;
+  return text;
+}
+
 function encodeCell(node: RowsNode, cell: unknown, index: number): string {
-  if (index === 0 && node.hasTime && typeof cell === 'bigint') return encodeValue(formatTime(cell, node.epoch, node.timeZone));
+  if (index === 0 && node.hasTime && typeof cell === 'bigint') return encodeTime(cell, node);
   return encodeValue(cell);
 }
 
@@ -178,7 +200,7 @@ function renderRowsInto(node: RowsNode, indent: string | undefined, depth: numbe
   out.push(layout.end);
 }
 
-function seriesToJson(series: Series, epoch: Epoch | undefined): Json {
+function seriesToJson(series: Series, epoch: Epoch | undefined, lastTime: LastTime): Json {
   const out: Record<string, Json> = {};
   if (series.name !== undefined && series.name !== '') out['name'] = goJsonString(series.name);
   if (series.tags !== undefined && Object.keys(series.tags).length > 0) {
@@ -188,16 +210,16 @@ function seriesToJson(series: Series, epoch: Epoch | undefined): Json {
   }
   if (series.columns.length > 0) out['columns'] = series.columns.map((c) => goJsonString(c));
   if (series.values.length > 0) {
-    out['values'] = new RowsBox({ rows: series.values, epoch, hasTime: series.columns[0] === 'time', timeZone: series.timeZone });
+    out['values'] = new RowsBox({ rows: series.values, epoch, hasTime: series.columns[0] === 'time', timeZone: series.timeZone, lastTime });
   }
   if (series.partial === true) out['partial'] = 'true';
   return out;
 }
 
 /** One statement result as Go marshals it (statement_id, series, messages, partial, error). */
-function resultToJson(result: StatementResult, epoch: Epoch | undefined): Json {
+function resultToJson(result: StatementResult, epoch: Epoch | undefined, lastTime: LastTime): Json {
   const out: Record<string, Json> = { statement_id: String(result.statement_id) };
-  if (result.series !== undefined && result.series.length > 0) out['series'] = result.series.map((s) => seriesToJson(s, epoch));
+  if (result.series !== undefined && result.series.length > 0) out['series'] = result.series.map((s) => seriesToJson(s, epoch, lastTime));
   if (result.messages !== undefined && result.messages.length > 0) {
     out['messages'] = result.messages.map((m) => ({ level: goJsonString(m.level), text: goJsonString(m.text) }));
   }
@@ -297,15 +319,17 @@ function render(value: Json, indent: string | undefined, depth: number): string 
 
 /** `{"results":[...]}` exactly as InfluxDB 1.x writes it (no trailing newline). */
 export function formatResultsJson(results: readonly StatementResult[], options: FormatOptions = {}): string {
+  const lastTime: LastTime = { ns: 0n, timeZone: undefined, text: '' };
   const body: Record<string, Json> = {};
-  if (results.length > 0) body['results'] = results.map((r) => resultToJson(r, options.epoch));
+  if (results.length > 0) body['results'] = results.map((r) => resultToJson(r, options.epoch, lastTime));
   return render(body, options.pretty === true ? '    ' : undefined, 0);
 }
 
 /** formatResultsJson's text in pieces, for writing a large answer without building it whole. */
 export function formatResultsJsonPieces(results: readonly StatementResult[], options: FormatOptions = {}): Generator<string> {
+  const lastTime: LastTime = { ns: 0n, timeZone: undefined, text: '' };
   const body: Record<string, Json> = {};
-  if (results.length > 0) body['results'] = results.map((r) => resultToJson(r, options.epoch));
+  if (results.length > 0) body['results'] = results.map((r) => resultToJson(r, options.epoch, lastTime));
   return renderPieces(body, options.pretty === true ? '    ' : undefined, 0);
 }
 

@@ -81,6 +81,21 @@ test('the streamed JSON pieces join to the whole text, compact and pretty, acros
   assert.equal(formatResultsJson(many.slice(0, 1)).startsWith('{"results":[{"statement_id":0,"series":[{"name":"a","tags":{"1":"one","b":"two"},"columns":["time","v","s"],"values":[[]'), true);
 });
 
+test('series sharing a time print it each in their own zone', () => {
+  const at = 1_700_000_000_000_000_000n;
+  const series: Series[] = [
+    { name: 'a', columns: ['time', 'v'], values: [[at, 1]] },
+    { name: 'b', columns: ['time', 'v'], values: [[at, 2]], timeZone: 'Europe/Paris' },
+    { name: 'c', columns: ['time', 'v'], values: [[at, 3], [at + 1n, 4]] },
+    { name: 'd', columns: ['name', 'v'], values: [[at, 5]] },
+  ];
+  const text = formatResultsJson([{ statement_id: 0, series }]);
+  assert.ok(text.includes('"values":[["2023-11-14T22:13:20Z",1]]'));
+  assert.ok(text.includes('"values":[["2023-11-14T23:13:20+01:00",2]]'));
+  assert.ok(text.includes('"values":[["2023-11-14T22:13:20Z",3],["2023-11-14T22:13:20.000000001Z",4]]'));
+  assert.ok(text.includes('"values":[[1700000000000000000,5]]'));
+});
+
 test('CSV: name,tags,columns with ns times', () => {
   assert.equal(formatResultsCsv(results.slice(0, 2)), 'name,tags,time,value,n\ncpu,host=a,1500000000,1.5,9007199254740993\ncpu,host=a,2000000000,,1\n');
 });
