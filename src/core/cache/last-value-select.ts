@@ -426,7 +426,9 @@ function ordered(series: Series[], statement: SelectStatement): Series[] {
 
 function tagKey(s: Series): string {
   const tags = s.tags ?? {};
-  return Object.keys(tags)
+  const keys = Object.keys(tags);
+  if (keys.length === 1) return `${keys[0]!}\u0000${tags[keys[0]!] ?? ''}`;
+  return keys
     .sort()
     .map((k) => `${k}\u0000${tags[k] ?? ''}`)
     .join('\u0001');
