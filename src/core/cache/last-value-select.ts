@@ -13,7 +13,7 @@ import { extractTimeRange, resolveRef, type TimeRange } from '../query/sql/condi
 import { expandFields, isAggregateStatement, planMeasurement, type MeasurementPlan } from '../query/sql/select-plan.js';
 import { stripParens } from '../query/sql/select-expr-sql.js';
 import { checkSelectTypes } from '../query/execute/select-types.js';
-import { resolvePickedRow } from '../query/execute/picked-point-row.js';
+import { selectEdgePoint, type EdgePoint } from '../query/execute/series-edge-select.js';
 import { mergeSeriesRows } from '../query/execute/series-merge-order.js';
 import { MIN_TIME_NS } from '../query/language/time-literal.js';
 import type { Series } from '../query/execute/result.js';
@@ -173,9 +173,9 @@ function seriesOut(name: string, plan: MeasurementPlan, tags: Record<string, str
 }
 
 /**
- * last() without GROUP BY time: per group one row whose pick cells hold, per series in `_series`
- * byte order, its two newest points in range (what edge-select-sql.ts reads), resolved by the
- * executor's own picked-point-row.ts.
+ * last() (first()) without GROUP BY time: per group one row picked from, per series in `_series`
+ * byte order, its two newest (oldest) points in range (what edge-select-sql.ts reads), as the
+ * executor's own picked-point-row.ts picks them.
  */
 function edgeSeries(resolved: Resolved, query: LatestQuery, source: LatestSource): Series[] | undefined {
   const { plan, fields, range } = resolved;
@@ -288,41 +288,50 @@ function newestRow(resolved: Resolved, pick: EdgePick, members: readonly SeriesL
 }
 
 /**
- * A group's row resolved by the executor's own picked-point-row.ts from the cells chDB would
- * return: per series in `_series` byte order, its two newest points in range.
+ * A group's row as the executor's picked-point-row.ts resolves chDB's cells (edge-select-sql.ts:
+ * per series in `_series` byte order, its two newest points in range), with the same pick,
+ * series-edge-select.ts, given the points directly.
  */
 function pickedRow(resolved: Resolved, pick: EdgePick, group: readonly SeriesLatest[], source: LatestSource): unknown[] | undefined {
   const { plan, heldMinNs, heldMaxNs, sign } = resolved;
   const measurement = source.measurement;
+  const fn = sign < 0n ? 'first' : 'last';
   const members = group.slice().sort((a, b) => compareUtf8(a.key, b.key));
   const row: unknown[] = [0n];
+  const picked = new Map<number, EdgePoint | undefined>();
   let any = false;
   pick.picks.forEach((field, i) => {
     if (field === null) {
       row.push(null);
       return;
     }
-    const cell: Array<[string, unknown[][]]> = [];
+    const bySeries: EdgePoint[][] = [];
     for (const s of members) {
       const history = field === '' ? undefined : s.fields.get(field);
       const inRange = newestInRange(history, heldMinNs, heldMaxNs, 2);
       if (!inRange.exact) throw new Inexact();
       if (inRange.indexes.length === 0) continue;
       const type = measurement.fieldTypes.get(field)!;
-      const candidates = inRange.indexes.map((at) => {
-        const t = history!.times[at]!;
-        checkRetained(sign * t, resolved.cutoffNs);
-        const aux = i === pick.loneIndex ? pick.auxRefs.map((ref) => auxValue(ref, s, t)) : [];
-        // The cell's order key: -time for last(), time for first(); either way minus the held time.
-        return [-t, outputValue(history!.values[at]!, type), ...aux];
-      });
-      cell.push([s.key, candidates]);
+      bySeries.push(
+        inRange.indexes.map((at) => {
+          const t = history!.times[at]!;
+          checkRetained(sign * t, resolved.cutoffNs);
+          const aux = i === pick.loneIndex ? pick.auxRefs.map((ref) => auxValue(ref, s, t)) : [];
+          return { t: sign * t, value: outputValue(history!.values[at]!, type), aux };
+        }),
+      );
     }
-    if (cell.length > 0) any = true;
-    row.push(cell);
+    if (bySeries.length > 0) any = true;
+    const column = plan.columns[i]!;
+    const point = selectEdgePoint(bySeries, { fn, shardGroupNs: source.shardGroupNs, auxCompareOrder: column.pick?.auxCompareOrder ?? [] });
+    picked.set(i, point);
+    row.push(point?.value ?? null);
+    if (plan.selectorTime && point !== undefined) row[0] = point.t;
   });
   if (!any) return undefined;
-  resolvePickedRow(row, plan.columns, { shardGroupNs: source.shardGroupNs, pointTime: plan.selectorTime });
+  plan.columns.forEach((column, i) => {
+    if (column.auxOf !== undefined) row[i + 1] = picked.get(column.auxOf.column)?.aux[column.auxOf.index] ?? null;
+  });
   return row;
 }
 
