@@ -229,11 +229,16 @@ async function waitForCount(servers: readonly Server[], expected: number, timeou
   }
 }
 
-/** The last-value cache's hit and miss counters on our /metrics. */
+/** The last- and first-value caches' hit and miss counters on our /metrics. */
 async function cacheCounts(url: string): Promise<string> {
-  const res = await request(`${url}/metrics`);
-  const lines = (await res.body.text()).split('\n').filter((l) => l.startsWith('hyperbytedb_last_value_cache_'));
-  return `last-value cache ${lines.map((l) => l.replace('hyperbytedb_last_value_cache_', '')).join(', ')}`;
+  const text = await (await request(`${url}/metrics`)).body.text();
+  return (['last', 'first'] as const)
+    .map((edge) => {
+      const prefix = `hyperbytedb_${edge}_value_cache_`;
+      const lines = text.split('\n').filter((l) => l.startsWith(prefix));
+      return `${edge}-value cache ${lines.map((l) => l.replace(prefix, '')).join(', ')}`;
+    })
+    .join('; ');
 }
 
 /** Seeds a query maker's random draws from the run's seed and a name (and a client number). */

@@ -126,6 +126,9 @@ export interface CacheConfig {
   readonly lastValueMaxBytes: number;
   /** Newest points kept per series and field. */
   readonly lastValueDepth: number;
+  /** The first-value cache: first() per series or tag group answered from memory. */
+  readonly firstValue: CacheMode;
+  readonly firstValueMaxBytes: number;
   /** The tag value index: SHOW TAG VALUES without WHERE answered from memory. */
   readonly tagValues: CacheMode;
 }

@@ -7,6 +7,7 @@ import type { Config } from './config-types.js';
 import { createLogger } from './logger.js';
 import { openEngine, type Engine } from '../core/index.js';
 import { defaultEngineOptions, type EngineOptions } from '../core/options.js';
+import { defaultFirstValueCacheOptions } from '../core/cache/last-value-cache.js';
 import { buildServer, type ServerAuth } from '../http/server.js';
 import { defaultUserAuthenticatorOptions, UserAuthenticator } from '../core/meta/user-authenticator.js';
 import { defaultStatementSummaryOptions, StatementSummary } from '../core/services/statement-summary.js';
@@ -48,6 +49,7 @@ export function engineOptionsFromConfig(config: Config): EngineOptions {
     retention: { enabled: config.retention.enabled, intervalMs: config.retention.intervalMs },
     continuousQueries: { enabled: config.continuousQueries.enabled, runIntervalMs: config.continuousQueries.runIntervalMs },
     lastValueCache: { mode: config.cache.lastValue, maxBytes: config.cache.lastValueMaxBytes, depth: config.cache.lastValueDepth },
+    firstValueCache: { ...defaultFirstValueCacheOptions, mode: config.cache.firstValue, maxBytes: config.cache.firstValueMaxBytes },
     tagValueIndex: config.cache.tagValues,
   };
 }

@@ -61,7 +61,7 @@ import { qualifiedTable } from './store/naming.js';
 import { QueryTracker } from './query/execute/query-tracker.js';
 import { Monitor } from './monitor/monitor.js';
 import { noopTracer, type Tracer } from './tracing.js';
-import { LastValueCache, defaultLastValueCacheOptions } from './cache/last-value-cache.js';
+import { LastValueCache, defaultFirstValueCacheOptions, defaultLastValueCacheOptions, type LastValueCacheDeps } from './cache/last-value-cache.js';
 import { latestValuesReader } from './cache/latest-values-port.js';
 
 /** Unflushed WAL bytes that start a background flush between intervals (about 50k points of 10 fields). */
@@ -223,6 +223,7 @@ class EngineImpl implements Engine {
   private readonly duplicates: DuplicateTracker;
   private readonly tagValues: TagValueLoader;
   private readonly lastValues: LastValueCache;
+  private readonly firstValues: LastValueCache;
   private readonly series = new SeriesIndex();
   private readonly seriesLoader: SeriesLoader;
   private readonly quarantine: Quarantine;
@@ -280,16 +281,18 @@ class EngineImpl implements Engine {
       catalog: () => this.catalogStore.catalog,
       log: deps.log.child({ component: 'tag-values' }),
     });
-    this.lastValues = new LastValueCache(options.lastValueCache ?? defaultLastValueCacheOptions, {
+    const edgeCacheDeps = (component: string): LastValueCacheDeps => ({
       catalog: () => this.catalogStore.catalog,
       query: (sql) => this.session.query(sql),
       flush: () => this.flushService.flush(),
       ensureTable: (db, rp, m) => this.schemaManager.ensureTable(db, rp, m.name, { tagKeys: m.tagKeys, fields: [...m.fieldTypes] }),
       quarantined: (db, rp, measurement) => this.quarantine.has(db, rp, measurement),
       nowMs: () => clock.nowMs(),
-      log: deps.log.child({ component: 'last-values' }),
+      log: deps.log.child({ component }),
       registry: deps.registry,
     });
+    this.lastValues = new LastValueCache(options.lastValueCache ?? defaultLastValueCacheOptions, edgeCacheDeps('last-values'));
+    this.firstValues = new LastValueCache({ ...(options.firstValueCache ?? defaultFirstValueCacheOptions), edge: 'oldest' }, edgeCacheDeps('first-values'));
     this.seriesLoader = new SeriesLoader({ session: this.session, series: this.series, catalog: () => this.catalogStore.catalog, log: deps.log.child({ component: 'series' }) });
     this.catalogApplier = new CatalogApplier(
       this.catalogStore,
@@ -298,7 +301,7 @@ class EngineImpl implements Engine {
         schema: this.schemaManager,
         duplicates: this.duplicates,
         tagValues: this.tagValues,
-        lastValues: this.lastValues,
+        lastValues: { forget: (match) => this.forgetEdges(match) },
         series: this.series,
         flush: this.flushService,
         quarantine: this.quarantine,
@@ -323,6 +326,7 @@ class EngineImpl implements Engine {
       this.flushService.remember(seq, value);
       this.tagValues.observe(entry.db, entry.rp, entry.points);
       this.lastValues.observe(entry, this.wal.localOrigin);
+      this.firstValues.observe(entry, this.wal.localOrigin);
       if (entry.origin !== this.wal.localOrigin) this.series.observe(entry.db, entry.rp, entry.points);
       this.metrics.walLastSequence.set(seq);
     });
@@ -345,7 +349,7 @@ class EngineImpl implements Engine {
       this.flushService,
       service('series-index', () => this.startSeriesIndex(), () => this.seriesLoader.stop()),
       service('tag-values', () => undefined, () => this.tagValues.settled()),
-      service('last-values', () => undefined, () => this.lastValues.settled()),
+      service('last-values', () => undefined, () => Promise.all([this.lastValues.settled(), this.firstValues.settled()]).then(() => undefined)),
       ...background,
     ]);
     this.queries = new QueryTracker(() => process.hrtime.bigint());
@@ -409,7 +413,7 @@ class EngineImpl implements Engine {
           }
           const same = (db: string, rp: string, measurement: string): boolean => db === table.db && rp === table.rp && measurement === table.measurement;
           this.tagValues.forget(same);
-          this.lastValues.forget(same);
+          this.forgetEdges(same);
           this.seriesLoader.reload(table.db, table.rp, table.measurement);
           return true;
         }),
@@ -544,7 +548,7 @@ class EngineImpl implements Engine {
       tracer: this.tracer,
       readScope: (forceFinal) => this.duplicates.readScope(forceFinal),
       indexedTagValues: this.indexedTagValues(),
-      latestValues: latestValuesReader(this.lastValues),
+      latestValues: latestValuesReader([this.lastValues, this.firstValues]),
       applyMetaCommand: (command) => this.applyMetaCommand(command),
       catalogBarrier: () => this.catalogWriter.barrier(),
       queries: this.queries,
@@ -588,11 +592,17 @@ class EngineImpl implements Engine {
     });
   }
 
+  /** Data of these measurements was deleted, dropped or replaced in chDB: the edge caches drop them. */
+  private forgetEdges(match: (db: string, rp: string, measurement: string) => boolean): void {
+    this.lastValues.forget(match);
+    this.firstValues.forget(match);
+  }
+
   /** A table lost rows outside the flush (retention): what caches knew of it is stale. */
   private forgetTable(db: string, rp: string, measurement: string): void {
     this.duplicates.forget((t) => t.db === db && t.rp === rp && t.measurement === measurement);
     this.tagValues.forget((d, r, m) => d === db && r === rp && m === measurement);
-    this.lastValues.forget((d, r, m) => d === db && r === rp && m === measurement);
+    this.forgetEdges((d, r, m) => d === db && r === rp && m === measurement);
     this.series.forget(db, rp, measurement);
     this.seriesLoader.reload(db, rp, measurement);
   }

@@ -55,6 +55,8 @@ export interface EngineOptions {
   readonly continuousQueries?: ContinuousQueryOptions;
   /** The last-value cache (latest-value SELECTs from memory); defaultLastValueCacheOptions when absent. */
   readonly lastValueCache?: LastValueCacheOptions;
+  /** The first-value cache (first() per series from memory); defaultFirstValueCacheOptions when absent. */
+  readonly firstValueCache?: LastValueCacheOptions;
   /** SHOW TAG VALUES without WHERE from the in-memory tag value index (default auto). */
   readonly tagValueIndex?: InMemoryMode;
 }
@@ -100,5 +102,6 @@ export function validateEngineOptions(options: EngineOptions): void {
   if (options.retention) validateRetentionOptions(options.retention);
   if (options.continuousQueries) validateContinuousQueryOptions(options.continuousQueries);
   if (options.lastValueCache !== undefined) validateLastValueCacheOptions(options.lastValueCache);
+  if (options.firstValueCache !== undefined) validateLastValueCacheOptions({ ...options.firstValueCache, edge: 'oldest' });
   if (options.tagValueIndex !== undefined && !IN_MEMORY_MODES.includes(options.tagValueIndex)) throw new Error(`tag value index mode must be one of ${IN_MEMORY_MODES.join(', ')}`);
 }

@@ -32,6 +32,11 @@ export class SerialLoadQueue {
     return run;
   }
 
+  /** Loads queued or running. */
+  get size(): number {
+    return this.pending.size;
+  }
+
   /** Waits for every queued load (tests, shutdown). */
   async settled(): Promise<void> {
     await this.chain;

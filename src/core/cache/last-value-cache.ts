@@ -11,8 +11,8 @@ import type { SelectStatement } from '../query/language/ast.js';
 import type { Series } from '../query/execute/result.js';
 import type { SqlResult } from '../query/execute/query-port.js';
 import type { WalEntry } from '../wal/wal-port.js';
-import { LastValueStore, type MeasurementEntry } from './last-value-store.js';
-import { answerLatest, latestShape } from './last-value-select.js';
+import { LastValueStore, type HeldEdge, type MeasurementEntry } from './last-value-store.js';
+import { answerLatest, edgeShape } from './last-value-select.js';
 import { readStoredSeries, storedLastValuesSql } from './last-value-loader.js';
 import { IN_MEMORY_MODES, type InMemoryMode } from './in-memory-mode.js';
 import { SerialLoadQueue } from '../serial-load-queue.js';
@@ -20,6 +20,11 @@ import { SerialLoadQueue } from '../serial-load-queue.js';
 
 export interface LastValueCacheOptions {
   readonly mode: InMemoryMode;
+  /**
+   * 'newest': the last-value cache (last(), ORDER BY time DESC LIMIT n); 'oldest': the
+   * first-value cache (first()). 'newest' when absent.
+   */
+  readonly edge?: HeldEdge;
   /** Estimated heap bytes the cache may hold. */
   readonly maxBytes: number;
   /** Newest points kept per series and field (LIMIT n answers need n + 1; last() needs 2). */
@@ -27,11 +32,19 @@ export interface LastValueCacheOptions {
 }
 
 export const defaultLastValueCacheOptions: LastValueCacheOptions = { mode: 'auto', maxBytes: 64 * 1024 * 1024, depth: 4 };
+/** first() looks at two points per series, and the first-value cache answers nothing else. */
+export const defaultFirstValueCacheOptions: LastValueCacheOptions = { mode: 'auto', maxBytes: 16 * 1024 * 1024, depth: 2, edge: 'oldest' };
+
+/** The cache's name in config keys and metrics. */
+function cacheName(options: LastValueCacheOptions): 'last_value' | 'first_value' {
+  return options.edge === 'oldest' ? 'first_value' : 'last_value';
+}
 
 export function validateLastValueCacheOptions(options: LastValueCacheOptions): void {
-  if (!IN_MEMORY_MODES.includes(options.mode)) throw new Error(`cache.last_value must be one of ${IN_MEMORY_MODES.join(', ')}`);
-  if (!(Number.isSafeInteger(options.maxBytes) && options.maxBytes >= 1024 * 1024)) throw new Error('cache.last_value_max_size must be at least 1MiB');
-  if (!(Number.isSafeInteger(options.depth) && options.depth >= 2 && options.depth <= 64)) throw new Error('cache.last_value_depth must be an integer from 2 to 64');
+  const name = cacheName(options);
+  if (!IN_MEMORY_MODES.includes(options.mode)) throw new Error(`cache.${name} must be one of ${IN_MEMORY_MODES.join(', ')}`);
+  if (!(Number.isSafeInteger(options.maxBytes) && options.maxBytes >= 1024 * 1024)) throw new Error(`cache.${name}_max_size must be at least 1MiB`);
+  if (!(Number.isSafeInteger(options.depth) && options.depth >= 2 && options.depth <= 64)) throw new Error(`cache.${name}_depth must be an integer from 2 to 64`);
 }
 
 /** Loads waiting at once; other measurements are asked for again by later queries. */
@@ -42,6 +55,8 @@ const MAX_LOADED_FIELDS = 512;
 const MIN_SERIES_BYTES = 256;
 /** An entry over budget is tried again after this long. */
 const OVER_BUDGET_RETRY_MS = 5 * 60_000;
+/** How long writes start no loads after one failed. */
+const WRITE_LOADS_PAUSE_MS = 60_000;
 
 export interface LastValueCacheDeps {
   readonly catalog: () => Catalog;
@@ -79,23 +94,30 @@ export class LastValueCache {
   private readonly store: LastValueStore;
   private readonly metrics: CacheMetrics;
   private readonly loads = new SerialLoadQueue(MAX_QUEUED_LOADS);
+  /** After a failed load, writes start no loads until then (queries still do). */
+  private writeLoadsPausedUntilMs = 0;
 
   constructor(
     private readonly options: LastValueCacheOptions,
     private readonly deps: LastValueCacheDeps,
   ) {
     validateLastValueCacheOptions(options);
-    this.store = new LastValueStore({ depth: options.depth, maxBytes: options.maxBytes });
-    this.metrics = createMetrics(deps.registry, this.store);
+    this.store = new LastValueStore({ depth: options.depth, maxBytes: options.maxBytes, edge: this.edge });
+    this.metrics = createMetrics(deps.registry, this.store, cacheName(options));
+  }
+
+  private get edge(): HeldEdge {
+    return this.options.edge ?? 'newest';
   }
 
   /** Whether the statement is one the cache may answer (then resolve its source and call answer()). */
   wants(statement: SelectStatement): boolean {
-    return this.options.mode !== 'off' && latestShape(statement);
+    return this.options.mode !== 'off' && edgeShape(statement, this.edge);
   }
 
   /** Call for every entry once it is durable (before the write is acknowledged). */
   observe(entry: WalEntry, localOrigin: string): void {
+    if (this.options.mode !== 'off') this.loadWritten(entry);
     if (this.store.measurements === 0) return;
     try {
       const catalog = this.deps.catalog();
@@ -105,6 +127,24 @@ export class LastValueCache {
       // A point the cache failed to take must never be missing from an answer: start over.
       this.store.forget(() => true);
       this.deps.log.error({ err: error }, 'last-value cache could not take a write; every entry is dropped');
+    }
+  }
+
+  /**
+   * Starts loading the first measurement of the write that has no entry, so latest-value queries
+   * find it ready instead of reading chDB while it loads (its load observes this write on, like
+   * a query's). Only while no other load waits, the cache is under half its bound and no such
+   * load failed lately: writes to many measurements never churn loads or evict what queries use.
+   */
+  private loadWritten(entry: WalEntry): void {
+    if (this.loads.size > 0 || this.store.bytes > this.store.maxBytes / 2 || this.deps.nowMs() < this.writeLoadsPausedUntilMs) return;
+    let last: string | undefined;
+    for (const point of entry.points) {
+      if (point.measurement === last) continue;
+      last = point.measurement;
+      if (this.store.entry(entry.db, entry.rp, last) !== undefined) continue;
+      this.queueLoad(entry.db, entry.rp, last)?.catch(() => undefined);
+      return;
     }
   }
 
@@ -136,7 +176,7 @@ export class LastValueCache {
     const policy = this.deps.catalog().database(db)?.retentionPolicies.find((p) => p.name === rp);
     if (policy === undefined) return undefined;
     const series = answerLatest(
-      { statement: request.statement, nowNs: request.nowNs },
+      { statement: request.statement, nowNs: request.nowNs, edge: this.edge },
       { db, rp, measurement, shardGroupNs: policy.shardGroupDurationNs, retentionNs: policy.durationNs },
       entry,
     );
@@ -182,6 +222,7 @@ export class LastValueCache {
         run: () => this.load(db, rp, view, token),
         failed: (error: unknown) => {
           this.store.abandon(db, rp, measurement, token);
+          this.writeLoadsPausedUntilMs = this.deps.nowMs() + WRITE_LOADS_PAUSE_MS;
           this.metrics.loads.inc({ outcome: 'failed' });
           this.deps.log.warn({ err: error, db, rp, measurement }, 'loading last values failed; latest-value queries read chDB');
         },
@@ -194,7 +235,7 @@ export class LastValueCache {
     if (this.deps.quarantined(db, rp, view.name)) throw new Error('the table holds points kept aside after failed inserts');
     await this.deps.ensureTable(db, rp, view);
     const maxSeries = Math.floor(this.store.maxBytes / MIN_SERIES_BYTES);
-    const result = await this.deps.query(storedLastValuesSql({ db, rp, measurement: view, depth: this.store.depth, maxSeries }));
+    const result = await this.deps.query(storedLastValuesSql({ db, rp, measurement: view, depth: this.store.depth, maxSeries, edge: this.edge }));
     const stored = readStoredSeries(result, view, this.store.depth);
     if (stored.length > maxSeries) {
       this.store.markOverBudget(db, rp, view.name, token);
@@ -206,43 +247,45 @@ export class LastValueCache {
   }
 }
 
-function createMetrics(registry: Registry, store: LastValueStore): CacheMetrics {
+function createMetrics(registry: Registry, store: LastValueStore, name: 'last_value' | 'first_value'): CacheMetrics {
+  const label = name === 'last_value' ? 'last-value' : 'first-value';
+  const selects = name === 'last_value' ? 'Latest-value' : 'first()';
   const registers = [registry];
   new Gauge({
-    name: 'hyperbytedb_last_value_cache_bytes',
-    help: 'Estimated heap bytes the last-value cache holds.',
+    name: `hyperbytedb_${name}_cache_bytes`,
+    help: `Estimated heap bytes the ${label} cache holds.`,
     registers,
     collect() {
       this.set(store.bytes);
     },
   });
   new Gauge({
-    name: 'hyperbytedb_last_value_cache_series',
-    help: 'Series the last-value cache holds.',
+    name: `hyperbytedb_${name}_cache_series`,
+    help: `Series the ${label} cache holds.`,
     registers,
     collect() {
       this.set(store.series);
     },
   });
   new Gauge({
-    name: 'hyperbytedb_last_value_cache_measurements',
-    help: 'Measurements with a last-value cache entry (loading, ready or over budget).',
+    name: `hyperbytedb_${name}_cache_measurements`,
+    help: `Measurements with a ${label} cache entry (loading, ready or over budget).`,
     registers,
     collect() {
       this.set(store.measurements);
     },
   });
   return {
-    hits: new Counter({ name: 'hyperbytedb_last_value_cache_hits_total', help: 'Latest-value SELECTs answered from memory.', registers }),
+    hits: new Counter({ name: `hyperbytedb_${name}_cache_hits_total`, help: `${selects} SELECTs answered from memory.`, registers }),
     misses: new Counter({
-      name: 'hyperbytedb_last_value_cache_misses_total',
-      help: 'Latest-value SELECTs read from chDB instead, by reason (loading, over_budget, inexact, quarantined).',
+      name: `hyperbytedb_${name}_cache_misses_total`,
+      help: `${selects} SELECTs read from chDB instead, by reason (loading, over_budget, inexact, quarantined).`,
       labelNames: ['reason'],
       registers,
     }),
     loads: new Counter({
-      name: 'hyperbytedb_last_value_cache_loads_total',
-      help: 'Measurement loads into the last-value cache, by outcome (loaded, dropped, over_budget, failed).',
+      name: `hyperbytedb_${name}_cache_loads_total`,
+      help: `Measurement loads into the ${label} cache, by outcome (loaded, dropped, over_budget, failed).`,
       labelNames: ['outcome'],
       registers,
     }),

@@ -7,7 +7,7 @@ import type { SqlResult } from '../query/execute/query-port.js';
 import { TIME_NS_SQL } from '../query/sql/condition-sql.js';
 import { fieldStorageColumn, qualifiedTable, quoteIdent, tagColumn } from '../store/naming.js';
 import type { FieldHistory } from './field-history.js';
-import type { StoredSeries } from './last-value-store.js';
+import type { HeldEdge, StoredSeries } from './last-value-store.js';
 
 export interface StoredLastValuesInput {
   readonly db: string;
@@ -17,6 +17,8 @@ export interface StoredLastValuesInput {
   readonly depth: number;
   /** Series read at most; one more is asked for, so a caller can tell the measurement is larger. */
   readonly maxSeries: number;
+  /** The newest points (the last-value cache) or the oldest (the first-value cache, times held negated). */
+  readonly edge: HeldEdge;
 }
 
 /** Fields of the measurement in the order the SQL reads them. */
@@ -26,8 +28,9 @@ function fieldOrder(measurement: MeasurementView): string[] {
 
 /**
  * One row per series: `_series`, its tag values (in tag key order), then per field (sorted) its
- * newest depth + 1 points as (-time, value, version), newest first. FINAL: each stored
- * (version, value) is the one every query reads, with the version that chose it.
+ * newest depth + 1 points as (-time, value, version), newest first (oldest: (time, value,
+ * version), oldest first). FINAL: each stored (version, value) is the one every query reads, with
+ * the version that chose it.
  */
 export function storedLastValuesSql(input: StoredLastValuesInput): string {
   const columns = ['`_series`'];
@@ -35,7 +38,7 @@ export function storedLastValuesSql(input: StoredLastValuesInput): string {
   for (const field of fieldOrder(input.measurement)) {
     const stored = quoteIdent(fieldStorageColumn(field));
     const value = `tupleElement(${stored}, 2)`;
-    columns.push(`groupArraySortedIf(${input.depth + 1})(tuple(-${TIME_NS_SQL}, ${value}, tupleElement(${stored}, 1)), ${value} IS NOT NULL)`);
+    columns.push(`groupArraySortedIf(${input.depth + 1})(tuple(${input.edge === 'oldest' ? '' : '-'}${TIME_NS_SQL}, ${value}, tupleElement(${stored}, 1)), ${value} IS NOT NULL)`);
   }
   const table = qualifiedTable(input.db, input.rp, input.measurement.name);
   return `SELECT ${columns.join(', ')} FROM ${table} FINAL GROUP BY \`_series\` LIMIT ${input.maxSeries + 1}`;
@@ -56,7 +59,7 @@ function fieldValue(cell: unknown, type: FieldType): FieldValue {
   }
 }
 
-/** Decodes storedLastValuesSql's rows. */
+/** Decodes storedLastValuesSql's rows (times as the store holds them: negated for the oldest). */
 export function readStoredSeries(result: SqlResult, measurement: MeasurementView, depth: number): StoredSeries[] {
   const tagKeys = measurement.tagKeys;
   const fields = fieldOrder(measurement);

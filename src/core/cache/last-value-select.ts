@@ -1,9 +1,10 @@
 // Answers the latest-value SELECTs from the last-value cache exactly as the chDB path would:
 // last() per series or tag group (alone, several, or with fields next to a lone one) and raw
-// `ORDER BY time DESC LIMIT n`, over one measurement, tag-only WHERE and any time range. The
-// statement is planned as for chDB; the cache then stands in for the read, handing the executor's
-// own pure steps (picked points, merge order) the rows chDB would have returned. Any shape or
-// range the held points cannot decide exactly gives undefined: the caller reads chDB instead.
+// `ORDER BY time DESC LIMIT n`, over one measurement, tag-only WHERE and any time range; and
+// first() the same way from the first-value cache (the oldest points, held under negated times).
+// The statement is planned as for chDB; the cache then stands in for the read, handing the
+// executor's own pure steps (picked points, merge order) the rows chDB would have returned. Any
+// shape or range the held points cannot decide exactly gives undefined: the caller reads chDB.
 
 import type { MeasurementView } from '../meta/schema-view.js';
 import type { FieldType, FieldValue } from '../model/point.js';
@@ -12,13 +13,13 @@ import { extractTimeRange, resolveRef, type TimeRange } from '../query/sql/condi
 import { expandFields, isAggregateStatement, planMeasurement, type MeasurementPlan } from '../query/sql/select-plan.js';
 import { stripParens } from '../query/sql/select-expr-sql.js';
 import { checkSelectTypes } from '../query/execute/select-types.js';
-import { resolvePickedRow } from '../query/execute/picked-point-row.js';
+import { selectEdgePoint, type EdgePoint } from '../query/execute/series-edge-select.js';
 import { mergeSeriesRows } from '../query/execute/series-merge-order.js';
 import { MIN_TIME_NS } from '../query/language/time-literal.js';
 import type { Series } from '../query/execute/result.js';
 import { compareUtf8 } from '../meta/tag-value-index.js';
 import { knownFromNs, newestInRange, valueAt, type FieldHistory } from './field-history.js';
-import type { MeasurementEntry, SeriesLatest } from './last-value-store.js';
+import type { HeldEdge, MeasurementEntry, SeriesLatest } from './last-value-store.js';
 import { seriesPredicate } from './tag-condition.js';
 
 export interface LatestSource {
@@ -33,10 +34,13 @@ export interface LatestSource {
 export interface LatestQuery {
   readonly statement: SelectStatement;
   readonly nowNs: bigint;
+  /** The entry's held edge ('newest' when absent): its times are negated for 'oldest'. */
+  readonly edge?: HeldEdge;
 }
 
-/** Whether the statement has a shape the cache may answer (checked on the syntax alone, cheaply). */
-export function latestShape(statement: SelectStatement): boolean {
+/** Whether the statement has a shape the cache of `edge` may answer (checked on the syntax alone, cheaply). */
+export function edgeShape(statement: SelectStatement, edge: HeldEdge): boolean {
+  const fn = edge === 'oldest' ? 'first' : 'last';
   if (statement.target !== undefined || statement.sources.length !== 1 || statement.slimit !== 0 || statement.soffset !== 0) return false;
   const source = statement.sources[0]!;
   if (source.kind !== 'measurement' || source.name === undefined || source.regex !== undefined) return false;
@@ -44,11 +48,16 @@ export function latestShape(statement: SelectStatement): boolean {
     const e = stripParens(d);
     if (e.kind === 'call') return false;
   }
-  if (!isAggregateStatement(statement)) return !statement.ascending && statement.limit > 0 && statement.fields.every((f) => plainRef(f.expr));
+  if (!isAggregateStatement(statement)) return edge === 'newest' && !statement.ascending && statement.limit > 0 && statement.fields.every((f) => plainRef(f.expr));
   return statement.fields.every((f) => {
     const e = stripParens(f.expr);
-    return plainRef(e) || (e.kind === 'call' && e.name === 'last' && e.args.length === 1);
+    return plainRef(e) || (e.kind === 'call' && e.name === fn && e.args.length === 1);
   });
+}
+
+/** edgeShape for the last-value cache. */
+export function latestShape(statement: SelectStatement): boolean {
+  return edgeShape(statement, 'newest');
 }
 
 function plainRef(expr: Expr): boolean {
@@ -93,6 +102,11 @@ interface Resolved {
   readonly series: SeriesLatest[];
   /** Points older than this may have been removed by retention since: never answered from memory. */
   readonly cutoffNs: bigint | undefined;
+  /** -1n where held times are negated (the oldest edge), else 1n: real time = sign × held time. */
+  readonly sign: bigint;
+  /** The range in held times. */
+  readonly heldMinNs: bigint;
+  readonly heldMaxNs: bigint;
 }
 
 /**
@@ -114,9 +128,11 @@ export function answerLatest(query: LatestQuery, source: LatestSource, entry: Me
   const series: SeriesLatest[] = [];
   for (const s of entry.series.values()) if (predicate((key) => tagOf(s, key))) series.push(s);
   const cutoffNs = source.retentionNs > 0n ? nowNs - source.retentionNs : undefined;
-  const resolved: Resolved = { plan, fields, range, series, cutoffNs };
+  const oldest = query.edge === 'oldest';
+  const held = oldest ? { sign: -1n, heldMinNs: -range.maxNs, heldMaxNs: -range.minNs } : { sign: 1n, heldMinNs: range.minNs, heldMaxNs: range.maxNs };
+  const resolved: Resolved = { plan, fields, range, series, cutoffNs, ...held };
   try {
-    const out = plan.aggregate ? edgeSeries(resolved, query, source) : rawSeries(resolved, query, source);
+    const out = plan.aggregate ? edgeSeries(resolved, query, source) : oldest ? undefined : rawSeries(resolved, query, source);
     return out === undefined ? undefined : ordered(out, statement);
   } catch (error) {
     if (error instanceof Inexact) return undefined;
@@ -157,9 +173,9 @@ function seriesOut(name: string, plan: MeasurementPlan, tags: Record<string, str
 }
 
 /**
- * last() without GROUP BY time: per group one row whose pick cells hold, per series in `_series`
- * byte order, its two newest points in range (what edge-select-sql.ts reads), resolved by the
- * executor's own picked-point-row.ts.
+ * last() (first()) without GROUP BY time: per group one row picked from, per series in `_series`
+ * byte order, its two newest (oldest) points in range (what edge-select-sql.ts reads), as the
+ * executor's own picked-point-row.ts picks them.
  */
 function edgeSeries(resolved: Resolved, query: LatestQuery, source: LatestSource): Series[] | undefined {
   const { plan, fields, range } = resolved;
@@ -173,7 +189,7 @@ function edgeSeries(resolved: Resolved, query: LatestQuery, source: LatestSource
       picks.push(null);
       continue;
     }
-    if (column.pick?.kind !== 'last') return undefined;
+    if (column.pick?.kind !== (query.edge === 'oldest' ? 'first' : 'last')) return undefined;
     const call = stripParens(fields[i]!.expr);
     if (call.kind !== 'call') return undefined;
     const arg = stripParens(call.args[0]!);
@@ -193,36 +209,10 @@ function edgeSeries(resolved: Resolved, query: LatestQuery, source: LatestSource
   }
   const out: Series[] = [];
   const { statement } = query;
+  const pick: EdgePick = { picks, loneIndex, auxRefs };
   for (const group of groupSeries(resolved).values()) {
-    const members = group.members.slice().sort((a, b) => compareUtf8(a.key, b.key));
-    const row: unknown[] = [0n];
-    let any = false;
-    picks.forEach((field, i) => {
-      if (field === null) {
-        row.push(null);
-        return;
-      }
-      const cell: Array<[string, unknown[][]]> = [];
-      for (const s of members) {
-        const history = field === '' ? undefined : s.fields.get(field);
-        const inRange = newestInRange(history, range.minNs, range.maxNs, 2);
-        if (!inRange.exact) throw new Inexact();
-        if (inRange.indexes.length === 0) continue;
-        const type = measurement.fieldTypes.get(field)!;
-        const candidates = inRange.indexes.map((at) => {
-          const t = history!.times[at]!;
-          checkRetained(t, resolved.cutoffNs);
-          const aux = i === loneIndex ? auxRefs.map((ref) => auxValue(ref, s, t)) : [];
-          return [-t, outputValue(history!.values[at]!, type), ...aux];
-        });
-        cell.push([s.key, candidates]);
-      }
-      if (cell.length > 0) any = true;
-      row.push(cell);
-    });
-    if (!any) continue;
-    if (members.length === 1) pickSoleSeries(row, plan);
-    else resolvePickedRow(row, plan.columns, { shardGroupNs: source.shardGroupNs, pointTime: plan.selectorTime });
+    const row = newestRow(resolved, pick, group.members, source) ?? pickedRow(resolved, pick, group.members, source);
+    if (row === undefined) continue;
     if (!plan.selectorTime) row[0] = range.minNs !== MIN_TIME_NS ? range.minNs : 0n;
     // A lone selector that selected no point yields no series.
     if (plan.selectorTime && row.slice(1).every((v) => v === null)) continue;
@@ -234,26 +224,118 @@ function edgeSeries(resolved: Resolved, query: LatestQuery, source: LatestSource
   return out;
 }
 
-/**
- * resolvePickedRow for a group of one series, without its merge: last() of one series is its
- * newest candidate (the shard holding it holds it, and no other candidate has its time).
- */
-function pickSoleSeries(row: unknown[], plan: MeasurementPlan): void {
-  const picked = new Map<number, unknown[] | undefined>();
-  plan.columns.forEach((column, i) => {
-    if (column.pick === undefined) return;
-    const cell = row[i + 1] as Array<[string, unknown[][]]>;
-    const newest = cell[0]?.[1][0];
-    picked.set(i, newest);
-    row[i + 1] = newest?.[1] ?? null;
-    if (plan.selectorTime && newest !== undefined) row[0] = -(newest[0] as bigint);
-  });
-  plan.columns.forEach((column, i) => {
-    if (column.auxOf !== undefined) row[i + 1] = picked.get(column.auxOf.column)?.[2 + column.auxOf.index] ?? null;
-  });
+/** What edgeSeries picks: per column the last() field ('' reads NULL; null: not a pick), the lone selector and its aux columns. */
+interface EdgePick {
+  readonly picks: ReadonlyArray<string | null>;
+  readonly loneIndex: number;
+  readonly auxRefs: readonly Ref[];
 }
 
-/** A column's value at a point of series `s` (a field's value there, the series' tag, or null). */
+/** One member's newest point in range of a picked field (the oldest for first()). */
+interface Newest {
+  readonly s: SeriesLatest;
+  /** Held time. */
+  readonly t: bigint;
+  readonly value: FieldValue;
+}
+
+/**
+ * A group's row when, in every pick column, one member alone holds the newest point in range: then
+ * InfluxDB's merge pops that point first and the next one is older, so it is the pick whatever the
+ * heap's shape (and a group of one series always qualifies). Undefined when some column is tied
+ * (pickedRow resolves it) or no column has a point; Inexact when the held points cannot tell.
+ */
+function newestRow(resolved: Resolved, pick: EdgePick, members: readonly SeriesLatest[], source: LatestSource): unknown[] | undefined {
+  const { heldMinNs, heldMaxNs, cutoffNs, plan, sign } = resolved;
+  const row: unknown[] = [0n];
+  const newest: Array<Newest | undefined> = [];
+  let any = false;
+  for (const field of pick.picks) {
+    let best: Newest | undefined;
+    let tied = false;
+    if (field !== null && field !== '') {
+      for (const s of members) {
+        const history = s.fields.get(field);
+        const inRange = newestInRange(history, heldMinNs, heldMaxNs, 2);
+        if (!inRange.exact) throw new Inexact();
+        if (inRange.indexes.length === 0) continue;
+        for (const at of inRange.indexes) checkRetained(sign * history!.times[at]!, cutoffNs);
+        const at = inRange.indexes[0]!;
+        const t = history!.times[at]!;
+        if (best === undefined || t > best.t) {
+          best = { s, t, value: history!.values[at]! };
+          tied = false;
+        } else if (t === best.t) tied = true;
+      }
+    }
+    if (tied) return undefined;
+    if (best !== undefined) any = true;
+    newest.push(best);
+  }
+  if (!any) return undefined;
+  pick.picks.forEach((field, i) => {
+    const point = newest[i];
+    row.push(field === null || point === undefined ? null : outputValue(point.value, source.measurement.fieldTypes.get(field)!));
+    if (plan.selectorTime && point !== undefined) row[0] = sign * point.t;
+  });
+  const lone = newest[pick.loneIndex];
+  plan.columns.forEach((column, i) => {
+    if (column.auxOf === undefined) return;
+    const ref = pick.auxRefs[column.auxOf.index];
+    row[i + 1] = lone === undefined || ref === undefined ? null : auxValue(ref, lone.s, lone.t);
+  });
+  return row;
+}
+
+/**
+ * A group's row as the executor's picked-point-row.ts resolves chDB's cells (edge-select-sql.ts:
+ * per series in `_series` byte order, its two newest points in range), with the same pick,
+ * series-edge-select.ts, given the points directly.
+ */
+function pickedRow(resolved: Resolved, pick: EdgePick, group: readonly SeriesLatest[], source: LatestSource): unknown[] | undefined {
+  const { plan, heldMinNs, heldMaxNs, sign } = resolved;
+  const measurement = source.measurement;
+  const fn = sign < 0n ? 'first' : 'last';
+  const members = group.slice().sort((a, b) => compareUtf8(a.key, b.key));
+  const row: unknown[] = [0n];
+  const picked = new Map<number, EdgePoint | undefined>();
+  let any = false;
+  pick.picks.forEach((field, i) => {
+    if (field === null) {
+      row.push(null);
+      return;
+    }
+    const bySeries: EdgePoint[][] = [];
+    for (const s of members) {
+      const history = field === '' ? undefined : s.fields.get(field);
+      const inRange = newestInRange(history, heldMinNs, heldMaxNs, 2);
+      if (!inRange.exact) throw new Inexact();
+      if (inRange.indexes.length === 0) continue;
+      const type = measurement.fieldTypes.get(field)!;
+      bySeries.push(
+        inRange.indexes.map((at) => {
+          const t = history!.times[at]!;
+          checkRetained(sign * t, resolved.cutoffNs);
+          const aux = i === pick.loneIndex ? pick.auxRefs.map((ref) => auxValue(ref, s, t)) : [];
+          return { t: sign * t, value: outputValue(history!.values[at]!, type), aux };
+        }),
+      );
+    }
+    if (bySeries.length > 0) any = true;
+    const column = plan.columns[i]!;
+    const point = selectEdgePoint(bySeries, { fn, shardGroupNs: source.shardGroupNs, auxCompareOrder: column.pick?.auxCompareOrder ?? [] });
+    picked.set(i, point);
+    row.push(point?.value ?? null);
+    if (plan.selectorTime && point !== undefined) row[0] = point.t;
+  });
+  if (!any) return undefined;
+  plan.columns.forEach((column, i) => {
+    if (column.auxOf !== undefined) row[i + 1] = picked.get(column.auxOf.column)?.aux[column.auxOf.index] ?? null;
+  });
+  return row;
+}
+
+/** A column's value at a point of series `s` at held time `t` (a field's value there, the series' tag, or null). */
 function auxValue(ref: Ref, s: SeriesLatest, t: bigint): unknown {
   if (ref.kind === 'none') return null;
   if (ref.kind === 'tag') {
@@ -353,7 +435,9 @@ function ordered(series: Series[], statement: SelectStatement): Series[] {
 
 function tagKey(s: Series): string {
   const tags = s.tags ?? {};
-  return Object.keys(tags)
+  const keys = Object.keys(tags);
+  if (keys.length === 1) return `${keys[0]!}\u0000${tags[keys[0]!] ?? ''}`;
+  return keys
     .sort()
     .map((k) => `${k}\u0000${tags[k] ?? ''}`)
     .join('\u0001');

@@ -35,9 +35,18 @@ export interface MeasurementEntry {
   usedAtMs: number;
 }
 
+/**
+ * Which end of each series is held: its newest points (last values) or its oldest (first values).
+ * The oldest are held under negated times, so "newest first" below means "oldest first" there and
+ * every rule (merge, range, overwrite) reads the same.
+ */
+export type HeldEdge = 'newest' | 'oldest';
+
 export interface LastValueStoreOptions {
-  /** Points held per (series, field): at least 2 (InfluxDB's last() looks at two per series). */
+  /** Points held per (series, field): at least 2 (InfluxDB's first() and last() look at two per series). */
   readonly depth: number;
+  /** 'newest' when absent. */
+  readonly edge?: HeldEdge;
   /** Estimated heap bytes all entries may hold. */
   readonly maxBytes: number;
 }
@@ -113,6 +122,7 @@ export class LastValueStore {
     let byTags: Map<readonly string[], SeriesLatest> | undefined;
     const { version, replicated } = order;
     const depth = this.options.depth;
+    const negate = this.options.edge === 'oldest';
     for (const point of points) {
       if (point.measurement !== lastMeasurement) {
         lastMeasurement = point.measurement;
@@ -125,7 +135,7 @@ export class LastValueStore {
       byTags ??= new Map();
       let series = byTags.get(point.tags);
       if (series === undefined) byTags.set(point.tags, (series = this.seriesOf(entry, point)));
-      const timeNs = point.timeNs ?? 0n;
+      const timeNs = negate ? -(point.timeNs ?? 0n) : (point.timeNs ?? 0n);
       const { fieldKeys, fieldValues } = point;
       let added = 0;
       if (series.shapeKeys !== fieldKeys) added += this.resolveShape(series, fieldKeys);

@@ -1,5 +1,5 @@
 // The query port's latestValues(): resolves a SELECT's one measurement as the executor does and
-// asks the last-value cache. Whatever goes wrong here (an unknown database, a planning error)
+// asks the edge cache that takes its shape (last values, first values). Whatever goes wrong here (an unknown database, a planning error)
 // becomes "not answered", so the chDB path runs and reports it in its own words.
 
 import type { MeasurementSource, SelectStatement } from '../query/language/ast.js';
@@ -7,9 +7,10 @@ import type { Series } from '../query/execute/result.js';
 import { resolveSources, type SelectContext } from '../query/execute/select-executor.js';
 import type { LastValueCache } from './last-value-cache.js';
 
-export function latestValuesReader(cache: LastValueCache): (statement: SelectStatement, ctx: SelectContext) => Promise<Series[] | undefined> {
+export function latestValuesReader(caches: readonly LastValueCache[]): (statement: SelectStatement, ctx: SelectContext) => Promise<Series[] | undefined> {
   return async (statement, ctx) => {
-    if (!cache.wants(statement)) return undefined;
+    const cache = caches.find((c) => c.wants(statement));
+    if (cache === undefined) return undefined;
     try {
       const sources = await resolveSources(statement.sources as readonly MeasurementSource[], ctx);
       if (sources.length !== 1) return undefined;

@@ -20,8 +20,12 @@ const EPOCH_DIVISOR: Readonly<Record<Epoch, bigint>> = {
   h: 3_600_000_000_000n,
 };
 
+/** Characters goJsonString rewrites: a string without any is printed as it is. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f<>&\u2028\u2029\ud800-\udfff]/;
+
 /** Go's json string encoding (HTML-safe: <, >, & escaped; control characters as \u00XX). */
 export function goJsonString(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return '"' + text + '"';
   let out = '"';
   let run = 0;
   for (let i = 0; i < text.length; i++) {
@@ -87,86 +91,140 @@ interface RowsNode {
   /** Cell 0 is the time (bigint ns), printed per epoch or as RFC3339Nano in `timeZone`. */
   readonly hasTime: boolean;
   readonly timeZone: string | undefined;
+  /** Shared by the series of one answer (one epoch). */
+  readonly lastTime: LastTime;
 }
 
-type Json = string | { readonly raw: string } | RowsBox | readonly Json[] | { readonly [key: string]: Json };
-
-function isRaw(value: Json): value is { readonly raw: string } {
-  return typeof value === 'object' && !Array.isArray(value) && 'raw' in value && typeof (value as { raw: unknown }).raw === 'string' && Object.keys(value).length === 1;
-}
+/** A string is JSON text already (printed as it is); objects' keys are JSON keys. */
+type Json = string | RowsBox | readonly Json[] | { readonly [key: string]: Json };
 
 /** Marks a RowsNode among plain objects (whose keys are JSON keys). */
 class RowsBox {
   constructor(readonly node: RowsNode) {}
 }
 
+/**
+ * The last time cell one answer encoded: its series often share their times (one point per
+ * series at the same timestamp), and formatting a time costs more than comparing.
+ */
+interface LastTime {
+  ns: bigint;
+  timeZone: string | undefined;
+  text: string;
+}
+
+function encodeTime(ns: bigint, node: RowsNode): string {
+  const last = node.lastTime;
+  if (last.text !== '' && last.ns === ns && last.timeZone === node.timeZone) return last.text;
+  const text = encodeValue(formatTime(ns, node.epoch, node.timeZone));
+  last.ns = ns;
+  last.timeZone = node.timeZone;
+  last.text = text;
+  return text;
+}
+
 function encodeCell(node: RowsNode, cell: unknown, index: number): string {
-  if (index === 0 && node.hasTime && typeof cell === 'bigint') return encodeValue(formatTime(cell, node.epoch, node.timeZone));
+  if (index === 0 && node.hasTime && typeof cell === 'bigint') return encodeTime(cell, node);
   return encodeValue(cell);
 }
 
-/**
- * Small strings gathered before they are joined into one flat piece: joining often keeps the
- * short-lived cell strings young (appending with += would keep a rope node per cell alive).
- */
-const ROWS_PARTS_PER_PIECE = 8_192;
+/** Rows per piece of a streamed answer (renderRows). */
+const ROWS_PER_PIECE = 1_024;
 
-/** The rows as render() would print an array of arrays of raw cells, byte for byte, in pieces. */
+/** The separators of a rows array at one nesting depth (indent undefined: compact). */
+interface RowsLayout {
+  readonly rowNl: string;
+  readonly rowSep: string;
+  readonly rowOpen: string;
+  readonly cellSep: string;
+  readonly rowClose: string;
+  readonly end: string;
+}
+
+function rowsLayout(indent: string | undefined, depth: number): RowsLayout {
+  const rowNl = indent === undefined ? '' : '\n' + indent.repeat(depth + 1);
+  return {
+    rowNl,
+    rowSep: ',' + rowNl,
+    rowOpen: indent === undefined ? '[' : '[\n' + indent.repeat(depth + 2),
+    cellSep: indent === undefined ? ',' : ',\n' + indent.repeat(depth + 2),
+    rowClose: rowNl + ']',
+    end: (indent === undefined ? '' : '\n' + indent.repeat(depth)) + ']',
+  };
+}
+
+/** Rows [from, to) as render() prints them (after the opening bracket, before the closing one). */
+function rowsInto(node: RowsNode, layout: RowsLayout, from: number, to: number, out: string[]): void {
+  for (let r = from; r < to; r++) {
+    const row = node.rows[r] as readonly unknown[];
+    if (r > 0) out.push(layout.rowSep);
+    if (row.length === 0) {
+      out.push('[]');
+    } else {
+      out.push(layout.rowOpen, encodeCell(node, row[0], 0));
+      for (let i = 1; i < row.length; i++) out.push(layout.cellSep, encodeCell(node, row[i], i));
+      out.push(layout.rowClose);
+    }
+  }
+}
+
+/**
+ * The rows as render() would print an array of arrays of raw cells, byte for byte, in pieces.
+ * Small strings are gathered and joined per piece: joining keeps the short-lived cell strings
+ * young (appending with += would keep a rope node per cell alive).
+ */
 function* renderRows(node: RowsNode, indent: string | undefined, depth: number): Generator<string> {
   if (node.rows.length === 0) {
     yield '[]';
     return;
   }
-  const rowNl = indent === undefined ? '' : '\n' + indent.repeat(depth + 1);
-  const rowSep = ',' + rowNl;
-  const rowOpen = indent === undefined ? '[' : '[\n' + indent.repeat(depth + 2);
-  const cellSep = indent === undefined ? ',' : ',\n' + indent.repeat(depth + 2);
-  const rowClose = rowNl + ']';
-  let parts: string[] = ['[' + rowNl];
-  for (let r = 0; r < node.rows.length; r++) {
-    const row = node.rows[r] as readonly unknown[];
-    if (r > 0) parts.push(rowSep);
-    if (row.length === 0) {
-      parts.push('[]');
-    } else {
-      parts.push(rowOpen, encodeCell(node, row[0], 0));
-      for (let i = 1; i < row.length; i++) parts.push(cellSep, encodeCell(node, row[i], i));
-      parts.push(rowClose);
-    }
-    if (parts.length >= ROWS_PARTS_PER_PIECE) {
-      yield parts.join('');
-      parts = [];
-    }
+  const layout = rowsLayout(indent, depth);
+  for (let from = 0; from < node.rows.length; from += ROWS_PER_PIECE) {
+    const parts: string[] = from === 0 ? ['[' + layout.rowNl] : [];
+    const to = Math.min(node.rows.length, from + ROWS_PER_PIECE);
+    rowsInto(node, layout, from, to, parts);
+    if (to === node.rows.length) parts.push(layout.end);
+    yield parts.join('');
   }
-  parts.push((indent === undefined ? '' : '\n' + indent.repeat(depth)) + ']');
-  yield parts.join('');
 }
 
-function seriesToJson(series: Series, epoch: Epoch | undefined): Json {
+/** renderRows' text pushed into `out` whole. */
+function renderRowsInto(node: RowsNode, indent: string | undefined, depth: number, out: string[]): void {
+  if (node.rows.length === 0) {
+    out.push('[]');
+    return;
+  }
+  const layout = rowsLayout(indent, depth);
+  out.push('[' + layout.rowNl);
+  rowsInto(node, layout, 0, node.rows.length, out);
+  out.push(layout.end);
+}
+
+function seriesToJson(series: Series, epoch: Epoch | undefined, lastTime: LastTime): Json {
   const out: Record<string, Json> = {};
-  if (series.name !== undefined && series.name !== '') out['name'] = { raw: goJsonString(series.name) };
+  if (series.name !== undefined && series.name !== '') out['name'] = goJsonString(series.name);
   if (series.tags !== undefined && Object.keys(series.tags).length > 0) {
     const tags: Record<string, Json> = {};
-    for (const key of Object.keys(series.tags).sort()) tags[key] = { raw: goJsonString(series.tags[key] ?? '') };
+    for (const key of Object.keys(series.tags).sort()) tags[key] = goJsonString(series.tags[key] ?? '');
     out['tags'] = tags;
   }
-  if (series.columns.length > 0) out['columns'] = series.columns.map((c) => ({ raw: goJsonString(c) }));
+  if (series.columns.length > 0) out['columns'] = series.columns.map((c) => goJsonString(c));
   if (series.values.length > 0) {
-    out['values'] = new RowsBox({ rows: series.values, epoch, hasTime: series.columns[0] === 'time', timeZone: series.timeZone });
+    out['values'] = new RowsBox({ rows: series.values, epoch, hasTime: series.columns[0] === 'time', timeZone: series.timeZone, lastTime });
   }
-  if (series.partial === true) out['partial'] = { raw: 'true' };
+  if (series.partial === true) out['partial'] = 'true';
   return out;
 }
 
 /** One statement result as Go marshals it (statement_id, series, messages, partial, error). */
-function resultToJson(result: StatementResult, epoch: Epoch | undefined): Json {
-  const out: Record<string, Json> = { statement_id: { raw: String(result.statement_id) } };
-  if (result.series !== undefined && result.series.length > 0) out['series'] = result.series.map((s) => seriesToJson(s, epoch));
+function resultToJson(result: StatementResult, epoch: Epoch | undefined, lastTime: LastTime): Json {
+  const out: Record<string, Json> = { statement_id: String(result.statement_id) };
+  if (result.series !== undefined && result.series.length > 0) out['series'] = result.series.map((s) => seriesToJson(s, epoch, lastTime));
   if (result.messages !== undefined && result.messages.length > 0) {
-    out['messages'] = result.messages.map((m) => ({ level: { raw: goJsonString(m.level) }, text: { raw: goJsonString(m.text) } }));
+    out['messages'] = result.messages.map((m) => ({ level: goJsonString(m.level), text: goJsonString(m.text) }));
   }
-  if (result.partial === true) out['partial'] = { raw: 'true' };
-  if (result.error !== undefined && result.error !== '') out['error'] = { raw: goJsonString(result.error) };
+  if (result.partial === true) out['partial'] = 'true';
+  if (result.error !== undefined && result.error !== '') out['error'] = goJsonString(result.error);
   return out;
 }
 
@@ -181,10 +239,6 @@ function* renderPieces(value: Json, indent: string | undefined, depth: number): 
   }
   if (value instanceof RowsBox) {
     yield* renderRows(value.node, indent, depth);
-    return;
-  }
-  if (isRaw(value)) {
-    yield value.raw;
     return;
   }
   const nl = indent === undefined ? '' : '\n' + indent.repeat(depth + 1);
@@ -218,23 +272,64 @@ function* renderPieces(value: Json, indent: string | undefined, depth: number): 
   yield close + '}';
 }
 
+/**
+ * renderPieces' text gathered into `out` without generators: a small answer (the common case)
+ * would otherwise pass every piece up through one generator per level of nesting.
+ */
+function renderInto(value: Json, indent: string | undefined, depth: number, out: string[]): void {
+  if (typeof value === 'string') {
+    out.push(value);
+    return;
+  }
+  if (value instanceof RowsBox) {
+    renderRowsInto(value.node, indent, depth, out);
+    return;
+  }
+  const nl = indent === undefined ? '' : '\n' + indent.repeat(depth + 1);
+  const close = indent === undefined ? '' : '\n' + indent.repeat(depth);
+  const sep = indent === undefined ? ':' : ': ';
+  if (Array.isArray(value)) {
+    if (value.length === 0) {
+      out.push('[]');
+      return;
+    }
+    let opening = '[';
+    for (const item of value as readonly Json[]) {
+      out.push(opening + nl);
+      renderInto(item, indent, depth + 1, out);
+      opening = ',';
+    }
+    out.push(close + ']');
+    return;
+  }
+  let opening = '{';
+  for (const key in value as Record<string, Json>) {
+    out.push(opening + nl + goJsonString(key) + sep);
+    renderInto((value as Record<string, Json>)[key]!, indent, depth + 1, out);
+    opening = ',';
+  }
+  out.push(opening === '{' ? '{}' : close + '}');
+}
+
 function render(value: Json, indent: string | undefined, depth: number): string {
-  let out = '';
-  for (const piece of renderPieces(value, indent, depth)) out += piece;
-  return out;
+  const out: string[] = [];
+  renderInto(value, indent, depth, out);
+  return out.join('');
 }
 
 /** `{"results":[...]}` exactly as InfluxDB 1.x writes it (no trailing newline). */
 export function formatResultsJson(results: readonly StatementResult[], options: FormatOptions = {}): string {
-  let out = '';
-  for (const piece of formatResultsJsonPieces(results, options)) out += piece;
-  return out;
+  const lastTime: LastTime = { ns: 0n, timeZone: undefined, text: '' };
+  const body: Record<string, Json> = {};
+  if (results.length > 0) body['results'] = results.map((r) => resultToJson(r, options.epoch, lastTime));
+  return render(body, options.pretty === true ? '    ' : undefined, 0);
 }
 
 /** formatResultsJson's text in pieces, for writing a large answer without building it whole. */
 export function formatResultsJsonPieces(results: readonly StatementResult[], options: FormatOptions = {}): Generator<string> {
+  const lastTime: LastTime = { ns: 0n, timeZone: undefined, text: '' };
   const body: Record<string, Json> = {};
-  if (results.length > 0) body['results'] = results.map((r) => resultToJson(r, options.epoch));
+  if (results.length > 0) body['results'] = results.map((r) => resultToJson(r, options.epoch, lastTime));
   return renderPieces(body, options.pretty === true ? '    ' : undefined, 0);
 }
 
@@ -247,5 +342,5 @@ export function resultRowCount(results: readonly StatementResult[]): number {
 
 /** `{"error":"..."}` for request-level failures (parse errors, auth). */
 export function formatErrorJson(message: string, options: FormatOptions = {}): string {
-  return render({ error: { raw: goJsonString(message) } }, options.pretty === true ? '    ' : undefined, 0);
+  return render({ error: goJsonString(message) }, options.pretty === true ? '    ' : undefined, 0);
 }

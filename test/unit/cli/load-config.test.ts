@@ -46,7 +46,7 @@ const DEFAULTS: Config = {
     join: [], maxVoters: 5, syncIntervalMs: 30_000, startupSyncTimeoutMs: 60_000, syncPullMaxBytes: 8 * 1024 * 1024, drainTimeoutMs: 60_000,
   },
   query: { maxSelectBuckets: 1_000_000, maxResultBytes: 256 * 1024 * 1024, chunkSizeDefault: 10_000, readConnections: 2, maxMemoryBytes: 512 * 1024 * 1024 },
-  cache: { lastValue: 'auto', lastValueMaxBytes: 64 * 1024 * 1024, lastValueDepth: 4, tagValues: 'auto' },
+  cache: { lastValue: 'auto', lastValueMaxBytes: 64 * 1024 * 1024, lastValueDepth: 4, firstValue: 'auto', firstValueMaxBytes: 16 * 1024 * 1024, tagValues: 'auto' },
   statementSummary: { enabled: false, maxEntries: 1000 },
   retention: { enabled: true, intervalMs: 60_000 },
   continuousQueries: { enabled: true, runIntervalMs: 10_000 },
@@ -100,8 +100,8 @@ consistency = "quorum"
 });
 
 test('the last-value cache switch and bounds come from [cache] or the environment, and are checked', () => {
-  const config = loadConfig({ configFile: tomlFile('[cache]\nlast_value = "off"\nlast_value_max_size = "8MiB"\n'), env: { HYPERBYTEDB__CACHE__LAST_VALUE: 'on', HYPERBYTEDB__CACHE__LAST_VALUE_DEPTH: '6' } });
-  assert.deepEqual(config.cache, { lastValue: 'on', lastValueMaxBytes: 8 * 1024 * 1024, lastValueDepth: 6, tagValues: 'auto' });
+  const config = loadConfig({ configFile: tomlFile('[cache]\nlast_value = "off"\nlast_value_max_size = "8MiB"\n'), env: { HYPERBYTEDB__CACHE__LAST_VALUE: 'on', HYPERBYTEDB__CACHE__LAST_VALUE_DEPTH: '6', HYPERBYTEDB__CACHE__FIRST_VALUE: 'off' } });
+  assert.deepEqual(config.cache, { lastValue: 'on', lastValueMaxBytes: 8 * 1024 * 1024, lastValueDepth: 6, firstValue: 'off', firstValueMaxBytes: 16 * 1024 * 1024, tagValues: 'auto' });
   assert.match(configError({ env: { HYPERBYTEDB__CACHE__LAST_VALUE: 'always' } }).message, /cache\.last_value/);
   assert.match(configError({ env: { HYPERBYTEDB__CACHE__LAST_VALUE_DEPTH: '1' } }).message, /cache\.last_value_depth/);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatResultsJson, goJsonFloat, goJsonString } from '../../../src/http/encode/json.js';
+import { formatResultsJson, formatResultsJsonPieces, goJsonFloat, goJsonString } from '../../../src/http/encode/json.js';
 import { formatResultsChunked } from '../../../src/http/encode/chunked.js';
 import { formatResultsCsv } from '../../../src/http/encode/csv.js';
 import type { Series, StatementResult } from '../../../src/core/query/index.js';
@@ -62,6 +62,38 @@ test('JSON of many rows equals the row-by-row encoding', () => {
   assert.deepEqual(out[3], ['1970-01-01T00:00:03Z', 3 / 8, 'a<b', false]);
   assert.deepEqual(out[19_999], ['1970-01-01T05:33:19.000000001Z', 19_999 / 8, 'a<b', false]);
   assert.ok(text.includes('"a\\u003cb"'));
+});
+
+test('the streamed JSON pieces join to the whole text, compact and pretty, across piece boundaries', () => {
+  // Every third row empty, as a row of no cells prints.
+  const rows = (n: number): unknown[][] => Array.from({ length: n }, (_, i) => (i % 3 === 0 ? [] : [BigInt(i) * 1_000_000_000n, i % 7 === 0 ? null : i / 4, 'x']));
+  const many: StatementResult[] = [
+    { statement_id: 0, series: [{ name: 'a', tags: { '1': 'one', b: 'two' }, columns: ['time', 'v', 's'], values: rows(2_500) }, { name: 'b', columns: ['time', 'v', 's'], values: rows(1_024) }] },
+    { statement_id: 1, messages: [{ level: 'warning', text: 'w<' }] },
+    { statement_id: 2, series: [{ name: 'c', columns: ['name'], values: [] }], partial: true },
+    ...results,
+  ];
+  for (const options of [{}, { pretty: true }, { epoch: 'ms' as const }]) {
+    const pieces = [...formatResultsJsonPieces(many, options)];
+    assert.ok(pieces.length > 3);
+    assert.equal(pieces.join(''), formatResultsJson(many, options));
+  }
+  assert.equal(formatResultsJson(many.slice(0, 1)).startsWith('{"results":[{"statement_id":0,"series":[{"name":"a","tags":{"1":"one","b":"two"},"columns":["time","v","s"],"values":[[]'), true);
+});
+
+test('series sharing a time print it each in their own zone', () => {
+  const at = 1_700_000_000_000_000_000n;
+  const series: Series[] = [
+    { name: 'a', columns: ['time', 'v'], values: [[at, 1]] },
+    { name: 'b', columns: ['time', 'v'], values: [[at, 2]], timeZone: 'Europe/Paris' },
+    { name: 'c', columns: ['time', 'v'], values: [[at, 3], [at + 1n, 4]] },
+    { name: 'd', columns: ['name', 'v'], values: [[at, 5]] },
+  ];
+  const text = formatResultsJson([{ statement_id: 0, series }]);
+  assert.ok(text.includes('"values":[["2023-11-14T22:13:20Z",1]]'));
+  assert.ok(text.includes('"values":[["2023-11-14T23:13:20+01:00",2]]'));
+  assert.ok(text.includes('"values":[["2023-11-14T22:13:20Z",3],["2023-11-14T22:13:20.000000001Z",4]]'));
+  assert.ok(text.includes('"values":[[1700000000000000000,5]]'));
 });
 
 test('CSV: name,tags,columns with ns times', () => {

@@ -34,6 +34,29 @@ test('KILL QUERY aborts the query; an unknown id is 1.x\'s error', () => {
   assert.throws(() => tracker.kill(99n), (e: unknown) => e instanceof NoSuchQueryError && e.message === 'no such query id: 99');
 });
 
+test("the query's signal follows the caller's, which does not count as killed; the listener leaves with the query", () => {
+  const tracker = new QueryTracker(() => 0n);
+  const caller = new AbortController();
+  const q = tracker.attach('SELECT * FROM m', 'db', caller.signal);
+  assert.equal(q.signal.aborted, false);
+  caller.abort(new Error('client gone'));
+  assert.equal(q.signal.aborted, true);
+  assert.equal((q.signal.reason as Error).message, 'client gone');
+  assert.equal(q.killed(), false);
+  assert.equal(tracker.show()[0]!.values[0]![4], 'running');
+  tracker.kill(q.id);
+  assert.equal(q.killed(), true);
+  q.detach();
+  const early = new AbortController();
+  early.abort();
+  assert.equal(tracker.attach('SELECT 1', 'db', early.signal).signal.aborted, true);
+  const later = new AbortController();
+  const done = tracker.attach('SELECT 2', 'db', later.signal);
+  done.detach();
+  later.abort();
+  assert.equal(done.signal.aborted, false);
+});
+
 test('durations truncate to seconds, milliseconds or microseconds as 1.x prints them', () => {
   assert.equal(truncateDuration(74_123n), 74_000n);
   assert.equal(truncateDuration(12_345_678n), 12_000_000n);

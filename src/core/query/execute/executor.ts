@@ -72,8 +72,8 @@ export async function executeQuery(text: string, options: ExecuteOptions, port: 
   const statements = tracer.detail('query.parse', { 'hyperbytedb.query_bytes': text.length }, () => parseQuery(text, options.params ?? {}));
   options.principal?.authorize(statements, options.db);
   // One entry per query, as 1.x's task manager has it: SHOW QUERIES lists it, KILL QUERY stops it.
-  const attached = port.queries?.attach(text, options.db);
-  const signal = attached === undefined ? options.signal : options.signal === undefined ? attached.signal : AbortSignal.any([options.signal, attached.signal]);
+  const attached = port.queries?.attach(text, options.db, options.signal);
+  const signal = attached === undefined ? options.signal : attached.signal;
   const statementOptions: ExecuteOptions = signal === undefined ? options : { ...options, signal };
   try {
     return await executeStatements(statements, statementOptions, port, { callerSignal: options.signal, killed: () => attached?.killed() === true });

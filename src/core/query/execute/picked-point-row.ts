@@ -47,7 +47,7 @@ function edgeCandidates(cell: Cell, fn: 'first' | 'last'): EdgePoint[][] {
   const pairs = (cell ?? []) as ReadonlyArray<readonly [unknown, ReadonlyArray<readonly unknown[]>]>;
   return pairs.map(([, candidates]) =>
     candidates.map((c) => {
-      const key = BigInt(String(c[0]));
+      const key = typeof c[0] === 'bigint' ? c[0] : BigInt(String(c[0]));
       return { t: fn === 'first' ? key : -key, value: c[1] ?? null, aux: c.slice(2) };
     }),
   );

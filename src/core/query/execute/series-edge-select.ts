@@ -2,7 +2,7 @@
 // a LIMIT 1 read of the time-ordered series merge (which yields two points), reduced by first/last.
 // Pure: it only sees each series' leading candidate points, never SQL or the table.
 
-import { mergeSeriesRows } from './series-merge-order.js';
+import { mergeSeriesRowsLazily } from './series-merge-order.js';
 
 /** One candidate point of a series: its time, the selected value and its aux values (in output order). */
 export interface EdgePoint {
@@ -37,12 +37,14 @@ export function shardGroupStartNs(t: bigint, groupNs: bigint): bigint {
 export function selectEdgePoint(series: ReadonlyArray<readonly EdgePoint[]>, options: EdgeSelectOptions): EdgePoint | undefined {
   const ascending = options.fn === 'first';
   const inShard = shardFilter(series, options, ascending);
-  const popped = mergeSeriesRows(
+  const popped = mergeSeriesRowsLazily(
     series.map((rows) => ({ rows: rows.filter(inShard) })),
     { ascending, timeOf: (p: EdgePoint) => p.t, auxOf: (p: EdgePoint) => options.auxCompareOrder.map((i) => p.aux[i] ?? null) },
   );
-  // The engine's limit iterator lets limit + 1 points through; the first/last reducer keeps one.
-  const [a, b] = popped;
+  // The engine's limit iterator lets limit + 1 points through; the first/last reducer keeps one
+  // (so only the heap's first two pops matter).
+  const a = popped.next().value ?? undefined;
+  const b = a === undefined ? undefined : (popped.next().value ?? undefined);
   if (a === undefined) return undefined;
   if (b === undefined || b.t !== a.t) return a;
   return prefersOnTie(b.value, a.value, options.fn) ? b : a;
