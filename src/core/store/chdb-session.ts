@@ -514,7 +514,8 @@ export class ChdbSession {
   /**
    * Inserts a staged RowBinary file (written by this process or its flush encoder) and removes it.
    * Its rows must hold no key twice (insert-encoder.ts never writes one twice), so ClickHouse is
-   * spared merging the block's own rows (optimize_on_insert = 0): a third of the insert's CPU.
+   * spared merging the block's own rows (optimize_on_insert = 0): about half of the insert's CPU
+   * (bench/chdb-insert-cost.ts).
    */
   async insertStagedFile(target: string, columns: readonly string[], structure: string, path: string): Promise<void> {
     try {
