@@ -511,12 +511,17 @@ export class ChdbSession {
     return this.options.stagingDir;
   }
 
-  /** Inserts a staged RowBinary file (written by this process or its flush encoder) and removes it. */
+  /**
+   * Inserts a staged RowBinary file (written by this process or its flush encoder) and removes it.
+   * Its rows must hold no key twice (insert-encoder.ts never writes one twice), so ClickHouse is
+   * spared merging the block's own rows (optimize_on_insert = 0): about half of the insert's CPU
+   * (bench/chdb-insert-cost.ts).
+   */
   async insertStagedFile(target: string, columns: readonly string[], structure: string, path: string): Promise<void> {
     try {
       await this.live.queryAsync(
         `INSERT INTO ${target} (${columns.join(', ')}) SELECT * FROM file(${quoteString(path)}, 'RowBinary', ${quoteString(structure)})` +
-          ' SETTINGS max_partitions_per_insert_block = 100000, throw_on_max_partitions_per_insert_block = 0',
+          ' SETTINGS max_partitions_per_insert_block = 100000, throw_on_max_partitions_per_insert_block = 0, optimize_on_insert = 0',
         { format: 'TSV' },
       );
     } finally {

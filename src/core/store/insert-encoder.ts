@@ -161,10 +161,11 @@ function findRow(state: SeriesRows, timeNs: bigint, rowPoint: readonly number[],
 
 /**
  * Encodes points (all of one measurement, in WAL order) into one insert, one row per (series,
- * time) in order of first appearance. Each field is stored as (version, value): within one write
- * its last point's value wins (InfluxDB), between writes the higher (version, value) wins, which
- * is the rule ClickHouse's max() applies when parts merge, so a row is the same whatever order
- * the writes reached this node in, and what a flush writes never holds two rows of a key.
+ * time), in the table's sort key order. Each field is stored as (version, value): within one
+ * write its last point's value wins (InfluxDB), between writes the higher (version, value) wins,
+ * which is the rule ClickHouse's max() applies when parts merge, so a row is the same whatever
+ * order the writes reached this node in, and what a flush writes never holds two rows of a key
+ * (so the insert need not merge its own rows: chdb-session.ts inserts with optimize_on_insert 0).
  */
 export function encodeInsert(input: InsertRows, fieldTypes: ReadonlyMap<string, FieldType>): EncodedInsert {
   const { points, versions, entryEnds } = input;
@@ -239,26 +240,23 @@ export function encodeInsert(input: InsertRows, fieldTypes: ReadonlyMap<string, 
   const rows = rowPoint.length;
   const { sourcePoint, sourceField } = pickFieldSources({ input, rowOf, rows, fields, entriesWithDuplicates });
   const version = versionParts(versions);
-  // Pass 3: RowBinary rows.
-  const firstSeries = rowSeries[0]?.series.length ?? 0;
+  // Pass 3: RowBinary rows, each written where the sort key order puts it (rowLayout). They are
+  // visited in the order they were found, the points' own order: reading the points in key order
+  // instead cost more than ClickHouse's sort it spares, and so did copying rows into a second
+  // buffer (first writes to fresh memory are dear).
   const fieldCount = fields.length;
-  const writer = new RowBinaryWriter(rows * (16 + firstSeries * 2 + fieldCount * 17));
-  const tagValues: string[] = new Array<string>(tagKeys.length).fill('');
   const tagSlot = new Map(tagKeys.map((key, i) => [key, i]));
+  for (const state of seriesStates.values()) state.encodedKey = encodeSeriesKey(state, points[rowPoint[state.rows[0]!]!]!, tagSlot);
+  const order = rowsInSortKeyOrder(seriesStates.values(), rows, rowPoint, points);
+  const layout = rowLayout({ rowSeries, fields, sourcePoint, sourceField, points, order });
+  const writer = new RowBinaryWriter(layout.totalBytes + layout.slackBytes);
+  const buffer = writer.buffer;
   for (let r = 0; r < rows; r++) {
-    const first = points[rowPoint[r]!]!;
-    writer.int64(first.timeNs ?? 0n);
-    // Every row of a series repeats the same _series and tag cells: encode them once per series.
-    const state = rowSeries[r]!;
-    if (state.encodedKey === null) {
-      const keyWriter = new RowBinaryWriter(state.series.length * 2 + 64);
-      keyWriter.string(state.series);
-      tagValues.fill('');
-      for (let i = 0; i < first.tags.length; i += 2) tagValues[tagSlot.get(first.tags[i]!)!] = first.tags[i + 1]!;
-      for (const value of tagValues) keyWriter.string(value);
-      state.encodedKey = Buffer.from(keyWriter.finish());
-    }
-    writer.bytes(state.encodedKey);
+    const start = layout.offsets[r]!;
+    writer.offset = start;
+    writer.int64(points[rowPoint[r]!]!.timeNs ?? 0n);
+    // Every row of a series repeats the same _series and tag cells, encoded once per series.
+    writer.bytes(rowSeries[r]!.encodedKey!);
     const base = r * fieldCount;
     for (let f = 0; f < fieldCount; f++) {
       const p = sourcePoint[base + f]!;
@@ -289,11 +287,111 @@ export function encodeInsert(input: InsertRows, fieldTypes: ReadonlyMap<string, 
           break;
       }
     }
+    if (writer.offset - start !== layout.sizes[r]) throw new Error(`insert encoder: row ${r} took ${writer.offset - start} bytes, ${layout.sizes[r]} were laid out`);
   }
+  if (writer.buffer !== buffer) throw new Error('insert encoder: the rows outgrew their layout');
+  writer.offset = layout.totalBytes;
+  const payload = writer.finish();
   const columns = ['_ns', '_series', ...tagKeys.map(tagColumn), ...fieldKeys.map(fieldStorageColumn)];
   const types = ['Int64', 'String', ...tagKeys.map(() => 'String'), ...fields.map(([, type]) => fieldInsertType(type))];
   const structure = columns.map((column, i) => `${column} ${types[i]}`).join(', ');
-  return { columns, structure, payload: writer.finish(), rows, minTimeNs: minTimeNs ?? 0n, maxTimeNs: maxTimeNs ?? 0n, tagKeys, fields };
+  return { columns, structure, payload, rows, minTimeNs: minTimeNs ?? 0n, maxTimeNs: maxTimeNs ?? 0n, tagKeys, fields };
+}
+
+/**
+ * The rows in the order of the table's sort key, (`_series`, `time`): series by their UTF-8
+ * bytes (ClickHouse compares strings so), each series' rows by time. ClickHouse checks whether an
+ * inserted block is already sorted and then skips sorting it, which costs more than the rest of
+ * its insert when the rows come time-major (one point per series per timestamp, as collectors
+ * send them). A series' rows are in time order already unless one of its points came out of
+ * order (then it has a time index), so most inputs sort only their series.
+ */
+function rowsInSortKeyOrder(series: Iterable<SeriesRows>, rows: number, rowPoint: readonly number[], points: readonly Point[]): Int32Array {
+  const keyed: Array<[Buffer, SeriesRows]> = [];
+  for (const state of series) keyed.push([Buffer.from(state.series, 'utf8'), state]);
+  keyed.sort((a, b) => Buffer.compare(a[0], b[0]));
+  const order = new Int32Array(rows);
+  let at = 0;
+  for (const [, state] of keyed) {
+    if (state.byTime === null) {
+      for (const row of state.rows) order[at++] = row;
+      continue;
+    }
+    const timeOf = (row: number): bigint => points[rowPoint[row]!]!.timeNs ?? 0n;
+    for (const row of [...state.rows].sort((a, b) => (timeOf(a) < timeOf(b) ? -1 : timeOf(a) > timeOf(b) ? 1 : 0))) order[at++] = row;
+  }
+  if (at !== rows) throw new Error(`insert encoder: ${at} rows ordered of ${rows}`);
+  return order;
+}
+
+/** RowBinary of a series' `_series` and tag cells (every tag key of the insert, '' where it has none). */
+function encodeSeriesKey(state: SeriesRows, first: Point, tagSlot: ReadonlyMap<string, number>): Buffer {
+  const tagValues = new Array<string>(tagSlot.size).fill('');
+  for (let i = 0; i < first.tags.length; i += 2) tagValues[tagSlot.get(first.tags[i]!)!] = first.tags[i + 1]!;
+  const keyWriter = new RowBinaryWriter(state.series.length * 2 + 64);
+  keyWriter.string(state.series);
+  for (const value of tagValues) keyWriter.string(value);
+  return Buffer.from(keyWriter.finish());
+}
+
+/** Bytes of a value's fixed-size RowBinary, by field type (a string's depends on it). */
+const VALUE_BYTES: Readonly<Record<FieldType, number>> = { float: 8, integer: 8, unsigned: 8, boolean: 1, string: -1 };
+
+/**
+ * Where each row's bytes go so the rows lie in `order`: each row's size (its series key, and per
+ * field a version, a NULL flag and the value), summed in that order. `slackBytes` is what the
+ * writer may reserve past the end (a string reserves 3 bytes a character before it knows).
+ */
+function rowLayout(args: {
+  readonly rowSeries: readonly SeriesRows[];
+  readonly fields: ReadonlyArray<readonly [string, FieldType]>;
+  readonly sourcePoint: Int32Array;
+  readonly sourceField: Int32Array;
+  readonly points: readonly Point[];
+  readonly order: Int32Array;
+}): { offsets: Float64Array; sizes: Float64Array; totalBytes: number; slackBytes: number } {
+  const { rowSeries, fields, sourcePoint, sourceField, points, order } = args;
+  const rows = order.length;
+  const fieldCount = fields.length;
+  const valueBytes = fields.map(([, type]) => VALUE_BYTES[type]);
+  const sizes = new Float64Array(rows);
+  let longestString = 0;
+  for (let r = 0; r < rows; r++) {
+    let size = 8 + rowSeries[r]!.encodedKey!.length + 9 * fieldCount;
+    const base = r * fieldCount;
+    for (let f = 0; f < fieldCount; f++) {
+      const p = sourcePoint[base + f]!;
+      if (p < 0) continue;
+      const bytes = valueBytes[f]!;
+      if (bytes >= 0) {
+        size += bytes;
+        continue;
+      }
+      const value = points[p]!.fieldValues[sourceField[base + f]!] as string;
+      const length = Buffer.byteLength(value, 'utf8');
+      size += varintBytes(length) + length;
+      if (value.length > longestString) longestString = value.length;
+    }
+    sizes[r] = size;
+  }
+  const offsets = new Float64Array(rows);
+  let totalBytes = 0;
+  for (let k = 0; k < rows; k++) {
+    const row = order[k]!;
+    offsets[row] = totalBytes;
+    totalBytes += sizes[row]!;
+  }
+  return { offsets, sizes, totalBytes, slackBytes: longestString * 3 + 16 };
+}
+
+/** Bytes of an unsigned LEB128 varint. */
+function varintBytes(value: number): number {
+  let bytes = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80);
+    bytes++;
+  }
+  return bytes;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { compareFieldValues, encodeInsert, seriesKey, type InsertRows } from '../../../src/core/store/insert-encoder.js';
 import type { FieldType, Point } from '../../../src/core/model/point.js';
 
@@ -166,4 +167,46 @@ test('versions use all 64 bits; inputs that do not line up are refused', () => {
   assert.throws(() => encodeInsert({ points: [p([], ['v'], [1], 1n)], versions: [], entryEnds: [1] }, types), /versions/);
   assert.throws(() => encodeInsert({ points: [p([], ['v'], [1], 1n)], versions: [1n], entryEnds: [] }, types), /writes/);
   assert.throws(() => encodeInsert({ points: [p([], ['v'], [1], 1n)], versions: [1n << 64n], entryEnds: [1] }, types), RangeError);
+});
+
+test("rows come in the table's sort key order: series by UTF-8 bytes, then time, whatever order the points came in", () => {
+  // Time-major, as collectors send them, with one point out of order and one duplicate.
+  const encoded = encodeInsert(
+    writes(
+      [1n, [p(['host', 'b'], ['v'], [1], 10n), p(['host', 'a'], ['v'], [2], 10n), p(['host', '\u{1F600}'], ['v'], [3], 10n), p(['host', '\uFFFD'], ['v'], [4], 10n)]],
+      [2n, [p(['host', 'b'], ['v'], [5], 20n), p(['host', 'a'], ['v'], [6], 20n), p(['host', 'a'], ['v'], [7], 5n), p(['host', 'b'], ['v'], [8], 10n)]],
+    ),
+    types,
+  );
+  assert.deepEqual(
+    decode(encoded.payload, encoded.structure).map(([time, series, , v]) => [series, time, v]),
+    [
+      ['cpu,host=a', 5n, [2n, 7]],
+      ['cpu,host=a', 10n, [1n, 2]],
+      ['cpu,host=a', 20n, [2n, 6]],
+      ['cpu,host=b', 10n, [2n, 8]],
+      ['cpu,host=b', 20n, [2n, 5]],
+      // UTF-16 puts the surrogate pair of U+1F600 before U+FFFD; their UTF-8 bytes (F0 … > EF …) do not.
+      ['cpu,host=\uFFFD', 10n, [1n, 4]],
+      ['cpu,host=\u{1F600}', 10n, [1n, 3]],
+    ],
+  );
+});
+
+test('any writes encode to one row per (series, time), strictly in sort key order (the insert relies on both)', () => {
+  const hosts = ['a', 'b', 'é', '\u{1F600}', '\uFFFD', 'a,b'];
+  const point = fc.record({ host: fc.constantFrom(...hosts), time: fc.bigInt({ min: -3n, max: 6n }), value: fc.integer({ min: -9, max: 9 }) });
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.bigInt({ min: 1n, max: 4n }), fc.array(point, { minLength: 1, maxLength: 12 })), { minLength: 1, maxLength: 5 }), (list) => {
+      const encoded = encodeInsert(writes(...list.map(([version, points]): [bigint, Point[]] => [version, points.map((x) => p(['host', x.host], ['v'], [x.value], x.time))])), types);
+      const keys = decode(encoded.payload, encoded.structure).map(([time, series]) => [Buffer.from(series as string, 'utf8'), time as bigint] as const);
+      const distinct = new Set(list.flatMap(([, points]) => points.map((x) => `${x.host}\u0000${x.time}`)));
+      assert.equal(keys.length, distinct.size);
+      for (let i = 1; i < keys.length; i++) {
+        const order = Buffer.compare(keys[i - 1]![0], keys[i]![0]);
+        assert.ok(order < 0 || (order === 0 && keys[i - 1]![1] < keys[i]![1]), `row ${i} is not after row ${i - 1}`);
+      }
+    }),
+    { numRuns: 300 },
+  );
 });
