@@ -486,6 +486,14 @@ export class ChdbSession {
     }
   }
 
+  /**
+   * Has chDB's jemalloc give freed pages back to the OS now rather than after its decay time
+   * (an insert burst leaves hundreds of MiB of them). Runs on the insert connection.
+   */
+  async purgeAllocator(): Promise<void> {
+    await this.live.queryAsync('SYSTEM JEMALLOC PURGE', { format: 'TSV' });
+  }
+
   /** Runs a statement whose output is ignored (DDL, mutations). */
   async exec(sql: string): Promise<void> {
     await this.live.queryAsync(sql, { format: 'TSV' });
