@@ -274,7 +274,7 @@ export interface RawConfig {
   };
   storage: { data_dir: string; wal_dir: string; meta_dir: string; chdb_dir: string };
   wal: { sync_on_append: boolean; group_commit_max_batch: number; group_commit_max_delay: number; max_pending_size: number };
-  flush: { interval_secs: number; max_points_per_insert: number; max_quarantine_size: number };
+  flush: { interval_secs: number; max_points_per_insert: number; max_bytes_per_round: number; max_quarantine_size: number; idle_release_delay: number };
   limits: { max_series_per_database: number; max_values_per_tag: number; max_fields_per_measurement: number; max_tag_keys_per_measurement: number };
   logging: { level: LogLevel; format: LogFormat; detailed_trace: boolean; otlp_endpoint: string; otlp_sample_ratio: number };
   metrics: { enabled: boolean };
@@ -327,7 +327,9 @@ function buildSchema(): convict.Schema<RawConfig> {
     flush: {
       interval_secs: setting('seconds', 10, 'Seconds between WAL-to-chDB flushes.', { min: 0.001 }),
       max_points_per_insert: setting('count', 500_000, 'Most points in one chDB INSERT.', { min: 1 }),
+      max_bytes_per_round: setting('size', 32 * MiB, 'Most WAL bytes one flush round decodes and inserts (the flush holds them decoded in memory).', { min: 1 }),
       max_quarantine_size: setting('size', 256 * MiB, 'Points kept aside per table whose inserts fail (retried until stored); past it, writes to that measurement get a 503.', { min: 1 }),
+      idle_release_delay: setting('duration', 2 * SECOND_MS, 'Quiet time after the flush caught up before memory a write burst grew is given back (chDB allocator purge, JS heap collection).', { min: 1, max: MINUTE_MS * 60 }),
     },
     limits: {
       max_series_per_database: setting('count', 1_000_000, 'Series a database may hold; a write creating more is refused (InfluxDB max-series-per-database).', { min: 1 }),
@@ -487,7 +489,9 @@ export function toConfig(raw: RawConfig): Config {
     flush: {
       intervalMs: Math.round(flush.interval_secs * SECOND_MS),
       maxPointsPerInsert: flush.max_points_per_insert,
+      maxBytesPerRound: flush.max_bytes_per_round,
       maxQuarantineBytesPerTable: flush.max_quarantine_size,
+      idleReleaseDelayMs: flush.idle_release_delay,
     },
     limits: {
       maxSeriesPerDatabase: limits.max_series_per_database,
@@ -565,7 +569,7 @@ export function configToToml(config: Config): string {
       group_commit_max_delay: formatDurationMs(wal.groupCommitMaxDelayMs),
       max_pending_size: formatSizeBytes(wal.maxPendingBytes),
     },
-    flush: { interval_secs: flush.intervalMs / SECOND_MS, max_points_per_insert: flush.maxPointsPerInsert, max_quarantine_size: formatSizeBytes(flush.maxQuarantineBytesPerTable) },
+    flush: { interval_secs: flush.intervalMs / SECOND_MS, max_points_per_insert: flush.maxPointsPerInsert, max_bytes_per_round: formatSizeBytes(flush.maxBytesPerRound), max_quarantine_size: formatSizeBytes(flush.maxQuarantineBytesPerTable), idle_release_delay: formatDurationMs(flush.idleReleaseDelayMs) },
     limits: {
       max_series_per_database: limits.maxSeriesPerDatabase,
       max_values_per_tag: limits.maxValuesPerTag,

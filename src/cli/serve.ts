@@ -34,8 +34,9 @@ export function engineOptionsFromConfig(config: Config): EngineOptions {
     flush: {
       intervalMs: config.flush.intervalMs,
       maxPointsPerInsert: config.flush.maxPointsPerInsert,
-      maxBytesPerRound: 256 * 1024 * 1024,
+      maxBytesPerRound: config.flush.maxBytesPerRound,
       maxQuarantineBytesPerTable: config.flush.maxQuarantineBytesPerTable,
+      idleReleaseDelayMs: config.flush.idleReleaseDelayMs,
     },
     schemaLimits: { maxFieldsPerMeasurement: config.limits.maxFieldsPerMeasurement, maxTagKeysPerMeasurement: config.limits.maxTagKeysPerMeasurement },
     seriesLimits: { maxSeriesPerDatabase: config.limits.maxSeriesPerDatabase, maxValuesPerTag: config.limits.maxValuesPerTag },

@@ -35,7 +35,7 @@ const DEFAULTS: Config = {
   },
   storage: { dataDir: './data', walDir: 'data/wal', metaDir: 'data/meta', chdbDir: 'data/chdb' },
   wal: { syncOnAppend: true, groupCommitMaxBatch: 256, groupCommitMaxDelayMs: 2, maxPendingBytes: 256 * 1024 * 1024 },
-  flush: { intervalMs: 10_000, maxPointsPerInsert: 500_000, maxQuarantineBytesPerTable: 256 * 1024 * 1024 },
+  flush: { intervalMs: 10_000, maxPointsPerInsert: 500_000, maxBytesPerRound: 32 * 1024 * 1024, maxQuarantineBytesPerTable: 256 * 1024 * 1024, idleReleaseDelayMs: 2_000 },
   limits: { maxSeriesPerDatabase: 1_000_000, maxValuesPerTag: 100_000, maxFieldsPerMeasurement: 10_000, maxTagKeysPerMeasurement: 1_000 },
   logging: { level: 'info', format: 'text', detailedTrace: false, otlpEndpoint: '', otlpSampleRatio: 1 },
   metrics: { enabled: true },
