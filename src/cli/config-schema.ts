@@ -272,7 +272,7 @@ export interface RawConfig {
     max_concurrent_queries: number; max_queued_queries: number; auth_enabled: boolean;
     auth_cache_ttl: number; auth_cache_max_entries: number;
   };
-  storage: { data_dir: string; wal_dir: string; meta_dir: string; chdb_dir: string };
+  storage: { data_dir: string; wal_dir: string; meta_dir: string; chdb_dir: string; chdb_mark_cache_size: number };
   wal: { sync_on_append: boolean; group_commit_max_batch: number; group_commit_max_delay: number; max_pending_size: number };
   flush: { interval_secs: number; max_points_per_insert: number; max_bytes_per_round: number; max_quarantine_size: number; idle_release_delay: number };
   limits: { max_series_per_database: number; max_values_per_tag: number; max_fields_per_measurement: number; max_tag_keys_per_measurement: number };
@@ -317,6 +317,7 @@ function buildSchema(): convict.Schema<RawConfig> {
       wal_dir: setting('text', '', 'Write-ahead log; empty means <data_dir>/wal.'),
       meta_dir: setting('text', '', 'Catalog (databases, retention policies, users); empty means <data_dir>/meta.'),
       chdb_dir: setting('text', '', 'chDB tables; empty means <data_dir>/chdb.'),
+      chdb_mark_cache_size: setting('size', 256 * MiB, "Memory each of chDB's mark caches (column and skip-index marks) may hold; ClickHouse's default is 5 GiB each.", { min: MiB }),
     },
     wal: {
       sync_on_append: setting('bool', true, 'fsync each group commit before acknowledging writes.'),
@@ -479,6 +480,7 @@ export function toConfig(raw: RawConfig): Config {
       walDir: storage.wal_dir || join(storage.data_dir, 'wal'),
       metaDir: storage.meta_dir || join(storage.data_dir, 'meta'),
       chdbDir: storage.chdb_dir || join(storage.data_dir, 'chdb'),
+      chdbMarkCacheBytes: storage.chdb_mark_cache_size,
     },
     wal: {
       syncOnAppend: wal.sync_on_append,
@@ -562,7 +564,7 @@ export function configToToml(config: Config): string {
       auth_cache_ttl: formatDurationMs(server.authCacheTtlMs),
       auth_cache_max_entries: server.authCacheMaxEntries,
     },
-    storage: { data_dir: storage.dataDir, wal_dir: storage.walDir, meta_dir: storage.metaDir, chdb_dir: storage.chdbDir },
+    storage: { data_dir: storage.dataDir, wal_dir: storage.walDir, meta_dir: storage.metaDir, chdb_dir: storage.chdbDir, chdb_mark_cache_size: formatSizeBytes(storage.chdbMarkCacheBytes) },
     wal: {
       sync_on_append: wal.syncOnAppend,
       group_commit_max_batch: wal.groupCommitMaxBatch,

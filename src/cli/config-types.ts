@@ -35,6 +35,8 @@ export interface StorageConfig {
   readonly walDir: string;
   readonly metaDir: string;
   readonly chdbDir: string;
+  /** Bytes each of chDB's mark caches may hold. */
+  readonly chdbMarkCacheBytes: number;
 }
 
 export interface WalConfig {

@@ -30,6 +30,7 @@ export function engineOptionsFromConfig(config: Config): EngineOptions {
     walDir: config.storage.walDir,
     metaDir: config.storage.metaDir,
     chdbDir: config.storage.chdbDir,
+    chdbMarkCacheBytes: config.storage.chdbMarkCacheBytes,
     wal: { ...defaultEngineOptions(config.storage.dataDir).wal, ...config.wal },
     flush: {
       intervalMs: config.flush.intervalMs,

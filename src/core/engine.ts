@@ -260,6 +260,7 @@ class EngineImpl implements Engine {
       stagingDir: join(options.dataDir, 'staging'),
       maxResultBytes: options.maxResultBytes,
       readConnections: options.readConnections,
+      ...(options.chdbMarkCacheBytes !== undefined ? { markCacheBytes: options.chdbMarkCacheBytes } : {}),
       // The reads running in chDB at once (one per read connection) share the budget too.
       maxReadMemoryBytes: Math.max(1, Math.floor(this.queryMemory.limitBytes / options.readConnections)),
     });

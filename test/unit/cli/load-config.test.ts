@@ -33,7 +33,7 @@ const DEFAULTS: Config = {
     bindAddress: '127.0.0.1', port: 8086, maxBodyBytes: 25 * 1024 * 1024, queryTimeoutMs: 60_000,
     maxConcurrentQueries: 16, maxQueuedQueries: 64, authEnabled: false, authCacheTtlMs: 60_000, authCacheMaxEntries: 1024,
   },
-  storage: { dataDir: './data', walDir: 'data/wal', metaDir: 'data/meta', chdbDir: 'data/chdb' },
+  storage: { dataDir: './data', walDir: 'data/wal', metaDir: 'data/meta', chdbDir: 'data/chdb', chdbMarkCacheBytes: 256 * 1024 * 1024 },
   wal: { syncOnAppend: true, groupCommitMaxBatch: 256, groupCommitMaxDelayMs: 2, maxPendingBytes: 256 * 1024 * 1024 },
   flush: { intervalMs: 10_000, maxPointsPerInsert: 500_000, maxBytesPerRound: 32 * 1024 * 1024, maxQuarantineBytesPerTable: 256 * 1024 * 1024, idleReleaseDelayMs: 2_000 },
   limits: { maxSeriesPerDatabase: 1_000_000, maxValuesPerTag: 100_000, maxFieldsPerMeasurement: 10_000, maxTagKeysPerMeasurement: 1_000 },

@@ -69,3 +69,13 @@ test('the allocator purge runs on a live session, and fails once it is closed', 
   const closed = new ChdbSession({ dir: join(dir, 'chdb-closed'), stagingDir: join(dir, 'staging-closed') });
   await assert.rejects(closed.purgeAllocator(), /closed/);
 });
+
+test('the mark cache bound reaches chDB as its server setting (256 MiB unless set)', async () => {
+  // chdb allows one data directory per process, so the session of this file shows the default.
+  const rows = (await session.query("SELECT name, value FROM system.server_settings WHERE name IN ('mark_cache_size', 'index_mark_cache_size') ORDER BY name")).rows;
+  assert.deepEqual(rows, [
+    ['index_mark_cache_size', String(256 * 1024 * 1024)],
+    ['mark_cache_size', String(256 * 1024 * 1024)],
+  ]);
+  assert.throws(() => new ChdbSession({ dir, stagingDir: dir, markCacheBytes: 0 }), /mark cache/);
+});
