@@ -8,6 +8,7 @@ import { open, readFile } from 'node:fs/promises';
 import { request } from 'undici';
 import { startHyperbytedb, type HyperbytedbHandle } from '../test/support/hyperbytedb-server.js';
 import { envInt } from './env.js';
+import { cpuMicros } from './proc-stats.js';
 import { readBatch, writeBatchFile, type BatchFile } from './ingest-batches.js';
 import { rm } from 'node:fs/promises';
 
@@ -168,11 +169,14 @@ async function main(): Promise<void> {
     await request(`${server.url}/query?q=${encodeURIComponent(`CREATE DATABASE ${DB}`)}`, { method: 'POST' }).then((r) => r.body.dump());
     samples.push(await sample(server, 'idle start'));
     const started = performance.now();
+    const cpuStart = await cpuMicros(server.pid);
     await ingest(server, batches);
     const ackedS = (performance.now() - started) / 1000;
+    const cpuAcked = ((await cpuMicros(server.pid)) - cpuStart) / POINTS;
     samples.push(await sample(server, 'acked'));
     await flushCaughtUp(server);
     const flushedS = (performance.now() - started) / 1000;
+    const cpuFlushed = ((await cpuMicros(server.pid)) - cpuStart) / POINTS;
     samples.push(await sample(server, 'flushed'));
     const counted = await countAll(server);
     if (counted !== POINTS) throw new Error(`counted ${counted} points, wrote ${POINTS}`);
@@ -180,7 +184,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, IDLE_S * 1000));
     samples.push(await sample(server, `idle ${IDLE_S}s`));
     process.stdout.write(
-      `memory of our server over an ingest of ${POINTS.toLocaleString('en-US')} points (batch ${BATCH}, concurrency ${CONCURRENCY}; acked in ${ackedS.toFixed(1)} s, flushed in ${flushedS.toFixed(1)} s)` +
+      `memory of our server over an ingest of ${POINTS.toLocaleString('en-US')} points (batch ${BATCH}, concurrency ${CONCURRENCY}; acked in ${ackedS.toFixed(1)} s, flushed in ${flushedS.toFixed(1)} s; server CPU ${cpuAcked.toFixed(1)} µs/pt to acked, ${cpuFlushed.toFixed(1)} to flushed)` +
         (Object.keys(env).length > 0 ? `, settings ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}` : '') +
         '\n' +
         table(rows(samples)) +
