@@ -231,10 +231,10 @@ test('booleans, integers and URLs reject near misses', () => {
 
 test('derived directories follow data_dir unless set', () => {
   const base = loadConfig({ env: { HYPERBYTEDB__STORAGE__DATA_DIR: '/srv/hb' } }).storage;
-  assert.deepEqual(base, { dataDir: '/srv/hb', walDir: '/srv/hb/wal', metaDir: '/srv/hb/meta', chdbDir: '/srv/hb/chdb' });
+  assert.deepEqual(base, { dataDir: '/srv/hb', walDir: '/srv/hb/wal', metaDir: '/srv/hb/meta', chdbDir: '/srv/hb/chdb', chdbMarkCacheBytes: 256 * 1024 * 1024 });
   const configFile = tomlFile('[storage]\ndata_dir = "/srv/hb"\nwal_dir = "/fast-disk/wal"\n');
   const custom = loadConfig({ configFile, env: {} }).storage;
-  assert.deepEqual(custom, { dataDir: '/srv/hb', walDir: '/fast-disk/wal', metaDir: '/srv/hb/meta', chdbDir: '/srv/hb/chdb' });
+  assert.deepEqual(custom, { dataDir: '/srv/hb', walDir: '/fast-disk/wal', metaDir: '/srv/hb/meta', chdbDir: '/srv/hb/chdb', chdbMarkCacheBytes: 256 * 1024 * 1024 });
 });
 
 test('cluster settings are checked against each other', () => {
