@@ -2,87 +2,18 @@
 // sustained rate until every point is queryable, and each server's RSS after both. Knobs: POINTS,
 // BATCH, CONCURRENCY (e.g. "2,4"), SERVERS ("ours,influx"), CPU_PROF_DIR (our server runs with
 // --cpu-prof into that directory; its profiles are written when it stops).
-import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { open, rm } from 'node:fs/promises';
 import { request } from 'undici';
 import { startInfluxd, influxdAvailable } from '../test/support/influxd.js';
 import { cpuMicros, statusBytes } from './proc-stats.js';
 import { startHyperbytedb } from '../test/support/hyperbytedb-server.js';
+import { readBatch, writeBatchFile, HOSTS, type BatchFile } from './ingest-batches.js';
 
 const POINTS = Number(process.env.POINTS ?? 1_000_000);
 const BATCH = Number(process.env.BATCH ?? 5000);
 const CONCURRENCY = (process.env.CONCURRENCY ?? '2,4').split(',').map(Number);
 const SERVERS = new Set((process.env.SERVERS ?? 'ours,influx').split(','));
 const CPU_PROF_DIR = process.env.CPU_PROF_DIR;
-const HOSTS = 100;
-const FIELDS = ['usage_user', 'usage_system', 'usage_idle', 'usage_nice', 'usage_iowait', 'usage_irq', 'usage_softirq', 'usage_steal', 'usage_guest', 'usage_guest_nice'];
-const START_NS = 1_700_000_000_000_000_000n;
-const STEP_NS = 10_000_000_000n;
-
-/** TSBS-like cpu lines: 100 hosts with 10 tags each, 10 float fields, 10 s apart per host; one batch at a time. */
-function* generateBatches(): Generator<Buffer> {
-  const hostTags: string[] = [];
-  for (let h = 0; h < HOSTS; h++) {
-    hostTags.push(
-      `hostname=host_${h},region=region_${h % 5},datacenter=dc_${h % 10},rack=${h % 20},os=Ubuntu16.04LTS,arch=x64,team=team_${h % 4},service=${h % 19},service_version=${h % 2},service_environment=${h % 3 === 0 ? 'production' : 'staging'}`,
-    );
-  }
-  let seed = 42;
-  const rand = (): number => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-  let lines: string[] = [];
-  for (let i = 0; i < POINTS; i++) {
-    const host = i % HOSTS;
-    const t = START_NS + BigInt(Math.floor(i / HOSTS)) * STEP_NS;
-    let fields = '';
-    for (let f = 0; f < FIELDS.length; f++) fields += (f ? ',' : '') + FIELDS[f] + '=' + (rand() * 100).toFixed(2);
-    lines.push(`cpu,${hostTags[host]} ${fields} ${t}`);
-    if (lines.length === BATCH) {
-      yield Buffer.from(lines.join('\n'));
-      lines = [];
-    }
-  }
-  if (lines.length) yield Buffer.from(lines.join('\n'));
-}
-
-/**
- * The batches, generated once into a temp file before any server is loaded (10M points are ~3 GB,
- * more than the bench should hold) and read back one at a time while writing: both servers get
- * the same bytes and generating costs no CPU during a measurement.
- */
-interface BatchFile {
-  readonly path: string;
-  readonly dir: string;
-  readonly spans: ReadonlyArray<readonly [offset: number, length: number]>;
-}
-
-async function writeBatchFile(): Promise<BatchFile> {
-  const dir = await mkdtemp(join(tmpdir(), 'bench-ingest-'));
-  const path = join(dir, 'batches.lp');
-  const file = await open(path, 'w');
-  const spans: Array<[number, number]> = [];
-  let offset = 0;
-  try {
-    for (const batch of generateBatches()) {
-      await file.write(batch, 0, batch.length, offset);
-      spans.push([offset, batch.length]);
-      offset += batch.length;
-    }
-  } finally {
-    await file.close();
-  }
-  return { path, dir, spans };
-}
-
-async function readBatch(file: FileHandle, span: readonly [number, number]): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(span[1]);
-  const { bytesRead } = await file.read(buffer, 0, span[1], span[0]);
-  if (bytesRead !== span[1]) throw new Error(`short read of a batch: ${bytesRead} of ${span[1]} bytes`);
-  return buffer;
-}
 
 const rssBytes = (pid: number): Promise<number> => statusBytes(pid, 'VmRSS');
 
@@ -189,7 +120,7 @@ function table(rows: ReadonlyArray<readonly string[]>): string {
 async function main(): Promise<void> {
   const oracle = influxdAvailable();
   if (SERVERS.has('influx') && !oracle.available) throw new Error(oracle.reason);
-  const batches = await writeBatchFile();
+  const batches = await writeBatchFile(POINTS, BATCH);
   const rows: string[][] = [];
   try {
     const ours = SERVERS.has('ours') ? await startHyperbytedb(CPU_PROF_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] } : {}) : undefined;

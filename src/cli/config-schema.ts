@@ -272,9 +272,9 @@ export interface RawConfig {
     max_concurrent_queries: number; max_queued_queries: number; auth_enabled: boolean;
     auth_cache_ttl: number; auth_cache_max_entries: number;
   };
-  storage: { data_dir: string; wal_dir: string; meta_dir: string; chdb_dir: string };
+  storage: { data_dir: string; wal_dir: string; meta_dir: string; chdb_dir: string; chdb_mark_cache_size: number };
   wal: { sync_on_append: boolean; group_commit_max_batch: number; group_commit_max_delay: number; max_pending_size: number };
-  flush: { interval_secs: number; max_points_per_insert: number; max_quarantine_size: number };
+  flush: { interval_secs: number; max_points_per_insert: number; max_bytes_per_round: number; max_quarantine_size: number; idle_release_delay: number };
   limits: { max_series_per_database: number; max_values_per_tag: number; max_fields_per_measurement: number; max_tag_keys_per_measurement: number };
   logging: { level: LogLevel; format: LogFormat; detailed_trace: boolean; otlp_endpoint: string; otlp_sample_ratio: number };
   metrics: { enabled: boolean };
@@ -317,6 +317,7 @@ function buildSchema(): convict.Schema<RawConfig> {
       wal_dir: setting('text', '', 'Write-ahead log; empty means <data_dir>/wal.'),
       meta_dir: setting('text', '', 'Catalog (databases, retention policies, users); empty means <data_dir>/meta.'),
       chdb_dir: setting('text', '', 'chDB tables; empty means <data_dir>/chdb.'),
+      chdb_mark_cache_size: setting('size', 256 * MiB, "Memory each of chDB's mark caches (column and skip-index marks) may hold; ClickHouse's default is 5 GiB each.", { min: MiB }),
     },
     wal: {
       sync_on_append: setting('bool', true, 'fsync each group commit before acknowledging writes.'),
@@ -327,7 +328,9 @@ function buildSchema(): convict.Schema<RawConfig> {
     flush: {
       interval_secs: setting('seconds', 10, 'Seconds between WAL-to-chDB flushes.', { min: 0.001 }),
       max_points_per_insert: setting('count', 500_000, 'Most points in one chDB INSERT.', { min: 1 }),
+      max_bytes_per_round: setting('size', 32 * MiB, 'Most WAL bytes one flush round decodes and inserts (the flush holds them decoded in memory).', { min: 1 }),
       max_quarantine_size: setting('size', 256 * MiB, 'Points kept aside per table whose inserts fail (retried until stored); past it, writes to that measurement get a 503.', { min: 1 }),
+      idle_release_delay: setting('duration', 2 * SECOND_MS, 'Quiet time after the flush caught up before memory a write burst grew is given back (chDB allocator purge, JS heap collection).', { min: 1, max: MINUTE_MS * 60 }),
     },
     limits: {
       max_series_per_database: setting('count', 1_000_000, 'Series a database may hold; a write creating more is refused (InfluxDB max-series-per-database).', { min: 1 }),
@@ -477,6 +480,7 @@ export function toConfig(raw: RawConfig): Config {
       walDir: storage.wal_dir || join(storage.data_dir, 'wal'),
       metaDir: storage.meta_dir || join(storage.data_dir, 'meta'),
       chdbDir: storage.chdb_dir || join(storage.data_dir, 'chdb'),
+      chdbMarkCacheBytes: storage.chdb_mark_cache_size,
     },
     wal: {
       syncOnAppend: wal.sync_on_append,
@@ -487,7 +491,9 @@ export function toConfig(raw: RawConfig): Config {
     flush: {
       intervalMs: Math.round(flush.interval_secs * SECOND_MS),
       maxPointsPerInsert: flush.max_points_per_insert,
+      maxBytesPerRound: flush.max_bytes_per_round,
       maxQuarantineBytesPerTable: flush.max_quarantine_size,
+      idleReleaseDelayMs: flush.idle_release_delay,
     },
     limits: {
       maxSeriesPerDatabase: limits.max_series_per_database,
@@ -558,14 +564,14 @@ export function configToToml(config: Config): string {
       auth_cache_ttl: formatDurationMs(server.authCacheTtlMs),
       auth_cache_max_entries: server.authCacheMaxEntries,
     },
-    storage: { data_dir: storage.dataDir, wal_dir: storage.walDir, meta_dir: storage.metaDir, chdb_dir: storage.chdbDir },
+    storage: { data_dir: storage.dataDir, wal_dir: storage.walDir, meta_dir: storage.metaDir, chdb_dir: storage.chdbDir, chdb_mark_cache_size: formatSizeBytes(storage.chdbMarkCacheBytes) },
     wal: {
       sync_on_append: wal.syncOnAppend,
       group_commit_max_batch: wal.groupCommitMaxBatch,
       group_commit_max_delay: formatDurationMs(wal.groupCommitMaxDelayMs),
       max_pending_size: formatSizeBytes(wal.maxPendingBytes),
     },
-    flush: { interval_secs: flush.intervalMs / SECOND_MS, max_points_per_insert: flush.maxPointsPerInsert, max_quarantine_size: formatSizeBytes(flush.maxQuarantineBytesPerTable) },
+    flush: { interval_secs: flush.intervalMs / SECOND_MS, max_points_per_insert: flush.maxPointsPerInsert, max_bytes_per_round: formatSizeBytes(flush.maxBytesPerRound), max_quarantine_size: formatSizeBytes(flush.maxQuarantineBytesPerTable), idle_release_delay: formatDurationMs(flush.idleReleaseDelayMs) },
     limits: {
       max_series_per_database: limits.maxSeriesPerDatabase,
       max_values_per_tag: limits.maxValuesPerTag,

@@ -35,6 +35,8 @@ export interface StorageConfig {
   readonly walDir: string;
   readonly metaDir: string;
   readonly chdbDir: string;
+  /** Bytes each of chDB's mark caches may hold. */
+  readonly chdbMarkCacheBytes: number;
 }
 
 export interface WalConfig {
@@ -49,8 +51,12 @@ export interface WalConfig {
 export interface FlushConfig {
   readonly intervalMs: number;
   readonly maxPointsPerInsert: number;
+  /** WAL bytes one flush round decodes and inserts at most (held decoded in memory meanwhile). */
+  readonly maxBytesPerRound: number;
   /** Bytes kept aside per table whose inserts fail before its writes are refused. */
   readonly maxQuarantineBytesPerTable: number;
+  /** Quiet time after the flush caught up before memory a write burst grew is given back. */
+  readonly idleReleaseDelayMs: number;
 }
 
 /** Cardinality and schema bounds checked at write time. */

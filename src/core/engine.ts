@@ -16,9 +16,11 @@ import { userCatalogCommand } from './meta/user-commands.js';
 import { SeriesIndex } from './meta/series-index.js';
 import { SeriesLoader } from './meta/series-loader.js';
 import { ChdbSession } from './store/chdb-session.js';
+import { readChdbMemory, registerChdbMemoryMetrics } from './store/chdb-memory.js';
 import { SchemaManager } from './store/ddl.js';
 import { FlushService } from './flush/flush-service.js';
-import { FlushEncoder } from './flush/flush-encoder.js';
+import { FlushEncoder, registerEncoderHeapMetric } from './flush/flush-encoder.js';
+import { exposeGc, MemoryRelease } from './memory-release.js';
 import { Quarantine, type QuarantinedTable } from './flush/quarantine.js';
 import { LevelWal } from './wal/level-wal.js';
 import type { AppendReceipt, ReplicatedAppend, Wal, WalEntry } from './wal/wal-port.js';
@@ -228,6 +230,8 @@ class EngineImpl implements Engine {
   private readonly seriesLoader: SeriesLoader;
   private readonly quarantine: Quarantine;
   private readonly flushService: FlushService;
+  private readonly memoryRelease: MemoryRelease;
+  private readonly collectGarbage = exposeGc();
   private readonly writePath: WritePath;
   private readonly queryLimiter: ConcurrencyLimiter;
   private readonly services: ServiceGroup;
@@ -256,20 +260,33 @@ class EngineImpl implements Engine {
       stagingDir: join(options.dataDir, 'staging'),
       maxResultBytes: options.maxResultBytes,
       readConnections: options.readConnections,
+      ...(options.chdbMarkCacheBytes !== undefined ? { markCacheBytes: options.chdbMarkCacheBytes } : {}),
       // The reads running in chDB at once (one per read connection) share the budget too.
       maxReadMemoryBytes: Math.max(1, Math.floor(this.queryMemory.limitBytes / options.readConnections)),
     });
     this.schemaManager = new SchemaManager(this.session);
     this.duplicates = new DuplicateTracker(chdbPartsProbe(this.session));
     this.quarantine = new Quarantine(join(options.dataDir, 'quarantine'), () => clock.nowMs(), { first: options.flush.intervalMs, max: 300_000 });
+    const encoder = new FlushEncoder(join(options.dataDir, 'staging'));
+    registerEncoderHeapMetric(deps.registry, encoder);
+    this.memoryRelease = new MemoryRelease(
+      { quietMs: options.flush.idleReleaseDelayMs },
+      {
+        monotonicMs: () => clock.monotonicMs(),
+        setTimer: (ms, fn) => clock.setTimer(ms, fn),
+        flushedAll: () => this.wal.flushedSeq() >= this.wal.lastSeq(),
+        release: () => this.releaseMemory(encoder),
+      },
+    );
     this.flushService = new FlushService(options.flush, {
+      caughtUp: () => this.memoryRelease.caughtUp(),
       wal: this.wal,
       session: this.session,
       schema: this.schemaManager,
       catalog: () => this.catalogStore.catalog,
       log: deps.log.child({ component: 'flush' }),
       metrics: this.metrics,
-      encoder: new FlushEncoder(join(options.dataDir, 'staging')),
+      encoder,
       duplicates: this.duplicates,
       quarantine: this.quarantine,
       clock,
@@ -323,7 +340,8 @@ class EngineImpl implements Engine {
     });
     this.queryLimiter = new ConcurrencyLimiter(options.maxConcurrentQueries, options.maxQueuedQueries);
     this.wal.onDurable(({ seq, entry, value }) => {
-      this.flushService.remember(seq, value);
+      this.flushService.remember(seq, value, entry.points.length);
+      this.memoryRelease.wrote();
       this.tagValues.observe(entry.db, entry.rp, entry.points);
       this.lastValues.observe(entry, this.wal.localOrigin);
       this.firstValues.observe(entry, this.wal.localOrigin);
@@ -347,6 +365,7 @@ class EngineImpl implements Engine {
       service('store-layout', async () => void (await upgradeTableLayouts(this.session, this.log.child({ component: 'store' }))), () => undefined),
       service('quarantine', () => this.quarantine.open(), () => undefined),
       this.flushService,
+      service('memory-release', () => undefined, () => this.memoryRelease.stop()),
       service('series-index', () => this.startSeriesIndex(), () => this.seriesLoader.stop()),
       service('tag-values', () => undefined, () => this.tagValues.settled()),
       service('last-values', () => undefined, () => Promise.all([this.lastValues.settled(), this.firstValues.settled()]).then(() => undefined)),
@@ -362,6 +381,7 @@ class EngineImpl implements Engine {
       startedAtMs: this.clock.nowMs(),
       nowMs: () => this.clock.nowMs(),
     });
+    registerChdbMemoryMetrics(deps.registry, () => readChdbMemory((sql) => this.session.query(sql)), () => clock.monotonicMs());
   }
 
   async open(): Promise<void> {
@@ -369,6 +389,20 @@ class EngineImpl implements Engine {
     const pending = this.wal.lastSeq() - this.wal.flushedSeq();
     if (pending > 0) this.log.info({ entries: pending, fromSeq: this.wal.flushedSeq() + 1 }, 'replaying WAL entries past the flushed watermark in the background');
     this.metrics.walLastSequence.set(this.wal.lastSeq());
+    this.metrics.walFlushedSequence.set(this.wal.flushedSeq());
+  }
+
+  /** After a write burst: chDB's freed pages and both JS heaps' garbage go back to the OS. */
+  private async releaseMemory(encoder: FlushEncoder): Promise<void> {
+    const started = performance.now();
+    encoder.release();
+    try {
+      await this.session.purgeAllocator();
+    } catch (error) {
+      this.log.warn({ err: error }, 'chDB allocator purge failed');
+    }
+    this.collectGarbage();
+    this.log.debug({ ms: Math.round(performance.now() - started) }, 'released memory after a write burst');
   }
 
   /** Cardinality limits wait until the stored series are counted, after the WAL replay is flushed. */

@@ -57,6 +57,8 @@ export interface EngineOptions {
   readonly lastValueCache?: LastValueCacheOptions;
   /** The first-value cache (first() per series from memory); defaultFirstValueCacheOptions when absent. */
   readonly firstValueCache?: LastValueCacheOptions;
+  /** Bytes each of chDB's mark caches may hold (DEFAULT_MARK_CACHE_BYTES when absent). */
+  readonly chdbMarkCacheBytes?: number;
   /** SHOW TAG VALUES without WHERE from the in-memory tag value index (default auto). */
   readonly tagValueIndex?: InMemoryMode;
 }

@@ -2,13 +2,15 @@
 // encodes RowBinary and stages each table's payload as a file. It never touches chDB or LevelDB.
 
 import { parentPort } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
+import { exposeGc } from '../memory-release.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WalEntryCodec } from '../wal/entry-codec.js';
 import { entryKey } from '../wal/wal-keys.js';
 import type { WalRecord } from '../wal/wal-port.js';
 import { encodeTable, groupByTable } from './table-batches.js';
-import type { EncodeRequest, EncodeResponse, StagedTable } from './flush-encoder.js';
+import type { EncodeRequest, EncodeResponse, ReleaseRequest, ReleaseResponse, StagedTable } from './flush-encoder.js';
 
 const codec = new WalEntryCodec();
 let staged = 0;
@@ -36,10 +38,20 @@ async function handle(request: EncodeRequest): Promise<EncodeResponse> {
       fields: encoded.fields,
     });
   }
-  return { id: request.id, tables, points };
+  const heap = getHeapStatistics();
+  return { id: request.id, tables, points, heap: { usedBytes: heap.used_heap_size, totalBytes: heap.total_heap_size } };
 }
 
-parentPort?.on('message', (request: EncodeRequest) => {
+const collect = exposeGc();
+
+parentPort?.on('message', (request: EncodeRequest | ReleaseRequest) => {
+  if ('release' in request) {
+    // Between bursts: the heap a burst grew is handed back now, as V8 would only on the next allocations.
+    collect();
+    const heap = getHeapStatistics();
+    parentPort?.postMessage({ released: true, heap: { usedBytes: heap.used_heap_size, totalBytes: heap.total_heap_size } } satisfies ReleaseResponse);
+    return;
+  }
   handle(request).then(
     (response) => parentPort?.postMessage(response),
     (error: unknown) => parentPort?.postMessage({ id: request.id, error: error instanceof Error ? error.stack ?? error.message : String(error) }),

@@ -4,6 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import type { FieldType } from '../model/point.js';
 import type { Service } from '../service.js';
+import { Gauge, type Registry } from 'prom-client';
 
 export interface EncodeRequest {
   readonly id: number;
@@ -26,7 +27,23 @@ export interface StagedTable {
   readonly fields: ReadonlyArray<readonly [string, FieldType]>;
 }
 
-export type EncodeResponse = { readonly id: number; readonly tables: StagedTable[]; readonly points: number } | { readonly id: number; readonly error: string };
+/** The worker's V8 heap after a request (its own isolate, apart from the main thread's). */
+export interface EncoderHeap {
+  readonly usedBytes: number;
+  readonly totalBytes: number;
+}
+
+/** Asks an idle worker to collect its garbage; it answers with its heap after. */
+export interface ReleaseRequest {
+  readonly release: true;
+}
+
+export interface ReleaseResponse {
+  readonly released: true;
+  readonly heap: EncoderHeap;
+}
+
+export type EncodeResponse = { readonly id: number; readonly tables: StagedTable[]; readonly points: number; readonly heap: EncoderHeap } | { readonly id: number; readonly error: string };
 
 /**
  * Starts the worker module. Node 20 ignores ESM loader flags in a worker's execArgv, so a
@@ -46,6 +63,7 @@ export class FlushEncoder implements Service {
   private worker: Worker | null = null;
   private nextId = 0;
   private pending: { id: number; resolve: (r: EncodeResponse) => void; reject: (e: Error) => void } | null = null;
+  private lastHeap: EncoderHeap = { usedBytes: 0, totalBytes: 0 };
 
   constructor(private readonly stagingDir: string) {}
 
@@ -53,7 +71,11 @@ export class FlushEncoder implements Service {
     if (this.worker) return;
     const worker = spawnWorker(new URL('./flush-encoder-worker.ts', import.meta.url));
     worker.unref();
-    worker.on('message', (response: EncodeResponse) => {
+    worker.on('message', (response: EncodeResponse | ReleaseResponse) => {
+      if ('released' in response) {
+        this.lastHeap = response.heap;
+        return;
+      }
       const pending = this.pending;
       if (!pending || pending.id !== response.id) return;
       this.pending = null;
@@ -89,6 +111,33 @@ export class FlushEncoder implements Service {
       this.worker!.postMessage({ id, stagingDir: this.stagingDir, values } satisfies EncodeRequest);
     });
     if ('error' in response) throw new Error(`flush encoder: ${response.error}`);
+    this.lastHeap = response.heap;
     return response;
   }
+
+  /** Has an idle thread collect its garbage (a burst grows its heap by a few times a round's bytes). */
+  release(): void {
+    if (!this.worker || this.pending) return;
+    this.worker.postMessage({ release: true } satisfies ReleaseRequest);
+  }
+
+  /** The worker's V8 heap as of its last round or release (zero before the first). */
+  heap(): EncoderHeap {
+    return this.lastHeap;
+  }
+}
+
+/** hyperbytedb_flush_encoder_heap_bytes{kind="used"|"total"}: the encoder thread's V8 heap after its last round. */
+export function registerEncoderHeapMetric(registry: Registry, encoder: FlushEncoder): void {
+  new Gauge({
+    name: 'hyperbytedb_flush_encoder_heap_bytes',
+    help: "The flush encoder thread's V8 heap (its own isolate) after its last round or release: used and total.",
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      const heap = encoder.heap();
+      this.set({ kind: 'used' }, heap.usedBytes);
+      this.set({ kind: 'total' }, heap.totalBytes);
+    },
+  });
 }

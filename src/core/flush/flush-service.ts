@@ -33,6 +33,8 @@ export interface FlushOptions {
   readonly maxBytesPerRound: number;
   /** A quarantined table holding more than this refuses further writes (503) until it is stored. */
   readonly maxQuarantineBytesPerTable: number;
+  /** Quiet time after the flush caught up before memory a burst grew is released (core/memory-release.ts). */
+  readonly idleReleaseDelayMs: number;
 }
 
 export const defaultFlushOptions: FlushOptions = {
@@ -40,6 +42,7 @@ export const defaultFlushOptions: FlushOptions = {
   maxPointsPerInsert: 500_000,
   maxBytesPerRound: 256 * 1024 * 1024,
   maxQuarantineBytesPerTable: 256 * 1024 * 1024,
+  idleReleaseDelayMs: 2_000,
 };
 
 export function validateFlushOptions(options: FlushOptions): void {
@@ -47,6 +50,7 @@ export function validateFlushOptions(options: FlushOptions): void {
   if (!(options.maxPointsPerInsert > 0)) throw new Error('flush.max_points_per_insert must be > 0');
   if (!(options.maxBytesPerRound > 0)) throw new Error('flush max bytes per round must be > 0');
   if (!(Number.isSafeInteger(options.maxQuarantineBytesPerTable) && options.maxQuarantineBytesPerTable > 0)) throw new Error('flush.max_quarantine_bytes_per_table must be > 0');
+  if (!(Number.isFinite(options.idleReleaseDelayMs) && options.idleReleaseDelayMs > 0)) throw new Error('flush.idle_release_delay must be > 0');
 }
 
 export interface FlushDeps {
@@ -63,6 +67,8 @@ export interface FlushDeps {
   readonly quarantine: Quarantine;
   readonly clock: Clock;
   readonly tracer: Tracer;
+  /** Told when a flush has caught up with every acknowledged write (a burst is over). */
+  readonly caughtUp?: () => void;
 }
 
 /**
@@ -87,7 +93,7 @@ export class FlushService implements Service {
    * instead of the main thread reading LevelDB. Bounded by the WAL's pending-bytes backpressure;
    * after a restart (or a WAL reopen) the WAL itself is read.
    */
-  private readonly recent = new Map<number, Buffer>();
+  private readonly recent = new Map<number, { readonly value: Buffer; readonly points: number }>();
   private lastError: string | null = null;
 
   constructor(
@@ -167,9 +173,9 @@ export class FlushService implements Service {
     }
   }
 
-  /** Hands the flush an entry the WAL just made durable (its sealed value), so it need not be read back. */
-  remember(seq: number, value: Buffer): void {
-    if (seq > this.deps.wal.flushedSeq()) this.recent.set(seq, value);
+  /** Hands the flush an entry the WAL just made durable (its sealed value and point count), so it need not be read back. */
+  remember(seq: number, value: Buffer, points: number): void {
+    if (seq > this.deps.wal.flushedSeq()) this.recent.set(seq, { value, points });
   }
 
   /**
@@ -247,26 +253,33 @@ export class FlushService implements Service {
       const round = this.recent.has(from) ? await this.flushRecent(from, target) : await this.flushFromWal(from, target);
       if (round === null) break;
       await wal.setFlushedSeq(round.lastSeq);
+      metrics.walFlushedSequence.set(round.lastSeq);
       for (let seq = from; seq <= round.lastSeq; seq++) this.recent.delete(seq);
       await wal.truncate();
       metrics.flushRuns.inc();
       metrics.flushPoints.inc(round.points);
       metrics.flushDuration.observe((performance.now() - started) / 1000);
     }
+    if (wal.flushedSeq() >= wal.lastSeq()) this.deps.caughtUp?.();
   }
 
   /** Entries of the log's recent past: encoded on the worker thread, inserted from staged files. */
   private async flushRecent(from: number, target: number): Promise<{ lastSeq: number; points: number }> {
+    // Bounded by bytes and points: the encoder thread's heap holds a round's points decoded.
     const values: Array<{ seq: number; value: Buffer }> = [];
     let bytes = 0;
+    let points = 0;
     for (let seq = from; seq <= target; seq++) {
-      const value = this.recent.get(seq);
-      if (!value || (values.length > 0 && bytes + value.length > this.options.maxBytesPerRound)) break;
+      const recent = this.recent.get(seq);
+      if (!recent) break;
+      const { value } = recent;
+      if (values.length > 0 && (bytes + value.length > this.options.maxBytesPerRound || points + recent.points > this.options.maxPointsPerInsert)) break;
       values.push({ seq, value });
       bytes += value.length;
+      points += recent.points;
     }
     const started = performance.now();
-    const { tables, points } = await this.deps.tracer.detail('flush.encode', { 'hyperbytedb.entries': values.length, 'hyperbytedb.bytes': bytes }, () => this.deps.encoder.encode(values));
+    const { tables } = await this.deps.tracer.detail('flush.encode', { 'hyperbytedb.entries': values.length, 'hyperbytedb.bytes': bytes }, () => this.deps.encoder.encode(values));
     const encoded = performance.now();
     let fallback: Map<string, TableBatch> | null = null;
     try {

@@ -62,7 +62,14 @@ export interface ChdbSessionOptions {
    * bounds chDB's memory for reads.
    */
   readonly maxReadMemoryBytes?: number;
+  /**
+   * Bytes each of ClickHouse's mark caches (columns' and skip indexes') may hold; its default is
+   * 5 GiB each. Set for the whole process by the first connection.
+   */
+  readonly markCacheBytes?: number;
 }
+
+export const DEFAULT_MARK_CACHE_BYTES = 256 * 1024 * 1024;
 
 export const DEFAULT_MAX_READ_MEMORY_BYTES = 256 * 1024 * 1024;
 
@@ -171,8 +178,9 @@ export const CONNECTION_ARGS: readonly string[] = Object.freeze([
   `--max_expanded_ast_elements=${CONNECTION_LIMITS.maxExpandedAstElements}`,
 ]);
 
-function connect(dir: string): Session {
-  return new Session(dir, { installSignalHandlers: false, connectionArgs: CONNECTION_ARGS });
+function connect(dir: string, markCacheBytes: number): Session {
+  const cacheArgs = [`--mark_cache_size=${markCacheBytes}`, `--index_mark_cache_size=${markCacheBytes}`];
+  return new Session(dir, { installSignalHandlers: false, connectionArgs: [...CONNECTION_ARGS, ...cacheArgs] });
 }
 
 /** Read connections when the options do not say. */
@@ -209,7 +217,11 @@ export class ChdbSession {
     this.readSettings = readSettings(maxResultBytes, this.maxReadMemoryBytes);
     this.wholeReadSettings = readSettings(Math.min(maxResultBytes, WHOLE_READ_BYTES_MAX), this.maxReadMemoryBytes);
     this.wholeReadIsFinal = maxResultBytes <= WHOLE_READ_BYTES_MAX;
+    this.markCacheBytes = options.markCacheBytes ?? DEFAULT_MARK_CACHE_BYTES;
+    if (!(Number.isSafeInteger(this.markCacheBytes) && this.markCacheBytes > 0)) throw new Error('chdb mark cache size must be a positive integer');
   }
+
+  private readonly markCacheBytes: number;
 
   private staged = 0;
 
@@ -217,8 +229,8 @@ export class ChdbSession {
     if (this.writer) return;
     rmSync(this.options.stagingDir, { recursive: true, force: true });
     mkdirSync(this.options.stagingDir, { recursive: true });
-    this.writer = new Connection(connect(this.options.dir));
-    this.readers = Array.from({ length: this.readConnections }, () => new Connection(connect(this.options.dir)));
+    this.writer = new Connection(connect(this.options.dir, this.markCacheBytes));
+    this.readers = Array.from({ length: this.readConnections }, () => new Connection(connect(this.options.dir, this.markCacheBytes)));
   }
 
   close(): void {
@@ -484,6 +496,14 @@ export class ChdbSession {
       // The read that follows fails to decode and is done again, at last as JSONCompact.
       connection.leftoverPossible = true;
     }
+  }
+
+  /**
+   * Has chDB's jemalloc give freed pages back to the OS now rather than after its decay time
+   * (an insert burst leaves hundreds of MiB of them). Runs on the insert connection.
+   */
+  async purgeAllocator(): Promise<void> {
+    await this.live.queryAsync('SYSTEM JEMALLOC PURGE', { format: 'TSV' });
   }
 
   /** Runs a statement whose output is ignored (DDL, mutations). */

@@ -83,7 +83,7 @@ test('toConfig derives empty directories from data_dir and raft_bind_address fro
   raw.storage.meta_dir = '/etc/hb-meta';
   raw.server.bind_address = '0.0.0.0';
   const config = toConfig(raw);
-  assert.deepEqual(config.storage, { dataDir: '/var/lib/hb', walDir: '/var/lib/hb/wal', metaDir: '/etc/hb-meta', chdbDir: '/var/lib/hb/chdb' });
+  assert.deepEqual(config.storage, { dataDir: '/var/lib/hb', walDir: '/var/lib/hb/wal', metaDir: '/etc/hb-meta', chdbDir: '/var/lib/hb/chdb', chdbMarkCacheBytes: 256 * 1024 * 1024 });
   assert.equal(config.cluster.raftBindAddress, '0.0.0.0');
 });
 

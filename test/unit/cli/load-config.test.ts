@@ -33,9 +33,9 @@ const DEFAULTS: Config = {
     bindAddress: '127.0.0.1', port: 8086, maxBodyBytes: 25 * 1024 * 1024, queryTimeoutMs: 60_000,
     maxConcurrentQueries: 16, maxQueuedQueries: 64, authEnabled: false, authCacheTtlMs: 60_000, authCacheMaxEntries: 1024,
   },
-  storage: { dataDir: './data', walDir: 'data/wal', metaDir: 'data/meta', chdbDir: 'data/chdb' },
+  storage: { dataDir: './data', walDir: 'data/wal', metaDir: 'data/meta', chdbDir: 'data/chdb', chdbMarkCacheBytes: 256 * 1024 * 1024 },
   wal: { syncOnAppend: true, groupCommitMaxBatch: 256, groupCommitMaxDelayMs: 2, maxPendingBytes: 256 * 1024 * 1024 },
-  flush: { intervalMs: 10_000, maxPointsPerInsert: 500_000, maxQuarantineBytesPerTable: 256 * 1024 * 1024 },
+  flush: { intervalMs: 10_000, maxPointsPerInsert: 500_000, maxBytesPerRound: 32 * 1024 * 1024, maxQuarantineBytesPerTable: 256 * 1024 * 1024, idleReleaseDelayMs: 2_000 },
   limits: { maxSeriesPerDatabase: 1_000_000, maxValuesPerTag: 100_000, maxFieldsPerMeasurement: 10_000, maxTagKeysPerMeasurement: 1_000 },
   logging: { level: 'info', format: 'text', detailedTrace: false, otlpEndpoint: '', otlpSampleRatio: 1 },
   metrics: { enabled: true },
@@ -231,10 +231,10 @@ test('booleans, integers and URLs reject near misses', () => {
 
 test('derived directories follow data_dir unless set', () => {
   const base = loadConfig({ env: { HYPERBYTEDB__STORAGE__DATA_DIR: '/srv/hb' } }).storage;
-  assert.deepEqual(base, { dataDir: '/srv/hb', walDir: '/srv/hb/wal', metaDir: '/srv/hb/meta', chdbDir: '/srv/hb/chdb' });
+  assert.deepEqual(base, { dataDir: '/srv/hb', walDir: '/srv/hb/wal', metaDir: '/srv/hb/meta', chdbDir: '/srv/hb/chdb', chdbMarkCacheBytes: 256 * 1024 * 1024 });
   const configFile = tomlFile('[storage]\ndata_dir = "/srv/hb"\nwal_dir = "/fast-disk/wal"\n');
   const custom = loadConfig({ configFile, env: {} }).storage;
-  assert.deepEqual(custom, { dataDir: '/srv/hb', walDir: '/fast-disk/wal', metaDir: '/srv/hb/meta', chdbDir: '/srv/hb/chdb' });
+  assert.deepEqual(custom, { dataDir: '/srv/hb', walDir: '/fast-disk/wal', metaDir: '/srv/hb/meta', chdbDir: '/srv/hb/chdb', chdbMarkCacheBytes: 256 * 1024 * 1024 });
 });
 
 test('cluster settings are checked against each other', () => {
