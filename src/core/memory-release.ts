@@ -23,7 +23,15 @@ export function exposeGc(): () => void {
 export interface MemoryReleaseOptions {
   /** How long without writes, after the flush caught up, before memory is released. */
   readonly quietMs: number;
+  /**
+   * Least time between two releases: a steady trickle of writes (a collector every 10 s) has a
+   * quiet spell after each batch, and a full collection after every one would cost more than it
+   * hands back. 60 s when absent.
+   */
+  readonly minIntervalMs?: number;
 }
+
+const DEFAULT_MIN_INTERVAL_MS = 60_000;
 
 export interface MemoryReleaseDeps {
   readonly monotonicMs: () => number;
@@ -45,6 +53,8 @@ export class MemoryRelease {
   private cancelTimer: (() => void) | null = null;
   private releasing: Promise<void> | null = null;
   private stopped = false;
+  /** When the last release started (none yet: far enough back for the first). */
+  private lastReleaseMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly options: MemoryReleaseOptions,
@@ -87,6 +97,13 @@ export class MemoryRelease {
       }
       // Still flushing: its catching up calls caughtUp again.
       if (!this.deps.flushedAll()) return;
+      const sinceReleaseMs = this.deps.monotonicMs() - this.lastReleaseMs;
+      const minIntervalMs = this.options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
+      if (sinceReleaseMs < minIntervalMs) {
+        this.arm(minIntervalMs - sinceReleaseMs);
+        return;
+      }
+      this.lastReleaseMs = this.deps.monotonicMs();
       this.dirty = false;
       this.releasing = this.deps.release().finally(() => {
         this.releasing = null;

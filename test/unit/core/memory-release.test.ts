@@ -31,12 +31,12 @@ function manualClock() {
   };
 }
 
-function setup(quietMs = 1000) {
+function setup(quietMs = 1000, minIntervalMs = 0) {
   const clock = manualClock();
   let flushedAll = true;
   let releases = 0;
   const release = new MemoryRelease(
-    { quietMs },
+    { quietMs, minIntervalMs },
     { monotonicMs: clock.monotonicMs, setTimer: clock.setTimer, flushedAll: () => flushedAll, release: async () => void releases++ },
   );
   return { clock, release, releases: () => releases, setFlushedAll: (v: boolean) => (flushedAll = v) };
@@ -81,6 +81,22 @@ test('an idle process releases once, not at every catch-up', async () => {
   release.caughtUp();
   clock.advance(1000);
   assert.equal(releases(), 2);
+});
+
+test('releases come at most once per minimum interval, however often a quiet spell follows a write', async () => {
+  const { clock, release, releases } = setup(1000, 60_000);
+  for (let batch = 0; batch < 12; batch++) {
+    release.wrote();
+    release.caughtUp();
+    clock.advance(10_000);
+    await new Promise((r) => setImmediate(r)); // a release settles
+  }
+  // 120 s of a write every 10 s: the first quiet spell (1 s), then one 60 s later.
+  assert.equal(releases(), 2);
+  clock.advance(60_000);
+  assert.equal(releases(), 3, 'the writes since the last release are released once the interval has passed');
+  clock.advance(120_000);
+  assert.equal(releases(), 3);
 });
 
 test('no release while the flush is behind; the next catch-up arms it again', () => {
