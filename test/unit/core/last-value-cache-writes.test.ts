@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { openEngine, defaultEngineOptions, type Engine, type EngineOptions } from '../../../src/core/index.js';
+import { metricSum } from '../../support/registry-metric.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hb-lvw-'));
 const options: EngineOptions = {
@@ -29,9 +30,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function counter(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const metric = await registry.getSingleMetric(name)?.get();
-  return (metric?.values ?? []).filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((sum, v) => sum + v.value, 0);
+function counter(name: string, labels: Record<string, string> = {}): Promise<number> {
+  return metricSum(registry, name, labels);
 }
 
 async function write(lines: readonly string[]): Promise<void> {
