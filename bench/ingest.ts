@@ -1,7 +1,8 @@
 // Line-protocol ingest, HyperbyteDB vs InfluxDB 1.6.7 in the same run: acked points/s, the
-// sustained rate until every point is queryable, and each server's RSS after both. Knobs: POINTS,
-// BATCH, CONCURRENCY (e.g. "2,4"), SERVERS ("ours,influx"), CPU_PROF_DIR (our server runs with
-// --cpu-prof into that directory; its profiles are written when it stops).
+// sustained rate until every point is queryable, and each server's RSS after both and after IDLE_S
+// seconds without load. Knobs: POINTS, BATCH, CONCURRENCY (e.g. "2,4"), SERVERS ("ours,influx"),
+// IDLE_S (30; 0 skips it), CPU_PROF_DIR (our server runs with --cpu-prof into that directory; its
+// profiles are written when it stops).
 import { open, rm } from 'node:fs/promises';
 import { request } from 'undici';
 import { startInfluxd, influxdAvailable } from '../test/support/influxd.js';
@@ -14,6 +15,7 @@ const BATCH = Number(process.env.BATCH ?? 5000);
 const CONCURRENCY = (process.env.CONCURRENCY ?? '2,4').split(',').map(Number);
 const SERVERS = new Set((process.env.SERVERS ?? 'ours,influx').split(','));
 const CPU_PROF_DIR = process.env.CPU_PROF_DIR;
+const IDLE_S = Number(process.env.IDLE_S ?? 30);
 
 const rssBytes = (pid: number): Promise<number> => statusBytes(pid, 'VmRSS');
 
@@ -48,6 +50,8 @@ interface Result {
   readonly rssSustainedBytes: number;
   readonly heapSustainedBytes: number;
   readonly rssFileSustainedBytes: number;
+  /** RSS after IDLE_S seconds without load (NaN when IDLE_S is 0). */
+  readonly rssIdleBytes: number;
   /** Server CPU time per point until the last ack and until every point was queryable (robust on a shared machine). */
   readonly cpuAckedMicrosPerPoint: number;
   readonly cpuSustainedMicrosPerPoint: number;
@@ -97,7 +101,12 @@ async function run(server: Server, db: string, batches: BatchFile, concurrency: 
     const rssSustainedBytes = await rssBytes(server.pid);
     const heapSustainedBytes = await heapUsedBytes(url);
     const rssFileSustainedBytes = await statusBytes(server.pid, 'RssFile');
-    return { ackedPerSec: (POINTS / ackedMs) * 1000, sustainedPerSec: (POINTS / sustainedMs) * 1000, rssAckedBytes, rssSustainedBytes, heapSustainedBytes, rssFileSustainedBytes,
+    let rssIdleBytes = NaN;
+    if (IDLE_S > 0) {
+      await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+      rssIdleBytes = await rssBytes(server.pid);
+    }
+    return { ackedPerSec: (POINTS / ackedMs) * 1000, sustainedPerSec: (POINTS / sustainedMs) * 1000, rssAckedBytes, rssSustainedBytes, heapSustainedBytes, rssFileSustainedBytes, rssIdleBytes,
       cpuAckedMicrosPerPoint: cpuAcked / POINTS,
       cpuSustainedMicrosPerPoint: cpuSustained / POINTS,
       retries,
@@ -110,7 +119,7 @@ async function run(server: Server, db: string, batches: BatchFile, concurrency: 
 const rate = (n: number | undefined): string => (n === undefined ? '-' : Math.round(n).toLocaleString('en-US'));
 const mib = (n: number | undefined): string => (n === undefined || Number.isNaN(n) ? '-' : `${Math.round(n / 1048576).toLocaleString('en-US')} MiB`);
 const micros = (n: number | undefined): string => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(1));
-const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || b === 0 ? '-' : `${(a / b).toFixed(2)}x`);
+const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || b === 0 || Number.isNaN(a) || Number.isNaN(b) ? '-' : `${(a / b).toFixed(2)}x`);
 
 function table(rows: ReadonlyArray<readonly string[]>): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -138,6 +147,7 @@ async function main(): Promise<void> {
           ['RSS after acked', mine?.rssAckedBytes, theirs?.rssAckedBytes, mib],
           ['RSS after sustained', mine?.rssSustainedBytes, theirs?.rssSustainedBytes, mib],
           ['  of it file-backed', mine?.rssFileSustainedBytes, theirs?.rssFileSustainedBytes, mib],
+          [`RSS after ${IDLE_S} s idle`, mine?.rssIdleBytes, theirs?.rssIdleBytes, mib],
           ['V8 heap used (ours)', mine?.heapSustainedBytes, undefined, mib],
           ['503 retries', mine?.retries, theirs?.retries, (n) => (n === undefined ? '-' : String(n))],
         ];
