@@ -149,12 +149,12 @@ function groupSeries(resolved: Resolved): Map<string, { tags: Record<string, str
   const groups = new Map<string, { tags: Record<string, string>; members: SeriesLatest[] }>();
   const keys = resolved.plan.groupTags;
   for (const s of resolved.series) {
-    const values = keys.map((k) => tagOf(s, k));
-    const id = values.join('\u0000');
+    // One key (the usual GROUP BY tag) is its own id: no values array to join.
+    const id = keys.length === 1 ? tagOf(s, keys[0]!) : keys.map((k) => tagOf(s, k)).join('\u0000');
     let group = groups.get(id);
     if (group === undefined) {
       const tags: Record<string, string> = {};
-      keys.forEach((k, i) => (tags[k] = values[i]!));
+      for (const k of keys) tags[k] = tagOf(s, k);
       groups.set(id, (group = { tags, members: [] }));
     }
     group.members.push(s);
@@ -211,7 +211,8 @@ function edgeSeries(resolved: Resolved, query: LatestQuery, source: LatestSource
   const { statement } = query;
   const pick: EdgePick = { picks, loneIndex, auxRefs };
   for (const group of groupSeries(resolved).values()) {
-    const row = newestRow(resolved, pick, group.members, source) ?? pickedRow(resolved, pick, group.members, source);
+    const held = heldPoints(resolved, pick, group.members);
+    const row = newestRow(resolved, pick, held, source) ?? pickedRow(resolved, pick, held, source);
     if (row === undefined) continue;
     if (!plan.selectorTime) row[0] = range.minNs !== MIN_TIME_NS ? range.minNs : 0n;
     // A lone selector that selected no point yields no series.
@@ -231,6 +232,39 @@ interface EdgePick {
   readonly auxRefs: readonly Ref[];
 }
 
+/** A member's newest (oldest for first()) held points in range of one picked field, at most two. */
+interface MemberPoints {
+  readonly s: SeriesLatest;
+  readonly history: FieldHistory;
+  /** Indexes into the history, newest first; never empty. */
+  readonly indexes: readonly number[];
+}
+
+/**
+ * Per pick column, the group's members with points in range (in the group's order; empty for a
+ * column that is not a pick or reads NULL), read once for newestRow and pickedRow. Inexact when
+ * a member's held points cannot tell, or a point in range may have been removed by retention.
+ */
+function heldPoints(resolved: Resolved, pick: EdgePick, members: readonly SeriesLatest[]): Array<readonly MemberPoints[]> {
+  const { heldMinNs, heldMaxNs, cutoffNs, sign } = resolved;
+  const out: Array<readonly MemberPoints[]> = [];
+  for (const field of pick.picks) {
+    const points: MemberPoints[] = [];
+    if (field !== null && field !== '') {
+      for (const s of members) {
+        const history = s.fields.get(field);
+        const inRange = newestInRange(history, heldMinNs, heldMaxNs, 2);
+        if (!inRange.exact) throw new Inexact();
+        if (inRange.indexes.length === 0) continue;
+        if (cutoffNs !== undefined) for (const at of inRange.indexes) checkRetained(sign * history!.times[at]!, cutoffNs);
+        points.push({ s, history: history!, indexes: inRange.indexes });
+      }
+    }
+    out.push(points);
+  }
+  return out;
+}
+
 /** One member's newest point in range of a picked field (the oldest for first()). */
 interface Newest {
   readonly s: SeriesLatest;
@@ -243,30 +277,23 @@ interface Newest {
  * A group's row when, in every pick column, one member alone holds the newest point in range: then
  * InfluxDB's merge pops that point first and the next one is older, so it is the pick whatever the
  * heap's shape (and a group of one series always qualifies). Undefined when some column is tied
- * (pickedRow resolves it) or no column has a point; Inexact when the held points cannot tell.
+ * (pickedRow resolves it) or no column has a point.
  */
-function newestRow(resolved: Resolved, pick: EdgePick, members: readonly SeriesLatest[], source: LatestSource): unknown[] | undefined {
-  const { heldMinNs, heldMaxNs, cutoffNs, plan, sign } = resolved;
+function newestRow(resolved: Resolved, pick: EdgePick, held: ReadonlyArray<readonly MemberPoints[]>, source: LatestSource): unknown[] | undefined {
+  const { plan, sign } = resolved;
   const row: unknown[] = [0n];
   const newest: Array<Newest | undefined> = [];
   let any = false;
-  for (const field of pick.picks) {
+  for (const points of held) {
     let best: Newest | undefined;
     let tied = false;
-    if (field !== null && field !== '') {
-      for (const s of members) {
-        const history = s.fields.get(field);
-        const inRange = newestInRange(history, heldMinNs, heldMaxNs, 2);
-        if (!inRange.exact) throw new Inexact();
-        if (inRange.indexes.length === 0) continue;
-        for (const at of inRange.indexes) checkRetained(sign * history!.times[at]!, cutoffNs);
-        const at = inRange.indexes[0]!;
-        const t = history!.times[at]!;
-        if (best === undefined || t > best.t) {
-          best = { s, t, value: history!.values[at]! };
-          tied = false;
-        } else if (t === best.t) tied = true;
-      }
+    for (const { s, history, indexes } of points) {
+      const at = indexes[0]!;
+      const t = history.times[at]!;
+      if (best === undefined || t > best.t) {
+        best = { s, t, value: history.values[at]! };
+        tied = false;
+      } else if (t === best.t) tied = true;
     }
     if (tied) return undefined;
     if (best !== undefined) any = true;
@@ -292,11 +319,10 @@ function newestRow(resolved: Resolved, pick: EdgePick, members: readonly SeriesL
  * per series in `_series` byte order, its two newest points in range), with the same pick,
  * series-edge-select.ts, given the points directly.
  */
-function pickedRow(resolved: Resolved, pick: EdgePick, group: readonly SeriesLatest[], source: LatestSource): unknown[] | undefined {
-  const { plan, heldMinNs, heldMaxNs, sign } = resolved;
+function pickedRow(resolved: Resolved, pick: EdgePick, held: ReadonlyArray<readonly MemberPoints[]>, source: LatestSource): unknown[] | undefined {
+  const { plan, sign } = resolved;
   const measurement = source.measurement;
   const fn = sign < 0n ? 'first' : 'last';
-  const members = group.slice().sort((a, b) => compareUtf8(a.key, b.key));
   const row: unknown[] = [0n];
   const picked = new Map<number, EdgePoint | undefined>();
   let any = false;
@@ -305,21 +331,18 @@ function pickedRow(resolved: Resolved, pick: EdgePick, group: readonly SeriesLat
       row.push(null);
       return;
     }
+    const points = held[i]!.slice().sort((a, b) => compareUtf8(a.s.key, b.s.key));
     const bySeries: EdgePoint[][] = [];
-    for (const s of members) {
-      const history = field === '' ? undefined : s.fields.get(field);
-      const inRange = newestInRange(history, heldMinNs, heldMaxNs, 2);
-      if (!inRange.exact) throw new Inexact();
-      if (inRange.indexes.length === 0) continue;
-      const type = measurement.fieldTypes.get(field)!;
-      bySeries.push(
-        inRange.indexes.map((at) => {
-          const t = history!.times[at]!;
-          checkRetained(sign * t, resolved.cutoffNs);
-          const aux = i === pick.loneIndex ? pick.auxRefs.map((ref) => auxValue(ref, s, t)) : [];
-          return { t: sign * t, value: outputValue(history!.values[at]!, type), aux };
-        }),
-      );
+    const type = measurement.fieldTypes.get(field)!;
+    const withAux = i === pick.loneIndex && pick.auxRefs.length > 0;
+    for (const { s, history, indexes } of points) {
+      const rows: EdgePoint[] = [];
+      for (const at of indexes) {
+        const t = history.times[at]!;
+        const aux = withAux ? pick.auxRefs.map((ref) => auxValue(ref, s, t)) : NO_AUX;
+        rows.push({ t: sign < 0n ? -t : t, value: outputValue(history.values[at]!, type), aux });
+      }
+      bySeries.push(rows);
     }
     if (bySeries.length > 0) any = true;
     const column = plan.columns[i]!;
@@ -334,6 +357,9 @@ function pickedRow(resolved: Resolved, pick: EdgePick, group: readonly SeriesLat
   });
   return row;
 }
+
+/** The aux values of a point that carries none. */
+const NO_AUX: readonly unknown[] = [];
 
 /** A column's value at a point of series `s` at held time `t` (a field's value there, the series' tag, or null). */
 function auxValue(ref: Ref, s: SeriesLatest, t: bigint): unknown {

@@ -53,6 +53,9 @@ const QUERIES = [
   'SELECT last(*) FROM m',
   'SELECT last(i), last(s), last(b) FROM m GROUP BY host',
   'SELECT last(v), s, host FROM m GROUP BY region',
+  // Tied newest points within a group (region west at 3000), over a range and with two keys.
+  'SELECT last(v), last(i) FROM m WHERE time > 1500 GROUP BY region',
+  'SELECT last(v), last(s) FROM m GROUP BY region, host',
   'SELECT last(s) AS latest FROM m WHERE host =~ /^[ab]$/ GROUP BY host',
   "SELECT last(v) FROM m WHERE region != 'west' OR host = 'a' GROUP BY host",
   "SELECT last(v) FROM m WHERE region = '' GROUP BY host",

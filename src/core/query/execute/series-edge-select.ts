@@ -37,9 +37,10 @@ export function shardGroupStartNs(t: bigint, groupNs: bigint): bigint {
 export function selectEdgePoint(series: ReadonlyArray<readonly EdgePoint[]>, options: EdgeSelectOptions): EdgePoint | undefined {
   const ascending = options.fn === 'first';
   const inShard = shardFilter(series, options, ascending);
+  const order = options.auxCompareOrder;
   const popped = mergeSeriesRowsLazily(
-    series.map((rows) => ({ rows: rows.filter(inShard) })),
-    { ascending, timeOf: (p: EdgePoint) => p.t, auxOf: (p: EdgePoint) => options.auxCompareOrder.map((i) => p.aux[i] ?? null) },
+    series.map((rows) => ({ rows: inShard === undefined ? rows : rows.filter(inShard) })),
+    { ascending, timeOf: pointTime, auxOf: order.length === 0 ? noAux : (p: EdgePoint) => order.map((i) => p.aux[i] ?? null) },
   );
   // The engine's limit iterator lets limit + 1 points through; the first/last reducer keeps one
   // (so only the heap's first two pops matter).
@@ -50,15 +51,20 @@ export function selectEdgePoint(series: ReadonlyArray<readonly EdgePoint[]>, opt
   return prefersOnTie(b.value, a.value, options.fn) ? b : a;
 }
 
-/** Points of the one shard the reduction ends up taking (shards partition time, so the earliest or latest wins). */
-function shardFilter(series: ReadonlyArray<readonly EdgePoint[]>, options: EdgeSelectOptions, ascending: boolean): (p: EdgePoint) => boolean {
-  if (options.shardGroupNs <= 0n) return () => true;
+/** No aux values to compare on equal times. */
+const NO_AUX: readonly unknown[] = [];
+const noAux = (): readonly unknown[] => NO_AUX;
+const pointTime = (p: EdgePoint): bigint => p.t;
+
+/** Points of the one shard the reduction ends up taking (shards partition time, so the earliest or latest wins); undefined: all. */
+function shardFilter(series: ReadonlyArray<readonly EdgePoint[]>, options: EdgeSelectOptions, ascending: boolean): ((p: EdgePoint) => boolean) | undefined {
+  if (options.shardGroupNs <= 0n) return undefined;
   let edge: bigint | undefined;
   for (const rows of series) {
     const t = rows[0]?.t;
     if (t !== undefined && (edge === undefined || (ascending ? t < edge : t > edge))) edge = t;
   }
-  if (edge === undefined) return () => true;
+  if (edge === undefined) return undefined;
   const start = shardGroupStartNs(edge, options.shardGroupNs);
   const end = start + options.shardGroupNs;
   return (p) => p.t >= start && p.t < end;

@@ -33,50 +33,61 @@ export function mergeSeriesRows<Row>(series: readonly SeriesCursor<Row>[], optio
 /** mergeSeriesRows one row at a time, so a caller can pause between rows. */
 export function* mergeSeriesRowsLazily<Row>(series: readonly SeriesCursor<Row>[], options: MergeOrderOptions<Row>): Generator<Row, void, undefined> {
   const inputs = options.ascending ? series : series.slice().reverse();
-  const heap: HeapItem<Row>[] = inputs.filter((c) => c.rows.length > 0).map((cursor) => ({ cursor, next: 0 }));
-  const current = (item: HeapItem<Row>): Row => item.cursor.rows[item.next] as Row;
-  const less = (i: number, j: number): boolean => pointLess(current(heap[i] as HeapItem<Row>), current(heap[j] as HeapItem<Row>), options);
-  const swap = (i: number, j: number): void => {
-    const t = heap[i] as HeapItem<Row>;
-    heap[i] = heap[j] as HeapItem<Row>;
-    heap[j] = t;
-  };
-  const down = (i0: number, n: number): void => {
-    let i = i0;
-    for (;;) {
-      const j1 = 2 * i + 1;
-      if (j1 >= n) break;
-      let j = j1;
-      const j2 = j1 + 1;
-      if (j2 < n && less(j2, j1)) j = j2;
-      if (!less(j, i)) break;
-      swap(i, j);
-      i = j;
-    }
-  };
-  const up = (j0: number): void => {
-    let j = j0;
-    for (;;) {
-      const i = Math.floor((j - 1) / 2);
-      if (j <= 0 || !less(j, i)) break;
-      swap(i, j);
-      j = i;
-    }
-  };
-  for (let i = Math.floor(heap.length / 2) - 1; i >= 0; i--) down(i, heap.length);
+  const heap: HeapItem<Row>[] = [];
+  for (const cursor of inputs) if (cursor.rows.length > 0) heap.push({ cursor, next: 0 });
+  for (let i = Math.floor(heap.length / 2) - 1; i >= 0; i--) down(heap, i, heap.length, options);
   while (heap.length > 0) {
     // heap.Pop: swap the root to the end, sift down the rest, remove the last item.
     const n = heap.length - 1;
-    swap(0, n);
-    down(0, n);
+    swap(heap, 0, n);
+    down(heap, 0, n, options);
     const item = heap.pop() as HeapItem<Row>;
     const row = current(item);
     item.next++;
     if (item.next < item.cursor.rows.length) {
       heap.push(item);
-      up(heap.length - 1);
+      up(heap, heap.length - 1, options);
     }
     yield row;
+  }
+}
+
+// The heap's steps (Go's container/heap), at module level so a merge allocates no closures.
+function current<Row>(item: HeapItem<Row>): Row {
+  return item.cursor.rows[item.next] as Row;
+}
+
+function less<Row>(heap: HeapItem<Row>[], i: number, j: number, options: MergeOrderOptions<Row>): boolean {
+  return pointLess(current(heap[i] as HeapItem<Row>), current(heap[j] as HeapItem<Row>), options);
+}
+
+function swap<Row>(heap: HeapItem<Row>[], i: number, j: number): void {
+  const t = heap[i] as HeapItem<Row>;
+  heap[i] = heap[j] as HeapItem<Row>;
+  heap[j] = t;
+}
+
+function down<Row>(heap: HeapItem<Row>[], i0: number, n: number, options: MergeOrderOptions<Row>): void {
+  let i = i0;
+  for (;;) {
+    const j1 = 2 * i + 1;
+    if (j1 >= n) break;
+    let j = j1;
+    const j2 = j1 + 1;
+    if (j2 < n && less(heap, j2, j1, options)) j = j2;
+    if (!less(heap, j, i, options)) break;
+    swap(heap, i, j);
+    i = j;
+  }
+}
+
+function up<Row>(heap: HeapItem<Row>[], j0: number, options: MergeOrderOptions<Row>): void {
+  let j = j0;
+  for (;;) {
+    const i = Math.floor((j - 1) / 2);
+    if (j <= 0 || !less(heap, j, i, options)) break;
+    swap(heap, i, j);
+    j = i;
   }
 }
 
