@@ -228,61 +228,27 @@ function resultToJson(result: StatementResult, epoch: Epoch | undefined, lastTim
   return out;
 }
 
-/**
- * The JSON text of `value` in pieces: small nodes come out whole, a series' rows in pieces of
- * some thousand rows, so a large answer can be written out piece by piece.
- */
-function* renderPieces(value: Json, indent: string | undefined, depth: number): Generator<string> {
-  if (typeof value === 'string') {
-    yield value;
-    return;
-  }
-  if (value instanceof RowsBox) {
-    yield* renderRows(value.node, indent, depth);
-    return;
-  }
-  const nl = indent === undefined ? '' : '\n' + indent.repeat(depth + 1);
-  const close = indent === undefined ? '' : '\n' + indent.repeat(depth);
-  const sep = indent === undefined ? ':' : ': ';
-  if (Array.isArray(value)) {
-    if (value.length === 0) {
-      yield '[]';
-      return;
-    }
-    let opening = '[';
-    for (const item of value as readonly Json[]) {
-      yield opening + nl;
-      yield* renderPieces(item, indent, depth + 1);
-      opening = ',';
-    }
-    yield close + ']';
-    return;
-  }
-  const entries = Object.entries(value as Record<string, Json>);
-  if (entries.length === 0) {
-    yield '{}';
-    return;
-  }
-  let opening = '{';
-  for (const [key, item] of entries) {
-    yield opening + nl + goJsonString(key) + sep;
-    yield* renderPieces(item, indent, depth + 1);
-    opening = ',';
-  }
-  yield close + '}';
+/** Where a series' rows go in an answer's text, and at which nesting depth. */
+interface RowsAt {
+  readonly node: RowsNode;
+  readonly depth: number;
 }
 
+/** A run of an answer's text, or the place of a series' rows (written whole or in pieces). */
+type Segment = string | RowsAt;
+
 /**
- * renderPieces' text gathered into `out` without generators: a small answer (the common case)
- * would otherwise pass every piece up through one generator per level of nesting.
+ * The JSON text of `value` pushed into `out`, with each series' rows left as a RowsAt for the
+ * caller to write whole (render) or in pieces (renderPieces). No generators: a small answer (the
+ * common case) would otherwise pass every piece up through one generator per level of nesting.
  */
-function renderInto(value: Json, indent: string | undefined, depth: number, out: string[]): void {
+function segmentsInto(value: Json, indent: string | undefined, depth: number, out: Segment[]): void {
   if (typeof value === 'string') {
     out.push(value);
     return;
   }
   if (value instanceof RowsBox) {
-    renderRowsInto(value.node, indent, depth, out);
+    out.push({ node: value.node, depth });
     return;
   }
   const nl = indent === undefined ? '' : '\n' + indent.repeat(depth + 1);
@@ -296,7 +262,7 @@ function renderInto(value: Json, indent: string | undefined, depth: number, out:
     let opening = '[';
     for (const item of value as readonly Json[]) {
       out.push(opening + nl);
-      renderInto(item, indent, depth + 1, out);
+      segmentsInto(item, indent, depth + 1, out);
       opening = ',';
     }
     out.push(close + ']');
@@ -305,16 +271,41 @@ function renderInto(value: Json, indent: string | undefined, depth: number, out:
   let opening = '{';
   for (const key in value as Record<string, Json>) {
     out.push(opening + nl + goJsonString(key) + sep);
-    renderInto((value as Record<string, Json>)[key]!, indent, depth + 1, out);
+    segmentsInto((value as Record<string, Json>)[key]!, indent, depth + 1, out);
     opening = ',';
   }
   out.push(opening === '{' ? '{}' : close + '}');
 }
 
 function render(value: Json, indent: string | undefined, depth: number): string {
+  const segments: Segment[] = [];
+  segmentsInto(value, indent, depth, segments);
   const out: string[] = [];
-  renderInto(value, indent, depth, out);
+  for (const segment of segments) {
+    if (typeof segment === 'string') out.push(segment);
+    else renderRowsInto(segment.node, indent, segment.depth, out);
+  }
   return out.join('');
+}
+
+/**
+ * render()'s text in pieces: the text around the rows joined, a series' rows in pieces of some
+ * thousand rows, so a large answer can be written out piece by piece.
+ */
+function* renderPieces(value: Json, indent: string | undefined, depth: number): Generator<string> {
+  const segments: Segment[] = [];
+  segmentsInto(value, indent, depth, segments);
+  let text: string[] = [];
+  for (const segment of segments) {
+    if (typeof segment === 'string') {
+      text.push(segment);
+      continue;
+    }
+    if (text.length > 0) yield text.join('');
+    text = [];
+    yield* renderRows(segment.node, indent, segment.depth);
+  }
+  if (text.length > 0) yield text.join('');
 }
 
 /** `{"results":[...]}` exactly as InfluxDB 1.x writes it (no trailing newline). */
