@@ -287,7 +287,7 @@ export interface RawConfig {
     startup_sync_timeout: number; sync_pull_max_bytes: number; drain_timeout: number;
   };
   query: { max_select_buckets: number; max_result_size: number; chunk_size_default: number; read_connections: number; max_memory: number };
-  cache: { last_value: CacheMode; last_value_max_size: number; last_value_depth: number; first_value: CacheMode; first_value_max_size: number; tag_values: CacheMode };
+  cache: { last_value: CacheMode; last_value_max_size: number; last_value_depth: number; first_value: CacheMode; first_value_max_size: number; recent_points: CacheMode; recent_points_max_size: number; recent_points_window: number; tag_values: CacheMode };
   statement_summary: { enabled: boolean; max_entries: number };
   retention: { enabled: boolean; interval: number };
   continuous_queries: { enabled: boolean; run_interval: number };
@@ -387,6 +387,9 @@ function buildSchema(): convict.Schema<RawConfig> {
       last_value_depth: setting('count', 4, 'Newest points the last-value cache keeps per series and field (answers LIMIT up to one less).', { min: 2, max: 64 }),
       first_value: setting<CacheMode>('one-of', 'auto', 'first() per series or tag group from memory (each series\' two oldest points per field): auto, on, off as for last_value.', { values: CACHE_MODES }),
       first_value_max_size: setting('size', 16 * MiB, 'Memory the first-value cache may hold (estimated); past it, measurements are read from chDB.', { min: MiB }),
+      recent_points: setting<CacheMode>('one-of', 'auto', 'Small time-range reads (GROUP BY time() with max, min, count, sum, mean; raw rows) of a measurement\'s most recent points from memory: auto, on, off as for last_value.', { values: CACHE_MODES }),
+      recent_points_max_size: setting('size', 128 * MiB, 'Memory the recent-points cache may hold (estimated); a measurement whose window does not fit is read from chDB.', { min: MiB }),
+      recent_points_window: setting('duration', 24 * 3_600_000, 'How far back from a measurement\'s newest point the recent-points cache holds its points.', { min: 1000 }),
       tag_values: setting<CacheMode>('one-of', 'auto', 'SHOW TAG VALUES without WHERE from the in-memory tag value index: auto (once a measurement is loaded), on (queries wait for the load), off.', { values: CACHE_MODES }),
     },
     statement_summary: {
@@ -542,7 +545,7 @@ export function toConfig(raw: RawConfig): Config {
       readConnections: query.read_connections,
       maxMemoryBytes: query.max_memory,
     },
-    cache: { lastValue: cache.last_value, lastValueMaxBytes: cache.last_value_max_size, lastValueDepth: cache.last_value_depth, firstValue: cache.first_value, firstValueMaxBytes: cache.first_value_max_size, tagValues: cache.tag_values },
+    cache: { lastValue: cache.last_value, lastValueMaxBytes: cache.last_value_max_size, lastValueDepth: cache.last_value_depth, firstValue: cache.first_value, firstValueMaxBytes: cache.first_value_max_size, recentPoints: cache.recent_points, recentPointsMaxBytes: cache.recent_points_max_size, recentPointsWindowMs: cache.recent_points_window, tagValues: cache.tag_values },
     statementSummary: { enabled: statementSummary.enabled, maxEntries: statementSummary.max_entries },
     retention: { enabled: retention.enabled, intervalMs: retention.interval },
     continuousQueries: { enabled: continuousQueries.enabled, runIntervalMs: continuousQueries.run_interval },
@@ -619,7 +622,7 @@ export function configToToml(config: Config): string {
       read_connections: query.readConnections,
       max_memory: formatSizeBytes(query.maxMemoryBytes),
     },
-    cache: { last_value: cache.lastValue, last_value_max_size: formatSizeBytes(cache.lastValueMaxBytes), last_value_depth: cache.lastValueDepth, first_value: cache.firstValue, first_value_max_size: formatSizeBytes(cache.firstValueMaxBytes), tag_values: cache.tagValues },
+    cache: { last_value: cache.lastValue, last_value_max_size: formatSizeBytes(cache.lastValueMaxBytes), last_value_depth: cache.lastValueDepth, first_value: cache.firstValue, first_value_max_size: formatSizeBytes(cache.firstValueMaxBytes), recent_points: cache.recentPoints, recent_points_max_size: formatSizeBytes(cache.recentPointsMaxBytes), recent_points_window: formatDurationMs(cache.recentPointsWindowMs), tag_values: cache.tagValues },
     statement_summary: { enabled: statementSummary.enabled, max_entries: statementSummary.maxEntries },
     retention: { enabled: retention.enabled, interval: formatDurationMs(retention.intervalMs) },
     continuous_queries: { enabled: continuousQueries.enabled, run_interval: formatDurationMs(continuousQueries.runIntervalMs) },

@@ -135,6 +135,11 @@ export interface CacheConfig {
   /** The first-value cache: first() per series or tag group answered from memory. */
   readonly firstValue: CacheMode;
   readonly firstValueMaxBytes: number;
+  /** The recent-points cache: small time-range reads of recent points answered from memory. */
+  readonly recentPoints: CacheMode;
+  readonly recentPointsMaxBytes: number;
+  /** How far back from a measurement's newest point it holds points. */
+  readonly recentPointsWindowMs: number;
   /** The tag value index: SHOW TAG VALUES without WHERE answered from memory. */
   readonly tagValues: CacheMode;
 }

@@ -52,6 +52,7 @@ export function engineOptionsFromConfig(config: Config): EngineOptions {
     continuousQueries: { enabled: config.continuousQueries.enabled, runIntervalMs: config.continuousQueries.runIntervalMs },
     lastValueCache: { mode: config.cache.lastValue, maxBytes: config.cache.lastValueMaxBytes, depth: config.cache.lastValueDepth },
     firstValueCache: { ...defaultFirstValueCacheOptions, mode: config.cache.firstValue, maxBytes: config.cache.firstValueMaxBytes },
+    recentPointsCache: { mode: config.cache.recentPoints, maxBytes: config.cache.recentPointsMaxBytes, windowNs: BigInt(config.cache.recentPointsWindowMs) * 1_000_000n },
     tagValueIndex: config.cache.tagValues,
   };
 }

@@ -65,6 +65,7 @@ import { Monitor } from './monitor/monitor.js';
 import { noopTracer, type Tracer } from './tracing.js';
 import { LastValueCache, defaultFirstValueCacheOptions, defaultLastValueCacheOptions, type LastValueCacheDeps } from './cache/last-value-cache.js';
 import { latestValuesReader } from './cache/latest-values-port.js';
+import { defaultRecentPointsCacheOptions, RecentPointsCache } from './cache/recent-points-cache.js';
 
 /** Unflushed WAL bytes that start a background flush between intervals (about 50k points of 10 fields). */
 const FLUSH_SLICE_BYTES = 16 * 1024 * 1024;
@@ -226,6 +227,7 @@ class EngineImpl implements Engine {
   private readonly tagValues: TagValueLoader;
   private readonly lastValues: LastValueCache;
   private readonly firstValues: LastValueCache;
+  private readonly recentPoints: RecentPointsCache;
   private readonly series = new SeriesIndex();
   private readonly seriesLoader: SeriesLoader;
   private readonly quarantine: Quarantine;
@@ -310,6 +312,7 @@ class EngineImpl implements Engine {
     });
     this.lastValues = new LastValueCache(options.lastValueCache ?? defaultLastValueCacheOptions, edgeCacheDeps('last-values'));
     this.firstValues = new LastValueCache({ ...(options.firstValueCache ?? defaultFirstValueCacheOptions), edge: 'oldest' }, edgeCacheDeps('first-values'));
+    this.recentPoints = new RecentPointsCache(options.recentPointsCache ?? defaultRecentPointsCacheOptions, edgeCacheDeps('recent-points'));
     this.seriesLoader = new SeriesLoader({ session: this.session, series: this.series, catalog: () => this.catalogStore.catalog, log: deps.log.child({ component: 'series' }) });
     this.catalogApplier = new CatalogApplier(
       this.catalogStore,
@@ -345,6 +348,7 @@ class EngineImpl implements Engine {
       this.tagValues.observe(entry.db, entry.rp, entry.points);
       this.lastValues.observe(entry, this.wal.localOrigin);
       this.firstValues.observe(entry, this.wal.localOrigin);
+      this.recentPoints.observe(entry, this.wal.localOrigin);
       if (entry.origin !== this.wal.localOrigin) this.series.observe(entry.db, entry.rp, entry.points);
       this.metrics.walLastSequence.set(seq);
     });
@@ -368,7 +372,7 @@ class EngineImpl implements Engine {
       service('memory-release', () => undefined, () => this.memoryRelease.stop()),
       service('series-index', () => this.startSeriesIndex(), () => this.seriesLoader.stop()),
       service('tag-values', () => undefined, () => this.tagValues.settled()),
-      service('last-values', () => undefined, () => Promise.all([this.lastValues.settled(), this.firstValues.settled()]).then(() => undefined)),
+      service('last-values', () => undefined, () => Promise.all([this.lastValues.settled(), this.firstValues.settled(), this.recentPoints.settled()]).then(() => undefined)),
       ...background,
     ]);
     this.queries = new QueryTracker(() => process.hrtime.bigint());
@@ -583,6 +587,7 @@ class EngineImpl implements Engine {
       readScope: (forceFinal) => this.duplicates.readScope(forceFinal),
       indexedTagValues: this.indexedTagValues(),
       latestValues: latestValuesReader([this.lastValues, this.firstValues]),
+      recentRows: (read) => this.recentPoints.rows(read),
       applyMetaCommand: (command) => this.applyMetaCommand(command),
       catalogBarrier: () => this.catalogWriter.barrier(),
       queries: this.queries,
@@ -626,10 +631,11 @@ class EngineImpl implements Engine {
     });
   }
 
-  /** Data of these measurements was deleted, dropped or replaced in chDB: the edge caches drop them. */
+  /** Data of these measurements was deleted, dropped or replaced in chDB: the in-memory caches (last, first and recent points) drop them. */
   private forgetEdges(match: (db: string, rp: string, measurement: string) => boolean): void {
     this.lastValues.forget(match);
     this.firstValues.forget(match);
+    this.recentPoints.forget(match);
   }
 
   /** A table lost rows outside the flush (retention): what caches knew of it is stale. */

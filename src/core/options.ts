@@ -1,6 +1,7 @@
 // Engine options: what a library user passes to openEngine(). Defaults are finite; validate()
 // asserts relations between limits. The CLI builds these from the convict config.
 
+import { validateRecentPointsCacheOptions, type RecentPointsCacheOptions } from './cache/recent-points-cache.js';
 import { join } from 'node:path';
 import { defaultFlushOptions, validateFlushOptions, type FlushOptions } from './flush/flush-service.js';
 import { defaultWalOptions } from './wal/wal-port.js';
@@ -57,6 +58,8 @@ export interface EngineOptions {
   readonly lastValueCache?: LastValueCacheOptions;
   /** The first-value cache (first() per series from memory); defaultFirstValueCacheOptions when absent. */
   readonly firstValueCache?: LastValueCacheOptions;
+  /** The recent-points cache (small time-range reads from memory); defaultRecentPointsCacheOptions when absent. */
+  readonly recentPointsCache?: RecentPointsCacheOptions;
   /** Bytes each of chDB's mark caches may hold (DEFAULT_MARK_CACHE_BYTES when absent). */
   readonly chdbMarkCacheBytes?: number;
   /** SHOW TAG VALUES without WHERE from the in-memory tag value index (default auto). */
@@ -105,5 +108,6 @@ export function validateEngineOptions(options: EngineOptions): void {
   if (options.continuousQueries) validateContinuousQueryOptions(options.continuousQueries);
   if (options.lastValueCache !== undefined) validateLastValueCacheOptions(options.lastValueCache);
   if (options.firstValueCache !== undefined) validateLastValueCacheOptions({ ...options.firstValueCache, edge: 'oldest' });
+  if (options.recentPointsCache !== undefined) validateRecentPointsCacheOptions(options.recentPointsCache);
   if (options.tagValueIndex !== undefined && !IN_MEMORY_MODES.includes(options.tagValueIndex)) throw new Error(`tag value index mode must be one of ${IN_MEMORY_MODES.join(', ')}`);
 }

@@ -89,15 +89,16 @@ async function metricTotal(url: string, name: string): Promise<number> {
   return total;
 }
 
-// Twice: every in-memory query path (the last- and first-value caches, the tag value index) forced on, so each
+// Twice: every in-memory query path (the last-value, first-value and recent-points caches, the tag value index) forced on, so each
 // query it can take is answered from memory, and forced off, so every query reads chDB.
 for (const mode of ['on', 'off'] as const) {
   test(`HyperbyteDB answers the corpus like InfluxDB 1.6.7 (in-memory paths ${mode})`, { skip: hyperbytedbAvailable().available ? false : hyperbytedbAvailable().reason, timeout: 900_000 }, async () => {
     const { expected, source } = await oracleAnswers();
-    const ours = await startHyperbytedb({ env: { HYPERBYTEDB__CACHE__LAST_VALUE: mode, HYPERBYTEDB__CACHE__FIRST_VALUE: mode, HYPERBYTEDB__CACHE__TAG_VALUES: mode } });
+    const ours = await startHyperbytedb({ env: { HYPERBYTEDB__CACHE__LAST_VALUE: mode, HYPERBYTEDB__CACHE__FIRST_VALUE: mode, HYPERBYTEDB__CACHE__RECENT_POINTS: mode, HYPERBYTEDB__CACHE__TAG_VALUES: mode } });
     let actual: Map<string, QueryResponse>;
     let cacheHits: number;
     let firstHits: number;
+    let recentHits: number;
     try {
       await setupCorpusData(ours.url).catch((err: unknown) => {
         throw new Error(`loading the corpus dataset into HyperbyteDB failed: ${String(err)}\n${ours.output()}`);
@@ -109,12 +110,13 @@ for (const mode of ['on', 'off'] as const) {
       if (ours.exited()) print([`hyperbytedb exited during the run; output tail:`, ...ours.output().split('\n').slice(-30)]);
       cacheHits = ours.exited() ? -1 : await metricTotal(ours.url, 'hyperbytedb_last_value_cache_hits_total');
       firstHits = ours.exited() ? -1 : await metricTotal(ours.url, 'hyperbytedb_first_value_cache_hits_total');
+      recentHits = ours.exited() ? -1 : await metricTotal(ours.url, 'hyperbytedb_recent_points_cache_hits_total');
     } finally {
       await ours.stop();
     }
     const outcomes = classifyOutcomes({ corpus, expected, actual, known });
     const verdict = renderVerdict(outcomes, { title: `hyperbytedb (in-memory paths ${mode}) vs ${source}`, required, requireAll, verbose });
-    print([...verdict.lines, `  last-value cache answered ${cacheHits} statements, first-value cache ${firstHits}`]);
+    print([...verdict.lines, `  last-value cache answered ${cacheHits} statements, first-value cache ${firstHits}, recent-points cache ${recentHits} reads`]);
     const reportPath = process.env['DIFF_REPORT'];
     if (reportPath !== undefined && reportPath !== '') {
       // Machine-readable per-query outcome, for CI artifacts and score tracking over time.
@@ -130,6 +132,7 @@ for (const mode of ['on', 'off'] as const) {
     if (mode === 'on') {
       assert.ok(cacheHits > 0, 'no statement was answered by the last-value cache');
       assert.ok(firstHits > 0, 'no statement was answered by the first-value cache');
-    } else assert.deepEqual([cacheHits, firstHits], [0, 0]);
+      assert.ok(recentHits > 0, 'no read was answered by the recent-points cache');
+    } else assert.deepEqual([cacheHits, firstHits, recentHits], [0, 0, 0]);
   });
 }

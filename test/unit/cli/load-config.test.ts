@@ -46,7 +46,7 @@ const DEFAULTS: Config = {
     join: [], maxVoters: 5, syncIntervalMs: 30_000, startupSyncTimeoutMs: 60_000, syncPullMaxBytes: 8 * 1024 * 1024, drainTimeoutMs: 60_000,
   },
   query: { maxSelectBuckets: 1_000_000, maxResultBytes: 256 * 1024 * 1024, chunkSizeDefault: 10_000, readConnections: 2, maxMemoryBytes: 512 * 1024 * 1024 },
-  cache: { lastValue: 'auto', lastValueMaxBytes: 64 * 1024 * 1024, lastValueDepth: 4, firstValue: 'auto', firstValueMaxBytes: 16 * 1024 * 1024, tagValues: 'auto' },
+  cache: { lastValue: 'auto', lastValueMaxBytes: 64 * 1024 * 1024, lastValueDepth: 4, firstValue: 'auto', firstValueMaxBytes: 16 * 1024 * 1024, recentPoints: 'auto', recentPointsMaxBytes: 128 * 1024 * 1024, recentPointsWindowMs: 24 * 3600 * 1000, tagValues: 'auto' },
   statementSummary: { enabled: false, maxEntries: 1000 },
   retention: { enabled: true, intervalMs: 60_000 },
   continuousQueries: { enabled: true, runIntervalMs: 10_000 },
@@ -99,9 +99,22 @@ consistency = "quorum"
   assert.equal(config.query.chunkSizeDefault, 10_000);
 });
 
-test('the last-value cache switch and bounds come from [cache] or the environment, and are checked', () => {
-  const config = loadConfig({ configFile: tomlFile('[cache]\nlast_value = "off"\nlast_value_max_size = "8MiB"\n'), env: { HYPERBYTEDB__CACHE__LAST_VALUE: 'on', HYPERBYTEDB__CACHE__LAST_VALUE_DEPTH: '6', HYPERBYTEDB__CACHE__FIRST_VALUE: 'off' } });
-  assert.deepEqual(config.cache, { lastValue: 'on', lastValueMaxBytes: 8 * 1024 * 1024, lastValueDepth: 6, firstValue: 'off', firstValueMaxBytes: 16 * 1024 * 1024, tagValues: 'auto' });
+test('the in-memory caches\' switches and bounds come from [cache] or the environment, and are checked', () => {
+  const configFile = tomlFile('[cache]\nlast_value = "off"\nlast_value_max_size = "8MiB"\nrecent_points_window = "2h"\n');
+  const config = loadConfig({ configFile, env: { HYPERBYTEDB__CACHE__LAST_VALUE: 'on', HYPERBYTEDB__CACHE__LAST_VALUE_DEPTH: '6', HYPERBYTEDB__CACHE__FIRST_VALUE: 'off', HYPERBYTEDB__CACHE__RECENT_POINTS_MAX_SIZE: '32MiB' } });
+  assert.deepEqual(config.cache, {
+    lastValue: 'on',
+    lastValueMaxBytes: 8 * 1024 * 1024,
+    lastValueDepth: 6,
+    firstValue: 'off',
+    firstValueMaxBytes: 16 * 1024 * 1024,
+    recentPoints: 'auto',
+    recentPointsMaxBytes: 32 * 1024 * 1024,
+    recentPointsWindowMs: 2 * 3600 * 1000,
+    tagValues: 'auto',
+  });
+  assert.match(configError({ env: { HYPERBYTEDB__CACHE__RECENT_POINTS: 'sometimes' } }).message, /cache\.recent_points/);
+  assert.match(configError({ env: { HYPERBYTEDB__CACHE__RECENT_POINTS_WINDOW: '10ms' } }).message, /cache\.recent_points_window/);
   assert.match(configError({ env: { HYPERBYTEDB__CACHE__LAST_VALUE: 'always' } }).message, /cache\.last_value/);
   assert.match(configError({ env: { HYPERBYTEDB__CACHE__LAST_VALUE_DEPTH: '1' } }).message, /cache\.last_value_depth/);
 });

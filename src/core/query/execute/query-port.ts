@@ -2,7 +2,8 @@
 // The query layer never imports chdb, LevelDB or HTTP; it plans and shapes through this port.
 
 import type { Point } from '../../model/point.js';
-import type { SchemaView } from '../../meta/schema-view.js';
+import type { MeasurementView, SchemaView } from '../../meta/schema-view.js';
+import type { MeasurementPlan } from '../sql/select-plan.js';
 import type { RetentionPolicyDefinition } from '../../meta/commands.js';
 import type { UserDirectory, UserStatementCommand } from '../../meta/users.js';
 import type { Monitor } from '../../monitor/monitor.js';
@@ -63,6 +64,20 @@ export type MetaCommand =
   | { readonly kind: 'create-continuous-query'; readonly db: string; readonly name: string; readonly query: string }
   | { readonly kind: 'drop-continuous-query'; readonly db: string; readonly name: string };
 
+/** A planned read of one measurement's table, as recentRows() gets it. */
+export interface PlannedRead {
+  readonly db: string;
+  readonly rp: string;
+  readonly measurement: MeasurementView;
+  /** What `*` expands to (the union of the statement's sources). */
+  readonly universe: MeasurementView;
+  readonly statement: SelectStatement;
+  readonly plan: MeasurementPlan;
+  /** Raw rows carry their series key first (the plan was extended for InfluxDB's merge order). */
+  readonly merged: boolean;
+  readonly nowNs: bigint;
+}
+
 export interface QueryPort {
   readonly schema: SchemaView;
   /** Users and their grants (SHOW USERS, SHOW GRANTS); none when absent. */
@@ -92,6 +107,12 @@ export interface QueryPort {
    * undefined when it cannot be (the caller reads chDB). Called before anything is flushed or read.
    */
   latestValues?(statement: SelectStatement, ctx: SelectContext): Promise<Series[] | undefined>;
+  /**
+   * One measurement's planned read answered from memory (the recent-points cache): the rows the
+   * plan's SQL would return, in its columns, types and order; undefined when it cannot be (the
+   * caller runs the SQL).
+   */
+  recentRows?(read: PlannedRead): Promise<SqlResult | undefined>;
   applyMetaCommand(command: MetaCommand): Promise<void>;
   /**
    * Resolves once `schema` holds every catalog change committed before the call (in a cluster a

@@ -94,6 +94,31 @@ export function isMissingTable(err: unknown): boolean {
   return /UNKNOWN_TABLE|UNKNOWN_DATABASE|Code: 60\b|Code: 81\b/.test(text);
 }
 
+/** One source's planned read: from memory where the port answers it exactly, else chDB. */
+async function readSource(read: SourceReadInput, ctx: SelectContext): Promise<SqlResult> {
+  const fromMemory = await recentRowsOf(read, ctx);
+  return fromMemory ?? (await runPlan(read.plan, ctx));
+}
+
+export interface SourceReadInput {
+  readonly source: PlannedSource;
+  readonly statement: SelectStatement;
+  readonly plan: MeasurementPlan;
+  readonly merged: boolean;
+  readonly universe: MeasurementView;
+}
+
+/** The source's rows from the port's in-memory path (tables only), its memory reserved; undefined: read chDB. */
+export async function recentRowsOf(read: SourceReadInput, ctx: SelectContext): Promise<SqlResult | undefined> {
+  const { source } = read;
+  if (ctx.port.recentRows === undefined || source.fromSql !== undefined) return undefined;
+  const rows = await ctx.port.recentRows({ db: source.db, rp: source.rp, measurement: source.measurement, universe: read.universe, statement: read.statement, plan: read.plan, merged: read.merged, nowNs: ctx.nowNs });
+  if (rows === undefined) return undefined;
+  const reservedBytes = estimateRowsBytes(rows.rows.length, rows.columns.length);
+  ctx.memory?.reserve(reservedBytes);
+  return { ...rows, reservedBytes };
+}
+
 async function runPlan(plan: MeasurementPlan, ctx: SelectContext): Promise<SqlResult> {
   try {
     return await ctx.port.runSql(plan.sql, readOptions(ctx));
@@ -422,7 +447,7 @@ export async function executeSelect(requested: SelectStatement, ctx: SelectConte
     const { plan, merged } = planSource(source, statement, ctx, range, universe);
     if (readsNothing(plan, statement, range, ctx)) continue;
     checkBucketsBeforeRead(plan, statement, ctx);
-    let result = await runPlan(plan, ctx);
+    let result = await readSource({ source, statement, plan, merged, universe }, ctx);
     if (merged) result = await orderLikeMergeIterator(plan, statement, result, source.fromSql === undefined, pacer);
     reads.push({ source, plan, series: await splitSeries(plan, result, pacer) });
   }

@@ -3,6 +3,7 @@
 // takes statements whose series chDB already returns in InfluxDB's order, and never reorders.
 
 import type { SelectStatement } from '../language/ast.js';
+import type { MeasurementView } from '../../meta/schema-view.js';
 import { extractTimeRange, type TimeRange } from '../sql/condition-sql.js';
 import { groupInterval, withEngineRowLimit, type MeasurementPlan } from '../sql/select-plan.js';
 import { validateSelect } from './select-validate.js';
@@ -20,6 +21,7 @@ import {
   planSources,
   readOptions,
   readsNothing,
+  recentRowsOf,
   reserveFill,
   seriesBuckets,
   seriesTagKey,
@@ -35,6 +37,7 @@ interface StreamedSource {
   readonly source: PlannedSource;
   readonly plan: MeasurementPlan;
   readonly merged: boolean;
+  readonly universe: MeasurementView;
 }
 
 /**
@@ -113,7 +116,7 @@ export async function streamSelect(requested: SelectStatement, ctx: SelectContex
   const range = extractTimeRange(statement.condition, ctx.nowNs, statement.timezone);
   const universe = unionView(sources.map((s) => s.measurement));
   checkSelectTypes(statement, universe);
-  const planned = sources.map((source) => ({ source, ...planSource(source, statement, reading, range, universe) }));
+  const planned = sources.map((source) => ({ source, universe, ...planSource(source, statement, reading, range, universe) }));
   if (!streamable(statement, planned)) return false;
   planned.sort((a, b) => (a.source.measurement.name < b.source.measurement.name ? -1 : 1));
   const writer = new SeriesWriter(statement, ctx, emit);
@@ -150,7 +153,7 @@ async function streamSource(streamed: StreamedSource, run: SourceStreaming): Pro
     group = undefined;
     await writeGroup(streamed, run, { columns, types, rows: done.rows }, done.memory);
   };
-  for await (const piece of readPieces(plan.sql, ctx)) {
+  for await (const piece of readPieces(streamed, run.statement, ctx)) {
     ({ columns, types } = piece);
     const rowBytes = piece.rows.length > 0 ? (piece.reservedBytes ?? 0) / piece.rows.length : 0;
     for (const row of piece.rows as unknown[][]) {
@@ -191,7 +194,13 @@ async function writeGroup(streamed: StreamedSource, run: SourceStreaming, result
 }
 
 /** The source's rows piece by piece, through the port's streaming read when it has one. */
-async function* readPieces(sql: string, ctx: SelectContext): AsyncGenerator<SqlResult, void, undefined> {
+async function* readPieces(streamed: StreamedSource, statement: SelectStatement, ctx: SelectContext): AsyncGenerator<SqlResult, void, undefined> {
+  const fromMemory = await recentRowsOf({ ...streamed, statement }, ctx);
+  if (fromMemory !== undefined) {
+    yield fromMemory;
+    return;
+  }
+  const sql = streamed.plan.sql;
   try {
     if (ctx.port.streamSql !== undefined) {
       yield* ctx.port.streamSql(sql, readOptions(ctx));

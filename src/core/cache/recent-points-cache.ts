@@ -1,0 +1,215 @@
+// The recent-points cache as the engine uses it: once a query reads a measurement, loads its
+// newest points (the last `window` of its data) from chDB, observes every acknowledged write
+// after, and answers the reads of small time-range queries (GROUP BY time() aggregates, raw rows)
+// from memory, exactly as chDB would. Forgets whatever a delete, drop or copy may have changed.
+// Bounded by config and exported as metrics; what it cannot answer exactly goes to chDB.
+
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Catalog } from '../meta/catalog.js';
+import type { MeasurementView } from '../meta/schema-view.js';
+import type { SqlResult } from '../query/execute/query-port.js';
+import type { WalEntry } from '../wal/wal-port.js';
+import { SerialLoadQueue } from '../serial-load-queue.js';
+import { IN_MEMORY_MODES, type InMemoryMode } from './in-memory-mode.js';
+import { RecentPointsStore, heldType, type RecentEntry, type StoredRows } from './recent-points-store.js';
+import { loadCover, loadSlices, readRecentRows, readTableBounds, recentRowsSql, rowsSinceSql, tableBoundsSql } from './recent-points-loader.js';
+import { recentRows, recentShape, type RecentRowsRequest } from './recent-points-select.js';
+import { MIN_TIME_NS } from '../query/language/time-literal.js';
+
+export interface RecentPointsCacheOptions {
+  readonly mode: InMemoryMode;
+  /** Estimated heap bytes the cache may hold. */
+  readonly maxBytes: number;
+  /** How far back from a measurement's newest point a load reaches. */
+  readonly windowNs: bigint;
+}
+
+const HOUR_NS = 3_600_000_000_000n;
+export const defaultRecentPointsCacheOptions: RecentPointsCacheOptions = { mode: 'auto', maxBytes: 128 * 1024 * 1024, windowNs: 24n * HOUR_NS };
+
+export function validateRecentPointsCacheOptions(options: RecentPointsCacheOptions): void {
+  if (!IN_MEMORY_MODES.includes(options.mode)) throw new Error(`cache.recent_points must be one of ${IN_MEMORY_MODES.join(', ')}`);
+  if (!(Number.isSafeInteger(options.maxBytes) && options.maxBytes >= 1024 * 1024)) throw new Error('cache.recent_points_max_size must be at least 1MiB');
+  if (!(options.windowNs >= 1_000_000_000n)) throw new Error('cache.recent_points_window must be at least 1s');
+}
+
+/** Loads waiting at once; other measurements are asked for again by later queries. */
+const MAX_QUEUED_LOADS = 8;
+/** Fields of a measurement loaded at most. */
+const MAX_LOADED_FIELDS = 256;
+/** Rows one load query reads at most (the load reads its window in time slices of about this many). */
+const ROWS_PER_SLICE = 100_000;
+/** An entry over budget is tried again after this long. */
+const OVER_BUDGET_RETRY_MS = 5 * 60_000;
+/** How long after a failed load a measurement is not loaded again. */
+const FAILED_LOAD_PAUSE_MS = 60_000;
+
+export interface RecentPointsCacheDeps {
+  readonly catalog: () => Catalog;
+  readonly query: (sql: string) => Promise<SqlResult>;
+  readonly flush: () => Promise<void>;
+  readonly ensureTable: (db: string, rp: string, measurement: MeasurementView) => Promise<void>;
+  readonly quarantined: (db: string, rp: string, measurement: string) => boolean;
+  readonly nowMs: () => number;
+  readonly log: Logger;
+  readonly registry: Registry;
+}
+
+/** A planned read of one measurement's table. */
+export interface RecentReadRequest extends Omit<RecentRowsRequest, 'retentionNs'> {
+  readonly db: string;
+  readonly rp: string;
+}
+
+type MissReason = 'loading' | 'over_budget' | 'inexact' | 'quarantined';
+
+export class RecentPointsCache {
+  private readonly store: RecentPointsStore;
+  private readonly loads = new SerialLoadQueue(MAX_QUEUED_LOADS);
+  private readonly hits: Counter;
+  private readonly misses: Counter<'reason'>;
+  private readonly loadCount: Counter<'outcome'>;
+  private loadsPausedUntilMs = 0;
+
+  constructor(
+    private readonly options: RecentPointsCacheOptions,
+    private readonly deps: RecentPointsCacheDeps,
+  ) {
+    validateRecentPointsCacheOptions(options);
+    this.store = new RecentPointsStore(options.maxBytes);
+    const registers = [deps.registry];
+    const store = this.store;
+    new Gauge({ name: 'hyperbytedb_recent_points_cache_bytes', help: 'Estimated heap bytes the recent-points cache holds.', registers, collect() { this.set(store.bytes); } });
+    new Gauge({ name: 'hyperbytedb_recent_points_cache_series', help: 'Series the recent-points cache holds.', registers, collect() { this.set(store.series); } });
+    new Gauge({ name: 'hyperbytedb_recent_points_cache_measurements', help: 'Measurements with a recent-points cache entry (loading, ready or over budget).', registers, collect() { this.set(store.measurements); } });
+    this.hits = new Counter({ name: 'hyperbytedb_recent_points_cache_hits_total', help: 'Measurement reads of SELECTs answered from the recent-points cache.', registers });
+    this.misses = new Counter({ name: 'hyperbytedb_recent_points_cache_misses_total', help: 'Measurement reads of a shape the recent-points cache takes read from chDB instead, by reason (loading, over_budget, inexact, quarantined).', labelNames: ['reason'], registers });
+    this.loadCount = new Counter({ name: 'hyperbytedb_recent_points_cache_loads_total', help: 'Measurement loads into the recent-points cache, by outcome (loaded, dropped, over_budget, failed).', labelNames: ['outcome'], registers });
+  }
+
+  /** Call for every entry once it is durable (before the write is acknowledged). */
+  observe(entry: WalEntry, localOrigin: string): void {
+    if (this.store.measurements === 0) return;
+    try {
+      const catalog = this.deps.catalog();
+      this.store.observe(entry.db, entry.rp, entry.points, { replicated: entry.origin !== localOrigin }, (measurement) => this.accepts(catalog, entry, measurement));
+    } catch (error) {
+      // A point the cache failed to take must never be missing from an answer: start over.
+      this.store.forget(() => true);
+      this.deps.log.error({ err: error }, 'recent-points cache could not take a write; every entry is dropped');
+    }
+  }
+
+  /** As the last-value cache: points the flush will not store as they are drop or skip the entry. */
+  private accepts(catalog: Catalog, entry: WalEntry, measurement: string): boolean {
+    const state = catalog.measurementState(entry.db, entry.rp, measurement);
+    if (state === undefined || entry.catalogIndex < state.createdAtIndex) return false;
+    if (catalog.deletesAfter(entry.catalogIndex, entry.db, measurement).length === 0) return true;
+    this.store.forget((db, rp, m) => db === entry.db && rp === entry.rp && m === measurement);
+    return false;
+  }
+
+  /** Call once data of these measurements was deleted, dropped or replaced in chDB. */
+  forget(match: (db: string, rp: string, measurement: string) => boolean): void {
+    this.store.forget(match);
+  }
+
+  /** The plan's rows from memory, or undefined (read chDB). */
+  async rows(request: RecentReadRequest): Promise<SqlResult | undefined> {
+    if (this.options.mode === 'off') return undefined;
+    const policy = this.deps.catalog().database(request.db)?.retentionPolicies.find((p) => p.name === request.rp);
+    if (policy === undefined) return undefined;
+    const full: RecentRowsRequest = { ...request, retentionNs: policy.durationNs };
+    if (!recentShape(full)) return undefined;
+    const { db, rp, measurement } = request;
+    const entry = await this.readyEntry(db, rp, measurement.name);
+    if (entry === undefined) return undefined;
+    if (this.deps.quarantined(db, rp, measurement.name)) return this.miss('quarantined');
+    entry.usedAtMs = this.deps.nowMs();
+    const rows = recentRows(full, entry);
+    if (rows === undefined) return this.miss('inexact');
+    this.hits.inc();
+    return rows;
+  }
+
+  private miss(reason: MissReason): undefined {
+    this.misses.inc({ reason });
+    return undefined;
+  }
+
+  private async readyEntry(db: string, rp: string, measurement: string): Promise<RecentEntry | undefined> {
+    let entry = this.store.entry(db, rp, measurement);
+    if (entry?.state === 'ready') return entry;
+    if (entry?.state === 'over-budget') {
+      this.store.retryOverBudget(this.deps.nowMs() - OVER_BUDGET_RETRY_MS);
+      if (this.store.entry(db, rp, measurement) !== undefined) return this.miss('over_budget');
+    }
+    const load = this.deps.nowMs() < this.loadsPausedUntilMs && this.options.mode !== 'on' ? undefined : this.queueLoad(db, rp, measurement);
+    if (this.options.mode !== 'on' || load === undefined) return this.miss('loading');
+    await load;
+    entry = this.store.entry(db, rp, measurement);
+    if (entry?.state === 'ready') return entry;
+    return this.miss(entry?.state === 'over-budget' ? 'over_budget' : 'loading');
+  }
+
+  /** Waits for queued loads (tests, shutdown). */
+  async settled(): Promise<void> {
+    await this.loads.settled();
+  }
+
+  private queueLoad(db: string, rp: string, measurement: string): Promise<void> | undefined {
+    let token: RecentEntry | undefined;
+    return this.loads.enqueue(`${db}\u0000${rp}\u0000${measurement}`, () => {
+      const view = this.deps.catalog().measurementState(db, rp, measurement);
+      if (view === undefined || view.fieldTypes.size > MAX_LOADED_FIELDS || [...view.fieldTypes.values()].some((t) => !heldType(t))) return undefined;
+      return {
+        run: async () => {
+          token = await this.load(db, rp, view, (t) => (token = t));
+        },
+        failed: (error: unknown) => {
+          if (token !== undefined) this.store.abandon(db, rp, measurement, token);
+          this.loadsPausedUntilMs = this.deps.nowMs() + FAILED_LOAD_PAUSE_MS;
+          this.loadCount.inc({ outcome: 'failed' });
+          this.deps.log.warn({ err: error, db, rp, measurement }, 'loading recent points failed; their queries read chDB');
+        },
+      };
+    });
+  }
+
+  private async load(db: string, rp: string, view: MeasurementView, begun: (token: RecentEntry) => void): Promise<RecentEntry | undefined> {
+    await this.deps.ensureTable(db, rp, view);
+    // The bounds only choose what to hold: every point written after begin() is observed, and the
+    // flush after it moves every earlier one into the table read below.
+    const bounds = readTableBounds(await this.deps.query(tableBoundsSql(db, rp, view.name)));
+    const cover = loadCover(bounds, this.options.windowNs, BigInt(this.deps.nowMs()) * 1_000_000n);
+    const token = this.store.begin(db, rp, view.name, cover, this.deps.nowMs());
+    if (token === undefined) return undefined;
+    begun(token);
+    await this.deps.flush();
+    if (this.deps.quarantined(db, rp, view.name)) throw new Error('the table holds points kept aside after failed inserts');
+    const after = readTableBounds(await this.deps.query(tableBoundsSql(db, rp, view.name)));
+    if (after !== undefined) {
+      const whole = cover.coverFromNs === MIN_TIME_NS;
+      const from = whole ? after.oldestNs : cover.coverFromNs;
+      const rows = whole ? after.rows : Number((await this.deps.query(rowsSinceSql(db, rp, view.name, from))).rows[0]?.[0] ?? 0);
+      const rowBytes = 9 + 8 * view.fieldTypes.size;
+      if (rows * rowBytes > this.store.maxBytes - this.store.bytes) {
+        this.store.markOverBudget(db, rp, view.name, token);
+        this.loadCount.inc({ outcome: 'over_budget' });
+        return token;
+      }
+      for (const [start, stop] of loadSlices(from, after.newestNs, rows, ROWS_PER_SLICE)) {
+        const read = new Map<string, StoredRows>();
+        readRecentRows(await this.deps.query(recentRowsSql(db, rp, view, start, stop)), view, read);
+        if (!this.store.mergeStored(db, rp, view.name, token, read.values())) {
+          this.loadCount.inc({ outcome: this.store.entry(db, rp, view.name)?.state === 'over-budget' ? 'over_budget' : 'dropped' });
+          return token;
+        }
+      }
+    }
+    const done = this.store.complete(db, rp, view.name, token);
+    this.loadCount.inc({ outcome: done ? 'loaded' : 'dropped' });
+    return token;
+  }
+}

@@ -1,0 +1,432 @@
+// The recent-points cache's memory: per measurement, per series, every point at or after the
+// entry's cover time, as sorted columns (times relative to a base, one typed array per field).
+// Pure bookkeeping under a byte bound: loading from storage and answering queries live elsewhere.
+//
+// Invariant of a ready entry: for each of its series, every stored point at or after `coverFromNs`
+// is held, and a series not held has no such point. An entry is created empty and observes every
+// acknowledged write from then on, before storage is read, so each point is stored by the time of
+// that read or observed; the read is merged in when it arrives (recent-points-cache.ts).
+
+import type { FieldType, Point } from '../model/point.js';
+import { seriesKey } from '../store/insert-encoder.js';
+
+/** Times are held as exact doubles relative to the entry's base: at most this far from it. */
+export const MAX_REL_NS = 2 ** 52;
+
+/** One field's values, aligned with the series' times: NaN (numbers) or undefined (strings) where absent. */
+export interface RecentColumn {
+  readonly type: FieldType;
+  num: Float64Array | null;
+  str: Array<string | undefined> | null;
+}
+
+export interface RecentSeries {
+  readonly key: string;
+  /** Tags as a flat sorted [key, value, …] list. */
+  readonly tags: readonly string[];
+  /** Times relative to the entry's base, ascending and unique; `length` of them are used. */
+  times: Float64Array;
+  /** Per row: 1 when a replicated write set it while the entry was loading (its order is unknown). */
+  flags: Uint8Array;
+  length: number;
+  readonly columns: Map<string, RecentColumn>;
+}
+
+export type RecentEntryState = 'loading' | 'ready' | 'over-budget';
+
+export interface RecentEntry {
+  state: RecentEntryState;
+  /** Every stored point at or after it is held (MIN_TIME_NS: every point). */
+  coverFromNs: bigint;
+  /** Times are held relative to it. */
+  readonly baseNs: bigint;
+  readonly series: Map<string, RecentSeries>;
+  bytes: number;
+  usedAtMs: number;
+}
+
+export interface RecentWrite {
+  /** Accepted by another node: an equal-time overwrite cannot be ordered here. */
+  readonly replicated: boolean;
+}
+
+/** One series' rows as read back from storage, in time order. */
+export interface StoredRows {
+  readonly key: string;
+  readonly tags: readonly string[];
+  readonly times: readonly bigint[];
+  /** Per field its values in row order (null where absent); integers as safe numbers. */
+  readonly fields: ReadonlyMap<string, { readonly type: FieldType; readonly values: ReadonlyArray<number | string | boolean | null> }>;
+}
+
+const ENTRY_BYTES = 256;
+const SERIES_BYTES = 200;
+const COLUMN_BYTES = 80;
+const MIN_CAPACITY = 16;
+
+export function recentEntryKey(db: string, rp: string, measurement: string): string {
+  return `${db}\u0000${rp}\u0000${measurement}`;
+}
+
+/** A field value as the number a numeric column holds; undefined when it cannot be held exactly. */
+export function numericValue(type: FieldType, value: unknown): number | undefined {
+  if (type === 'float') return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+  if (type === 'boolean') return value === true ? 1 : value === false ? 0 : undefined;
+  if (type === 'integer') {
+    const n = typeof value === 'number' ? value : typeof value === 'string' || typeof value === 'bigint' ? Number(value) : NaN;
+    return Number.isSafeInteger(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+/** Whether a field of this type can be held (unsigned integers are not). */
+export function heldType(type: FieldType): boolean {
+  return type !== 'unsigned';
+}
+
+function columnBytes(column: RecentColumn, capacity: number): number {
+  return COLUMN_BYTES + (column.num !== null ? 8 * capacity : 8 * capacity);
+}
+
+function newColumn(type: FieldType, capacity: number): RecentColumn {
+  if (type === 'string') return { type, num: null, str: new Array<string | undefined>(capacity) };
+  return { type, num: new Float64Array(capacity).fill(NaN), str: null };
+}
+
+/** Thrown inside the store when an entry cannot stay exact; the entry is dropped. */
+class Unholdable extends Error {}
+
+export class RecentPointsStore {
+  private readonly entries = new Map<string, RecentEntry>();
+  private totalBytes = 0;
+  private seriesCount = 0;
+
+  constructor(readonly maxBytes: number) {
+    if (!(maxBytes > 0)) throw new RangeError('recent-points cache size must be > 0');
+  }
+
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  get series(): number {
+    return this.seriesCount;
+  }
+
+  get measurements(): number {
+    return this.entries.size;
+  }
+
+  entry(db: string, rp: string, measurement: string): RecentEntry | undefined {
+    return this.entries.get(recentEntryKey(db, rp, measurement));
+  }
+
+  /** Starts an entry that observes writes (the token for complete()); undefined when one exists or no room is left. */
+  begin(db: string, rp: string, measurement: string, cover: { readonly coverFromNs: bigint; readonly baseNs: bigint }, nowMs: number): RecentEntry | undefined {
+    const key = recentEntryKey(db, rp, measurement);
+    if (this.entries.has(key) || !this.makeRoom(ENTRY_BYTES)) return undefined;
+    const entry: RecentEntry = { state: 'loading', coverFromNs: cover.coverFromNs, baseNs: cover.baseNs, series: new Map(), bytes: ENTRY_BYTES, usedAtMs: nowMs };
+    this.entries.set(key, entry);
+    this.totalBytes += ENTRY_BYTES;
+    return entry;
+  }
+
+  /** Records acknowledged points of one write (all of one db and rp) into the entries that exist. */
+  observe(db: string, rp: string, points: readonly Point[], write: RecentWrite, accepts: (measurement: string) => boolean): void {
+    if (this.entries.size === 0) return;
+    let lastMeasurement: string | undefined;
+    let key = '';
+    let entry: RecentEntry | undefined;
+    for (const point of points) {
+      if (point.measurement !== lastMeasurement) {
+        lastMeasurement = point.measurement;
+        key = recentEntryKey(db, rp, point.measurement);
+        entry = this.entries.get(key);
+        if (entry !== undefined && (entry.state === 'over-budget' || !accepts(point.measurement))) entry = undefined;
+      }
+      if (entry === undefined) continue;
+      const timeNs = point.timeNs ?? 0n;
+      if (timeNs < entry.coverFromNs) continue;
+      try {
+        this.observePoint(entry, point, timeNs, write);
+      } catch (error) {
+        if (!(error instanceof Unholdable)) throw error;
+        this.drop(key, entry);
+        entry = undefined;
+        continue;
+      }
+      if (this.totalBytes > this.maxBytes && !this.makeRoom(0, entry)) {
+        this.overBudget(key, entry);
+        entry = undefined;
+      }
+    }
+  }
+
+  private observePoint(entry: RecentEntry, point: Point, timeNs: bigint, write: RecentWrite): void {
+    const rel = relTime(entry, timeNs);
+    const series = this.seriesOf(entry, seriesKey(point), point.tags);
+    const { row, existed } = this.rowAt(entry, series, rel);
+    if (existed && (write.replicated || (series.flags[row]! & 1) !== 0)) throw new Unholdable('equal-time write of unknown order');
+    if (write.replicated && entry.state === 'loading') series.flags[row] = 1;
+    const { fieldKeys, fieldTypes, fieldValues } = point;
+    for (let f = 0; f < fieldKeys.length; f++) this.setValue(entry, series, fieldKeys[f]!, fieldTypes[f]!, row, fieldValues[f]!);
+  }
+
+  /** The row index of `rel` in the series, inserting an empty row when there is none. */
+  private rowAt(entry: RecentEntry, series: RecentSeries, rel: number): { row: number; existed: boolean } {
+    const n = series.length;
+    if (n === 0 || series.times[n - 1]! < rel) {
+      this.ensureCapacity(entry, series, n + 1);
+      series.times[n] = rel;
+      series.flags[n] = 0;
+      series.length = n + 1;
+      return { row: n, existed: false };
+    }
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (series.times[mid]! < rel) lo = mid + 1;
+      else hi = mid;
+    }
+    if (series.times[lo] === rel) return { row: lo, existed: true };
+    this.ensureCapacity(entry, series, n + 1);
+    series.times.copyWithin(lo + 1, lo, n);
+    series.flags.copyWithin(lo + 1, lo, n);
+    for (const column of series.columns.values()) {
+      if (column.num !== null) column.num.copyWithin(lo + 1, lo, n);
+      else column.str!.copyWithin(lo + 1, lo, n);
+    }
+    series.times[lo] = rel;
+    series.flags[lo] = 0;
+    for (const column of series.columns.values()) {
+      if (column.num !== null) column.num[lo] = NaN;
+      else column.str![lo] = undefined;
+    }
+    series.length = n + 1;
+    return { row: lo, existed: false };
+  }
+
+  private setValue(entry: RecentEntry, series: RecentSeries, field: string, type: FieldType, row: number, value: unknown): void {
+    let column = series.columns.get(field);
+    if (column === undefined) {
+      if (!heldType(type)) throw new Unholdable(`field type ${type} is not held`);
+      column = newColumn(type, series.times.length);
+      series.columns.set(field, column);
+      this.grow(entry, columnBytes(column, series.times.length));
+    } else if (column.type !== type) {
+      throw new Unholdable('a field changed type');
+    }
+    if (column.str !== null) {
+      const text = String(value);
+      const before = column.str[row];
+      column.str[row] = text;
+      this.grow(entry, 2 * text.length - (before === undefined ? 0 : 2 * before.length));
+      return;
+    }
+    const n = numericValue(type, value);
+    if (n === undefined) throw new Unholdable('a value cannot be held exactly');
+    column.num![row] = n;
+  }
+
+  private seriesOf(entry: RecentEntry, key: string, tags: readonly string[]): RecentSeries {
+    let series = entry.series.get(key);
+    if (series === undefined) {
+      series = { key, tags: tags.slice(), times: new Float64Array(MIN_CAPACITY), flags: new Uint8Array(MIN_CAPACITY), length: 0, columns: new Map() };
+      entry.series.set(key, series);
+      this.seriesCount++;
+      let bytes = SERIES_BYTES + 2 * key.length + 9 * MIN_CAPACITY;
+      for (const tag of tags) bytes += 16 + 2 * tag.length;
+      this.grow(entry, bytes);
+    }
+    return series;
+  }
+
+  /** Grows the series' arrays to hold `needed` rows: doubling for writes, exactly for a load's slices. */
+  private ensureCapacity(entry: RecentEntry, series: RecentSeries, needed: number, exact = false): void {
+    const capacity = series.times.length;
+    if (needed <= capacity) return;
+    const next = exact ? needed : Math.max(needed, capacity * 2);
+    const times = new Float64Array(next);
+    times.set(series.times.subarray(0, series.length));
+    series.times = times;
+    const flags = new Uint8Array(next);
+    flags.set(series.flags.subarray(0, series.length));
+    series.flags = flags;
+    let added = 9 * (next - capacity);
+    for (const column of series.columns.values()) {
+      if (column.num !== null) {
+        const values = new Float64Array(next).fill(NaN);
+        values.set(column.num.subarray(0, series.length));
+        column.num = values;
+      } else {
+        column.str!.length = next;
+      }
+      added += 8 * (next - capacity);
+    }
+    this.grow(entry, added);
+  }
+
+  private grow(entry: RecentEntry, bytes: number): void {
+    entry.bytes += bytes;
+    this.totalBytes += bytes;
+  }
+
+  /**
+   * Merges rows read after begin() (one slice of the load; slices come in time order). A row
+   * observed meanwhile keeps its fields (its write came later); a replicated one at a read time
+   * cannot be ordered, so the entry is dropped. False when the entry was dropped meanwhile, is
+   * dropped now, or does not fit (then it is marked over budget).
+   */
+  mergeStored(db: string, rp: string, measurement: string, token: RecentEntry, stored: Iterable<StoredRows>): boolean {
+    const key = recentEntryKey(db, rp, measurement);
+    const entry = this.entries.get(key);
+    if (entry !== token || entry.state !== 'loading') return false;
+    try {
+      for (const read of stored) this.mergeRead(entry, read);
+    } catch (error) {
+      if (!(error instanceof Unholdable)) throw error;
+      this.drop(key, entry);
+      return false;
+    }
+    if (this.totalBytes > this.maxBytes && !this.makeRoom(0, entry)) {
+      this.overBudget(key, entry);
+      return false;
+    }
+    return true;
+  }
+
+  /** Every slice was merged: the entry answers from now on. False when it was dropped meanwhile. */
+  complete(db: string, rp: string, measurement: string, token: RecentEntry): boolean {
+    const entry = this.entries.get(recentEntryKey(db, rp, measurement));
+    if (entry !== token || entry.state !== 'loading') return false;
+    entry.state = 'ready';
+    return true;
+  }
+
+  private mergeRead(entry: RecentEntry, read: StoredRows): void {
+    const series = this.seriesOf(entry, read.key, read.tags);
+    const observed = series.length;
+    this.ensureCapacity(entry, series, observed + read.times.length, true);
+    // Rows observed meanwhile are few and mostly newest: the read is appended, then merged in place.
+    const fields = [...read.fields];
+    for (let i = 0; i < read.times.length; i++) {
+      const rel = relTime(entry, read.times[i]!);
+      const found = observed === 0 ? -1 : indexOf(series.times, observed, rel);
+      if (found >= 0 && (series.flags[found]! & 1) !== 0) throw new Unholdable('a replicated write overlaps the read');
+      const row = found >= 0 ? found : series.length;
+      if (found < 0) {
+        series.times[row] = rel;
+        series.flags[row] = 0;
+        series.length++;
+      }
+      for (const [field, { type, values }] of fields) {
+        const value = values[i];
+        if (value === null || value === undefined) continue;
+        const column = series.columns.get(field);
+        // An observed row's own value of the field came later than the stored one.
+        if (found >= 0 && column !== undefined && (column.num !== null ? !Number.isNaN(column.num[row]!) : column.str![row] !== undefined)) continue;
+        this.setValue(entry, series, field, type, row, value);
+      }
+    }
+    if (observed > 0 && series.length > observed && !sortedFrom(series, observed - 1)) sortRows(series);
+  }
+
+  /** The load failed: forget the entry so a later query tries again. */
+  abandon(db: string, rp: string, measurement: string, token: RecentEntry): void {
+    const key = recentEntryKey(db, rp, measurement);
+    if (this.entries.get(key) === token) this.drop(key, token);
+  }
+
+  markOverBudget(db: string, rp: string, measurement: string, token: RecentEntry): void {
+    const key = recentEntryKey(db, rp, measurement);
+    if (this.entries.get(key) === token) this.overBudget(key, token);
+  }
+
+  forget(match: (db: string, rp: string, measurement: string) => boolean): void {
+    for (const [key, entry] of [...this.entries]) {
+      const [db = '', rp = '', measurement = ''] = key.split('\u0000');
+      if (match(db, rp, measurement)) this.drop(key, entry);
+    }
+  }
+
+  /** Drops entries over budget since before `beforeMs`, so a later query may load them again. */
+  retryOverBudget(beforeMs: number): void {
+    for (const [key, entry] of [...this.entries]) if (entry.state === 'over-budget' && entry.usedAtMs < beforeMs) this.drop(key, entry);
+  }
+
+  private overBudget(key: string, entry: RecentEntry): void {
+    this.drop(key, entry);
+    const marker: RecentEntry = { state: 'over-budget', coverFromNs: entry.coverFromNs, baseNs: entry.baseNs, series: new Map(), bytes: ENTRY_BYTES, usedAtMs: entry.usedAtMs };
+    this.entries.set(key, marker);
+    this.totalBytes += ENTRY_BYTES;
+  }
+
+  private drop(key: string, entry: RecentEntry): void {
+    if (this.entries.get(key) !== entry) return;
+    this.entries.delete(key);
+    this.totalBytes -= entry.bytes;
+    this.seriesCount -= entry.series.size;
+  }
+
+  /** Drops least recently used ready entries (but `keep`) until `bytes` more fit; false if they cannot. */
+  private makeRoom(bytes: number, keep?: RecentEntry): boolean {
+    if (this.totalBytes + bytes <= this.maxBytes) return true;
+    const candidates = [...this.entries].filter(([, e]) => e.state === 'ready' && e !== keep).sort((a, b) => a[1].usedAtMs - b[1].usedAtMs);
+    for (const [key, entry] of candidates) {
+      this.drop(key, entry);
+      if (this.totalBytes + bytes <= this.maxBytes) return true;
+    }
+    return false;
+  }
+}
+
+/** A time relative to the entry's base; throws when it cannot be held exactly. */
+export function relTime(entry: { readonly baseNs: bigint }, timeNs: bigint): number {
+  const rel = timeNs - entry.baseNs;
+  if (rel >= BigInt(MAX_REL_NS) || rel <= -BigInt(MAX_REL_NS)) throw new Unholdable('a time too far from the entry base');
+  return Number(rel);
+}
+
+/** First index in the sorted prefix whose time is >= rel. */
+export function lowerBound(times: Float64Array, length: number, rel: number): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid]! < rel) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function indexOf(times: Float64Array, length: number, rel: number): number {
+  const at = lowerBound(times, length, rel);
+  return at < length && times[at] === rel ? at : -1;
+}
+
+function sortedFrom(series: RecentSeries, from: number): boolean {
+  for (let i = Math.max(from, 0) + 1; i < series.length; i++) if (!(series.times[i - 1]! < series.times[i]!)) return false;
+  return true;
+}
+
+/** Restores time order after appended rows (a load merged behind observed rows). */
+function sortRows(series: RecentSeries): void {
+  const n = series.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => series.times[a]! - series.times[b]!);
+  const times = series.times.slice(0, n);
+  const flags = series.flags.slice(0, n);
+  for (let i = 0; i < n; i++) {
+    series.times[i] = times[order[i]!]!;
+    series.flags[i] = flags[order[i]!]!;
+  }
+  for (const column of series.columns.values()) {
+    if (column.num !== null) {
+      const values = column.num.slice(0, n);
+      for (let i = 0; i < n; i++) column.num[i] = values[order[i]!]!;
+    } else {
+      const values = column.str!.slice(0, n);
+      for (let i = 0; i < n; i++) column.str![i] = values[order[i]!];
+    }
+  }
+}
