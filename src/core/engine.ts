@@ -312,7 +312,7 @@ class EngineImpl implements Engine {
     });
     this.lastValues = new LastValueCache(options.lastValueCache ?? defaultLastValueCacheOptions, edgeCacheDeps('last-values'));
     this.firstValues = new LastValueCache({ ...(options.firstValueCache ?? defaultFirstValueCacheOptions), edge: 'oldest' }, edgeCacheDeps('first-values'));
-    this.recentPoints = new RecentPointsCache(options.recentPointsCache ?? defaultRecentPointsCacheOptions, edgeCacheDeps('recent-points'));
+    this.recentPoints = new RecentPointsCache(options.recentPointsCache ?? defaultRecentPointsCacheOptions, { ...edgeCacheDeps('recent-points'), readRaw: (sql, format) => this.session.readRaw(sql, format) });
     this.seriesLoader = new SeriesLoader({ session: this.session, series: this.series, catalog: () => this.catalogStore.catalog, log: deps.log.child({ component: 'series' }) });
     this.catalogApplier = new CatalogApplier(
       this.catalogStore,

@@ -12,8 +12,8 @@ import type { SqlResult } from '../query/execute/query-port.js';
 import type { WalEntry } from '../wal/wal-port.js';
 import { SerialLoadQueue } from '../serial-load-queue.js';
 import { IN_MEMORY_MODES, type InMemoryMode } from './in-memory-mode.js';
-import { RecentPointsStore, heldType, type RecentEntry, type StoredRows } from './recent-points-store.js';
-import { loadCover, loadSlices, readRecentRows, readTableBounds, recentRowsSql, rowsSinceSql, tableBoundsSql } from './recent-points-loader.js';
+import { RecentPointsStore, heldType, type RecentEntry } from './recent-points-store.js';
+import { loadCover, readRecentSeries, readTableBounds, recentRowsSql, seriesRowsSql, seriesSlices, tableBoundsSql } from './recent-points-loader.js';
 import { recentRows, recentShape, type RecentRowsRequest } from './recent-points-select.js';
 import { MIN_TIME_NS } from '../query/language/time-literal.js';
 
@@ -38,8 +38,10 @@ export function validateRecentPointsCacheOptions(options: RecentPointsCacheOptio
 const MAX_QUEUED_LOADS = 8;
 /** Fields of a measurement loaded at most. */
 const MAX_LOADED_FIELDS = 256;
-/** Rows one load query reads at most (the load reads its window in time slices of about this many). */
+/** Rows one load query reads at most (the load reads its window in ranges of series of about this many). */
 const ROWS_PER_SLICE = 100_000;
+/** Least heap one held series takes (its key, tags and arrays). */
+const SERIES_BYTES_MIN = 256;
 /** An entry over budget is tried again after this long. */
 const OVER_BUDGET_RETRY_MS = 5 * 60_000;
 /** How long after a failed load a measurement is not loaded again. */
@@ -48,6 +50,8 @@ const FAILED_LOAD_PAUSE_MS = 60_000;
 export interface RecentPointsCacheDeps {
   readonly catalog: () => Catalog;
   readonly query: (sql: string) => Promise<SqlResult>;
+  /** Runs a read and returns its answer's bytes in `format` (the load's bulk read). */
+  readonly readRaw: (sql: string, format: string) => Promise<Buffer>;
   readonly flush: () => Promise<void>;
   readonly ensureTable: (db: string, rp: string, measurement: MeasurementView) => Promise<void>;
   readonly quarantined: (db: string, rp: string, measurement: string) => boolean;
@@ -127,7 +131,13 @@ export class RecentPointsCache {
     if (entry === undefined) return undefined;
     if (this.deps.quarantined(db, rp, measurement.name)) return this.miss('quarantined');
     entry.usedAtMs = this.deps.nowMs();
-    const rows = recentRows(full, entry);
+    let rows: SqlResult | undefined;
+    try {
+      rows = recentRows(full, entry);
+    } catch (error) {
+      // Never a failed query for the cache's sake: chDB answers instead.
+      this.deps.log.error({ err: error, db, rp, measurement: measurement.name }, 'recent-points cache failed to answer a read; chDB answers it');
+    }
     if (rows === undefined) return this.miss('inexact');
     this.hits.inc();
     return rows;
@@ -190,19 +200,18 @@ export class RecentPointsCache {
     if (this.deps.quarantined(db, rp, view.name)) throw new Error('the table holds points kept aside after failed inserts');
     const after = readTableBounds(await this.deps.query(tableBoundsSql(db, rp, view.name)));
     if (after !== undefined) {
-      const whole = cover.coverFromNs === MIN_TIME_NS;
-      const from = whole ? after.oldestNs : cover.coverFromNs;
-      const rows = whole ? after.rows : Number((await this.deps.query(rowsSinceSql(db, rp, view.name, from))).rows[0]?.[0] ?? 0);
+      const from = cover.coverFromNs === MIN_TIME_NS ? after.oldestNs : cover.coverFromNs;
+      const counts = await this.deps.query(seriesRowsSql(db, rp, view.name, from));
+      const rows = counts.rows.reduce((sum, row) => sum + Number(row[1] ?? 0), 0);
       const rowBytes = 9 + 8 * view.fieldTypes.size;
-      if (rows * rowBytes > this.store.maxBytes - this.store.bytes) {
+      if (rows * rowBytes + counts.rows.length * SERIES_BYTES_MIN > this.store.maxBytes - this.store.bytes) {
         this.store.markOverBudget(db, rp, view.name, token);
         this.loadCount.inc({ outcome: 'over_budget' });
         return token;
       }
-      for (const [start, stop] of loadSlices(from, after.newestNs, rows, ROWS_PER_SLICE)) {
-        const read = new Map<string, StoredRows>();
-        readRecentRows(await this.deps.query(recentRowsSql(db, rp, view, start, stop)), view, read);
-        if (!this.store.mergeStored(db, rp, view.name, token, read.values())) {
+      for (const range of seriesSlices(counts, ROWS_PER_SLICE)) {
+        const read = readRecentSeries(await this.deps.readRaw(recentRowsSql(db, rp, view, { fromNs: from, baseNs: token.baseNs }, range), 'RowBinary'), view);
+        if (!this.store.mergeStored(db, rp, view.name, token, read)) {
           this.loadCount.inc({ outcome: this.store.entry(db, rp, view.name)?.state === 'over-budget' ? 'over_budget' : 'dropped' });
           return token;
         }

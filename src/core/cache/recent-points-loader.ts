@@ -2,22 +2,16 @@
 // decoding of its rows. Pure text and data; it never runs a query itself.
 
 import type { MeasurementView } from '../meta/schema-view.js';
-import type { FieldType } from '../model/point.js';
 import type { SqlResult } from '../query/execute/query-port.js';
 import { TIME_NS_SQL, timeLiteralSql } from '../query/sql/condition-sql.js';
 import { MIN_TIME_NS } from '../query/language/time-literal.js';
-import { fieldColumn, qualifiedTable, quoteIdent, tagColumn } from '../store/naming.js';
+import { fieldColumn, qualifiedTable, quoteIdent, quoteString, tagColumn } from '../store/naming.js';
 import { tableSourceSql } from '../query/sql/table-source.js';
-import { MAX_REL_NS, numericValue, type StoredRows } from './recent-points-store.js';
+import { MAX_REL_NS, numericValue, type RecentColumn, type StoredSeries } from './recent-points-store.js';
 
 /** The table's oldest and newest times and its row count (duplicates not yet merged count twice). */
 export function tableBoundsSql(db: string, rp: string, measurement: string): string {
   return `SELECT toString(min(${TIME_NS_SQL})), toString(max(${TIME_NS_SQL})), count() FROM ${qualifiedTable(db, rp, measurement)}`;
-}
-
-/** Rows of the table at or after `fromNs` (duplicates not yet merged count twice). */
-export function rowsSinceSql(db: string, rp: string, measurement: string, fromNs: bigint): string {
-  return `SELECT count() FROM ${qualifiedTable(db, rp, measurement)} WHERE \`time\` >= ${timeLiteralSql(fromNs)}`;
 }
 
 export interface TableBounds {
@@ -54,71 +48,180 @@ function fieldOrder(measurement: MeasurementView): string[] {
   return [...measurement.fieldTypes.keys()].sort();
 }
 
-/**
- * `_series`, its tags (in tag key order), the time and every field (sorted; integers as text) of
- * the rows in [fromNs, toNs), by series and time. FINAL: each row as every query reads it.
- */
-export function recentRowsSql(db: string, rp: string, measurement: MeasurementView, fromNs: bigint, toNs: bigint): string {
-  const columns = ['`_series`', ...measurement.tagKeys.map((k) => quoteIdent(tagColumn(k))), `toString(${TIME_NS_SQL})`];
-  const fields = fieldOrder(measurement);
-  for (const field of fields) {
-    const column = quoteIdent(fieldColumn(field));
-    columns.push(measurement.fieldTypes.get(field) === 'integer' ? `toString(${column})` : column);
-  }
-  const where = [`\`time\` >= ${timeLiteralSql(fromNs)}`, `\`time\` < ${timeLiteralSql(toNs)}`];
-  const source = tableSourceSql({ db, rp, measurement: measurement.name, fields, where, final: true });
-  return `SELECT ${columns.join(', ')} FROM ${source} ORDER BY \`_series\`, \`time\``;
+/** Rows per series at or after `fromNs`, in `_series` order (duplicates not yet merged count twice). */
+export function seriesRowsSql(db: string, rp: string, measurement: string, fromNs: bigint): string {
+  return `SELECT \`_series\`, count() FROM ${qualifiedTable(db, rp, measurement)} WHERE \`time\` >= ${timeLiteralSql(fromNs)} GROUP BY \`_series\` ORDER BY \`_series\``;
 }
 
-/** Time slices of [fromNs, toNs] that each hold about `rowsPerSlice` of `rows` (evenly spread). */
-export function loadSlices(fromNs: bigint, toNs: bigint, rows: number, rowsPerSlice: number): Array<readonly [bigint, bigint]> {
-  const count = BigInt(Math.max(1, Math.ceil(rows / rowsPerSlice)));
-  const end = toNs + 1n;
-  const span = end - fromNs;
-  const out: Array<readonly [bigint, bigint]> = [];
-  for (let i = 0n; i < count; i++) {
-    const start = fromNs + (span * i) / count;
-    const stop = i === count - 1n ? end : fromNs + (span * (i + 1n)) / count;
-    if (stop > start) out.push([start, stop]);
+/** A range of series keys: after `after` (exclusive) up to `through` (inclusive); open where undefined. */
+export interface SeriesRange {
+  readonly after?: string;
+  readonly through?: string;
+}
+
+/**
+ * Consecutive series ranges of about `rowsPerSlice` rows each (a series is never split), covering
+ * every key: the first is open below and the last above, so series the counts missed are read too.
+ */
+export function seriesSlices(counts: SqlResult, rowsPerSlice: number): SeriesRange[] {
+  const out: SeriesRange[] = [];
+  let after: string | undefined;
+  let rows = 0;
+  const total = counts.rows.length;
+  counts.rows.forEach((row, i) => {
+    rows += Number(row[1] ?? 0);
+    if (rows < rowsPerSlice || i === total - 1) return;
+    const through = String(row[0]);
+    out.push({ ...(after !== undefined ? { after } : {}), through });
+    after = through;
+    rows = 0;
+  });
+  out.push(after !== undefined ? { after } : {});
+  return out;
+}
+
+/**
+ * Per series of a range: `_series`, its tags (in tag key order), its times at or after `fromNs`
+ * relative to `baseNs` (exact doubles: the cover keeps them within 2^52 ns), ascending, then per
+ * field (sorted) its values in the same order with a stand-in where absent (NaN for floats, '' for
+ * integers as text, 2 for booleans; strings come with a presence array). FINAL: each row as every
+ * query reads it. The sort key starts with `_series`, so a range reads only its own granules, and
+ * one row per series keeps the tags and times out of per-point cells.
+ */
+export function recentRowsSql(db: string, rp: string, measurement: MeasurementView, cover: { readonly fromNs: bigint; readonly baseNs: bigint }, range: SeriesRange): string {
+  const columns = ['`_series`', ...measurement.tagKeys.map((k) => `any(${quoteIdent(tagColumn(k))})`)];
+  const rel = `toFloat64(${TIME_NS_SQL} - toInt64(${cover.baseNs.toString()}))`;
+  columns.push(`groupArray(${rel})`);
+  const fields = fieldOrder(measurement);
+  // Every groupArray of a group takes the same rows in the same order, so the arrays stay aligned.
+  const sorted = (expr: string): string => `groupArray(${expr})`;
+  for (const field of fields) {
+    const column = quoteIdent(fieldColumn(field));
+    switch (measurement.fieldTypes.get(field)) {
+      case 'integer':
+        columns.push(sorted(`ifNull(toString(${column}), '')`));
+        break;
+      case 'boolean':
+        columns.push(sorted(`ifNull(toUInt8(${column}), 2)`));
+        break;
+      case 'string':
+        columns.push(sorted(`ifNull(${column}, '')`), sorted(`${column} IS NOT NULL`));
+        break;
+      default:
+        columns.push(sorted(`ifNull(${column}, nan)`));
+    }
+  }
+  const where = [`\`time\` >= ${timeLiteralSql(cover.fromNs)}`];
+  if (range.after !== undefined) where.push(`\`_series\` > ${quoteString(range.after)}`);
+  if (range.through !== undefined) where.push(`\`_series\` <= ${quoteString(range.through)}`);
+  const source = tableSourceSql({ db, rp, measurement: measurement.name, fields, where, final: true });
+  return `SELECT ${columns.join(', ')} FROM ${source} GROUP BY \`_series\``;
+}
+
+/** Reads RowBinary: little-endian fixed widths, strings and arrays prefixed by a LEB128 length. */
+class RowBinaryReader {
+  private at = 0;
+
+  constructor(private readonly bytes: Buffer) {}
+
+  get done(): boolean {
+    return this.at >= this.bytes.length;
+  }
+
+  private length(): number {
+    let value = 0;
+    let shift = 0;
+    for (;;) {
+      if (this.at >= this.bytes.length) throw new RangeError('truncated RowBinary answer');
+      const byte = this.bytes[this.at++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+      shift += 7;
+    }
+  }
+
+  private take(n: number): number {
+    const start = this.at;
+    if (start + n > this.bytes.length) throw new RangeError('truncated RowBinary answer');
+    this.at += n;
+    return start;
+  }
+
+  string(): string {
+    const n = this.length();
+    const start = this.take(n);
+    return this.bytes.toString('utf8', start, start + n);
+  }
+
+  float64s(): Float64Array {
+    const n = this.length();
+    const start = this.take(8 * n);
+    // A copy: the answer's buffer need not be 8-byte aligned.
+    return new Float64Array(this.bytes.buffer.slice(this.bytes.byteOffset + start, this.bytes.byteOffset + start + 8 * n));
+  }
+
+  uint8s(): Uint8Array {
+    const n = this.length();
+    const start = this.take(n);
+    return this.bytes.subarray(start, start + n);
+  }
+
+  strings(): string[] {
+    const n = this.length();
+    const out = new Array<string>(n);
+    for (let i = 0; i < n; i++) out[i] = this.string();
+    return out;
+  }
+}
+
+function integers(texts: readonly string[]): Float64Array {
+  const out = new Float64Array(texts.length);
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i]!;
+    if (text === '') {
+      out[i] = NaN;
+      continue;
+    }
+    const n = numericValue('integer', text);
+    if (n === undefined) throw new Error('a stored integer is beyond what the recent-points cache holds exactly');
+    out[i] = n;
   }
   return out;
 }
 
-function heldValue(cell: unknown, type: FieldType): number | string | boolean | null {
-  if (cell === null || cell === undefined) return null;
-  if (type === 'string') return String(cell);
-  if (type === 'boolean') return cell === true || cell === 1 || cell === 'true';
-  const n = numericValue(type, type === 'float' && typeof cell === 'string' ? Number(cell) : cell);
-  if (n === undefined) throw new Error(`a stored ${type} value cannot be held exactly`);
-  return n;
-}
-
-/** Adds recentRowsSql's rows to `into` (series by key; rows arrive by series, then time). */
-export function readRecentRows(result: SqlResult, measurement: MeasurementView, into: Map<string, StoredRows>): void {
+/** Decodes recentRowsSql's answer in RowBinary into held series (columns aligned with their times). */
+export function readRecentSeries(answer: Buffer, measurement: MeasurementView): StoredSeries[] {
   const tagKeys = measurement.tagKeys;
   const fields = fieldOrder(measurement);
-  const types = fields.map((f) => measurement.fieldTypes.get(f)!);
-  const timeAt = 1 + tagKeys.length;
-  let current: StoredRows | undefined;
-  for (const row of result.rows) {
-    const key = String(row[0]);
-    if (current?.key !== key) {
-      current = into.get(key);
-      if (current === undefined) {
-        const pairs: Array<[string, string]> = [];
-        tagKeys.forEach((k, i) => {
-          const value = String(row[1 + i] ?? '');
-          if (value !== '') pairs.push([k, value]);
-        });
-        pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-        const columns = new Map(fields.map((f, i) => [f, { type: types[i]!, values: [] as Array<number | string | boolean | null> }]));
-        current = { key, tags: pairs.flat(), times: [], fields: columns };
-        into.set(key, current);
-      }
+  const reader = new RowBinaryReader(answer);
+  const out: StoredSeries[] = [];
+  while (!reader.done) {
+    const key = reader.string();
+    const pairs: Array<[string, string]> = [];
+    for (const k of tagKeys) {
+      const value = reader.string();
+      if (value !== '') pairs.push([k, value]);
     }
-    (current.times as bigint[]).push(BigInt(String(row[timeAt])));
-    fields.forEach((field, i) => {
-      (current!.fields.get(field)!.values as Array<number | string | boolean | null>).push(heldValue(row[timeAt + 1 + i], types[i]!));
-    });
+    pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const times = reader.float64s();
+    const columns = new Map<string, RecentColumn>();
+    for (const field of fields) {
+      const type = measurement.fieldTypes.get(field)!;
+      let column: RecentColumn;
+      if (type === 'string') {
+        const values = reader.strings();
+        const present = reader.uint8s();
+        column = { type, num: null, str: values.map((v, i) => (present[i] === 1 ? v : undefined)) };
+        if (!column.str!.some((v) => v !== undefined)) continue;
+      } else {
+        const num = type === 'integer' ? integers(reader.strings()) : type === 'boolean' ? Float64Array.from(reader.uint8s(), (b) => (b === 2 ? NaN : b)) : reader.float64s();
+        if (!num.some((v) => v === v)) continue;
+        column = { type, num, str: null };
+      }
+      if (column.num !== null ? column.num.length !== times.length : column.str!.length !== times.length) throw new RangeError('malformed recent-points answer');
+      columns.set(field, column);
+    }
+    out.push({ key, tags: pairs.flat(), times, columns });
   }
+  return out;
 }

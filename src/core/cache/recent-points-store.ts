@@ -50,19 +50,30 @@ export interface RecentWrite {
   readonly replicated: boolean;
 }
 
-/** One series' rows as read back from storage, in time order. */
-export interface StoredRows {
+/** One series as read back from storage: times relative to the entry's base, ascending, and its columns aligned with them. */
+export interface StoredSeries {
   readonly key: string;
   readonly tags: readonly string[];
-  readonly times: readonly bigint[];
-  /** Per field its values in row order (null where absent); integers as safe numbers. */
-  readonly fields: ReadonlyMap<string, { readonly type: FieldType; readonly values: ReadonlyArray<number | string | boolean | null> }>;
+  readonly times: Float64Array;
+  readonly columns: ReadonlyMap<string, RecentColumn>;
 }
 
 const ENTRY_BYTES = 256;
 const SERIES_BYTES = 200;
 const COLUMN_BYTES = 80;
 const MIN_CAPACITY = 16;
+
+/** Estimated heap bytes of a series: key, tags, times, flags and columns at their capacity. */
+function seriesBytes(series: RecentSeries): number {
+  const capacity = series.times.length;
+  let bytes = SERIES_BYTES + 2 * series.key.length + 9 * capacity;
+  for (const tag of series.tags) bytes += 16 + 2 * tag.length;
+  for (const column of series.columns.values()) {
+    bytes += columnBytes(column, capacity);
+    if (column.str !== null) for (const text of column.str) bytes += text === undefined ? 0 : 2 * text.length;
+  }
+  return bytes;
+}
 
 export function recentEntryKey(db: string, rp: string, measurement: string): string {
   return `${db}\u0000${rp}\u0000${measurement}`;
@@ -85,7 +96,7 @@ export function heldType(type: FieldType): boolean {
 }
 
 function columnBytes(column: RecentColumn, capacity: number): number {
-  return COLUMN_BYTES + (column.num !== null ? 8 * capacity : 8 * capacity);
+  return COLUMN_BYTES + 8 * capacity;
 }
 
 function newColumn(type: FieldType, capacity: number): RecentColumn {
@@ -235,9 +246,7 @@ export class RecentPointsStore {
       series = { key, tags: tags.slice(), times: new Float64Array(MIN_CAPACITY), flags: new Uint8Array(MIN_CAPACITY), length: 0, columns: new Map() };
       entry.series.set(key, series);
       this.seriesCount++;
-      let bytes = SERIES_BYTES + 2 * key.length + 9 * MIN_CAPACITY;
-      for (const tag of tags) bytes += 16 + 2 * tag.length;
-      this.grow(entry, bytes);
+      this.grow(entry, seriesBytes(series));
     }
     return series;
   }
@@ -278,7 +287,7 @@ export class RecentPointsStore {
    * cannot be ordered, so the entry is dropped. False when the entry was dropped meanwhile, is
    * dropped now, or does not fit (then it is marked over budget).
    */
-  mergeStored(db: string, rp: string, measurement: string, token: RecentEntry, stored: Iterable<StoredRows>): boolean {
+  mergeStored(db: string, rp: string, measurement: string, token: RecentEntry, stored: Iterable<StoredSeries>): boolean {
     const key = recentEntryKey(db, rp, measurement);
     const entry = this.entries.get(key);
     if (entry !== token || entry.state !== 'loading') return false;
@@ -304,15 +313,26 @@ export class RecentPointsStore {
     return true;
   }
 
-  private mergeRead(entry: RecentEntry, read: StoredRows): void {
-    const series = this.seriesOf(entry, read.key, read.tags);
+  private mergeRead(entry: RecentEntry, read: StoredSeries): void {
+    const n = read.times.length;
+    for (const column of read.columns.values()) if (!heldType(column.type)) throw new Unholdable(`field type ${column.type} is not held`);
+    const existing = entry.series.get(read.key);
+    if (existing === undefined || existing.length === 0) {
+      // Nothing observed for this series yet (the usual case): its arrays are taken as they are.
+      if (existing !== undefined) this.dropSeries(entry, existing);
+      const series: RecentSeries = { key: read.key, tags: read.tags, times: read.times, flags: new Uint8Array(n), length: n, columns: new Map(read.columns) };
+      entry.series.set(read.key, series);
+      this.seriesCount++;
+      this.grow(entry, seriesBytes(series));
+      return;
+    }
+    const series = existing;
     const observed = series.length;
-    this.ensureCapacity(entry, series, observed + read.times.length, true);
+    this.ensureCapacity(entry, series, observed + n, true);
     // Rows observed meanwhile are few and mostly newest: the read is appended, then merged in place.
-    const fields = [...read.fields];
-    for (let i = 0; i < read.times.length; i++) {
-      const rel = relTime(entry, read.times[i]!);
-      const found = observed === 0 ? -1 : indexOf(series.times, observed, rel);
+    for (let i = 0; i < n; i++) {
+      const rel = read.times[i]!;
+      const found = indexOf(series.times, observed, rel);
       if (found >= 0 && (series.flags[found]! & 1) !== 0) throw new Unholdable('a replicated write overlaps the read');
       const row = found >= 0 ? found : series.length;
       if (found < 0) {
@@ -320,16 +340,22 @@ export class RecentPointsStore {
         series.flags[row] = 0;
         series.length++;
       }
-      for (const [field, { type, values }] of fields) {
-        const value = values[i];
-        if (value === null || value === undefined) continue;
+      for (const [field, stored] of read.columns) {
+        const value = stored.num !== null ? stored.num[i]! : stored.str![i];
+        if (value === undefined || value !== value) continue;
         const column = series.columns.get(field);
         // An observed row's own value of the field came later than the stored one.
         if (found >= 0 && column !== undefined && (column.num !== null ? !Number.isNaN(column.num[row]!) : column.str![row] !== undefined)) continue;
-        this.setValue(entry, series, field, type, row, value);
+        this.setValue(entry, series, field, stored.type, row, stored.type === 'boolean' ? value === 1 : value);
       }
     }
-    if (observed > 0 && series.length > observed && !sortedFrom(series, observed - 1)) sortRows(series);
+    if (series.length > observed && !sortedFrom(series, observed - 1)) sortRows(series);
+  }
+
+  private dropSeries(entry: RecentEntry, series: RecentSeries): void {
+    entry.series.delete(series.key);
+    this.seriesCount--;
+    this.grow(entry, -seriesBytes(series));
   }
 
   /** The load failed: forget the entry so a later query tries again. */

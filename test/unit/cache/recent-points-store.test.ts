@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FieldType, Point } from '../../../src/core/model/point.js';
-import { RecentPointsStore, type RecentEntry, type StoredRows } from '../../../src/core/cache/recent-points-store.js';
+import { RecentPointsStore, type RecentEntry, type StoredSeries } from '../../../src/core/cache/recent-points-store.js';
 import { MIN_TIME_NS } from '../../../src/core/query/language/time-literal.js';
 import { seriesKey } from '../../../src/core/store/insert-encoder.js';
 
@@ -66,7 +66,15 @@ test('a load keeps the fields observed meanwhile and merges its rows in time ord
   const entry = open(store);
   store.observe('db', 'rp', [point('a', 20, { v: 200 }), point('a', 40, { v: 4 })], local, accepts);
   const key = seriesKey(point('a', 0, { v: 0 }));
-  const read: StoredRows = { key, tags: ['host', 'a'], times: [BASE + 10n, BASE + 20n, BASE + 30n], fields: new Map([['v', { type: 'float', values: [1, 2, 3] }], ['s', { type: 'string', values: [null, 'old', null] }]]) };
+  const read: StoredSeries = {
+    key,
+    tags: ['host', 'a'],
+    times: Float64Array.of(10, 20, 30),
+    columns: new Map([
+      ['v', { type: 'float', num: Float64Array.of(1, 2, 3), str: null }],
+      ['s', { type: 'string', num: null, str: [undefined, 'old', undefined] }],
+    ]),
+  };
   assert.equal(store.mergeStored('db', 'rp', 'm', entry, [read]), true);
   assert.equal(store.complete('db', 'rp', 'm', entry), true);
   assert.deepEqual(rows(entry, 'a', 'v'), [[10, 1], [20, 200], [30, 3], [40, 4]]);
@@ -79,7 +87,7 @@ test('writes whose order against held points is unknown drop the entry', () => {
   let store = new RecentPointsStore(1024 * 1024);
   let entry = open(store);
   store.observe('db', 'rp', [point('a', 10, { v: 5 })], replicated, accepts);
-  const read: StoredRows = { key, tags: ['host', 'a'], times: [BASE + 10n], fields: new Map([['v', { type: 'float', values: [1] }]]) };
+  const read: StoredSeries = { key, tags: ['host', 'a'], times: Float64Array.of(10), columns: new Map([['v', { type: 'float', num: Float64Array.of(1), str: null }]]) };
   assert.equal(store.mergeStored('db', 'rp', 'm', entry, [read]), false);
   assert.equal(store.entry('db', 'rp', 'm'), undefined);
   // A replicated write at a held time once ready.
