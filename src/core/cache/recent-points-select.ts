@@ -211,29 +211,36 @@ interface Scan {
   readonly refs: readonly string[] | undefined;
 }
 
-/** Indexes of the series' rows in the range that pass the WHERE clause, in time order. */
-function passingRows(series: RecentSeries, scan: Scan): number[] {
-  const { times } = series;
-  const start = lowerBound(times, series.length, scan.minRel);
-  const end = lowerBound(times, series.length, scan.maxRel + 0.5);
-  const out: number[] = [];
+/**
+ * Whether a row of the series passes the WHERE clause's field comparisons and carries a selected
+ * field; undefined when every row does.
+ */
+function rowFilter(series: RecentSeries, scan: Scan): ((row: number) => boolean) | undefined {
   const rowTest = scan.condition.row;
   const refColumns = scan.refs?.map((f) => series.columns.get(f)).filter((c) => c !== undefined);
-  if (rowTest === undefined && refColumns === undefined) {
-    for (let i = start; i < end; i++) out.push(i);
-    return out;
-  }
   let at = 0;
   const read: FieldReader = (field) => {
     const values = series.columns.get(field)?.num;
     return values === undefined || values === null ? NaN : values[at]!;
   };
-  for (let i = start; i < end; i++) {
-    if (refColumns !== undefined && !refColumns.some((c) => (c.num !== null ? c.num[i] === c.num[i] : c.str![i] !== undefined))) continue;
-    at = i;
-    if (rowTest !== undefined && !rowTest(read)) continue;
-    out.push(i);
-  }
+  const test = rowTest === undefined ? undefined : (row: number): boolean => ((at = row), rowTest(read));
+  if (refColumns === undefined) return test;
+  if (refColumns.length === 0) return () => false;
+  const only = refColumns.length === 1 ? refColumns[0]!.num : null;
+  const carries =
+    only !== null
+      ? (row: number): boolean => only[row] === only[row]
+      : (row: number): boolean => refColumns.some((c) => (c.num !== null ? c.num[row] === c.num[row] : c.str![row] !== undefined));
+  return test === undefined ? carries : (row) => carries(row) && test(row);
+}
+
+/** Indexes of the series' rows in the range that pass the WHERE clause, in time order. */
+function passingRows(series: RecentSeries, scan: Scan): number[] {
+  const { times } = series;
+  const end = lowerBound(times, series.length, scan.maxRel + 0.5);
+  const filter = rowFilter(series, scan);
+  const out: number[] = [];
+  for (let i = lowerBound(times, series.length, scan.minRel); i < end; i++) if (filter === undefined || filter(i)) out.push(i);
   return out;
 }
 
@@ -243,41 +250,60 @@ interface Accumulator {
   readonly counts: Float64Array;
 }
 
+const MAX = 0;
+const MIN = 1;
+const SUM = 2;
+const COUNT = 3;
+
 function aggregateRows(request: RecentRowsRequest, groups: readonly Group[], sources: readonly ColumnSource[], scan: Scan, baseNs: bigint): unknown[][] | undefined {
   const interval = request.plan.interval!;
   const every = Number(interval.everyNs);
   // bucket = t - ((t - offset) mod every), with t = base + rel: (t - offset) mod every = (rel + shift) mod every.
   const shift = Number((((baseNs - interval.offsetNs) % interval.everyNs) + interval.everyNs) % interval.everyNs);
   const aggs = sources as ReadonlyArray<Extract<ColumnSource, { kind: 'aggregate' }>>;
+  const width = aggs.length;
+  const ops = aggs.map((a) => (a.fn === 'max' ? MAX : a.fn === 'min' ? MIN : a.fn === 'count' ? COUNT : SUM));
   const out: unknown[][] = [];
   for (const group of groups) {
     const buckets = new Map<number, Accumulator>();
     for (const series of group.members) {
       const columns = aggs.map((a) => series.columns.get(a.field));
-      for (const i of passingRows(series, scan)) {
-        const rel = series.times[i]!;
-        const bucket = rel - ((((rel + shift) % every) + every) % every);
-        let acc = buckets.get(bucket);
-        if (acc === undefined) {
-          acc = { rows: 0, values: new Float64Array(aggs.length).fill(NaN), counts: new Float64Array(aggs.length) };
-          buckets.set(bucket, acc);
+      const filter = rowFilter(series, scan);
+      const { times } = series;
+      const end = lowerBound(times, series.length, scan.maxRel + 0.5);
+      // Rows come in time order, so a bucket is looked up only when the rows leave it.
+      let acc: Accumulator | undefined;
+      let bucketEnd = -Infinity;
+      for (let i = lowerBound(times, series.length, scan.minRel); i < end; i++) {
+        if (filter !== undefined && !filter(i)) continue;
+        const rel = times[i]!;
+        if (rel >= bucketEnd || acc === undefined) {
+          const bucket = rel - ((((rel + shift) % every) + every) % every);
+          bucketEnd = bucket + every;
+          acc = buckets.get(bucket);
+          if (acc === undefined) {
+            acc = { rows: 0, values: new Float64Array(width).fill(NaN), counts: new Float64Array(width) };
+            buckets.set(bucket, acc);
+          }
         }
         acc.rows++;
-        for (let k = 0; k < aggs.length; k++) {
+        const values = acc.values;
+        const counts = acc.counts;
+        for (let k = 0; k < width; k++) {
           const column = columns[k];
           if (column === undefined) continue;
-          if (column.str !== null) {
-            if (column.str[i] !== undefined) acc.counts[k]!++;
+          if (column.num === null) {
+            if (column.str![i] !== undefined) counts[k]!++;
             continue;
           }
-          const v = column.num![i]!;
+          const v = column.num[i]!;
           if (v !== v) continue;
-          const held = acc.values[k]!;
-          const fn = aggs[k]!.fn;
-          if (fn === 'max') acc.values[k] = held !== held || v > held ? v : held;
-          else if (fn === 'min') acc.values[k] = held !== held || v < held ? v : held;
-          else if (fn === 'sum' || fn === 'mean') acc.values[k] = held !== held ? v : held + v;
-          acc.counts[k]!++;
+          const held = values[k]!;
+          const op = ops[k];
+          if (op === MAX) values[k] = held !== held || v > held ? v : held;
+          else if (op === MIN) values[k] = held !== held || v < held ? v : held;
+          else if (op === SUM) values[k] = held !== held ? v : held + v;
+          counts[k]!++;
         }
       }
     }

@@ -148,18 +148,24 @@ export class RecentPointsStore {
     let lastMeasurement: string | undefined;
     let key = '';
     let entry: RecentEntry | undefined;
+    // The parser shares one tags array between the points of a series in a request.
+    let byTags: Map<readonly string[], RecentSeries> | undefined;
     for (const point of points) {
       if (point.measurement !== lastMeasurement) {
         lastMeasurement = point.measurement;
         key = recentEntryKey(db, rp, point.measurement);
         entry = this.entries.get(key);
         if (entry !== undefined && (entry.state === 'over-budget' || !accepts(point.measurement))) entry = undefined;
+        byTags = undefined;
       }
       if (entry === undefined) continue;
       const timeNs = point.timeNs ?? 0n;
       if (timeNs < entry.coverFromNs) continue;
       try {
-        this.observePoint(entry, point, timeNs, write);
+        byTags ??= new Map();
+        let series = byTags.get(point.tags);
+        if (series === undefined) byTags.set(point.tags, (series = this.seriesOf(entry, seriesKey(point), point.tags)));
+        this.observePoint(entry, series, point, timeNs, write);
       } catch (error) {
         if (!(error instanceof Unholdable)) throw error;
         this.drop(key, entry);
@@ -173,9 +179,8 @@ export class RecentPointsStore {
     }
   }
 
-  private observePoint(entry: RecentEntry, point: Point, timeNs: bigint, write: RecentWrite): void {
+  private observePoint(entry: RecentEntry, series: RecentSeries, point: Point, timeNs: bigint, write: RecentWrite): void {
     const rel = relTime(entry, timeNs);
-    const series = this.seriesOf(entry, seriesKey(point), point.tags);
     const { row, existed } = this.rowAt(entry, series, rel);
     if (existed && (write.replicated || (series.flags[row]! & 1) !== 0)) throw new Unholdable('equal-time write of unknown order');
     if (write.replicated && entry.state === 'loading') series.flags[row] = 1;

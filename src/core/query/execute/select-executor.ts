@@ -527,7 +527,8 @@ export async function orderLikeMergeIterator(plan: MeasurementPlan, statement: S
   const groups = new Map<string, Map<string, Array<readonly unknown[]>>>();
   for (const row of result.rows) {
     if (pacer.due()) await pacer.pause();
-    const groupKey = row.slice(2, auxStart).map((v) => String(v ?? '')).join('\u0000');
+    let groupKey = '';
+    for (let i = 2; i < auxStart; i++) groupKey += (i > 2 ? '\u0000' : '') + String(row[i] ?? '');
     let bySeries = groups.get(groupKey);
     if (bySeries === undefined) groups.set(groupKey, (bySeries = new Map()));
     const seriesKey = String(row[0] ?? '');
@@ -537,6 +538,17 @@ export async function orderLikeMergeIterator(plan: MeasurementPlan, statement: S
   }
   const out: Array<readonly unknown[]> = [];
   for (const bySeries of groups.values()) {
+    if (bySeries.size === 1 && heapOrder) {
+      // One series: its rows came in the statement's time order (a series holds one row a time).
+      for (const row of bySeries.values().next().value ?? []) {
+        if (pacer.due()) await pacer.pause();
+        const owned = row as unknown[];
+        // shift() trims a small array in place; copyWithin on a JS array is several times slower.
+        owned.shift();
+        out.push(owned);
+      }
+      continue;
+    }
     const series = [...bySeries.keys()].sort().map((k) => ({ rows: bySeries.get(k) ?? [] }));
     const timeOf = (row: readonly unknown[]): bigint => {
       const t = row[1];
@@ -553,8 +565,7 @@ export async function orderLikeMergeIterator(plan: MeasurementPlan, statement: S
     for (const row of merged) {
       if (pacer.due()) await pacer.pause();
       const owned = row as unknown[];
-      owned.copyWithin(0, 1);
-      owned.length -= 1;
+      owned.shift();
       out.push(owned);
     }
   }
