@@ -4,6 +4,7 @@
 import type { FieldType, Point } from '../model/point.js';
 import type { WalRecord } from '../wal/wal-port.js';
 import { encodeInsert, type EncodedInsert } from '../store/insert-encoder.js';
+import type { InsertBuffer } from '../store/insert-buffer.js';
 
 export interface TableBatch {
   readonly db: string;
@@ -112,6 +113,7 @@ export function entryEndsFromVersions(versions: readonly bigint[]): number[] {
   return ends;
 }
 
-export function encodeTable(batch: TableBatch): EncodedInsert {
-  return encodeInsert(batch, pointFieldTypes(batch.points));
+/** Encodes a batch's insert; into a kept buffer, its payload lasts until the buffer's next use. */
+export function encodeTable(batch: TableBatch, into?: InsertBuffer): EncodedInsert {
+  return encodeInsert(batch, pointFieldTypes(batch.points), into);
 }
