@@ -105,6 +105,25 @@ class RowBinaryWriter extends GrowableBuffer {
     this.offset = this.buffer.writeBigUInt64LE(value, this.offset);
   }
 
+  /**
+   * A 64-bit integer given as decimal text, as points carry integer fields. Text of up to 15
+   * digits is read without a BigInt (one allocation per value); any other goes through BigInt,
+   * which also refuses what is no integer or out of range, as before.
+   */
+  integerText(text: string, signed: boolean): void {
+    const value = smallDecimal(text, signed);
+    if (value !== value) {
+      if (signed) this.int64(BigInt(text));
+      else this.uint64(BigInt(text));
+      return;
+    }
+    this.reserve(8);
+    const high = Math.floor(value / 0x100000000);
+    this.buffer.writeUInt32LE(value - high * 0x100000000, this.offset);
+    this.buffer.writeInt32LE(high, this.offset + 4);
+    this.offset += 8;
+  }
+
   float64(value: number): void {
     this.reserve(8);
     this.offset = this.buffer.writeDoubleLE(value, this.offset);
@@ -138,6 +157,24 @@ class RowBinaryWriter extends GrowableBuffer {
   finish(): Buffer {
     return this.buffer.subarray(0, this.offset);
   }
+}
+
+/**
+ * The value of decimal text of 1 to 15 digits (a leading '-' when signed), exact in a double;
+ * NaN for any other text.
+ */
+function smallDecimal(text: string, signed: boolean): number {
+  const negative = signed && text.charCodeAt(0) === 45;
+  const start = negative ? 1 : 0;
+  const digits = text.length - start;
+  if (digits < 1 || digits > 15) return Number.NaN;
+  let value = 0;
+  for (let i = start; i < text.length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
 }
 
 /** Rows of one series seen so far. Points mostly arrive in time order, so no lookup is needed. */
@@ -279,10 +316,10 @@ export function encodeInsert(input: InsertRows, fieldTypes: ReadonlyMap<string, 
           writer.float64(value as number);
           break;
         case 'integer':
-          writer.int64(BigInt(value as string));
+          writer.integerText(value as string, true);
           break;
         case 'unsigned':
-          writer.uint64(BigInt(value as string));
+          writer.integerText(value as string, false);
           break;
         case 'string':
           writer.string(value as string);
