@@ -5,6 +5,8 @@
 // Why: a perf profile of the ingest put about 1.5 µs per point in page faults on each round's
 // freshly allocated payload (and the collector had to reclaim it as well).
 
+import { constants } from 'node:buffer';
+
 /** Least size a kept buffer grows by: small payloads share one modest buffer. */
 const MIN_KEPT_BYTES = 1 << 20;
 
@@ -25,8 +27,9 @@ export class InsertBuffer {
     if (kept !== null && kept.length >= bytes) return kept;
     // The smaller buffer goes before the larger one is allocated, so at most one is held.
     this.kept = null;
-    // Rounded up to a power of two (within the limit): rounds that grow a little reuse it too.
-    const size = Math.max(bytes, Math.min(this.maxKeptBytes, 2 ** Math.ceil(Math.log2(Math.max(bytes, MIN_KEPT_BYTES)))));
+    // Rounded up to a power of two (within the limit, and what a Buffer can hold): rounds that
+    // grow a little reuse it too. Pages past what a payload writes are never touched.
+    const size = Math.max(bytes, Math.min(this.maxKeptBytes, constants.MAX_LENGTH, 2 ** Math.ceil(Math.log2(Math.max(bytes, MIN_KEPT_BYTES)))));
     const buffer = Buffer.allocUnsafeSlow(size);
     if (size <= this.maxKeptBytes) this.kept = buffer;
     return buffer;
