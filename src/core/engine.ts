@@ -269,7 +269,7 @@ class EngineImpl implements Engine {
     this.schemaManager = new SchemaManager(this.session);
     this.duplicates = new DuplicateTracker(chdbPartsProbe(this.session));
     this.quarantine = new Quarantine(join(options.dataDir, 'quarantine'), () => clock.nowMs(), { first: options.flush.intervalMs, max: 300_000 });
-    const encoder = new FlushEncoder(join(options.dataDir, 'staging'));
+    const encoder = new FlushEncoder(join(options.dataDir, 'staging'), { maxBytesPerRound: options.flush.maxBytesPerRound });
     registerEncoderHeapMetric(deps.registry, encoder);
     this.memoryRelease = new MemoryRelease(
       { quietMs: options.flush.idleReleaseDelayMs },

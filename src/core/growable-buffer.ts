@@ -6,8 +6,9 @@ export class GrowableBuffer {
   buffer: Buffer;
   offset = 0;
 
-  constructor(initialBytes: number, minBytes = 64) {
-    this.buffer = Buffer.allocUnsafe(Math.max(minBytes, initialBytes));
+  /** Starts with a fresh buffer of `initial` bytes (at least `minBytes`), or writes into the one given. */
+  constructor(initial: number | Buffer, minBytes = 64) {
+    this.buffer = typeof initial === 'number' ? Buffer.allocUnsafe(Math.max(minBytes, initial)) : initial;
   }
 
   /** Makes room for `bytes` more bytes after `offset`. */

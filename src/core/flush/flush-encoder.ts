@@ -31,6 +31,27 @@ export interface StagedTable {
 export interface EncoderHeap {
   readonly usedBytes: number;
   readonly totalBytes: number;
+  /** The insert buffer it keeps between rounds (outside the V8 heap; store/insert-buffer.ts). */
+  readonly insertBufferBytes: number;
+}
+
+export interface FlushEncoderOptions {
+  /** The flush's `maxBytesPerRound` (WAL bytes): the kept insert buffer is bounded from it. */
+  readonly maxBytesPerRound: number;
+}
+
+/**
+ * The largest insert buffer the thread keeps between rounds: a round's RowBinary is larger than
+ * its WAL bytes (3.4 times for TSBS cpu rows: each row repeats its series key and tags), so four
+ * times the round's bytes keeps the buffer of a full round; a larger payload gets a fresh one.
+ */
+export function maxKeptInsertBytes(options: FlushEncoderOptions): number {
+  return 4 * options.maxBytesPerRound;
+}
+
+/** What the thread starts with (its workerData). */
+export interface EncoderWorkerData {
+  readonly maxKeptInsertBytes: number;
 }
 
 /** Asks an idle worker to collect its garbage; it answers with its heap after. */
@@ -49,13 +70,13 @@ export type EncodeResponse = { readonly id: number; readonly tables: StagedTable
  * Starts the worker module. Node 20 ignores ESM loader flags in a worker's execArgv, so a
  * TypeScript worker registers tsx itself before importing the module.
  */
-function spawnWorker(moduleUrl: URL): Worker {
-  if (!moduleUrl.pathname.endsWith('.ts')) return new Worker(moduleUrl);
+function spawnWorker(moduleUrl: URL, workerData: EncoderWorkerData): Worker {
+  if (!moduleUrl.pathname.endsWith('.ts')) return new Worker(moduleUrl, { workerData });
   const tsxApi = import.meta.resolve('tsx/esm/api');
   const boot =
     `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(moduleUrl.href)}); })` +
     `.catch((error) => { process.stderr.write('flush encoder failed to start: ' + String(error && error.stack || error) + '\\n'); process.exit(1); });`;
-  return new Worker(boot, { eval: true });
+  return new Worker(boot, { eval: true, workerData });
 }
 
 export class FlushEncoder implements Service {
@@ -63,13 +84,18 @@ export class FlushEncoder implements Service {
   private worker: Worker | null = null;
   private nextId = 0;
   private pending: { id: number; resolve: (r: EncodeResponse) => void; reject: (e: Error) => void } | null = null;
-  private lastHeap: EncoderHeap = { usedBytes: 0, totalBytes: 0 };
+  private lastHeap: EncoderHeap = { usedBytes: 0, totalBytes: 0, insertBufferBytes: 0 };
 
-  constructor(private readonly stagingDir: string) {}
+  constructor(
+    private readonly stagingDir: string,
+    private readonly options: FlushEncoderOptions,
+  ) {
+    if (!(Number.isSafeInteger(options.maxBytesPerRound) && options.maxBytesPerRound > 0)) throw new RangeError('flush encoder: maxBytesPerRound must be a positive byte count');
+  }
 
   async start(): Promise<void> {
     if (this.worker) return;
-    const worker = spawnWorker(new URL('./flush-encoder-worker.ts', import.meta.url));
+    const worker = spawnWorker(new URL('./flush-encoder-worker.ts', import.meta.url), { maxKeptInsertBytes: maxKeptInsertBytes(this.options) });
     worker.unref();
     worker.on('message', (response: EncodeResponse | ReleaseResponse) => {
       if ('released' in response) {
@@ -115,7 +141,10 @@ export class FlushEncoder implements Service {
     return response;
   }
 
-  /** Has an idle thread collect its garbage (a burst grows its heap by a few times a round's bytes). */
+  /**
+   * Has an idle thread drop its insert buffer and collect its garbage (a burst grows its heap by
+   * a few times a round's bytes).
+   */
   release(): void {
     if (!this.worker || this.pending) return;
     this.worker.postMessage({ release: true } satisfies ReleaseRequest);
@@ -127,17 +156,21 @@ export class FlushEncoder implements Service {
   }
 }
 
-/** hyperbytedb_flush_encoder_heap_bytes{kind="used"|"total"}: the encoder thread's V8 heap after its last round. */
+/**
+ * hyperbytedb_flush_encoder_heap_bytes{kind="used"|"total"|"insert_buffer"}: the encoder thread's
+ * V8 heap after its last round, and the insert buffer it keeps (outside that heap).
+ */
 export function registerEncoderHeapMetric(registry: Registry, encoder: FlushEncoder): void {
   new Gauge({
     name: 'hyperbytedb_flush_encoder_heap_bytes',
-    help: "The flush encoder thread's V8 heap (its own isolate) after its last round or release: used and total.",
+    help: "The flush encoder thread's V8 heap (its own isolate) after its last round or release: used and total; and the insert buffer it keeps between rounds.",
     labelNames: ['kind'],
     registers: [registry],
     collect() {
       const heap = encoder.heap();
       this.set({ kind: 'used' }, heap.usedBytes);
       this.set({ kind: 'total' }, heap.totalBytes);
+      this.set({ kind: 'insert_buffer' }, heap.insertBufferBytes);
     },
   });
 }

@@ -4,6 +4,7 @@
 import type { FieldType, Point } from '../model/point.js';
 import type { WalRecord } from '../wal/wal-port.js';
 import { encodeInsert, type EncodedInsert } from '../store/insert-encoder.js';
+import type { InsertBuffer } from '../store/insert-buffer.js';
 
 export interface TableBatch {
   readonly db: string;
@@ -33,11 +34,16 @@ export function groupByTable(records: readonly WalRecord[]): Map<string, TableBa
   const lastRecordOf = new Map<TableBatch, WalRecord>();
   for (const record of records) {
     const { db, rp, version, catalogIndex } = record.entry;
+    // A write's points mostly share one measurement: its batch is looked up (and a key string
+    // made) only when the measurement changes.
+    let batch: TableBatch | undefined;
     for (const point of record.entry.points) {
-      const key = tableKey(db, rp, point.measurement);
-      let batch = batches.get(key);
-      if (!batch) {
-        batches.set(key, (batch = { db, rp, measurement: point.measurement, points: [], versions: [], entryEnds: [], minCatalogIndex: catalogIndex, maxCatalogIndex: catalogIndex, catalogIndexRuns: [] }));
+      if (batch === undefined || batch.measurement !== point.measurement) {
+        const key = tableKey(db, rp, point.measurement);
+        batch = batches.get(key);
+        if (!batch) {
+          batches.set(key, (batch = { db, rp, measurement: point.measurement, points: [], versions: [], entryEnds: [], minCatalogIndex: catalogIndex, maxCatalogIndex: catalogIndex, catalogIndexRuns: [] }));
+        }
       }
       // A write's points of one table are contiguous: this record's points extend its last run.
       const ends = batch.entryEnds;
@@ -112,6 +118,7 @@ export function entryEndsFromVersions(versions: readonly bigint[]): number[] {
   return ends;
 }
 
-export function encodeTable(batch: TableBatch): EncodedInsert {
-  return encodeInsert(batch, pointFieldTypes(batch.points));
+/** Encodes a batch's insert; into a kept buffer, its payload lasts until the buffer's next use. */
+export function encodeTable(batch: TableBatch, into?: InsertBuffer): EncodedInsert {
+  return encodeInsert(batch, pointFieldTypes(batch.points), into);
 }

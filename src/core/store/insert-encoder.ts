@@ -5,12 +5,14 @@ import type { FieldType, FieldValue, Point } from '../model/point.js';
 import { fieldInsertType } from './field-types.js';
 import { fieldStorageColumn, tagColumn } from './naming.js';
 import { GrowableBuffer } from '../growable-buffer.js';
+import type { InsertBuffer } from './insert-buffer.js';
 
 export interface EncodedInsert {
   /** Target columns, in payload order. */
   readonly columns: readonly string[];
   /** ClickHouse structure of the payload (`name Type, …`), for the `file()`/`format()` reader. */
   readonly structure: string;
+  /** The rows; when encoded into an InsertBuffer, valid only until that buffer's next payload. */
   readonly payload: Buffer;
   readonly rows: number;
   /** Smallest and largest row time (0n both when there are no rows). */
@@ -81,8 +83,8 @@ function escapeKey(text: string, escapeEquals: boolean): string {
 
 /** A growable RowBinary writer; strings are length-prefixed with an unsigned LEB128 varint. */
 class RowBinaryWriter extends GrowableBuffer {
-  constructor(initialBytes: number) {
-    super(initialBytes, 1024);
+  constructor(initial: number | Buffer) {
+    super(initial, 1024);
   }
 
   /** An unsigned 64-bit integer given as its low and high 32 bits. */
@@ -101,6 +103,25 @@ class RowBinaryWriter extends GrowableBuffer {
   uint64(value: bigint): void {
     this.reserve(8);
     this.offset = this.buffer.writeBigUInt64LE(value, this.offset);
+  }
+
+  /**
+   * A 64-bit integer given as decimal text, as points carry integer fields. Text of up to 15
+   * digits is read without a BigInt (one allocation per value); any other goes through BigInt,
+   * which also refuses what is no integer or out of range, as before.
+   */
+  integerText(text: string, signed: boolean): void {
+    const value = smallDecimal(text, signed);
+    if (value !== value) {
+      if (signed) this.int64(BigInt(text));
+      else this.uint64(BigInt(text));
+      return;
+    }
+    this.reserve(8);
+    const high = Math.floor(value / 0x100000000);
+    this.buffer.writeUInt32LE(value - high * 0x100000000, this.offset);
+    this.buffer.writeInt32LE(high, this.offset + 4);
+    this.offset += 8;
   }
 
   float64(value: number): void {
@@ -138,6 +159,24 @@ class RowBinaryWriter extends GrowableBuffer {
   }
 }
 
+/**
+ * The value of decimal text of 1 to 15 digits (a leading '-' when signed), exact in a double;
+ * NaN for any other text.
+ */
+function smallDecimal(text: string, signed: boolean): number {
+  const negative = signed && text.charCodeAt(0) === 45;
+  const start = negative ? 1 : 0;
+  const digits = text.length - start;
+  if (digits < 1 || digits > 15) return Number.NaN;
+  let value = 0;
+  for (let i = start; i < text.length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
+}
+
 /** Rows of one series seen so far. Points mostly arrive in time order, so no lookup is needed. */
 interface SeriesRows {
   readonly series: string;
@@ -167,7 +206,7 @@ function findRow(state: SeriesRows, timeNs: bigint, rowPoint: readonly number[],
  * order the writes reached this node in, and what a flush writes never holds two rows of a key
  * (so the insert need not merge its own rows: chdb-session.ts inserts with optimize_on_insert 0).
  */
-export function encodeInsert(input: InsertRows, fieldTypes: ReadonlyMap<string, FieldType>): EncodedInsert {
+export function encodeInsert(input: InsertRows, fieldTypes: ReadonlyMap<string, FieldType>, into?: InsertBuffer): EncodedInsert {
   const { points, versions, entryEnds } = input;
   if (versions.length !== points.length) throw new Error(`insert encoder: ${versions.length} versions for ${points.length} points`);
   if (points.length > 0 && entryEnds[entryEnds.length - 1] !== points.length) throw new Error('insert encoder: the writes do not end with the points');
@@ -246,10 +285,13 @@ export function encodeInsert(input: InsertRows, fieldTypes: ReadonlyMap<string, 
   // buffer (first writes to fresh memory are dear).
   const fieldCount = fields.length;
   const tagSlot = new Map(tagKeys.map((key, i) => [key, i]));
-  for (const state of seriesStates.values()) state.encodedKey = encodeSeriesKey(state, points[rowPoint[state.rows[0]!]!]!, tagSlot);
+  const keyWriter = new RowBinaryWriter(4096);
+  for (const state of seriesStates.values()) state.encodedKey = encodeSeriesKey(state, points[rowPoint[state.rows[0]!]!]!, tagSlot, keyWriter);
   const order = rowsInSortKeyOrder(seriesStates.values(), rows, rowPoint, points);
   const layout = rowLayout({ rowSeries, fields, sourcePoint, sourceField, points, order });
-  const writer = new RowBinaryWriter(layout.totalBytes + layout.slackBytes);
+  // A kept buffer holds the last payload's bytes: the layout covers [0, totalBytes) row by row, and
+  // every row is checked to fill exactly its span, so none of them survives into this payload.
+  const writer = new RowBinaryWriter(into ? into.take(layout.totalBytes + layout.slackBytes) : layout.totalBytes + layout.slackBytes);
   const buffer = writer.buffer;
   for (let r = 0; r < rows; r++) {
     const start = layout.offsets[r]!;
@@ -274,10 +316,10 @@ export function encodeInsert(input: InsertRows, fieldTypes: ReadonlyMap<string, 
           writer.float64(value as number);
           break;
         case 'integer':
-          writer.int64(BigInt(value as string));
+          writer.integerText(value as string, true);
           break;
         case 'unsigned':
-          writer.uint64(BigInt(value as string));
+          writer.integerText(value as string, false);
           break;
         case 'string':
           writer.string(value as string);
@@ -324,11 +366,14 @@ function rowsInSortKeyOrder(series: Iterable<SeriesRows>, rows: number, rowPoint
   return order;
 }
 
-/** RowBinary of a series' `_series` and tag cells (every tag key of the insert, '' where it has none). */
-function encodeSeriesKey(state: SeriesRows, first: Point, tagSlot: ReadonlyMap<string, number>): Buffer {
+/**
+ * RowBinary of a series' `_series` and tag cells (every tag key of the insert, '' where it has
+ * none), written in `keyWriter` (shared by the series of one insert) and copied out.
+ */
+function encodeSeriesKey(state: SeriesRows, first: Point, tagSlot: ReadonlyMap<string, number>, keyWriter: RowBinaryWriter): Buffer {
   const tagValues = new Array<string>(tagSlot.size).fill('');
   for (let i = 0; i < first.tags.length; i += 2) tagValues[tagSlot.get(first.tags[i]!)!] = first.tags[i + 1]!;
-  const keyWriter = new RowBinaryWriter(state.series.length * 2 + 64);
+  keyWriter.offset = 0;
   keyWriter.string(state.series);
   for (const value of tagValues) keyWriter.string(value);
   return Buffer.from(keyWriter.finish());

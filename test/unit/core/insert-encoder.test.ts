@@ -210,3 +210,21 @@ test('any writes encode to one row per (series, time), strictly in sort key orde
     { numRuns: 300 },
   );
 });
+
+test('integer fields of any decimal text encode exactly as BigInt reads them (short texts skip the BigInt)', () => {
+  const signedText = fc.oneof(fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }).map(String), fc.integer({ min: -1e6, max: 1e6 }).map(String), fc.maxSafeInteger().map(String));
+  const unsignedText = fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map(String), fc.nat().map(String));
+  const edges = ['0', '-0', '007', '-000000000000001', '999999999999999', '-999999999999999', '1000000000000000', '4294967295', '4294967296', '-4294967296', '-4294967297', '2147483648', '-2147483649', '', ' 5', '+5', '0x10'];
+  const cell = (field: string, text: string): unknown => {
+    const encoded = encodeInsert(writes([1n, [p([], [field], [text], 1n)]]), types);
+    return (decode(encoded.payload, encoded.structure) as [[unknown, unknown, [bigint, unknown]]])[0][2][1];
+  };
+  fc.assert(fc.property(signedText, (text) => assert.equal(cell('i', text), BigInt(text))), { numRuns: 400 });
+  fc.assert(fc.property(unsignedText, (text) => assert.equal(cell('u', text), BigInt(text))), { numRuns: 400 });
+  for (const text of edges) {
+    assert.equal(cell('i', text), BigInt(text), `integer ${JSON.stringify(text)}`);
+    if (BigInt(text) >= 0n) assert.equal(cell('u', text), BigInt(text), `unsigned ${JSON.stringify(text)}`);
+    else assert.throws(() => cell('u', text), RangeError, `unsigned ${JSON.stringify(text)}`);
+  }
+  for (const text of ['1e3', '1.5', '5i', '-']) assert.throws(() => cell('i', text), SyntaxError, `integer ${JSON.stringify(text)}`);
+});
