@@ -82,7 +82,7 @@ export function seriesSlices(counts: SqlResult, rowsPerSlice: number): SeriesRan
 
 /**
  * Per series of a range: `_series`, its tags (in tag key order), its times at or after `fromNs`
- * relative to `baseNs` (exact doubles: the cover keeps them within 2^52 ns), ascending, then per
+ * relative to `baseNs` (exact doubles: the cover keeps them within 2^52 ns), then per
  * field (sorted) its values in the same order with a stand-in where absent (NaN for floats, '' for
  * integers as text, 2 for booleans; strings come with a presence array). FINAL: each row as every
  * query reads it. The sort key starts with `_series`, so a range reads only its own granules, and
@@ -93,7 +93,8 @@ export function recentRowsSql(db: string, rp: string, measurement: MeasurementVi
   const rel = `toFloat64(${TIME_NS_SQL} - toInt64(${cover.baseNs.toString()}))`;
   columns.push(`groupArray(${rel})`);
   const fields = fieldOrder(measurement);
-  // Every groupArray of a group takes the same rows in the same order, so the arrays stay aligned.
+  // Every groupArray of a group takes the same rows in the same order, so the arrays stay aligned
+  // (sorted by time after the read: inTimeOrder).
   const sorted = (expr: string): string => `groupArray(${expr})`;
   for (const field of fields) {
     const column = quoteIdent(fieldColumn(field));
@@ -221,7 +222,26 @@ export function readRecentSeries(answer: Buffer, measurement: MeasurementView): 
       if (column.num !== null ? column.num.length !== times.length : column.str!.length !== times.length) throw new RangeError('malformed recent-points answer');
       columns.set(field, column);
     }
-    out.push({ key, tags: pairs.flat(), times, columns });
+    out.push(inTimeOrder({ key, tags: pairs.flat(), times, columns }));
   }
   return out;
+}
+
+/**
+ * The series with its rows in time order. groupArray keeps the rows' order per group, the same
+ * for every column, but threads may hand a group's rows over in any order.
+ */
+export function inTimeOrder(series: StoredSeries): StoredSeries {
+  const { times } = series;
+  let sorted = true;
+  for (let i = 1; i < times.length && sorted; i++) sorted = times[i - 1]! < times[i]!;
+  if (sorted) return series;
+  const order = Uint32Array.from(times.keys()).sort((a, b) => times[a]! - times[b]!);
+  for (let i = 1; i < order.length; i++) if (!(times[order[i - 1]!]! < times[order[i]!]!)) throw new Error(`series ${series.key} was read with two rows at one time`);
+  const columns = new Map<string, RecentColumn>();
+  for (const [field, column] of series.columns) {
+    if (column.num !== null) columns.set(field, { ...column, num: Float64Array.from(order, (i) => column.num![i]!) });
+    else columns.set(field, { ...column, str: Array.from(order, (i) => column.str![i]) });
+  }
+  return { ...series, times: Float64Array.from(order, (i) => times[i]!), columns };
 }

@@ -2,7 +2,7 @@
 // ranges of series that cover every key, and the RowBinary decoding of its answer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadCover, readRecentSeries, seriesSlices } from '../../../src/core/cache/recent-points-loader.js';
+import { inTimeOrder, loadCover, readRecentSeries, seriesSlices } from '../../../src/core/cache/recent-points-loader.js';
 import { MIN_TIME_NS } from '../../../src/core/query/language/time-literal.js';
 import type { MeasurementView } from '../../../src/core/meta/schema-view.js';
 
@@ -75,4 +75,20 @@ test('the RowBinary answer decodes into sorted tags and columns aligned with the
   assert.throws(() => readRecentSeries(answer.subarray(0, answer.length - 3), view), /truncated/);
   const tooLarge = rowBinary([{ s: 'k' }, { s: '' }, { s: '' }, { f: [0] }, { u8: [2] }, { f: [NaN] }, { ss: ['9007199254740993'] }, { ss: [''] }, { u8: [0] }, { f: [NaN] }]);
   assert.throws(() => readRecentSeries(tooLarge, view), /beyond/);
+});
+
+test('rows a group hands over out of time order are sorted, every column with its time', () => {
+  const sorted = inTimeOrder({
+    key: 'k',
+    tags: [],
+    times: Float64Array.of(30, 10, 20),
+    columns: new Map([
+      ['v', { type: 'float', num: Float64Array.of(3, 1, 2), str: null }],
+      ['s', { type: 'string', num: null, str: ['c', undefined, 'b'] }],
+    ]),
+  });
+  assert.deepEqual([...sorted.times], [10, 20, 30]);
+  assert.deepEqual([...sorted.columns.get('v')!.num!], [1, 2, 3]);
+  assert.deepEqual(sorted.columns.get('s')!.str, [undefined, 'b', 'c']);
+  assert.throws(() => inTimeOrder({ key: 'k', tags: [], times: Float64Array.of(2, 1, 2), columns: new Map() }), /two rows at one time/);
 });
