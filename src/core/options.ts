@@ -1,7 +1,6 @@
 // Engine options: what a library user passes to openEngine(). Defaults are finite; validate()
 // asserts relations between limits. The CLI builds these from the convict config.
 
-import { validateRecentPointsCacheOptions, type RecentPointsCacheOptions } from './cache/recent-points-cache.js';
 import { join } from 'node:path';
 import { defaultFlushOptions, validateFlushOptions, type FlushOptions } from './flush/flush-service.js';
 import { defaultWalOptions } from './wal/wal-port.js';
@@ -12,6 +11,7 @@ import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_READ_CONNECTIONS } from './store/chdb
 import { defaultRetentionOptions, validateRetentionOptions, type RetentionOptions } from './services/retention.js';
 import { defaultContinuousQueryOptions, validateContinuousQueryOptions, type ContinuousQueryOptions } from './services/continuous-queries.js';
 import { validateLastValueCacheOptions, type LastValueCacheOptions } from './cache/last-value-cache.js';
+import { validateRecentPointsCacheOptions, type RecentPointsCacheOptions } from './cache/recent-points-cache.js';
 import { IN_MEMORY_MODES, type InMemoryMode } from './cache/in-memory-mode.js';
 
 export interface EngineWalOptions {

@@ -82,14 +82,7 @@ export class RecentPointsCache {
   ) {
     validateRecentPointsCacheOptions(options);
     this.store = new RecentPointsStore(options.maxBytes);
-    const registers = [deps.registry];
-    const store = this.store;
-    new Gauge({ name: 'hyperbytedb_recent_points_cache_bytes', help: 'Estimated heap bytes the recent-points cache holds.', registers, collect() { this.set(store.bytes); } });
-    new Gauge({ name: 'hyperbytedb_recent_points_cache_series', help: 'Series the recent-points cache holds.', registers, collect() { this.set(store.series); } });
-    new Gauge({ name: 'hyperbytedb_recent_points_cache_measurements', help: 'Measurements with a recent-points cache entry (loading, ready or over budget).', registers, collect() { this.set(store.measurements); } });
-    this.hits = new Counter({ name: 'hyperbytedb_recent_points_cache_hits_total', help: 'Measurement reads of SELECTs answered from the recent-points cache.', registers });
-    this.misses = new Counter({ name: 'hyperbytedb_recent_points_cache_misses_total', help: 'Measurement reads of a shape the recent-points cache takes read from chDB instead, by reason (loading, over_budget, inexact, quarantined).', labelNames: ['reason'], registers });
-    this.loadCount = new Counter({ name: 'hyperbytedb_recent_points_cache_loads_total', help: 'Measurement loads into the recent-points cache, by outcome (loaded, dropped, over_budget, failed).', labelNames: ['outcome'], registers });
+    ({ hits: this.hits, misses: this.misses, loads: this.loadCount } = createMetrics(deps.registry, this.store));
   }
 
   /** Call for every entry once it is durable (before the write is acknowledged). */
@@ -221,4 +214,36 @@ export class RecentPointsCache {
     this.loadCount.inc({ outcome: done ? 'loaded' : 'dropped' });
     return token;
   }
+}
+
+function createMetrics(registry: Registry, store: RecentPointsStore): { hits: Counter; misses: Counter<'reason'>; loads: Counter<'outcome'> } {
+  const registers = [registry];
+  const gauge = (name: string, help: string, read: () => number): void => {
+    new Gauge({
+      name: `hyperbytedb_recent_points_cache_${name}`,
+      help,
+      registers,
+      collect() {
+        this.set(read());
+      },
+    });
+  };
+  gauge('bytes', 'Estimated heap bytes the recent-points cache holds.', () => store.bytes);
+  gauge('series', 'Series the recent-points cache holds.', () => store.series);
+  gauge('measurements', 'Measurements with a recent-points cache entry (loading, ready or over budget).', () => store.measurements);
+  return {
+    hits: new Counter({ name: 'hyperbytedb_recent_points_cache_hits_total', help: 'Measurement reads of SELECTs answered from the recent-points cache.', registers }),
+    misses: new Counter({
+      name: 'hyperbytedb_recent_points_cache_misses_total',
+      help: 'Reads of a shape the recent-points cache takes that read chDB instead, by reason (loading, over_budget, inexact, quarantined).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    loads: new Counter({
+      name: 'hyperbytedb_recent_points_cache_loads_total',
+      help: 'Measurement loads into the recent-points cache, by outcome (loaded, dropped, over_budget, failed).',
+      labelNames: ['outcome'],
+      registers,
+    }),
+  };
 }
