@@ -9,6 +9,7 @@
 
 import type { Point } from '../model/point.js';
 import { seriesKey } from '../store/insert-encoder.js';
+import { ENTRY_BYTES, EntryStore, entryKey, type BookEntry } from './entry-book.js';
 import { emptyHistory, mergePoint, mergeStored, historyBytes, type FieldHistory } from './field-history.js';
 
 export interface SeriesLatest {
@@ -25,14 +26,8 @@ export interface SeriesLatest {
   shapeHistories: FieldHistory[];
 }
 
-export type EntryState = 'loading' | 'ready' | 'over-budget';
-
-export interface MeasurementEntry {
-  state: EntryState;
+export interface MeasurementEntry extends BookEntry {
   readonly series: Map<string, SeriesLatest>;
-  bytes: number;
-  /** Clock reading of the last query that used (or wanted) it: the least recently used go first. */
-  usedAtMs: number;
 }
 
 /**
@@ -65,7 +60,6 @@ export interface StoredSeries {
   readonly fields: ReadonlyMap<string, FieldHistory>;
 }
 
-const ENTRY_BYTES = 256;
 const FIELD_BYTES = 120;
 
 function seriesBytes(key: string, tags: readonly string[]): number {
@@ -74,39 +68,14 @@ function seriesBytes(key: string, tags: readonly string[]): number {
   return bytes;
 }
 
-export function entryKey(db: string, rp: string, measurement: string): string {
-  return `${db}\u0000${rp}\u0000${measurement}`;
-}
-
-export class LastValueStore {
-  private readonly entries = new Map<string, MeasurementEntry>();
-  private totalBytes = 0;
-  private seriesCount = 0;
-
+export class LastValueStore extends EntryStore<MeasurementEntry> {
   constructor(private readonly options: LastValueStoreOptions) {
+    super(options.maxBytes, (entry) => ({ state: 'over-budget', series: new Map(), bytes: ENTRY_BYTES, usedAtMs: entry.usedAtMs }));
     if (!(Number.isSafeInteger(options.depth) && options.depth >= 2)) throw new RangeError('last-value cache depth must be an integer >= 2');
-    if (!(options.maxBytes > 0)) throw new RangeError('last-value cache size must be > 0');
   }
 
   get depth(): number {
     return this.options.depth;
-  }
-
-  get bytes(): number {
-    return this.totalBytes;
-  }
-
-  /** Series held over all entries. */
-  get series(): number {
-    return this.seriesCount;
-  }
-
-  get measurements(): number {
-    return this.entries.size;
-  }
-
-  entry(db: string, rp: string, measurement: string): MeasurementEntry | undefined {
-    return this.entries.get(entryKey(db, rp, measurement));
   }
 
   /**
@@ -114,7 +83,7 @@ export class LastValueStore {
    * `conflict` is called for a measurement whose entry can no longer be trusted (it is dropped).
    */
   observe(db: string, rp: string, points: readonly Point[], order: WriteOrder, accepts: (measurement: string) => boolean): void {
-    if (this.entries.size === 0) return;
+    if (this.book.size === 0) return;
     let lastMeasurement: string | undefined;
     let entry: MeasurementEntry | undefined;
     let key = '';
@@ -127,7 +96,7 @@ export class LastValueStore {
       if (point.measurement !== lastMeasurement) {
         lastMeasurement = point.measurement;
         key = entryKey(db, rp, point.measurement);
-        entry = this.entries.get(key);
+        entry = this.book.get(key);
         if (entry !== undefined && (entry.state === 'over-budget' || !accepts(point.measurement))) entry = undefined;
         byTags = undefined;
       }
@@ -143,19 +112,15 @@ export class LastValueStore {
       for (let f = 0; f < fieldKeys.length; f++) {
         const bytes = mergePoint(histories[f]!, timeNs, fieldValues[f]!, version, replicated, depth);
         if (bytes === null) {
-          this.drop(key, entry);
+          this.book.drop(key, entry);
           entry = undefined;
           break;
         }
         added += bytes;
       }
       if (entry === undefined) continue;
-      entry.bytes += added;
-      this.totalBytes += added;
-      if (this.totalBytes > this.options.maxBytes && !this.makeRoom(0, entry)) {
-        this.overBudget(key, entry);
-        entry = undefined;
-      }
+      this.book.grow(entry, added);
+      if (!this.book.fits(key, entry)) entry = undefined;
     }
   }
 
@@ -180,10 +145,7 @@ export class LastValueStore {
     if (series === undefined) {
       series = { key, tags: point.tags.slice(), fields: new Map(), shapeKeys: null, shapeHistories: [] };
       entry.series.set(key, series);
-      const bytes = seriesBytes(key, point.tags);
-      entry.bytes += bytes;
-      this.totalBytes += bytes;
-      this.seriesCount++;
+      this.book.grow(entry, seriesBytes(key, point.tags), 1);
     }
     return series;
   }
@@ -193,18 +155,8 @@ export class LastValueStore {
    * when one exists already or no room can be made (least recently used entries are dropped).
    */
   begin(db: string, rp: string, measurement: string, nowMs: number): MeasurementEntry | undefined {
-    const key = entryKey(db, rp, measurement);
-    if (this.entries.has(key)) return undefined;
-    if (!this.makeRoom(ENTRY_BYTES)) return undefined;
     const entry: MeasurementEntry = { state: 'loading', series: new Map(), bytes: ENTRY_BYTES, usedAtMs: nowMs };
-    this.totalBytes += ENTRY_BYTES;
-    this.entries.set(key, entry);
-    return entry;
-  }
-
-  /** Bytes the cache may hold at most (the loader reads no more series than could fit). */
-  get maxBytes(): number {
-    return this.options.maxBytes;
+    return this.book.add(entryKey(db, rp, measurement), entry) ? entry : undefined;
   }
 
   /**
@@ -213,23 +165,26 @@ export class LastValueStore {
    */
   complete(db: string, rp: string, measurement: string, token: MeasurementEntry, stored: readonly StoredSeries[]): boolean {
     const key = entryKey(db, rp, measurement);
-    const entry = this.entries.get(key);
+    const entry = this.book.get(key);
     if (entry !== token || entry.state !== 'loading') return false;
     const depth = this.options.depth;
     let added = 0;
+    let addedSeries = 0;
     for (const read of stored) {
       let series = entry.series.get(read.key);
       if (series === undefined) {
         series = { key: read.key, tags: read.tags, fields: new Map(), shapeKeys: null, shapeHistories: [] };
         entry.series.set(read.key, series);
         added += seriesBytes(read.key, read.tags);
-        this.seriesCount++;
+        addedSeries++;
       }
       for (const [field, storedHistory] of read.fields) {
         const observed = series.fields.get(field);
         const merged = mergeStored(observed, storedHistory, depth);
         if (merged === null) {
-          this.drop(key, entry);
+          // The series created so far count in the entry dropped with it.
+          this.book.grow(entry, added, addedSeries);
+          this.book.drop(key, entry);
           return false;
         }
         added += historyBytes(merged) - (observed === undefined ? -FIELD_BYTES : historyBytes(observed));
@@ -237,64 +192,9 @@ export class LastValueStore {
         series.shapeKeys = null;
       }
     }
-    entry.bytes += added;
-    this.totalBytes += added;
-    if (this.totalBytes > this.options.maxBytes && !this.makeRoom(0, entry)) {
-      this.overBudget(key, entry);
-      return false;
-    }
+    this.book.grow(entry, added, addedSeries);
+    if (!this.book.fits(key, entry)) return false;
     entry.state = 'ready';
     return true;
-  }
-
-  /** The load failed: forget the entry so a later query tries again. */
-  abandon(db: string, rp: string, measurement: string, token: MeasurementEntry): void {
-    const key = entryKey(db, rp, measurement);
-    if (this.entries.get(key) === token) this.drop(key, token);
-  }
-
-  /** The measurement holds more than fits: mark it so queries read storage for a while. */
-  markOverBudget(db: string, rp: string, measurement: string, token: MeasurementEntry): void {
-    const key = entryKey(db, rp, measurement);
-    if (this.entries.get(key) === token) this.overBudget(key, token);
-  }
-
-  /** Drops the entries of measurements whose data was deleted or dropped (loaded again on use). */
-  forget(match: (db: string, rp: string, measurement: string) => boolean): void {
-    for (const [key, entry] of [...this.entries]) {
-      const [db = '', rp = '', measurement = ''] = key.split('\u0000');
-      if (match(db, rp, measurement)) this.drop(key, entry);
-    }
-  }
-
-  /** Drops entries over budget since before `beforeMs`, so a later query may load them again. */
-  retryOverBudget(beforeMs: number): void {
-    for (const [key, entry] of [...this.entries]) if (entry.state === 'over-budget' && entry.usedAtMs < beforeMs) this.drop(key, entry);
-  }
-
-  private overBudget(key: string, entry: MeasurementEntry): void {
-    this.drop(key, entry);
-    // A small marker stays so queries do not load it again at once.
-    const marker: MeasurementEntry = { state: 'over-budget', series: new Map(), bytes: ENTRY_BYTES, usedAtMs: entry.usedAtMs };
-    this.entries.set(key, marker);
-    this.totalBytes += ENTRY_BYTES;
-  }
-
-  private drop(key: string, entry: MeasurementEntry): void {
-    if (this.entries.get(key) !== entry) return;
-    this.entries.delete(key);
-    this.totalBytes -= entry.bytes;
-    this.seriesCount -= entry.series.size;
-  }
-
-  /** Drops least recently used ready entries (but `keep`) until `bytes` more fit; false if they cannot. */
-  private makeRoom(bytes: number, keep?: MeasurementEntry): boolean {
-    if (this.totalBytes + bytes <= this.options.maxBytes) return true;
-    const candidates = [...this.entries].filter(([, e]) => e.state === 'ready' && e !== keep).sort((a, b) => a[1].usedAtMs - b[1].usedAtMs);
-    for (const [key, entry] of candidates) {
-      this.drop(key, entry);
-      if (this.totalBytes + bytes <= this.options.maxBytes) return true;
-    }
-    return false;
   }
 }

@@ -9,6 +9,7 @@
 
 import type { FieldType, Point } from '../model/point.js';
 import { seriesKey } from '../store/insert-encoder.js';
+import { ENTRY_BYTES, EntryStore, entryKey, type BookEntry } from './entry-book.js';
 
 /** Times are held as exact doubles relative to the entry's base: at most this far from it. */
 export const MAX_REL_NS = 2 ** 52;
@@ -32,17 +33,12 @@ export interface RecentSeries {
   readonly columns: Map<string, RecentColumn>;
 }
 
-export type RecentEntryState = 'loading' | 'ready' | 'over-budget';
-
-export interface RecentEntry {
-  state: RecentEntryState;
+export interface RecentEntry extends BookEntry {
   /** Every stored point at or after it is held (MIN_TIME_NS: every point). */
   coverFromNs: bigint;
   /** Times are held relative to it. */
   readonly baseNs: bigint;
   readonly series: Map<string, RecentSeries>;
-  bytes: number;
-  usedAtMs: number;
 }
 
 export interface RecentWrite {
@@ -58,7 +54,6 @@ export interface StoredSeries {
   readonly columns: ReadonlyMap<string, RecentColumn>;
 }
 
-const ENTRY_BYTES = 256;
 const SERIES_BYTES = 200;
 const COLUMN_BYTES = 80;
 const MIN_CAPACITY = 16;
@@ -75,9 +70,6 @@ function seriesBytes(series: RecentSeries): number {
   return bytes;
 }
 
-export function recentEntryKey(db: string, rp: string, measurement: string): string {
-  return `${db}\u0000${rp}\u0000${measurement}`;
-}
 
 /** A field value as the number a numeric column holds; undefined when it cannot be held exactly. */
 export function numericValue(type: FieldType, value: unknown): number | undefined {
@@ -107,44 +99,20 @@ function newColumn(type: FieldType, capacity: number): RecentColumn {
 /** Thrown inside the store when an entry cannot stay exact; the entry is dropped. */
 class Unholdable extends Error {}
 
-export class RecentPointsStore {
-  private readonly entries = new Map<string, RecentEntry>();
-  private totalBytes = 0;
-  private seriesCount = 0;
-
-  constructor(readonly maxBytes: number) {
-    if (!(maxBytes > 0)) throw new RangeError('recent-points cache size must be > 0');
-  }
-
-  get bytes(): number {
-    return this.totalBytes;
-  }
-
-  get series(): number {
-    return this.seriesCount;
-  }
-
-  get measurements(): number {
-    return this.entries.size;
-  }
-
-  entry(db: string, rp: string, measurement: string): RecentEntry | undefined {
-    return this.entries.get(recentEntryKey(db, rp, measurement));
+export class RecentPointsStore extends EntryStore<RecentEntry> {
+  constructor(maxBytes: number) {
+    super(maxBytes, (entry) => ({ ...entry, state: 'over-budget', series: new Map(), bytes: ENTRY_BYTES }));
   }
 
   /** Starts an entry that observes writes (the token for complete()); undefined when one exists or no room is left. */
   begin(db: string, rp: string, measurement: string, cover: { readonly coverFromNs: bigint; readonly baseNs: bigint }, nowMs: number): RecentEntry | undefined {
-    const key = recentEntryKey(db, rp, measurement);
-    if (this.entries.has(key) || !this.makeRoom(ENTRY_BYTES)) return undefined;
     const entry: RecentEntry = { state: 'loading', coverFromNs: cover.coverFromNs, baseNs: cover.baseNs, series: new Map(), bytes: ENTRY_BYTES, usedAtMs: nowMs };
-    this.entries.set(key, entry);
-    this.totalBytes += ENTRY_BYTES;
-    return entry;
+    return this.book.add(entryKey(db, rp, measurement), entry) ? entry : undefined;
   }
 
   /** Records acknowledged points of one write (all of one db and rp) into the entries that exist. */
   observe(db: string, rp: string, points: readonly Point[], write: RecentWrite, accepts: (measurement: string) => boolean): void {
-    if (this.entries.size === 0) return;
+    if (this.book.size === 0) return;
     let lastMeasurement: string | undefined;
     let key = '';
     let entry: RecentEntry | undefined;
@@ -153,8 +121,8 @@ export class RecentPointsStore {
     for (const point of points) {
       if (point.measurement !== lastMeasurement) {
         lastMeasurement = point.measurement;
-        key = recentEntryKey(db, rp, point.measurement);
-        entry = this.entries.get(key);
+        key = entryKey(db, rp, point.measurement);
+        entry = this.book.get(key);
         if (entry !== undefined && (entry.state === 'over-budget' || !accepts(point.measurement))) entry = undefined;
         byTags = undefined;
       }
@@ -168,14 +136,11 @@ export class RecentPointsStore {
         this.observePoint(entry, series, point, timeNs, write);
       } catch (error) {
         if (!(error instanceof Unholdable)) throw error;
-        this.drop(key, entry);
+        this.book.drop(key, entry);
         entry = undefined;
         continue;
       }
-      if (this.totalBytes > this.maxBytes && !this.makeRoom(0, entry)) {
-        this.overBudget(key, entry);
-        entry = undefined;
-      }
+      if (!this.book.fits(key, entry)) entry = undefined;
     }
   }
 
@@ -250,8 +215,7 @@ export class RecentPointsStore {
     if (series === undefined) {
       series = { key, tags: tags.slice(), times: new Float64Array(MIN_CAPACITY), flags: new Uint8Array(MIN_CAPACITY), length: 0, columns: new Map() };
       entry.series.set(key, series);
-      this.seriesCount++;
-      this.grow(entry, seriesBytes(series));
+      this.book.grow(entry, seriesBytes(series), 1);
     }
     return series;
   }
@@ -282,8 +246,7 @@ export class RecentPointsStore {
   }
 
   private grow(entry: RecentEntry, bytes: number): void {
-    entry.bytes += bytes;
-    this.totalBytes += bytes;
+    this.book.grow(entry, bytes);
   }
 
   /**
@@ -293,26 +256,22 @@ export class RecentPointsStore {
    * dropped now, or does not fit (then it is marked over budget).
    */
   mergeStored(db: string, rp: string, measurement: string, token: RecentEntry, stored: Iterable<StoredSeries>): boolean {
-    const key = recentEntryKey(db, rp, measurement);
-    const entry = this.entries.get(key);
+    const key = entryKey(db, rp, measurement);
+    const entry = this.book.get(key);
     if (entry !== token || entry.state !== 'loading') return false;
     try {
       for (const read of stored) this.mergeRead(entry, read);
     } catch (error) {
       if (!(error instanceof Unholdable)) throw error;
-      this.drop(key, entry);
+      this.book.drop(key, entry);
       return false;
     }
-    if (this.totalBytes > this.maxBytes && !this.makeRoom(0, entry)) {
-      this.overBudget(key, entry);
-      return false;
-    }
-    return true;
+    return this.book.fits(key, entry);
   }
 
   /** Every slice was merged: the entry answers from now on. False when it was dropped meanwhile. */
   complete(db: string, rp: string, measurement: string, token: RecentEntry): boolean {
-    const entry = this.entries.get(recentEntryKey(db, rp, measurement));
+    const entry = this.book.get(entryKey(db, rp, measurement));
     if (entry !== token || entry.state !== 'loading') return false;
     entry.state = 'ready';
     return true;
@@ -327,8 +286,7 @@ export class RecentPointsStore {
       if (existing !== undefined) this.dropSeries(entry, existing);
       const series: RecentSeries = { key: read.key, tags: read.tags, times: read.times, flags: new Uint8Array(n), length: n, columns: new Map(read.columns) };
       entry.series.set(read.key, series);
-      this.seriesCount++;
-      this.grow(entry, seriesBytes(series));
+      this.book.grow(entry, seriesBytes(series), 1);
       return;
     }
     const series = existing;
@@ -359,56 +317,7 @@ export class RecentPointsStore {
 
   private dropSeries(entry: RecentEntry, series: RecentSeries): void {
     entry.series.delete(series.key);
-    this.seriesCount--;
-    this.grow(entry, -seriesBytes(series));
-  }
-
-  /** The load failed: forget the entry so a later query tries again. */
-  abandon(db: string, rp: string, measurement: string, token: RecentEntry): void {
-    const key = recentEntryKey(db, rp, measurement);
-    if (this.entries.get(key) === token) this.drop(key, token);
-  }
-
-  markOverBudget(db: string, rp: string, measurement: string, token: RecentEntry): void {
-    const key = recentEntryKey(db, rp, measurement);
-    if (this.entries.get(key) === token) this.overBudget(key, token);
-  }
-
-  forget(match: (db: string, rp: string, measurement: string) => boolean): void {
-    for (const [key, entry] of [...this.entries]) {
-      const [db = '', rp = '', measurement = ''] = key.split('\u0000');
-      if (match(db, rp, measurement)) this.drop(key, entry);
-    }
-  }
-
-  /** Drops entries over budget since before `beforeMs`, so a later query may load them again. */
-  retryOverBudget(beforeMs: number): void {
-    for (const [key, entry] of [...this.entries]) if (entry.state === 'over-budget' && entry.usedAtMs < beforeMs) this.drop(key, entry);
-  }
-
-  private overBudget(key: string, entry: RecentEntry): void {
-    this.drop(key, entry);
-    const marker: RecentEntry = { state: 'over-budget', coverFromNs: entry.coverFromNs, baseNs: entry.baseNs, series: new Map(), bytes: ENTRY_BYTES, usedAtMs: entry.usedAtMs };
-    this.entries.set(key, marker);
-    this.totalBytes += ENTRY_BYTES;
-  }
-
-  private drop(key: string, entry: RecentEntry): void {
-    if (this.entries.get(key) !== entry) return;
-    this.entries.delete(key);
-    this.totalBytes -= entry.bytes;
-    this.seriesCount -= entry.series.size;
-  }
-
-  /** Drops least recently used ready entries (but `keep`) until `bytes` more fit; false if they cannot. */
-  private makeRoom(bytes: number, keep?: RecentEntry): boolean {
-    if (this.totalBytes + bytes <= this.maxBytes) return true;
-    const candidates = [...this.entries].filter(([, e]) => e.state === 'ready' && e !== keep).sort((a, b) => a[1].usedAtMs - b[1].usedAtMs);
-    for (const [key, entry] of candidates) {
-      this.drop(key, entry);
-      if (this.totalBytes + bytes <= this.maxBytes) return true;
-    }
-    return false;
+    this.book.grow(entry, -seriesBytes(series), -1);
   }
 }
 
