@@ -1,7 +1,10 @@
 // The bookkeeping every measurement cache shares (last and first values, recent points): its
 // entries under one byte bound, the least recently used dropped first to make room, an entry that
 // alone does not fit replaced by a small over-budget marker, entries forgotten by a match on
-// (db, rp, measurement). Pure.
+// (db, rp, measurement); and which acknowledged writes the stores may take. Pure.
+
+import type { Catalog } from '../meta/catalog.js';
+import type { WalEntry } from '../wal/wal-port.js';
 
 export type EntryState = 'loading' | 'ready' | 'over-budget';
 
@@ -170,4 +173,18 @@ export class EntryStore<E extends BookEntry> {
   retryOverBudget(beforeMs: number): void {
     this.book.retryOverBudget(beforeMs);
   }
+}
+
+/**
+ * Whether a store may take a write's points of this measurement as the flush stores them: not when
+ * they predate the measurement (it was dropped and made again since: skipped), and not as they
+ * are when a delete applied after they were validated will run again on them (`forget` is then
+ * called, as the store's entry can no longer be trusted).
+ */
+export function takesWrite(catalog: Catalog, entry: WalEntry, measurement: string, forget: () => void): boolean {
+  const state = catalog.measurementState(entry.db, entry.rp, measurement);
+  if (state === undefined || entry.catalogIndex < state.createdAtIndex) return false;
+  if (catalog.deletesAfter(entry.catalogIndex, entry.db, measurement).length === 0) return true;
+  forget();
+  return false;
 }

@@ -16,6 +16,7 @@ import { answerLatest, edgeShape } from './last-value-select.js';
 import { readStoredSeries, storedLastValuesSql } from './last-value-loader.js';
 import { IN_MEMORY_MODES, type InMemoryMode } from './in-memory-mode.js';
 import { SerialLoadQueue } from '../serial-load-queue.js';
+import { takesWrite } from './entry-book.js';
 
 
 export interface LastValueCacheOptions {
@@ -148,17 +149,8 @@ export class LastValueCache {
     }
   }
 
-  /**
-   * Whether the flush stores the entry's points of this measurement as they are: not when they
-   * predate the measurement (it was dropped and made again since), and not as they are when a
-   * delete applied after they were validated will run again on them (then the entry is dropped).
-   */
   private accepts(catalog: Catalog, entry: WalEntry, measurement: string): boolean {
-    const state = catalog.measurementState(entry.db, entry.rp, measurement);
-    if (state === undefined || entry.catalogIndex < state.createdAtIndex) return false;
-    if (catalog.deletesAfter(entry.catalogIndex, entry.db, measurement).length === 0) return true;
-    this.store.forget((db, rp, m) => db === entry.db && rp === entry.rp && m === measurement);
-    return false;
+    return takesWrite(catalog, entry, measurement, () => this.store.forget((db, rp, m) => db === entry.db && rp === entry.rp && m === measurement));
   }
 
   /** Call once data of these measurements was deleted, dropped or replaced in chDB. */

@@ -4,13 +4,14 @@
 // from memory, exactly as chDB would. Forgets whatever a delete, drop or copy may have changed.
 // Bounded by config and exported as metrics; what it cannot answer exactly goes to chDB.
 
-import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Catalog } from '../meta/catalog.js';
 import type { MeasurementView } from '../meta/schema-view.js';
 import type { SqlResult } from '../query/execute/query-port.js';
 import type { WalEntry } from '../wal/wal-port.js';
 import { SerialLoadQueue } from '../serial-load-queue.js';
+import { takesWrite } from './entry-book.js';
+import type { LastValueCacheDeps } from './last-value-cache.js';
 import { IN_MEMORY_MODES, type InMemoryMode } from './in-memory-mode.js';
 import { RecentPointsStore, heldType, type RecentEntry } from './recent-points-store.js';
 import { loadCover, readRecentSeries, readTableBounds, recentRowsSql, seriesRowsSql, seriesSlices, tableBoundsSql } from './recent-points-loader.js';
@@ -47,17 +48,10 @@ const OVER_BUDGET_RETRY_MS = 5 * 60_000;
 /** How long after a failed load a measurement is not loaded again. */
 const FAILED_LOAD_PAUSE_MS = 60_000;
 
-export interface RecentPointsCacheDeps {
-  readonly catalog: () => Catalog;
-  readonly query: (sql: string) => Promise<SqlResult>;
+/** The last-value cache's dependencies, and a read of raw bytes for the load. */
+export interface RecentPointsCacheDeps extends LastValueCacheDeps {
   /** Runs a read and returns its answer's bytes in `format` (the load's bulk read). */
   readonly readRaw: (sql: string, format: string) => Promise<Buffer>;
-  readonly flush: () => Promise<void>;
-  readonly ensureTable: (db: string, rp: string, measurement: MeasurementView) => Promise<void>;
-  readonly quarantined: (db: string, rp: string, measurement: string) => boolean;
-  readonly nowMs: () => number;
-  readonly log: Logger;
-  readonly registry: Registry;
 }
 
 /** A planned read of one measurement's table. */
@@ -98,13 +92,8 @@ export class RecentPointsCache {
     }
   }
 
-  /** As the last-value cache: points the flush will not store as they are drop or skip the entry. */
   private accepts(catalog: Catalog, entry: WalEntry, measurement: string): boolean {
-    const state = catalog.measurementState(entry.db, entry.rp, measurement);
-    if (state === undefined || entry.catalogIndex < state.createdAtIndex) return false;
-    if (catalog.deletesAfter(entry.catalogIndex, entry.db, measurement).length === 0) return true;
-    this.store.forget((db, rp, m) => db === entry.db && rp === entry.rp && m === measurement);
-    return false;
+    return takesWrite(catalog, entry, measurement, () => this.store.forget((db, rp, m) => db === entry.db && rp === entry.rp && m === measurement));
   }
 
   /** Call once data of these measurements was deleted, dropped or replaced in chDB. */
