@@ -112,7 +112,9 @@ test('statement results: an internal failure is logged once and its error names 
 test('a query that chDB fails answers without chDB text, code, path or stack; the log has it with the request id', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hb-http-errors-'));
   const { log, lines } = capture();
-  const engine = await openEngine(defaultEngineOptions(dir), { log: pino({ level: 'silent' }), registry: new Registry() });
+  // The recent-points cache would answer this read itself (its regexes are JavaScript's): off.
+  const options = { ...defaultEngineOptions(dir), recentPointsCache: { mode: 'off' as const, maxBytes: 1 << 20, windowNs: 3_600_000_000_000n } };
+  const engine = await openEngine(options, { log: pino({ level: 'silent' }), registry: new Registry() });
   const server = buildServer({ maxBodyBytes: 1 << 20, defaultChunkSize: 100, metricsEnabled: false, requestTimeoutMs: 30_000 }, { engine, registry: new Registry(), log });
   try {
     await engine.query('CREATE DATABASE t', { db: '' });
