@@ -171,8 +171,10 @@ export class RecentPointsCache {
 
   private async load(db: string, rp: string, view: MeasurementView, begun: (token: RecentEntry) => void): Promise<RecentEntry | undefined> {
     await this.deps.ensureTable(db, rp, view);
-    // The bounds only choose what to hold: every point written after begin() is observed, and the
-    // flush after it moves every earlier one into the table read below.
+    // The bounds only choose what to hold (so the table is flushed first, for them to be its
+    // data's): every point written after begin() is observed, and the flush after it moves every
+    // earlier one into the table read below.
+    await this.deps.flush();
     const bounds = readTableBounds(await this.deps.query(tableBoundsSql(db, rp, view.name)));
     const cover = loadCover(bounds, this.options.windowNs, BigInt(this.deps.nowMs()) * 1_000_000n);
     const token = this.store.begin(db, rp, view.name, cover, this.deps.nowMs());

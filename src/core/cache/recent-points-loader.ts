@@ -233,6 +233,8 @@ export function readRecentSeries(answer: Buffer, measurement: MeasurementView): 
  */
 export function inTimeOrder(series: StoredSeries): StoredSeries {
   const { times } = series;
+  // A point written far from the base after the load chose it: its time cannot be held exactly.
+  for (const t of times) if (!(Math.abs(t) < MAX_REL_NS)) throw new Error(`series ${series.key} holds a time too far from the load's base`);
   let sorted = true;
   for (let i = 1; i < times.length && sorted; i++) sorted = times[i - 1]! < times[i]!;
   if (sorted) return series;

@@ -91,4 +91,6 @@ test('rows a group hands over out of time order are sorted, every column with it
   assert.deepEqual([...sorted.columns.get('v')!.num!], [1, 2, 3]);
   assert.deepEqual(sorted.columns.get('s')!.str, [undefined, 'b', 'c']);
   assert.throws(() => inTimeOrder({ key: 'k', tags: [], times: Float64Array.of(2, 1, 2), columns: new Map() }), /two rows at one time/);
+  // A time written far from the base after the load chose it is refused, not held rounded.
+  assert.throws(() => inTimeOrder({ key: 'k', tags: [], times: Float64Array.of(1, 2 ** 53), columns: new Map() }), /too far/);
 });

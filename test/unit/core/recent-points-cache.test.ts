@@ -119,6 +119,21 @@ test('reads match chDB after the load and through writes newer, older and at equ
   assert.deepEqual(overwritten, [[at(20), 55.5, 141n]]);
 });
 
+test('a read answered from memory sees a write acknowledged just before it without waiting for its flush', async () => {
+  const q = `SELECT max(v), count(v) FROM m WHERE host = 'f' AND ${range(0, 300)} GROUP BY time(5m)`;
+  await assertSameAsStored(engine, q);
+  const flushed = await counter('hyperbytedb_flush_points_total');
+  await write([`m,host=f,region=east v=42 ${at(77)}`]);
+  const hits = await counter('hyperbytedb_recent_points_cache_hits_total');
+  const answer = await engine.query(q, { db: 'db' });
+  assert.deepEqual(answer[0]?.series?.[0]?.values, [[at(-100), 42, 1n], [at(200), null, 0n]]);
+  assert.equal(await counter('hyperbytedb_recent_points_cache_hits_total'), hits + 1);
+  assert.equal(await counter('hyperbytedb_flush_points_total'), flushed, 'the write is still in the WAL only');
+  // A read the cache does not take flushes first, as before.
+  await engine.query(`SELECT derivative(max(v)) FROM m WHERE ${range(0, 300)} GROUP BY time(1m)`, { db: 'db' });
+  assert.ok((await counter('hyperbytedb_flush_points_total')) > flushed);
+});
+
 test('deletes, dropped series and a dropped measurement are forgotten', async () => {
   await engine.query("DELETE FROM m WHERE host = 'a'", { db: 'db' });
   await compareAll('after DELETE by tag');

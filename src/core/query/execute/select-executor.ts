@@ -94,10 +94,31 @@ export function isMissingTable(err: unknown): boolean {
   return /UNKNOWN_TABLE|UNKNOWN_DATABASE|Code: 60\b|Code: 81\b/.test(text);
 }
 
-/** One source's planned read: from memory where the port answers it exactly, else chDB. */
-async function readSource(read: SourceReadInput, ctx: SelectContext): Promise<SqlResult> {
+/**
+ * Flushes a statement's tables once, before its first read of chDB. A read answered from memory
+ * needs none: the in-memory paths hold every acknowledged write already.
+ */
+export class FlushGate {
+  private readonly targets: Array<{ readonly db: string; readonly rp: string; readonly measurement: string }> = [];
+  private flushed: Promise<void> | undefined;
+
+  constructor(private readonly port: QueryPort) {}
+
+  add(targets: ReadonlyArray<{ readonly db: string; readonly rp: string; readonly measurement: string }>): void {
+    this.targets.push(...targets);
+  }
+
+  ensure(): Promise<void> {
+    return (this.flushed ??= this.port.ensureFlushed(this.targets));
+  }
+}
+
+/** One source's planned read: from memory where the port answers it exactly, else chDB (flushed first). */
+async function readSource(read: SourceReadInput, ctx: SelectContext, flush: FlushGate): Promise<SqlResult> {
   const fromMemory = await recentRowsOf(read, ctx);
-  return fromMemory ?? (await runPlan(read.plan, ctx));
+  if (fromMemory !== undefined) return fromMemory;
+  await flush.ensure();
+  return runPlan(read.plan, ctx);
 }
 
 export interface SourceReadInput {
@@ -389,14 +410,19 @@ function withOuterDimensions(inner: SelectStatement, outer: SelectStatement): Se
   return tagDimensions.length === 0 ? inner : { ...inner, dimensions: [...inner.dimensions, ...tagDimensions] };
 }
 
-/** Resolves FROM into measurements and subquery tables (nested subqueries recurse). */
-export async function planSources(statement: SelectStatement, ctx: SelectContext, depth: number): Promise<PlannedSource[]> {
+/**
+ * Resolves FROM into measurements and subquery tables (nested subqueries recurse). The
+ * measurements are flushed through `flush` when given (before their first chDB read), else now.
+ */
+export async function planSources(statement: SelectStatement, ctx: SelectContext, depth: number, flush?: FlushGate): Promise<PlannedSource[]> {
   if (depth > 8) throw new StatementError('subqueries nested too deeply');
   const out: PlannedSource[] = [];
   const measurementSources: MeasurementSource[] = [];
   for (const s of statement.sources) if (s.kind === 'measurement') measurementSources.push(s);
   const direct = await resolveSources(measurementSources, ctx);
-  await ctx.port.ensureFlushed(direct.map((s) => ({ db: s.db, rp: s.rp, measurement: s.measurement.name })));
+  const targets = direct.map((s) => ({ db: s.db, rp: s.rp, measurement: s.measurement.name }));
+  if (flush !== undefined) flush.add(targets);
+  else await ctx.port.ensureFlushed(targets);
   out.push(...direct);
   for (const s of statement.sources) {
     if (s.kind !== 'subquery') continue;
@@ -437,7 +463,8 @@ export async function executeSelect(requested: SelectStatement, ctx: SelectConte
   groupInterval(statement);
   const latest = await ctx.port.latestValues?.(statement, ctx);
   if (latest !== undefined) return latest;
-  const sources = await planSources(statement, ctx, 0);
+  const flush = new FlushGate(ctx.port);
+  const sources = await planSources(statement, ctx, 0, flush);
   const range = extractTimeRange(statement.condition, ctx.nowNs, statement.timezone);
   const universe = unionView(sources.map((s) => s.measurement));
   checkSelectTypes(statement, universe);
@@ -447,7 +474,7 @@ export async function executeSelect(requested: SelectStatement, ctx: SelectConte
     const { plan, merged } = planSource(source, statement, ctx, range, universe);
     if (readsNothing(plan, statement, range, ctx)) continue;
     checkBucketsBeforeRead(plan, statement, ctx);
-    let result = await readSource({ source, statement, plan, merged, universe }, ctx);
+    let result = await readSource({ source, statement, plan, merged, universe }, ctx, flush);
     if (merged) result = await orderLikeMergeIterator(plan, statement, result, source.fromSql === undefined, pacer);
     reads.push({ source, plan, series: await splitSeries(plan, result, pacer) });
   }

@@ -28,12 +28,14 @@ import {
   shapeSeries,
   splitSeries,
   unionView,
+  FlushGate,
   type PlannedSource,
   type SelectContext,
 } from './select-executor.js';
 
 /** A source, planned, whose groups can stream. */
 interface StreamedSource {
+  readonly flush: FlushGate;
   readonly source: PlannedSource;
   readonly plan: MeasurementPlan;
   readonly merged: boolean;
@@ -112,11 +114,12 @@ export async function streamSelect(requested: SelectStatement, ctx: SelectContex
     return true;
   }
   const reading: SelectContext = { ...ctx, reads: ctx.port.readScope(true) };
-  const sources = await planSources(statement, reading, 0);
+  const flush = new FlushGate(ctx.port);
+  const sources = await planSources(statement, reading, 0, flush);
   const range = extractTimeRange(statement.condition, ctx.nowNs, statement.timezone);
   const universe = unionView(sources.map((s) => s.measurement));
   checkSelectTypes(statement, universe);
-  const planned = sources.map((source) => ({ source, universe, ...planSource(source, statement, reading, range, universe) }));
+  const planned = sources.map((source) => ({ source, universe, flush, ...planSource(source, statement, reading, range, universe) }));
   if (!streamable(statement, planned)) return false;
   planned.sort((a, b) => (a.source.measurement.name < b.source.measurement.name ? -1 : 1));
   const writer = new SeriesWriter(statement, ctx, emit);
@@ -201,6 +204,7 @@ async function* readPieces(streamed: StreamedSource, statement: SelectStatement,
     return;
   }
   const sql = streamed.plan.sql;
+  await streamed.flush.ensure();
   try {
     if (ctx.port.streamSql !== undefined) {
       yield* ctx.port.streamSql(sql, readOptions(ctx));
