@@ -75,7 +75,7 @@ export class RecentPointsCache {
     private readonly deps: RecentPointsCacheDeps,
   ) {
     validateRecentPointsCacheOptions(options);
-    this.store = new RecentPointsStore(options.maxBytes);
+    this.store = new RecentPointsStore(options.maxBytes, options.windowNs);
     ({ hits: this.hits, misses: this.misses, loads: this.loadCount } = createMetrics(deps.registry, this.store));
   }
 

@@ -100,7 +100,11 @@ function newColumn(type: FieldType, capacity: number): RecentColumn {
 class Unholdable extends Error {}
 
 export class RecentPointsStore extends EntryStore<RecentEntry> {
-  constructor(maxBytes: number) {
+  /** `windowNs`: past the byte bound, an entry first gives up its points older than this before its newest. */
+  constructor(
+    maxBytes: number,
+    private readonly windowNs: bigint = BigInt(MAX_REL_NS),
+  ) {
     super(maxBytes, (entry) => ({ ...entry, state: 'over-budget', series: new Map(), bytes: ENTRY_BYTES }));
   }
 
@@ -140,6 +144,7 @@ export class RecentPointsStore extends EntryStore<RecentEntry> {
         entry = undefined;
         continue;
       }
+      if (this.book.bytes > this.maxBytes) this.trimToWindow(entry);
       if (!this.book.fits(key, entry)) entry = undefined;
     }
   }
@@ -218,6 +223,39 @@ export class RecentPointsStore extends EntryStore<RecentEntry> {
       this.book.grow(entry, seriesBytes(series), 1);
     }
     return series;
+  }
+
+  /**
+   * Drops the entry's points older than the window before its newest point and raises its cover
+   * time to there (a live measurement's entry would otherwise grow until marked over budget).
+   */
+  private trimToWindow(entry: RecentEntry): void {
+    let newest = -Infinity;
+    for (const series of entry.series.values()) if (series.length > 0) newest = Math.max(newest, series.times[series.length - 1]!);
+    if (newest === -Infinity || this.windowNs >= BigInt(MAX_REL_NS)) return;
+    const cutoff = newest - Number(this.windowNs);
+    const fromNs = entry.baseNs + BigInt(cutoff);
+    if (fromNs <= entry.coverFromNs) return;
+    for (const series of [...entry.series.values()]) {
+      const cut = lowerBound(series.times, series.length, cutoff);
+      if (cut === 0) continue;
+      const before = seriesBytes(series);
+      const end = series.length;
+      series.times = series.times.slice(cut, end);
+      series.flags = series.flags.slice(cut, end);
+      for (const column of series.columns.values()) {
+        if (column.num !== null) column.num = column.num.slice(cut, end);
+        else column.str = column.str!.slice(cut, end);
+      }
+      series.length = end - cut;
+      if (series.length === 0) {
+        entry.series.delete(series.key);
+        this.book.grow(entry, -before, -1);
+      } else {
+        this.book.grow(entry, seriesBytes(series) - before);
+      }
+    }
+    entry.coverFromNs = fromNs;
   }
 
   /** Grows the series' arrays to hold `needed` rows: doubling for writes, exactly for a load's slices. */

@@ -115,3 +115,22 @@ test('past the byte bound the entry is marked over budget and frees its memory',
   assert.equal(store.entry('db', 'rp', 'm')?.state, 'over-budget');
   assert.ok(store.bytes <= 1024);
 });
+
+test('past the byte bound a live entry first gives up the points older than its window', () => {
+  const store = new RecentPointsStore(256 * 1024, 1_000n);
+  const entry = open(store);
+  for (let t = 0; t < 20_000; t += 100) {
+    const points: Point[] = [];
+    for (let i = 0; i < 100; i++) points.push(point(`h${i % 4}`, t + i, { a: t + i }));
+    store.observe('db', 'rp', points, local, accepts);
+  }
+  const held = store.entry('db', 'rp', 'm');
+  assert.equal(held, entry, 'still the same entry, not an over-budget marker');
+  assert.equal(held?.state, 'loading');
+  assert.ok(store.bytes <= 256 * 1024);
+  assert.ok(entry.coverFromNs > BASE + 10_000n && entry.coverFromNs <= BASE + 18_999n, String(entry.coverFromNs - BASE));
+  // Every point at or after the cover time is still held, in order, and nothing before it.
+  const cover = Number(entry.coverFromNs - BASE);
+  const times = rows(entry, 'h1', 'a').map(([t]) => t);
+  assert.deepEqual(times, Array.from({ length: 20_000 }, (_, t) => t).filter((t) => t % 4 === 1 && t >= cover));
+});
