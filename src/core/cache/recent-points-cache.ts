@@ -188,7 +188,8 @@ export class RecentPointsCache {
       const counts = await this.deps.query(seriesRowsSql(db, rp, view.name, from));
       const rows = counts.rows.reduce((sum, row) => sum + Number(row[1] ?? 0), 0);
       const rowBytes = 9 + 8 * view.fieldTypes.size;
-      if (rows * rowBytes + counts.rows.length * SERIES_BYTES_MIN > this.store.maxBytes - this.store.bytes) {
+      // Against the whole bound: other entries make room as this one grows (least recently used first).
+      if (rows * rowBytes + counts.rows.length * SERIES_BYTES_MIN > this.store.maxBytes) {
         this.store.markOverBudget(db, rp, view.name, token);
         this.loadCount.inc({ outcome: 'over_budget' });
         return token;
