@@ -19,6 +19,11 @@ export interface BookEntry {
 
 /** Bytes an entry counts before it holds anything (and an over-budget marker counts). */
 export const ENTRY_BYTES = 256;
+/** An entry over budget is tried again after this long. */
+export const OVER_BUDGET_RETRY_MS = 5 * 60_000;
+
+/** Why a query of a shape a cache takes read storage instead. */
+export type MissReason = 'loading' | 'over_budget' | 'inexact' | 'quarantined';
 
 export function entryKey(db: string, rp: string, measurement: string): string {
   return `${db}\u0000${rp}\u0000${measurement}`;
@@ -124,6 +129,14 @@ export class EntryBook<E extends BookEntry> {
   }
 }
 
+export interface ReadyEntryHow {
+  readonly nowMs: number;
+  /** Whether the query waits for the load (mode `on`). */
+  readonly waits: boolean;
+  readonly load: () => Promise<void> | undefined;
+  readonly miss: (reason: MissReason) => undefined;
+}
+
 /** A measurement cache's store: its entries kept in one book, and what callers do with whole entries. */
 export class EntryStore<E extends BookEntry> {
   protected readonly book: EntryBook<E>;
@@ -152,6 +165,32 @@ export class EntryStore<E extends BookEntry> {
 
   entry(db: string, rp: string, measurement: string): E | undefined {
     return this.book.get(entryKey(db, rp, measurement));
+  }
+
+  /** The entry a write of this measurement goes into: none while over budget or when the write is not taken. */
+  protected writableEntry(key: string, measurement: string, accepts: (measurement: string) => boolean): E | undefined {
+    const entry = this.book.get(key);
+    return entry === undefined || entry.state === 'over-budget' || !accepts(measurement) ? undefined : entry;
+  }
+
+  /**
+   * The measurement's entry once it answers. An over-budget one is retried after a while; else its
+   * load is started (`load`, undefined when none can start) and, when `waits`, awaited. Every
+   * other outcome is a miss, reported through `miss`.
+   */
+  async readyEntry(db: string, rp: string, measurement: string, how: ReadyEntryHow): Promise<E | undefined> {
+    let entry = this.entry(db, rp, measurement);
+    if (entry?.state === 'ready') return entry;
+    if (entry?.state === 'over-budget') {
+      this.retryOverBudget(how.nowMs - OVER_BUDGET_RETRY_MS);
+      if (this.entry(db, rp, measurement) !== undefined) return how.miss('over_budget');
+    }
+    const load = how.load();
+    if (!how.waits || load === undefined) return how.miss('loading');
+    await load;
+    entry = this.entry(db, rp, measurement);
+    if (entry?.state === 'ready') return entry;
+    return how.miss(entry?.state === 'over-budget' ? 'over_budget' : 'loading');
   }
 
   /** The load failed: forget the entry so a later query tries again. */

@@ -16,7 +16,7 @@ import { answerLatest, edgeShape } from './last-value-select.js';
 import { readStoredSeries, storedLastValuesSql } from './last-value-loader.js';
 import { IN_MEMORY_MODES, type InMemoryMode } from './in-memory-mode.js';
 import { SerialLoadQueue } from '../serial-load-queue.js';
-import { takesWrite } from './entry-book.js';
+import { entryKey, takesWrite, type MissReason } from './entry-book.js';
 
 
 export interface LastValueCacheOptions {
@@ -54,8 +54,6 @@ const MAX_QUEUED_LOADS = 32;
 const MAX_LOADED_FIELDS = 512;
 /** Least heap one loaded series takes: the loader reads no more series than the free bytes allow. */
 const MIN_SERIES_BYTES = 256;
-/** An entry over budget is tried again after this long. */
-const OVER_BUDGET_RETRY_MS = 5 * 60_000;
 /** How long writes start no loads after one failed. */
 const WRITE_LOADS_PAUSE_MS = 60_000;
 
@@ -83,7 +81,6 @@ export interface LatestRequest {
   readonly measurement: MeasurementView;
 }
 
-type MissReason = 'loading' | 'over_budget' | 'inexact' | 'quarantined';
 
 interface CacheMetrics {
   readonly hits: Counter;
@@ -183,19 +180,9 @@ export class LastValueCache {
   }
 
   /** The measurement's entry once it answers; starts (and under `on` awaits) its load. */
-  private async readyEntry(db: string, rp: string, measurement: string): Promise<MeasurementEntry | undefined> {
-    let entry = this.store.entry(db, rp, measurement);
-    if (entry?.state === 'ready') return entry;
-    if (entry?.state === 'over-budget') {
-      this.store.retryOverBudget(this.deps.nowMs() - OVER_BUDGET_RETRY_MS);
-      if (this.store.entry(db, rp, measurement) !== undefined) return this.miss('over_budget');
-    }
-    const load = this.queueLoad(db, rp, measurement);
-    if (this.options.mode !== 'on' || load === undefined) return this.miss('loading');
-    await load;
-    entry = this.store.entry(db, rp, measurement);
-    if (entry?.state === 'ready') return entry;
-    return this.miss(entry?.state === 'over-budget' ? 'over_budget' : 'loading');
+  private readyEntry(db: string, rp: string, measurement: string): Promise<MeasurementEntry | undefined> {
+    const how = { nowMs: this.deps.nowMs(), waits: this.options.mode === 'on', load: () => this.queueLoad(db, rp, measurement), miss: (reason: MissReason) => this.miss(reason) };
+    return this.store.readyEntry(db, rp, measurement, how);
   }
 
   /** Waits for queued loads (tests, shutdown). */
@@ -204,7 +191,7 @@ export class LastValueCache {
   }
 
   private queueLoad(db: string, rp: string, measurement: string): Promise<void> | undefined {
-    return this.loads.enqueue(`${db}\u0000${rp}\u0000${measurement}`, () => {
+    return this.loads.enqueue(entryKey(db, rp, measurement), () => {
       const view = this.deps.catalog().measurementState(db, rp, measurement);
       if (view === undefined || view.fieldTypes.size > MAX_LOADED_FIELDS) return undefined;
       // Observing starts now, before the flush: each point is stored by the read or observed.

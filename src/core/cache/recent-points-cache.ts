@@ -10,7 +10,7 @@ import type { MeasurementView } from '../meta/schema-view.js';
 import type { SqlResult } from '../query/execute/query-port.js';
 import type { WalEntry } from '../wal/wal-port.js';
 import { SerialLoadQueue } from '../serial-load-queue.js';
-import { takesWrite } from './entry-book.js';
+import { entryKey, takesWrite, type MissReason } from './entry-book.js';
 import type { LastValueCacheDeps } from './last-value-cache.js';
 import { IN_MEMORY_MODES, type InMemoryMode } from './in-memory-mode.js';
 import { RecentPointsStore, heldType, type RecentEntry } from './recent-points-store.js';
@@ -43,8 +43,6 @@ const MAX_LOADED_FIELDS = 256;
 const ROWS_PER_SLICE = 100_000;
 /** Least heap one held series takes (its key, tags and arrays). */
 const SERIES_BYTES_MIN = 256;
-/** An entry over budget is tried again after this long. */
-const OVER_BUDGET_RETRY_MS = 5 * 60_000;
 /** How long after a failed load a measurement is not loaded again. */
 const FAILED_LOAD_PAUSE_MS = 60_000;
 
@@ -60,7 +58,6 @@ export interface RecentReadRequest extends Omit<RecentRowsRequest, 'retentionNs'
   readonly rp: string;
 }
 
-type MissReason = 'loading' | 'over_budget' | 'inexact' | 'quarantined';
 
 export class RecentPointsCache {
   private readonly store: RecentPointsStore;
@@ -130,19 +127,10 @@ export class RecentPointsCache {
     return undefined;
   }
 
-  private async readyEntry(db: string, rp: string, measurement: string): Promise<RecentEntry | undefined> {
-    let entry = this.store.entry(db, rp, measurement);
-    if (entry?.state === 'ready') return entry;
-    if (entry?.state === 'over-budget') {
-      this.store.retryOverBudget(this.deps.nowMs() - OVER_BUDGET_RETRY_MS);
-      if (this.store.entry(db, rp, measurement) !== undefined) return this.miss('over_budget');
-    }
-    const load = this.deps.nowMs() < this.loadsPausedUntilMs && this.options.mode !== 'on' ? undefined : this.queueLoad(db, rp, measurement);
-    if (this.options.mode !== 'on' || load === undefined) return this.miss('loading');
-    await load;
-    entry = this.store.entry(db, rp, measurement);
-    if (entry?.state === 'ready') return entry;
-    return this.miss(entry?.state === 'over-budget' ? 'over_budget' : 'loading');
+  /** The measurement's entry once it answers; starts (and under `on` awaits) its load. */
+  private readyEntry(db: string, rp: string, measurement: string): Promise<RecentEntry | undefined> {
+    const how = { nowMs: this.deps.nowMs(), waits: this.options.mode === 'on', load: () => this.deps.nowMs() < this.loadsPausedUntilMs && this.options.mode !== 'on' ? undefined : this.queueLoad(db, rp, measurement), miss: (reason: MissReason) => this.miss(reason) };
+    return this.store.readyEntry(db, rp, measurement, how);
   }
 
   /** Waits for queued loads (tests, shutdown). */
@@ -152,7 +140,7 @@ export class RecentPointsCache {
 
   private queueLoad(db: string, rp: string, measurement: string): Promise<void> | undefined {
     let token: RecentEntry | undefined;
-    return this.loads.enqueue(`${db}\u0000${rp}\u0000${measurement}`, () => {
+    return this.loads.enqueue(entryKey(db, rp, measurement), () => {
       const view = this.deps.catalog().measurementState(db, rp, measurement);
       if (view === undefined || view.fieldTypes.size > MAX_LOADED_FIELDS || [...view.fieldTypes.values()].some((t) => !heldType(t))) return undefined;
       return {

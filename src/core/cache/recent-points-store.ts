@@ -126,8 +126,7 @@ export class RecentPointsStore extends EntryStore<RecentEntry> {
       if (point.measurement !== lastMeasurement) {
         lastMeasurement = point.measurement;
         key = entryKey(db, rp, point.measurement);
-        entry = this.book.get(key);
-        if (entry !== undefined && (entry.state === 'over-budget' || !accepts(point.measurement))) entry = undefined;
+        entry = this.writableEntry(key, point.measurement, accepts);
         byTags = undefined;
       }
       if (entry === undefined) continue;
