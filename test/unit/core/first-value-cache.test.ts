@@ -4,47 +4,19 @@
 // deletes, drops, a restart and its byte bound.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { Registry } from 'prom-client';
-import { openEngine, defaultEngineOptions, type Engine, type EngineOptions } from '../../../src/core/index.js';
-import { metricSum } from '../../support/registry-metric.js';
 import { assertSameAsStored } from '../../support/cache-compare.js';
+import { CacheTestEngine } from '../../support/cache-engine.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hb-fvc-'));
-const options: EngineOptions = {
-  ...defaultEngineOptions(dir),
-  flush: { ...defaultEngineOptions(dir).flush, intervalMs: 60_000 },
+const t = new CacheTestEngine('hb-fvc-', {
   lastValueCache: { mode: 'off', maxBytes: 2 * 1024 * 1024, depth: 3 },
   firstValueCache: { mode: 'on', maxBytes: 2 * 1024 * 1024, depth: 2 },
-};
-let engine: Engine;
-let registry: Registry;
-
-async function open(): Promise<void> {
-  registry = new Registry();
-  engine = await openEngine(options, { log: pino({ level: 'silent' }), registry });
-}
-
-before(async () => {
-  await open();
-  await engine.query('CREATE DATABASE db', { db: '' });
 });
 
-after(async () => {
-  await engine.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+before(() => t.start());
+after(() => t.stop());
 
-function counter(name: string, labels: Record<string, string> = {}): Promise<number> {
-  return metricSum(registry, name, labels);
-}
-
-async function write(lines: string): Promise<void> {
-  await engine.write({ db: 'db', body: Buffer.from(lines.trim().split('\n').map((l) => l.trim()).join('\n')) });
-}
+const counter = (name: string, labels: Record<string, string> = {}): Promise<number> => t.counter(name, labels);
+const write = (lines: string | readonly string[]): Promise<void> => t.write(lines);
 
 /** first() shapes the cache answers (most of them) or declines (ranges past the held points). */
 const QUERIES = [
@@ -68,7 +40,7 @@ const QUERIES = [
 /** Runs every query both ways; returns how many the cache answered. */
 async function compareAll(step: string): Promise<number> {
   const hitsBefore = await counter('hyperbytedb_first_value_cache_hits_total');
-  for (const q of QUERIES) await assertSameAsStored(engine, q, `${step}: ${q}`);
+  for (const q of QUERIES) await assertSameAsStored(t.engine, q, `${step}: ${q}`);
   return (await counter('hyperbytedb_first_value_cache_hits_total')) - hitsBefore;
 }
 
@@ -94,30 +66,30 @@ test('answers match chDB after the first load and through later writes older and
   `);
   const later = await compareAll('written after the load');
   assert.ok(later >= QUERIES.length - 4, `the cache answered ${later} of ${QUERIES.length}`);
-  const rows = (await engine.query("SELECT first(s) FROM m WHERE host = 'c'", { db: 'db' }))[0]?.series?.[0]?.values;
+  const rows = (await t.engine.query("SELECT first(s) FROM m WHERE host = 'c'", { db: 'db' }))[0]?.series?.[0]?.values;
   assert.deepEqual(rows, [[3000n, 'c0']]);
-  const b = (await engine.query("SELECT first(v) FROM m WHERE host = 'b'", { db: 'db' }))[0]?.series?.[0]?.values;
+  const b = (await t.engine.query("SELECT first(v) FROM m WHERE host = 'b'", { db: 'db' }))[0]?.series?.[0]?.values;
   assert.deepEqual(b, [[500n, 0.5]]);
 });
 
 test('deletes, dropped series and a dropped measurement are forgotten', async () => {
-  await engine.query("DELETE FROM m WHERE host = 'a'", { db: 'db' });
+  await t.engine.query("DELETE FROM m WHERE host = 'a'", { db: 'db' });
   await compareAll('after DELETE by tag');
-  await engine.query('DELETE FROM m WHERE time <= 1000', { db: 'db' });
+  await t.engine.query('DELETE FROM m WHERE time <= 1000', { db: 'db' });
   await compareAll('after DELETE of the oldest points');
   await write('m,host=a,region=west v=12 600\nm,host=b,region=west v=13 2500');
-  await engine.query("DROP SERIES FROM m WHERE host = 'b'", { db: 'db' });
+  await t.engine.query("DROP SERIES FROM m WHERE host = 'b'", { db: 'db' });
   await compareAll('after DROP SERIES');
-  await engine.query('DROP MEASUREMENT m', { db: 'db' });
-  assert.deepEqual(await engine.query('SELECT first(v) FROM m GROUP BY host', { db: 'db' }), [{ statement_id: 0 }]);
+  await t.engine.query('DROP MEASUREMENT m', { db: 'db' });
+  assert.deepEqual(await t.engine.query('SELECT first(v) FROM m GROUP BY host', { db: 'db' }), [{ statement_id: 0 }]);
   await write('m,host=z v=1,i=2i,s="z",b=true 7000');
   await compareAll('after DROP MEASUREMENT and a new write');
 });
 
 test('after a restart the cache loads again from chDB and the WAL replay', async () => {
   await write('m,host=y v=3,s="y" 8000\nm,host=z v=2 6000');
-  await engine.close();
-  await open();
+  await t.engine.close();
+  await t.open();
   const hits = await compareAll('after restart');
   assert.ok(hits > 0);
   await write('m,host=y v=4 5000\nm,host=y s="y2" 8000');
@@ -127,9 +99,9 @@ test('after a restart the cache loads again from chDB and the WAL replay', async
 test('a measurement past the byte bound is read from chDB, and answers stay right', async () => {
   const lines: string[] = [];
   for (let i = 0; i < 6_000; i++) lines.push(`wide,host=h${i},rack=r${i % 7} v=${i} ${1000 + i}`);
-  await engine.write({ db: 'db', body: Buffer.from(lines.join('\n')) });
+  await write(lines);
   const q = 'SELECT first(v) FROM wide GROUP BY rack';
-  await assertSameAsStored(engine, q);
+  await assertSameAsStored(t.engine, q);
   assert.ok((await counter('hyperbytedb_first_value_cache_misses_total', { reason: 'over_budget' })) > 0);
   assert.ok((await counter('hyperbytedb_first_value_cache_bytes')) <= 2 * 1024 * 1024);
 });

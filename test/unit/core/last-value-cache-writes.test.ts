@@ -3,41 +3,18 @@
 // cache at half its bound starts no loads from writes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { Registry } from 'prom-client';
-import { openEngine, defaultEngineOptions, type Engine, type EngineOptions } from '../../../src/core/index.js';
-import { metricSum } from '../../support/registry-metric.js';
 import { assertSameAsStored } from '../../support/cache-compare.js';
+import { CacheTestEngine } from '../../support/cache-engine.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hb-lvw-'));
-const options: EngineOptions = {
-  ...defaultEngineOptions(dir),
-  flush: { ...defaultEngineOptions(dir).flush, intervalMs: 60_000 },
+const t = new CacheTestEngine('hb-lvw-', {
   lastValueCache: { mode: 'auto', maxBytes: 1024 * 1024, depth: 3 },
-};
-let engine: Engine;
-const registry = new Registry();
-
-before(async () => {
-  engine = await openEngine(options, { log: pino({ level: 'silent' }), registry });
-  await engine.query('CREATE DATABASE db', { db: '' });
 });
 
-after(async () => {
-  await engine.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+before(() => t.start());
+after(() => t.stop());
 
-function counter(name: string, labels: Record<string, string> = {}): Promise<number> {
-  return metricSum(registry, name, labels);
-}
-
-async function write(lines: readonly string[]): Promise<void> {
-  await engine.write({ db: 'db', body: Buffer.from(lines.join('\n')) });
-}
+const counter = (name: string, labels: Record<string, string> = {}): Promise<number> => t.counter(name, labels);
+const write = (lines: string | readonly string[]): Promise<void> => t.write(lines);
 
 /** Waits until `loaded` loads completed (bounded). */
 async function loadsDone(loaded: number): Promise<void> {
@@ -49,7 +26,7 @@ async function loadsDone(loaded: number): Promise<void> {
 }
 
 function sameAsChdb(q: string): Promise<void> {
-  return assertSameAsStored(engine, q);
+  return assertSameAsStored(t.engine, q);
 }
 
 test('a written measurement is loaded without a query, and the first query is answered from memory', async () => {
@@ -65,7 +42,7 @@ test('a written measurement is loaded without a query, and the first query is an
 });
 
 test('after a DELETE forgot it, the next write loads it again and answers stay right', async () => {
-  await engine.query('DELETE FROM cpu WHERE time >= 2000', { db: 'db' });
+  await t.engine.query('DELETE FROM cpu WHERE time >= 2000', { db: 'db' });
   assert.equal(await counter('hyperbytedb_last_value_cache_measurements'), 0);
   await write(['cpu,host=b v=5 1500']);
   await loadsDone(2);

@@ -3,46 +3,18 @@
 // never takes) through writes in and out of order, overwrites, deletes, drops and a restart.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { Registry } from 'prom-client';
-import { openEngine, defaultEngineOptions, type Engine, type EngineOptions } from '../../../src/core/index.js';
-import { metricSum } from '../../support/registry-metric.js';
 import { assertSameAsStored } from '../../support/cache-compare.js';
+import { CacheTestEngine } from '../../support/cache-engine.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hb-lvc-'));
-const options: EngineOptions = {
-  ...defaultEngineOptions(dir),
-  flush: { ...defaultEngineOptions(dir).flush, intervalMs: 60_000 },
+const t = new CacheTestEngine('hb-lvc-', {
   lastValueCache: { mode: 'on', maxBytes: 2 * 1024 * 1024, depth: 3 },
-};
-let engine: Engine;
-let registry: Registry;
-
-async function open(): Promise<void> {
-  registry = new Registry();
-  engine = await openEngine(options, { log: pino({ level: 'silent' }), registry });
-}
-
-before(async () => {
-  await open();
-  await engine.query('CREATE DATABASE db', { db: '' });
 });
 
-after(async () => {
-  await engine.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+before(() => t.start());
+after(() => t.stop());
 
-function counter(name: string, labels: Record<string, string> = {}): Promise<number> {
-  return metricSum(registry, name, labels);
-}
-
-async function write(lines: string): Promise<void> {
-  await engine.write({ db: 'db', body: Buffer.from(lines.trim().split('\n').map((l) => l.trim()).join('\n')) });
-}
+const counter = (name: string, labels: Record<string, string> = {}): Promise<number> => t.counter(name, labels);
+const write = (lines: string | readonly string[]): Promise<void> => t.write(lines);
 
 /** Latest-value shapes the cache answers (most of them) or declines (some ranges). */
 const QUERIES = [
@@ -75,7 +47,7 @@ const QUERIES = [
 /** Runs every query both ways; returns how many the cache answered. */
 async function compareAll(step: string): Promise<number> {
   const hitsBefore = await counter('hyperbytedb_last_value_cache_hits_total');
-  for (const q of QUERIES) await assertSameAsStored(engine, q, `${step}: ${q}`);
+  for (const q of QUERIES) await assertSameAsStored(t.engine, q, `${step}: ${q}`);
   return (await counter('hyperbytedb_last_value_cache_hits_total')) - hitsBefore;
 }
 
@@ -100,28 +72,28 @@ test('answers match chDB after the first load and through later writes in and ou
     m,host=d v=10,n=1 5000
   `);
   await compareAll('written after the load');
-  const rows = (await engine.query('SELECT last(s) FROM m WHERE host = \'c\'', { db: 'db' }))[0]?.series?.[0]?.values;
+  const rows = (await t.engine.query('SELECT last(s) FROM m WHERE host = \'c\'', { db: 'db' }))[0]?.series?.[0]?.values;
   assert.deepEqual(rows, [[3000n, 'c3']]);
 });
 
 test('deletes, dropped series and a dropped measurement are forgotten', async () => {
-  await engine.query("DELETE FROM m WHERE host = 'a'", { db: 'db' });
+  await t.engine.query("DELETE FROM m WHERE host = 'a'", { db: 'db' });
   await compareAll('after DELETE by tag');
-  await engine.query('DELETE FROM m WHERE time >= 3000', { db: 'db' });
+  await t.engine.query('DELETE FROM m WHERE time >= 3000', { db: 'db' });
   await compareAll('after DELETE of the newest points');
   await write('m,host=a,region=west v=12 6000\nm,host=b,region=west v=13 2500');
-  await engine.query("DROP SERIES FROM m WHERE host = 'b'", { db: 'db' });
+  await t.engine.query("DROP SERIES FROM m WHERE host = 'b'", { db: 'db' });
   await compareAll('after DROP SERIES');
-  await engine.query('DROP MEASUREMENT m', { db: 'db' });
-  assert.deepEqual(await engine.query('SELECT last(v) FROM m GROUP BY host', { db: 'db' }), [{ statement_id: 0 }]);
+  await t.engine.query('DROP MEASUREMENT m', { db: 'db' });
+  assert.deepEqual(await t.engine.query('SELECT last(v) FROM m GROUP BY host', { db: 'db' }), [{ statement_id: 0 }]);
   await write('m,host=z v=1,i=2i,s="z",b=true 7000');
   await compareAll('after DROP MEASUREMENT and a new write');
 });
 
 test('after a restart the cache loads again from chDB and the WAL replay', async () => {
   await write('m,host=y v=3,s="y" 8000\nm,host=z v=2 6000');
-  await engine.close();
-  await open();
+  await t.engine.close();
+  await t.open();
   const hits = await compareAll('after restart');
   assert.ok(hits > 0);
   await write('m,host=y v=4 9000\nm,host=y s="y2" 8000');
@@ -131,10 +103,10 @@ test('after a restart the cache loads again from chDB and the WAL replay', async
 test('a measurement past the byte bound is read from chDB, and answers stay right', async () => {
   const lines: string[] = [];
   for (let i = 0; i < 6_000; i++) lines.push(`wide,host=h${i},rack=r${i % 7} v=${i} ${1000 + i}`);
-  await engine.write({ db: 'db', body: Buffer.from(lines.join('\n')) });
+  await write(lines);
   const before = await counter('hyperbytedb_last_value_cache_misses_total', { reason: 'over_budget' });
   const q = 'SELECT last(v) FROM wide GROUP BY rack';
-  await assertSameAsStored(engine, q);
+  await assertSameAsStored(t.engine, q);
   assert.ok((await counter('hyperbytedb_last_value_cache_misses_total', { reason: 'over_budget' })) > before);
   assert.ok((await counter('hyperbytedb_last_value_cache_bytes')) <= 2 * 1024 * 1024);
 });
@@ -147,7 +119,7 @@ test('while writes go on, an answer never misses a write acknowledged before the
     const writer = (async () => {
       for (let i = 1; i <= 60; i++) {
         const lines = ['h0', 'h1', 'h2'].map((h) => `${m},host=${h} v=${i} ${i * 1000}`).join('\n');
-        await engine.write({ db: 'db', body: Buffer.from(lines) });
+        await t.engine.write({ db: 'db', body: Buffer.from(lines) });
         for (const h of ['h0', 'h1', 'h2']) acked.set(h, i);
       }
       writing = false;
@@ -155,7 +127,7 @@ test('while writes go on, an answer never misses a write acknowledged before the
     let checked = 0;
     while (writing) {
       const before = new Map(acked);
-      const series = (await engine.query(`SELECT last(v) FROM ${m} GROUP BY host`, { db: 'db' }))[0]?.series ?? [];
+      const series = (await t.engine.query(`SELECT last(v) FROM ${m} GROUP BY host`, { db: 'db' }))[0]?.series ?? [];
       const answered = new Map(series.map((s) => [s.tags!['host']!, s.values[0]!]));
       for (const [host, value] of before) {
         const row = answered.get(host);

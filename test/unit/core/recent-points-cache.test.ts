@@ -4,52 +4,24 @@
 // restart, a window shorter than the data and its byte bound.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { Registry } from 'prom-client';
-import { openEngine, defaultEngineOptions, type Engine, type EngineOptions } from '../../../src/core/index.js';
-import { metricSum } from '../../support/registry-metric.js';
 import { assertSameAsStored } from '../../support/cache-compare.js';
+import { CacheTestEngine } from '../../support/cache-engine.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hb-rpc-'));
 const S = 1_000_000_000n;
 /** 2020-09-13T12:26:40Z: the data's first second. */
 const T0 = 1_600_000_000n * S;
-const options: EngineOptions = {
-  ...defaultEngineOptions(dir),
-  flush: { ...defaultEngineOptions(dir).flush, intervalMs: 60_000 },
+const t = new CacheTestEngine('hb-rpc-', {
   lastValueCache: { mode: 'off', maxBytes: 2 * 1024 * 1024, depth: 3 },
   firstValueCache: { mode: 'off', maxBytes: 2 * 1024 * 1024, depth: 2 },
   // Ten minutes: the data below spans about five, until the window test writes later points.
   recentPointsCache: { mode: 'on', maxBytes: 2 * 1024 * 1024, windowNs: 600n * S },
-};
-let engine: Engine;
-let registry: Registry;
-
-async function open(): Promise<void> {
-  registry = new Registry();
-  engine = await openEngine(options, { log: pino({ level: 'silent' }), registry });
-}
-
-before(async () => {
-  await open();
-  await engine.query('CREATE DATABASE db', { db: '' });
 });
 
-after(async () => {
-  await engine.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+before(() => t.start());
+after(() => t.stop());
 
-function counter(name: string, labels: Record<string, string> = {}): Promise<number> {
-  return metricSum(registry, name, labels);
-}
-
-async function write(lines: readonly string[]): Promise<void> {
-  await engine.write({ db: 'db', body: Buffer.from(lines.join('\n')) });
-}
+const counter = (name: string, labels: Record<string, string> = {}): Promise<number> => t.counter(name, labels);
+const write = (lines: readonly string[]): Promise<void> => t.write(lines);
 
 const at = (seconds: number): bigint => T0 + BigInt(seconds) * S;
 const iso = (seconds: number): string => new Date(Number(at(seconds) / 1_000_000n)).toISOString();
@@ -98,7 +70,7 @@ function queries(): string[] {
 
 async function compareAll(step: string): Promise<number> {
   const hitsBefore = await counter('hyperbytedb_recent_points_cache_hits_total');
-  for (const q of queries()) await assertSameAsStored(engine, q, `${step}: ${q}`);
+  for (const q of queries()) await assertSameAsStored(t.engine, q, `${step}: ${q}`);
   return (await counter('hyperbytedb_recent_points_cache_hits_total')) - hitsBefore;
 }
 
@@ -115,41 +87,41 @@ test('reads match chDB after the load and through writes newer, older and at equ
   ]);
   const later = await compareAll('written after the load');
   assert.ok(later >= queries().length - 2, `the cache answered ${later} of ${queries().length}`);
-  const overwritten = (await engine.query(`SELECT v, i FROM m WHERE host = 'b' AND time = ${at(20)}`, { db: 'db' }))[0]?.series?.[0]?.values;
+  const overwritten = (await t.engine.query(`SELECT v, i FROM m WHERE host = 'b' AND time = ${at(20)}`, { db: 'db' }))[0]?.series?.[0]?.values;
   assert.deepEqual(overwritten, [[at(20), 55.5, 141n]]);
 });
 
 test('a read answered from memory sees a write acknowledged just before it without waiting for its flush', async () => {
   const q = `SELECT max(v), count(v) FROM m WHERE host = 'f' AND ${range(0, 300)} GROUP BY time(5m)`;
-  await assertSameAsStored(engine, q);
+  await assertSameAsStored(t.engine, q);
   const flushed = await counter('hyperbytedb_flush_points_total');
   await write([`m,host=f,region=east v=42 ${at(77)}`]);
   const hits = await counter('hyperbytedb_recent_points_cache_hits_total');
-  const answer = await engine.query(q, { db: 'db' });
+  const answer = await t.engine.query(q, { db: 'db' });
   assert.deepEqual(answer[0]?.series?.[0]?.values, [[at(-100), 42, 1n], [at(200), null, 0n]]);
   assert.equal(await counter('hyperbytedb_recent_points_cache_hits_total'), hits + 1);
   assert.equal(await counter('hyperbytedb_flush_points_total'), flushed, 'the write is still in the WAL only');
   // A read the cache does not take flushes first, as before.
-  await engine.query(`SELECT derivative(max(v)) FROM m WHERE ${range(0, 300)} GROUP BY time(1m)`, { db: 'db' });
+  await t.engine.query(`SELECT derivative(max(v)) FROM m WHERE ${range(0, 300)} GROUP BY time(1m)`, { db: 'db' });
   assert.ok((await counter('hyperbytedb_flush_points_total')) > flushed);
 });
 
 test('deletes, dropped series and a dropped measurement are forgotten', async () => {
-  await engine.query("DELETE FROM m WHERE host = 'a'", { db: 'db' });
+  await t.engine.query("DELETE FROM m WHERE host = 'a'", { db: 'db' });
   await compareAll('after DELETE by tag');
-  await engine.query(`DELETE FROM m WHERE time <= '${iso(100)}'`, { db: 'db' });
+  await t.engine.query(`DELETE FROM m WHERE time <= '${iso(100)}'`, { db: 'db' });
   await compareAll('after DELETE of the oldest points');
-  await engine.query("DROP SERIES FROM m WHERE host = 'b'", { db: 'db' });
+  await t.engine.query("DROP SERIES FROM m WHERE host = 'b'", { db: 'db' });
   await compareAll('after DROP SERIES');
-  await engine.query('DROP MEASUREMENT m', { db: 'db' });
+  await t.engine.query('DROP MEASUREMENT m', { db: 'db' });
   await write(dataset().slice(0, 40));
   await compareAll('after DROP MEASUREMENT and new writes');
 });
 
 test('after a restart the cache loads again from chDB and the WAL replay', async () => {
   await write(dataset());
-  await engine.close();
-  await open();
+  await t.engine.close();
+  await t.open();
   const hits = await compareAll('after restart');
   assert.ok(hits > 0);
   await write([`m,host=a,region=west v=7 ${at(35)}`, `m,host=z v=8 ${at(36)}`]);
@@ -157,7 +129,7 @@ test('after a restart the cache loads again from chDB and the WAL replay', async
 });
 
 test('a window shorter than the data holds only its newest part; older reads go to chDB', async () => {
-  await engine.query('DROP MEASUREMENT m', { db: 'db' });
+  await t.engine.query('DROP MEASUREMENT m', { db: 'db' });
   const lines = dataset();
   // An hour later: the ten-minute window now starts well after the first points.
   for (let t = 3600; t < 3900; t += 10) lines.push(`m,host=a,region=west v=${t % 17},i=${t}i ${at(t)}`);
@@ -165,15 +137,15 @@ test('a window shorter than the data holds only its newest part; older reads go 
   const recent = `SELECT max(v), count(i) FROM m WHERE ${range(3500, 3900)} GROUP BY time(1m)`;
   const old = `SELECT max(v), count(i) FROM m WHERE ${range(0, 300)} GROUP BY time(1m)`;
   const hits = await counter('hyperbytedb_recent_points_cache_hits_total');
-  await assertSameAsStored(engine, recent);
+  await assertSameAsStored(t.engine, recent);
   assert.equal(await counter('hyperbytedb_recent_points_cache_hits_total'), hits + 1);
   const inexact = await counter('hyperbytedb_recent_points_cache_misses_total', { reason: 'inexact' });
-  await assertSameAsStored(engine, old);
+  await assertSameAsStored(t.engine, old);
   assert.equal(await counter('hyperbytedb_recent_points_cache_misses_total', { reason: 'inexact' }), inexact + 1);
   // A late point older than the window is not held, and needs not be.
   await write([`m,host=a,region=west v=99 ${at(60)}`]);
-  await assertSameAsStored(engine, recent);
-  await assertSameAsStored(engine, old);
+  await assertSameAsStored(t.engine, recent);
+  await assertSameAsStored(t.engine, old);
 });
 
 test('a measurement past the byte bound is read from chDB, and answers stay right', async () => {
@@ -182,7 +154,7 @@ test('a measurement past the byte bound is read from chDB, and answers stay righ
   for (let i = 0; i < 40_000; i++) lines.push(`wide,host=h${i % 50} a=${i},b=${i},c=${i},d=${i},e=${i},f=${i},g=${i},h=${i} ${T0 + BigInt(i) * 10_000_000n}`);
   await write(lines);
   const q = `SELECT max(a) FROM wide WHERE ${range(0, 400)} GROUP BY time(1m)`;
-  await assertSameAsStored(engine, q);
+  await assertSameAsStored(t.engine, q);
   assert.ok((await counter('hyperbytedb_recent_points_cache_misses_total', { reason: 'over_budget' })) > 0);
   assert.ok((await counter('hyperbytedb_recent_points_cache_bytes')) <= 2 * 1024 * 1024);
 });

@@ -3,35 +3,16 @@
 // query with an SLIMIT no answer reaches, which the cache never takes).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { Registry } from 'prom-client';
-import { openEngine, defaultEngineOptions, type Engine } from '../../../src/core/index.js';
-import { metricSum } from '../../support/registry-metric.js';
 import { assertSameAsStored } from '../../support/cache-compare.js';
+import { CacheTestEngine } from '../../support/cache-engine.js';
 import { seededRandom } from '../../support/dataset.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hb-rpr-'));
 const S = 1_000_000_000n;
 const T0 = 1_700_000_000n * S;
-let engine: Engine;
-const registry = new Registry();
+const t = new CacheTestEngine('hb-rpr-', { recentPointsCache: { mode: 'on', maxBytes: 8 * 1024 * 1024, windowNs: 3600n * S } });
 
-before(async () => {
-  const defaults = defaultEngineOptions(dir);
-  engine = await openEngine(
-    { ...defaults, flush: { ...defaults.flush, intervalMs: 60_000 }, recentPointsCache: { mode: 'on', maxBytes: 8 * 1024 * 1024, windowNs: 3600n * S } },
-    { log: pino({ level: 'silent' }), registry },
-  );
-  await engine.query('CREATE DATABASE db', { db: '' });
-});
-
-after(async () => {
-  await engine.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+before(() => t.start());
+after(() => t.stop());
 
 const rand = seededRandom(20261208);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
@@ -78,13 +59,13 @@ test('random reads match chDB through rounds of random out-of-order writes', asy
   // and threads, whose rows may come out of time order.
   const dense = Array.from({ length: 20_000 }, (_, i) => `m,host=z,dc=n v=${i % 97},i=${i}i ${T0 + BigInt(i) * 100_000_000n}`);
   for (let part = 3; part >= 0; part--) {
-    await engine.write({ db: 'db', body: Buffer.from(dense.slice(part * 5_000, (part + 1) * 5_000).join('\n')) });
-    await engine.flush();
+    await t.write(dense.slice(part * 5_000, (part + 1) * 5_000));
+    await t.engine.flush();
   }
   for (let round = 0; round < 4; round++) {
-    await engine.write({ db: 'db', body: Buffer.from(randomLines(round === 0 ? 1500 : 300).join('\n')) });
-    for (let q = 0; q < 40; q++, queries++) await assertSameAsStored(engine, randomQuery(), `round ${round}`);
+    await t.write(randomLines(round === 0 ? 1500 : 300));
+    for (let q = 0; q < 40; q++, queries++) await assertSameAsStored(t.engine, randomQuery(), `round ${round}`);
   }
-  const hits = await metricSum(registry, 'hyperbytedb_recent_points_cache_hits_total', {});
+  const hits = await t.counter('hyperbytedb_recent_points_cache_hits_total');
   assert.ok(hits > queries * 0.8, `the cache answered ${hits} of ${queries} reads`);
 });
