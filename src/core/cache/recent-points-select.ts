@@ -9,7 +9,7 @@
 import type { MeasurementView } from '../meta/schema-view.js';
 import type { Expr, SelectStatement } from '../query/language/ast.js';
 import type { SqlResult } from '../query/execute/query-port.js';
-import { expandFields, type MeasurementPlan } from '../query/sql/select-plan.js';
+import type { MeasurementPlan } from '../query/sql/select-plan.js';
 import { resolveRef } from '../query/sql/condition-sql.js';
 import { MIN_TIME_NS } from '../query/language/time-literal.js';
 import { lowerBound, MAX_REL_NS, type RecentEntry, type RecentSeries } from './recent-points-store.js';
@@ -22,8 +22,6 @@ export interface RecentRowsRequest {
   /** Whether raw rows carry their series key first (the executor's merged plan). */
   readonly merged: boolean;
   readonly measurement: MeasurementView;
-  /** What `*` expands to (the statement's sources' union). */
-  readonly universe: MeasurementView;
   readonly nowNs: bigint;
   /** The retention policy's duration (0: infinite): older points may be removed any moment. */
   readonly retentionNs: bigint;
@@ -66,11 +64,9 @@ function fieldOf(expr: Expr | undefined, measurement: MeasurementView): { field:
 }
 
 function columnSources(request: RecentRowsRequest): ColumnSource[] | undefined {
-  const { statement, plan, measurement } = request;
-  const fields = expandFields(statement, request.universe, plan.groupTags);
-  if (fields.length !== plan.columns.length) return undefined;
+  const { plan, measurement } = request;
   const out: ColumnSource[] = [];
-  for (const f of fields) {
+  for (const f of plan.fields) {
     const e = stripParens(f.expr);
     if (plan.aggregate) {
       if (e.kind !== 'call' || e.args.length !== 1 || !(e.name in AGGREGATE_TYPES)) return undefined;
@@ -167,10 +163,10 @@ function groupsOf(entry: RecentEntry, groupTags: readonly string[], measurement:
 
 /**
  * The rows the plan's SQL would return, or undefined when the entry cannot answer exactly (range
- * below what it holds, points the retention may be removing, a shape not taken, or a read too large).
+ * below what it holds, points the retention may be removing, a form not taken, or a read too
+ * large). The caller checked recentShape() before it looked the entry up.
  */
 export function recentRows(request: RecentRowsRequest, entry: RecentEntry): SqlResult | undefined {
-  if (!recentShape(request)) return undefined;
   const { plan, statement, measurement } = request;
   const range = plan.readRange;
   if (entry.coverFromNs !== MIN_TIME_NS && range.minNs < entry.coverFromNs) return undefined;

@@ -69,8 +69,6 @@ export interface PlannedRead {
   readonly db: string;
   readonly rp: string;
   readonly measurement: MeasurementView;
-  /** What `*` expands to (the union of the statement's sources). */
-  readonly universe: MeasurementView;
   readonly statement: SelectStatement;
   readonly plan: MeasurementPlan;
   /** Raw rows carry their series key first (the plan was extended for InfluxDB's merge order). */

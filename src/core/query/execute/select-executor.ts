@@ -126,14 +126,13 @@ export interface SourceReadInput {
   readonly statement: SelectStatement;
   readonly plan: MeasurementPlan;
   readonly merged: boolean;
-  readonly universe: MeasurementView;
 }
 
 /** The source's rows from the port's in-memory path (tables only), its memory reserved; undefined: read chDB. */
 export async function recentRowsOf(read: SourceReadInput, ctx: SelectContext): Promise<SqlResult | undefined> {
   const { source } = read;
   if (ctx.port.recentRows === undefined || source.fromSql !== undefined) return undefined;
-  const rows = await ctx.port.recentRows({ db: source.db, rp: source.rp, measurement: source.measurement, universe: read.universe, statement: read.statement, plan: read.plan, merged: read.merged, nowNs: ctx.nowNs });
+  const rows = await ctx.port.recentRows({ db: source.db, rp: source.rp, measurement: source.measurement, statement: read.statement, plan: read.plan, merged: read.merged, nowNs: ctx.nowNs });
   if (rows === undefined) return undefined;
   const reservedBytes = estimateRowsBytes(rows.rows.length, rows.columns.length);
   ctx.memory?.reserve(reservedBytes);
@@ -474,7 +473,7 @@ export async function executeSelect(requested: SelectStatement, ctx: SelectConte
     const { plan, merged } = planSource(source, statement, ctx, range, universe);
     if (readsNothing(plan, statement, range, ctx)) continue;
     checkBucketsBeforeRead(plan, statement, ctx);
-    let result = await readSource({ source, statement, plan, merged, universe }, ctx, flush);
+    let result = await readSource({ source, statement, plan, merged }, ctx, flush);
     if (merged) result = await orderLikeMergeIterator(plan, statement, result, source.fromSql === undefined, pacer);
     reads.push({ source, plan, series: await splitSeries(plan, result, pacer) });
   }

@@ -3,7 +3,6 @@
 // takes statements whose series chDB already returns in InfluxDB's order, and never reorders.
 
 import type { SelectStatement } from '../language/ast.js';
-import type { MeasurementView } from '../../meta/schema-view.js';
 import { extractTimeRange, type TimeRange } from '../sql/condition-sql.js';
 import { groupInterval, withEngineRowLimit, type MeasurementPlan } from '../sql/select-plan.js';
 import { validateSelect } from './select-validate.js';
@@ -39,7 +38,6 @@ interface StreamedSource {
   readonly source: PlannedSource;
   readonly plan: MeasurementPlan;
   readonly merged: boolean;
-  readonly universe: MeasurementView;
 }
 
 /**
@@ -119,7 +117,7 @@ export async function streamSelect(requested: SelectStatement, ctx: SelectContex
   const range = extractTimeRange(statement.condition, ctx.nowNs, statement.timezone);
   const universe = unionView(sources.map((s) => s.measurement));
   checkSelectTypes(statement, universe);
-  const planned = sources.map((source) => ({ source, universe, flush, ...planSource(source, statement, reading, range, universe) }));
+  const planned = sources.map((source) => ({ source, flush, ...planSource(source, statement, reading, range, universe) }));
   if (!streamable(statement, planned)) return false;
   planned.sort((a, b) => (a.source.measurement.name < b.source.measurement.name ? -1 : 1));
   const writer = new SeriesWriter(statement, ctx, emit);

@@ -55,6 +55,8 @@ export interface PointPick {
 export interface MeasurementPlan {
   readonly sql: string;
   readonly columns: readonly OutputColumn[];
+  /** The select fields, wildcards expanded (top()/bottom() tag arguments added): one per column. */
+  readonly fields: readonly Field[];
   /** GROUP BY tag keys, sorted (series tags). */
   readonly groupTags: readonly string[];
   readonly aggregate: boolean;
@@ -438,6 +440,7 @@ export function planMeasurement(input: PlanInput): MeasurementPlan {
   return {
     sql,
     columns,
+    fields,
     groupTags,
     aggregate,
     selectorTime,
